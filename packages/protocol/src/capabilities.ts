@@ -1,0 +1,61 @@
+import type { Role } from './roles.js';
+
+/** What a connected client may do beyond connecting, which every valid token allows. */
+export const CAPABILITY_NAMES = [
+  'subscribe',
+  'publish',
+  'signal',
+  'forceDisconnect',
+  'forceUnpublish',
+  'forceMute',
+] as const;
+
+export type Capability = (typeof CAPABILITY_NAMES)[number];
+
+/** One role's capabilities: a flag per {@link Capability}. */
+export type Capabilities = Readonly<Record<Capability, boolean>>;
+
+function freeze(flags: Record<Capability, boolean>): Capabilities {
+  return Object.freeze(flags);
+}
+
+/**
+ * The capability table: the single source of truth for what each role allows.
+ * The gateway enforces exactly this; the client SDK only reads it.
+ *
+ * | role          | subscribe | publish | signal | forceDisconnect | forceUnpublish | forceMute |
+ * |---------------|-----------|---------|--------|-----------------|----------------|-----------|
+ * | subscriber    | yes       | no      | yes    | no              | no             | no        |
+ * | publisher     | yes       | yes     | yes    | no              | no             | no        |
+ * | publisheronly | no        | yes     | no     | no              | no             | no        |
+ * | moderator     | yes       | yes     | yes    | yes             | yes            | yes       |
+ *
+ * @example
+ * ```ts
+ * import { CAPABILITIES } from '@stagepass/protocol';
+ * CAPABILITIES.publisheronly.signal; // false
+ * ```
+ */
+export const CAPABILITIES: Readonly<Record<Role, Capabilities>> = Object.freeze({
+  subscriber: freeze({
+    subscribe: true, publish: false, signal: true,
+    forceDisconnect: false, forceUnpublish: false, forceMute: false,
+  }),
+  publisher: freeze({
+    subscribe: true, publish: true, signal: true,
+    forceDisconnect: false, forceUnpublish: false, forceMute: false,
+  }),
+  publisheronly: freeze({
+    subscribe: false, publish: true, signal: false,
+    forceDisconnect: false, forceUnpublish: false, forceMute: false,
+  }),
+  moderator: freeze({
+    subscribe: true, publish: true, signal: true,
+    forceDisconnect: true, forceUnpublish: true, forceMute: true,
+  }),
+});
+
+/** True when `role` allows `capability`. */
+export function roleCan(role: Role, capability: Capability): boolean {
+  return CAPABILITIES[role][capability];
+}

@@ -1,0 +1,22 @@
+export { createMinter, createToken } from './mint/create-minter.js';
+export type { MinterOptions, MintOptions, TokenMinter } from './mint/create-minter.js';
+export { createVerifier } from './verify/create-verifier.js';
+export type { AppKeys, TokenVerifier, VerifierOptions, VerifyOptions } from './verify/create-verifier.js';
+export { verifyToken } from './verify/verify-token.js';
+export type { VerifyTokenOptions } from './verify/verify-token.js';
+export { inspectToken } from './inspect/inspect-token.js';
+export type { InspectedToken } from './inspect/inspect-token.js';
+export { createSessionId } from './session-id.js';
+export { TOKEN_FORMATS } from './types.js';
+export type { TokenAlgorithm, TokenFormat, VerifiedToken } from './types.js';
+export { JWS_ALGORITHMS } from './keys/algorithms.js';
+export type { AsymmetricAlgorithm, JwsAlgorithm } from './keys/algorithms.js';
+export type {
+  AsymmetricKeyMaterial, PrivateKeyInput, PublicKeyInput, SecretKeyInput, SigningKeyInput, VerificationKeyInput,
+} from './keys/key-input.js';
+export { parseTtl } from './lib/validate.js';
+export * as limits from './lib/limits.js';
+export {
+  CAPABILITIES, CAPABILITY_NAMES, DEFAULT_ROLE, ROLES, StagepassError, isRole, isStagepassError, roleCan,
+} from '@stagepass/protocol';
+export type { Capabilities, Capability, ErrorCode, Role } from '@stagepass/protocol';

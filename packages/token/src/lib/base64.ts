@@ -1,0 +1,40 @@
+/**
+ * Strict, canonical base64 decoding: one byte string has exactly one accepted spelling, so a deny
+ * or replay list keyed on a token (or its signature) cannot be dodged by re-spelling it.
+ */
+
+const BASE64URL_ALPHABET = /^[A-Za-z0-9_-]*$/;
+const BASE64_PADDED = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function sextet(code: number): number {
+  if (code >= 65 && code <= 90) return code - 65; // A-Z
+  if (code >= 97 && code <= 122) return code - 71; // a-z
+  if (code >= 48 && code <= 57) return code + 4; // 0-9
+  return code === 45 || code === 43 ? 62 : 63; // '-' or '+', else '_' or '/'
+}
+
+/**
+ * Decodes unpadded base64url (RFC 7515 §2). Returns undefined for any other alphabet, padding,
+ * an impossible length, or non-zero bits after the last byte.
+ */
+export function decodeBase64url(text: string): Buffer | undefined {
+  const rest = text.length & 3;
+  if (rest === 1 || !BASE64URL_ALPHABET.test(text)) return undefined;
+  if (rest !== 0) {
+    const unusedBits = rest === 2 ? 0x0f : 0x03;
+    if ((sextet(text.charCodeAt(text.length - 1)) & unusedBits) !== 0) return undefined;
+  }
+  return Buffer.from(text, 'base64url');
+}
+
+/** Decodes padded standard base64 (as OpenTok's T1 tokens use it), canonical spelling only. */
+export function decodeBase64Padded(text: string): Buffer | undefined {
+  if ((text.length & 3) !== 0 || !BASE64_PADDED.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** Encodes a UTF-8 string as unpadded base64url. */
+export function encodeBase64urlText(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
+}

@@ -1,0 +1,221 @@
+import { CAPABILITIES } from '@stagepass/protocol';
+import { invalidOption, refused } from '../lib/errors.js';
+import { DEFAULT_CLOCK_TOLERANCE, MAX_CLOCK_TOLERANCE, MAX_TOKEN_BYTES } from '../lib/limits.js';
+import { checkAppId, splitLayout, toUnixSeconds } from '../lib/validate.js';
+import { importVerificationKey, type VerificationKey } from '../keys/import-key.js';
+import type { VerificationKeyInput } from '../keys/key-input.js';
+import { checkClaims, claimInvalid, digestTokenId, type NormalizedClaims } from '../formats/claims.js';
+import { parseJsonPart, splitCompactJws } from '../formats/jws.js';
+import { T1_PREFIX, readT1Claims, splitT1, t1SignatureMatches } from '../formats/opentok-t1.js';
+import { readStagepassClaims } from '../formats/stagepass.js';
+import { readVonageClaims } from '../formats/vonage.js';
+import type { TokenAlgorithm, TokenFormat, VerifiedToken } from '../types.js';
+
+/** One app's verification keys and settings. */
+export interface AppKeys {
+  readonly appId: string;
+  /** Secrets and/or public keys; several for rotation (chosen by `kid` when the token has one). */
+  readonly keys: readonly VerificationKeyInput[];
+  /** Accept OpenTok's legacy `T1==` tokens (HMAC-SHA1 with a secret). Default false. */
+  readonly legacyT1?: boolean;
+}
+
+export interface VerifierOptions {
+  readonly apps?: readonly AppKeys[];
+  /** Seconds of clock skew forgiven on expiry, not-before and issue times: 0–300, default 30. */
+  readonly clockTolerance?: number;
+}
+
+export interface VerifyOptions {
+  /** The App ID the client presented; the app's keys are looked up by it. */
+  readonly appId: string;
+  /** The session being joined; when given, the token must be for it. */
+  readonly sessionId?: string;
+  /** The current time, integer UNIX seconds (default: now). */
+  readonly now?: number;
+}
+
+/** A reusable, synchronous verifier holding the keys of one or more apps. */
+export interface TokenVerifier {
+  /**
+   * Verifies a token presented with an App ID. Throws a StagepassError with a stable code on
+   * refusal (`ERR_TOKEN_…`, `ERR_APP_UNKNOWN`); never returns an unverified result.
+   */
+  verify(token: unknown, options: VerifyOptions): VerifiedToken;
+  /** Adds or replaces an app's keys (e.g. after a rotation). Keys are imported and checked here. */
+  setApp(app: AppKeys): void;
+  /** Forgets an app; returns whether it was known. */
+  deleteApp(appId: string): boolean;
+  hasApp(appId: string): boolean;
+}
+
+interface PreparedApp {
+  readonly appId: string;
+  readonly keys: readonly VerificationKey[];
+  readonly legacyT1: boolean;
+}
+
+function prepareApp(app: AppKeys, option: string): PreparedApp {
+  if (typeof app !== 'object' || app === null) throw invalidOption(option, 'must be an object with appId and keys');
+  const appId = checkAppId(app.appId, `${option}.appId`);
+  if (!Array.isArray(app.keys) || app.keys.length === 0) throw invalidOption(`${option}.keys`, 'must hold at least one key');
+  const keys = app.keys.map((key, i) => importVerificationKey(key, `${option}.keys[${i}]`));
+  const kids = keys.flatMap((key) => key.kid === undefined ? [] : [key.kid]);
+  if (new Set(kids).size !== kids.length) throw invalidOption(`${option}.keys`, 'two keys share a kid');
+  if (app.legacyT1 !== undefined && typeof app.legacyT1 !== 'boolean') throw invalidOption(`${option}.legacyT1`, 'must be a boolean');
+  return { appId, keys, legacyT1: app.legacyT1 === true };
+}
+
+function checkTolerance(value: unknown): number {
+  if (value === undefined) return DEFAULT_CLOCK_TOLERANCE;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_CLOCK_TOLERANCE) {
+    throw invalidOption('clockTolerance', `must be a whole number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
+  }
+  return value;
+}
+
+function tooLarge(token: string): boolean {
+  // Length in UTF-16 units is a lower bound of the UTF-8 length; count bytes only when it could matter.
+  return token.length > MAX_TOKEN_BYTES || (token.length * 3 > MAX_TOKEN_BYTES && Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES);
+}
+
+const UNTRUSTED_HEADER_ALG = 'the token header names an algorithm this app has no key for';
+
+/** Picks the JWS keys that may check this token: by `kid` when present, else all keys of its `alg`. */
+function candidateKeys(app: PreparedApp, header: Record<string, unknown>): VerificationKey[] {
+  const { alg, kid } = header;
+  if (typeof alg !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token header has no alg; pass the token exactly as it was minted.');
+  if (alg.toLowerCase() === 'none') throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'Unsigned tokens (alg "none") are never accepted.');
+  if (kid !== undefined && typeof kid !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token header kid must be a string.');
+  if (header.typ !== undefined && header.typ !== 'JWT') throw refused('ERR_TOKEN_MALFORMED', 'The token header typ must be "JWT".');
+  if (kid !== undefined) {
+    const key = app.keys.find((k) => k.kid === kid);
+    if (key !== undefined) {
+      if (key.alg !== alg) throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `The key this token names is a ${key.alg} key; ${UNTRUSTED_HEADER_ALG} under that kid.`);
+      return [key];
+    }
+  }
+  const keys = app.keys.filter((k) => k.alg === alg && (kid === undefined || k.kid === undefined));
+  if (keys.length > 0) return keys;
+  if (app.keys.some((k) => k.alg === alg)) {
+    throw refused('ERR_TOKEN_SIGNATURE_INVALID', 'No key of this app has the key ID the token names; it may have been retired.');
+  }
+  throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `Refused: ${UNTRUSTED_HEADER_ALG} (allowed: ${[...new Set(app.keys.map((k) => k.alg))].join(', ')}).`);
+}
+
+function signatureInvalid(): never {
+  throw refused('ERR_TOKEN_SIGNATURE_INVALID', 'The token signature does not verify with this app\'s keys; it was altered or minted with another secret or key.');
+}
+
+interface Checked {
+  readonly format: TokenFormat;
+  readonly algorithm: TokenAlgorithm;
+  readonly claims: NormalizedClaims;
+  readonly keyId: string | undefined;
+}
+
+function verifyJws(app: PreparedApp, token: string): Checked {
+  const jws = splitCompactJws(token);
+  const keys = candidateKeys(app, jws.header);
+  // Every candidate is tried, so timing does not tell which key (if any) came close.
+  let matched: VerificationKey | undefined;
+  for (const key of keys) {
+    if (key.verify(jws.signingInput, jws.signature) && matched === undefined) matched = key;
+  }
+  if (matched === undefined) signatureInvalid();
+  // Only now is anything in the claims believed.
+  const raw = parseJsonPart(jws.payload, 'claims');
+  let format: TokenFormat;
+  let claims: NormalizedClaims;
+  if (raw.iss !== undefined) {
+    format = 'stagepass';
+    claims = readStagepassClaims(raw);
+  } else if (raw.application_id !== undefined) {
+    format = 'vonage';
+    claims = readVonageClaims(raw);
+  } else {
+    claimInvalid('iss', 'is missing (and so is application_id)');
+  }
+  return { format, algorithm: matched.alg, claims, keyId: matched.kid };
+}
+
+function verifyT1(app: PreparedApp, token: string): Checked {
+  if (!app.legacyT1) {
+    throw refused('ERR_TOKEN_FORMAT_DISABLED', 'Legacy OpenTok T1 tokens are not enabled for this app; enable legacyT1 for it or mint JWT tokens.');
+  }
+  const parts = splitT1(token);
+  const secrets = app.keys.filter((k) => k.secret !== undefined);
+  if (secrets.length === 0) {
+    throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'T1 tokens are signed with an app secret (HMAC-SHA1) and this app has none.');
+  }
+  let matched: VerificationKey | undefined;
+  for (const key of secrets) {
+    if (t1SignatureMatches(parts, key.secret!) && matched === undefined) matched = key;
+  }
+  if (matched === undefined) signatureInvalid();
+  return { format: 'opentok-t1', algorithm: 'HMAC-SHA1', claims: readT1Claims(parts), keyId: matched.kid };
+}
+
+/**
+ * Creates a reusable verifier. Keys are imported and bound to their algorithm here; a token's
+ * header can never choose one.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ apps: [{ appId, keys: [{ secret }] }] });
+ * const granted = verifier.verify(token, { appId, sessionId });
+ * granted.role; granted.capabilities.publish;
+ * ```
+ */
+export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
+  const clockTolerance = checkTolerance(options.clockTolerance);
+  const apps = new Map<string, PreparedApp>();
+  if (options.apps !== undefined && !Array.isArray(options.apps)) throw invalidOption('apps', 'must be an array');
+  (options.apps ?? []).forEach((app, i) => {
+    const prepared = prepareApp(app, `apps[${i}]`);
+    if (apps.has(prepared.appId)) throw invalidOption(`apps[${i}].appId`, 'is listed twice');
+    apps.set(prepared.appId, prepared);
+  });
+
+  function verify(token: unknown, verifyOptions: VerifyOptions): VerifiedToken {
+    if (typeof verifyOptions !== 'object' || verifyOptions === null) throw invalidOption('options', 'must be an object with appId');
+    const { appId, sessionId } = verifyOptions;
+    if (typeof appId !== 'string') throw invalidOption('appId', 'must be a string');
+    if (sessionId !== undefined && typeof sessionId !== 'string') throw invalidOption('sessionId', 'must be a string');
+    const now = verifyOptions.now === undefined ? Math.floor(Date.now() / 1000) : toUnixSeconds(verifyOptions.now, 'now');
+    if (typeof token !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token must be a string.');
+    if (tooLarge(token)) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
+    const app = apps.get(appId);
+    if (app === undefined) throw refused('ERR_APP_UNKNOWN', 'No app is registered under this App ID; check the App ID the client sends.');
+    const checked = token.startsWith(T1_PREFIX) ? verifyT1(app, token) : verifyJws(app, token);
+    const { claims } = checked;
+    checkClaims(claims, { appId, sessionId, now, clockTolerance });
+    return {
+      format: checked.format,
+      algorithm: checked.algorithm,
+      appId: claims.appId,
+      sessionId: claims.sessionId,
+      role: claims.role,
+      capabilities: CAPABILITIES[claims.role],
+      createTime: claims.createTime,
+      issuedAt: claims.issuedAt,
+      expireTime: claims.expireTime,
+      notBefore: claims.notBefore,
+      data: claims.data,
+      initialLayoutClassList: splitLayout(claims.layout),
+      tokenId: claims.tokenId ?? digestTokenId(token),
+      keyId: checked.keyId,
+    };
+  }
+
+  return {
+    verify,
+    setApp(app) {
+      const prepared = prepareApp(app, 'app');
+      apps.set(prepared.appId, prepared);
+    },
+    deleteApp: (appId) => apps.delete(appId),
+    hasApp: (appId) => apps.has(appId),
+  };
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs every compiled test file (packages/*/dist/**/*.test.js) with Node's own test runner.
+// `npm test` builds first (tsc -b, which is also the type check), then calls this.
+// Extra arguments are passed to `node --test` (e.g. --test-name-pattern=expiry).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const files = [];
+for (const pkg of readdirSync(join(root, 'packages'))) {
+  const dist = join(root, 'packages', pkg, 'dist');
+  if (!existsSync(dist)) continue;
+  for (const entry of readdirSync(dist, { recursive: true })) {
+    if (String(entry).endsWith('.test.js')) files.push(join(dist, String(entry)));
+  }
+}
+if (files.length === 0) {
+  console.error('run-tests: no compiled test files found; run `npm run build` first.');
+  process.exit(1);
+}
+files.sort();
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...process.argv.slice(2), ...files], {
+  stdio: 'inherit',
+  cwd: root,
+});
+process.exit(result.status ?? 1);
