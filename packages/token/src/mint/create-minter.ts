@@ -10,9 +10,9 @@ import { importSigningKey, type SigningKey } from '../keys/import-key.js';
 import type { AsymmetricKeyMaterial } from '../keys/key-input.js';
 import type { JwsAlgorithm } from '../keys/algorithms.js';
 import type { MintClaims } from '../formats/mint-claims.js';
-import { writeStagepassClaims } from '../formats/stagepass.js';
+import { stagepassClaimsWriter } from '../formats/stagepass.js';
 import { writeT1Token } from '../formats/opentok-t1.js';
-import { writeVonageClaims } from '../formats/vonage.js';
+import { vonageClaimsWriter } from '../formats/vonage.js';
 import { TOKEN_FORMATS, type TokenFormat } from '../types.js';
 import type { Role } from '@stagepass/protocol';
 
@@ -124,7 +124,7 @@ export function createMinter(options: MinterOptions): TokenMinter {
   const header = format === 'opentok-t1'
     ? ''
     : encodeBase64urlText(JSON.stringify(key.kid === undefined ? { alg: key.alg, typ: 'JWT' } : { alg: key.alg, typ: 'JWT', kid: key.kid }));
-  const writeClaims = format === 'vonage' ? writeVonageClaims : writeStagepassClaims;
+  const writeClaims = format === 'vonage' ? vonageClaimsWriter(appId) : stagepassClaimsWriter(appId);
 
   function mint(mintOptions: MintOptions): string {
     if (typeof mintOptions !== 'object' || mintOptions === null) throw invalidOption('options', 'must be an object');
