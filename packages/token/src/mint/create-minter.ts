@@ -1,7 +1,7 @@
 import { DEFAULT_ROLE } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
 import { invalidOption } from '../lib/errors.js';
-import { DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS } from '../lib/limits.js';
+import { DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS, MAX_TOKEN_BYTES } from '../lib/limits.js';
 import { randomId128, randomNonce } from '../lib/random.js';
 import {
   checkAppId, checkDataInput, checkLayoutInput, checkRoleInput, checkSessionId, parseTtl, toUnixSeconds,
@@ -147,9 +147,20 @@ export function createMinter(options: MinterOptions): TokenMinter {
       jti: format === 'opentok-t1' ? '' : randomId128(),
       nonce: randomNonce(),
     };
-    if (format === 'opentok-t1') return writeT1Token(claims, key.secret!);
-    const signingInput = `${header}.${encodeBase64urlText(writeClaims(claims))}`;
-    return `${signingInput}.${key.sign(signingInput)}`;
+    let token: string;
+    if (format === 'opentok-t1') {
+      token = writeT1Token(claims, key.secret!);
+    } else {
+      const signingInput = `${header}.${encodeBase64urlText(writeClaims(claims))}`;
+      token = `${signingInput}.${key.sign(signingInput)}`;
+    }
+    // Tokens are ASCII, so length is size. Escaping can grow data several-fold (a non-ASCII character
+    // takes up to 12 bytes percent-encoded in T1, a control character 6 as a JSON escape): never hand
+    // out a token that every verifier would refuse as too large.
+    if (token.length > MAX_TOKEN_BYTES) {
+      throw invalidOption(claims.data === undefined ? 'initialLayoutClassList' : 'data', `makes the ${format} token ${token.length} bytes once encoded; tokens are at most ${MAX_TOKEN_BYTES} bytes (use fewer non-ASCII or control characters)`);
+    }
+    return token;
   }
 
   return { appId, format, alg: key.alg, kid: key.kid, mint };
