@@ -3,7 +3,8 @@
  * (a test keeps the two in step). Codes are stable: scripts and clients match on them.
  *
  * `httpStatus` is what an HTTP endpoint answers with; `closeCode` is the WebSocket close code used
- * when the refusal ends a connection (4000–4099 are ours).
+ * when the error ends a connection: 4000–4099 are ours (one per code), and the standard 1001, 1008, 1009
+ * and 1013 where they fit. The close reason is the code string itself.
  */
 export const ERROR_CODES = {
   ERR_INVALID_OPTION: {
@@ -58,6 +59,74 @@ export const ERROR_CODES = {
     httpStatus: 401, closeCode: 4012,
     description: 'No app is registered under the presented App ID.',
   },
+  ERR_TOKEN_REPLAYED: {
+    httpStatus: 401, closeCode: 4013,
+    description: 'The app admits each token once (single-use tokens) and this token was already used.',
+  },
+  ERR_TOKEN_REVOKED: {
+    httpStatus: 401, closeCode: 4014,
+    description: 'The token was revoked: by its token ID, or with every token of its app or session issued before a time.',
+  },
+  ERR_SESSION_FULL: {
+    httpStatus: 403, closeCode: 4015,
+    description: 'The session has as many connections as the app allows (maxConnectionsPerSession).',
+  },
+  ERR_ORIGIN_NOT_ALLOWED: {
+    httpStatus: 403, closeCode: 4016,
+    description: 'The page\'s Origin is not in the app\'s allowedOrigins.',
+  },
+  ERR_ADMISSION_TIMEOUT: {
+    httpStatus: 408, closeCode: 4017,
+    description: 'The client did not send its connect message (with the token) within the admission time.',
+  },
+  ERR_PROTOCOL_VERSION: {
+    httpStatus: 400, closeCode: 4018,
+    description: 'The client speaks a protocol version this gateway does not.',
+  },
+  ERR_MESSAGE_INVALID: {
+    httpStatus: 400, closeCode: 4019,
+    description: 'A message is not valid JSON, has an unknown type or member, or a member of the wrong type or size; the reply names what.',
+  },
+  ERR_CAPABILITY_DENIED: {
+    httpStatus: 403, closeCode: 4020,
+    description: 'The connection\'s role lacks the capability the request needs (named in the reply); the connection stays.',
+  },
+  ERR_NOT_FOUND: {
+    httpStatus: 404, closeCode: 4021,
+    description: 'The connection, stream, subscription or session named is not in this session (or not of this app).',
+  },
+  ERR_RATE_LIMITED: {
+    httpStatus: 429, closeCode: 1008,
+    description: 'Too many messages too fast: requests are refused while over the limit, and a connection that keeps going is closed (1008).',
+  },
+  ERR_MESSAGE_TOO_LARGE: {
+    httpStatus: 413, closeCode: 1009,
+    description: 'A WebSocket message (or HTTP body) is larger than the limit; the connection is closed (1009).',
+  },
+  ERR_SLOW_CONSUMER: {
+    httpStatus: 503, closeCode: 4022,
+    description: 'The client read so slowly that its outbound buffer passed the cap; it was closed so the others do not wait.',
+  },
+  ERR_TOO_MANY_CONNECTIONS: {
+    httpStatus: 429, closeCode: 1013,
+    description: 'Too many sockets from one IP address (HTTP 429 before the upgrade, or close 1013).',
+  },
+  ERR_SERVER_SHUTTING_DOWN: {
+    httpStatus: 503, closeCode: 1001,
+    description: 'The gateway is stopping and admits no one; connected clients are closed with 1001.',
+  },
+  ERR_AUTH_INVALID: {
+    httpStatus: 401, closeCode: 4023,
+    description: 'The REST request\'s app JWT is missing, malformed, for an unknown app or badly signed.',
+  },
+  ERR_AUTH_EXPIRED: {
+    httpStatus: 401, closeCode: 4024,
+    description: 'The REST request\'s app JWT has expired or reaches more than 5 minutes ahead.',
+  },
+  ERR_AUTH_REPLAYED: {
+    httpStatus: 401, closeCode: 4025,
+    description: 'The REST request\'s app JWT (its jti) was already used.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** What the registry records for one code. */
@@ -69,6 +138,14 @@ export interface ErrorCodeInfo {
 
 /** A stable Stagepass error code, such as `ERR_TOKEN_EXPIRED`. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Close codes that are not errors. */
+export const CLOSE_CODES = {
+  /** The client closed, or the gateway closed a clean connection. */
+  normal: 1000,
+  /** A moderator or the app's backend disconnected this client; reason `forceDisconnected`. */
+  forceDisconnected: 4100,
+} as const;
 
 /** True when `value` is a code of the registry. */
 export function isErrorCode(value: unknown): value is ErrorCode {

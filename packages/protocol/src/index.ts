@@ -6,3 +6,8 @@ export { ERROR_CODES, isErrorCode } from './error-codes.js';
 export type { ErrorCode, ErrorCodeInfo } from './error-codes.js';
 export { StagepassError, isStagepassError } from './stagepass-error.js';
 export type { ErrorDetails } from './stagepass-error.js';
+export { CLOSE_CODES } from './error-codes.js';
+export { PROTOCOL_VERSION, CONNECT_PATH } from './wire-types.js';
+export type * from './wire-types.js';
+export * as wireLimits from './wire-limits.js';
+export { parseClientMessage, MessageError, CLIENT_REQUEST_TYPES } from './parse-client-message.js';

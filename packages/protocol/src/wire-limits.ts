@@ -1,0 +1,17 @@
+/** Limits of the wire protocol, enforced by the gateway's validator and documented in docs/protocol.md. */
+
+/** Signal type: at most 128 characters of A–Z a–z 0–9 - _ ~ */
+export const MAX_SIGNAL_TYPE_LENGTH = 128;
+export const SIGNAL_TYPE_PATTERN = /^[A-Za-z0-9_~-]{0,128}$/;
+/** Signal data: at most 8 KiB once UTF-8 encoded. */
+export const MAX_SIGNAL_DATA_BYTES = 8192;
+/** Recipients of one signal when given as a list. */
+export const MAX_SIGNAL_RECIPIENTS = 1000;
+/** Stream name: at most 256 characters. */
+export const MAX_STREAM_NAME_LENGTH = 256;
+/** Connection, stream and subscription IDs: 1–64 printable ASCII characters. */
+export const MAX_ID_LENGTH = 64;
+/** Streams excluded from forceMuteAll. */
+export const MAX_EXCLUDED_STREAMS = 1000;
+/** Request IDs: integers 0 … 2^31 − 1, chosen by the client, echoed in ack/error. */
+export const MAX_REQUEST_ID = 2 ** 31 - 1;
