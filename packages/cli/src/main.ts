@@ -1,1 +1,105 @@
-export async function run(_argv: string[]): Promise<number> { return 0; }
+import { isStagepassError } from '@stagepass/token';
+import { COMMANDS } from './cli.js';
+import { createNodeIo, type CliIo } from './cli-io.js';
+import { formatHelp } from './help-text.js';
+import { flagForOption, optionMessage } from './option-flags.js';
+import { parseCommandLine, wantsJson, type ParsedCommandLine } from './parse-command-line.js';
+import { isUsageError } from './usage-error.js';
+import { cliVersion } from './version.js';
+
+/** Exit codes of every `stagepass` command; decided here and nowhere else. */
+export const EXIT_OK = 0;
+/** A token was refused, or the command failed. */
+export const EXIT_REFUSED = 1;
+/** The command line was wrong: unknown command or option, missing or bad value. */
+export const EXIT_USAGE = 2;
+
+interface ErrorContext {
+  readonly io: CliIo;
+  readonly json: boolean;
+  /** Command words for the `--help` hint when the error does not carry its own. */
+  readonly path: readonly string[];
+  readonly givenFlags: ReadonlySet<string>;
+}
+
+function jsonLine(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}
+
+function jsonErrorFields(path: readonly string[]): Readonly<Record<string, unknown>> {
+  const command = COMMANDS.find((c) => c.path.length === path.length && c.path.every((w, i) => w === path[i]));
+  return command?.jsonErrorFields ?? {};
+}
+
+function usage(context: ErrorContext, message: string, option: string | undefined, helpPath: readonly string[]): number {
+  const { io } = context;
+  const hint = helpPath.length === 0 ? 'stagepass --help' : `stagepass ${helpPath.join(' ')} --help`;
+  io.writeStderr(`error: ${message}\nRun "${hint}".\n`);
+  if (context.json) {
+    io.writeStdout(jsonLine({
+      ...jsonErrorFields(helpPath), code: 'ERR_INVALID_OPTION', message, ...(option === undefined ? {} : { option }),
+    }));
+  }
+  return EXIT_USAGE;
+}
+
+/** Reports any error and returns its exit code: usage mistakes 2, everything else 1. */
+function report(err: unknown, context: ErrorContext): number {
+  const { io } = context;
+  if (isUsageError(err)) return usage(context, err.message, err.option, err.helpPath ?? context.path);
+  if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') {
+    const option = typeof err.details.option === 'string' ? err.details.option : undefined;
+    const flag = option === undefined ? undefined : flagForOption(option, context.givenFlags);
+    const message = option === undefined ? err.message : optionMessage(err.message, option, flag);
+    return usage(context, message, flag, context.path);
+  }
+  if (isStagepassError(err)) {
+    // Library messages never hold a token, a secret or connection data.
+    io.writeStderr(`error: ${err.code}: ${err.message}\n`);
+    if (context.json) io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), code: err.code, message: err.message }));
+    return EXIT_REFUSED;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.writeStderr(`error: unexpected failure: ${message}\n`);
+  if (context.json) io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), message: `unexpected failure: ${message}` }));
+  return EXIT_REFUSED;
+}
+
+/**
+ * Runs the `stagepass` CLI on `argv` (without `node` and the script) and returns the exit code.
+ * The only place that writes output and chooses exit codes: 0 ok, 1 refused or failed, 2 usage.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(process.argv.slice(2));
+ * ```
+ */
+export async function run(argv: readonly string[], io: CliIo = createNodeIo()): Promise<number> {
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseCommandLine(argv, io.env);
+  } catch (err) {
+    return report(err, { io, json: wantsJson(argv), path: [], givenFlags: new Set() });
+  }
+  if (parsed.kind === 'help') {
+    io.writeStdout(formatHelp(parsed.path));
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'version') {
+    io.writeStdout(`${cliVersion()}\n`);
+    return EXIT_OK;
+  }
+  const { command, options, json, givenFlags } = parsed;
+  const context: ErrorContext = { io, json, path: command.path, givenFlags };
+  try {
+    const output = await command.execute(options, io);
+    for (const warning of output.warnings) io.writeStderr(`${warning}\n`);
+    if (json) io.writeStdout(jsonLine(output.json));
+    else if (output.text !== '') io.writeStdout(output.text);
+    if (output.ok) return EXIT_OK;
+    if (output.failure !== undefined) io.writeStderr(`error: ${output.failure.code}: ${output.failure.message}\n`);
+    return EXIT_REFUSED;
+  } catch (err) {
+    return report(err, context);
+  }
+}

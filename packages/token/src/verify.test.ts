@@ -226,6 +226,20 @@ describe('key rotation', () => {
   });
 });
 
+describe('verifyToken options', () => {
+  it('names the caller\'s own option in configuration errors', () => {
+    const named = (options: Partial<VerifyTokenOptions>, option: string) =>
+      assert.throws(() => verifyToken('x', { appId: APP, ...options }), (err: unknown) =>
+        err instanceof StagepassError && err.code === 'ERR_INVALID_OPTION' && err.details.option === option && err.message.startsWith(`${option}:`));
+    named({ secret: 'short' }, 'secret');
+    named({ appId: 'has space', secret: SECRET }, 'appId');
+    named({ publicKey: generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey }, 'publicKey');
+    named({ keys: [{ secret: SECRET }, { secret: 'short', kid: 'k' }] }, 'keys[1].secret');
+    named({ secret: SECRET, clockTolerance: 301 }, 'clockTolerance');
+    named({}, 'secret');
+  });
+});
+
 describe('app and session', () => {
   it('looks the key up by the presented App ID and requires the app claim to match it', () => {
     const verifier = createVerifier({ apps: [{ appId: APP, keys: [{ secret: SECRET }] }] });

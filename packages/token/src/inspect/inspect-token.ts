@@ -1,6 +1,6 @@
 import { decodeBase64url } from '../lib/base64.js';
 import { refused } from '../lib/errors.js';
-import { MAX_TOKEN_BYTES } from '../lib/limits.js';
+import { MAX_TOKEN_BYTES, isTokenTooLarge } from '../lib/limits.js';
 import { parseJsonObject } from '../lib/strict-json.js';
 import { T1_PREFIX, parseStrictQuery, splitT1 } from '../formats/opentok-t1.js';
 import type { TokenFormat } from '../types.js';
@@ -32,7 +32,7 @@ function undecodable(problem: string): never {
  */
 export function inspectToken(token: unknown): InspectedToken {
   if (typeof token !== 'string') undecodable('it is not a string');
-  if (token.length > MAX_TOKEN_BYTES) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
+  if (isTokenTooLarge(token)) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
   if (token.startsWith(T1_PREFIX)) {
     const parts = splitT1(token);
     return {

@@ -75,7 +75,7 @@ function toKeyObject(material: AsymmetricKeyMaterial, kind: 'public' | 'private'
 function bindAlgorithm(key: KeyObject, requested: unknown, option: string): AsymmetricAlgorithm {
   const alg = algorithmOf(key, option);
   if (requested !== undefined && requested !== alg) {
-    throw invalidOption('alg', `the key is a ${alg} key, not ${String(requested)}`);
+    throw invalidOption(option === 'privateKey' ? 'alg' : `${option}.alg`, `the key is an ${alg} key, not ${String(requested)}`);
   }
   return alg;
 }
@@ -123,8 +123,9 @@ export function importVerificationKey(input: VerificationKeyInput, option = 'key
   }
   const material = 'publicKey' in input ? input.publicKey : 'privateKey' in input ? input.privateKey : undefined;
   if (material === undefined) throw invalidOption(option, 'must have secret, publicKey or privateKey');
-  const publicKey = toKeyObject(material, 'public', `${option}.${'publicKey' in input ? 'publicKey' : 'privateKey'}`);
-  const alg = bindAlgorithm(publicKey, input.alg, option);
+  const materialOption = `${option}.${'publicKey' in input ? 'publicKey' : 'privateKey'}`;
+  const publicKey = toKeyObject(material, 'public', materialOption);
+  const alg = bindAlgorithm(publicKey, input.alg, materialOption);
   return { kid, alg, secret: undefined, verify: asymmetricVerify(alg, publicKey) };
 }
 

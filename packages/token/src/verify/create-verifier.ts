@@ -1,6 +1,6 @@
 import { CAPABILITIES } from '@stagepass/protocol';
 import { invalidOption, refused } from '../lib/errors.js';
-import { DEFAULT_CLOCK_TOLERANCE, MAX_CLOCK_TOLERANCE, MAX_TOKEN_BYTES } from '../lib/limits.js';
+import { DEFAULT_CLOCK_TOLERANCE, MAX_CLOCK_TOLERANCE, MAX_TOKEN_BYTES, isTokenTooLarge } from '../lib/limits.js';
 import { checkAppId, splitLayout, toUnixSeconds } from '../lib/validate.js';
 import { importVerificationKey, type VerificationKey } from '../keys/import-key.js';
 import type { VerificationKeyInput } from '../keys/key-input.js';
@@ -72,11 +72,6 @@ function checkTolerance(value: unknown): number {
     throw invalidOption('clockTolerance', `must be a whole number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
   }
   return value;
-}
-
-function tooLarge(token: string): boolean {
-  // Length in UTF-16 units is a lower bound of the UTF-8 length; count bytes only when it could matter.
-  return token.length > MAX_TOKEN_BYTES || (token.length * 3 > MAX_TOKEN_BYTES && Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES);
 }
 
 const UNTRUSTED_HEADER_ALG = 'the token header names an algorithm this app has no key for';
@@ -185,7 +180,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
     if (sessionId !== undefined && typeof sessionId !== 'string') throw invalidOption('sessionId', 'must be a string');
     const now = verifyOptions.now === undefined ? Math.floor(Date.now() / 1000) : toUnixSeconds(verifyOptions.now, 'now');
     if (typeof token !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token must be a string.');
-    if (tooLarge(token)) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
+    if (isTokenTooLarge(token)) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
     const app = apps.get(appId);
     if (app === undefined) throw refused('ERR_APP_UNKNOWN', 'No app is registered under this App ID; check the App ID the client sends.');
     const checked = token.startsWith(T1_PREFIX) ? verifyT1(app, token) : verifyJws(app, token);

@@ -1,0 +1,31 @@
+/**
+ * A mistake in how the CLI was called (exit 2). `option` is the flag or argument at fault as the
+ * user typed it (`--ttl`, `TOKEN`), when there is one. Messages never quote a value the user
+ * passed: it could be a secret or a token.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError('missing required option --session', '--session');
+ * ```
+ */
+export class UsageError extends Error {
+  readonly code = 'ERR_INVALID_OPTION';
+  readonly option: string | undefined;
+  /**
+   * The command words to suggest `--help` for (`['token', 'create']`, `[]` for the top level);
+   * undefined when thrown by a command, whose words `main.ts` knows.
+   */
+  readonly helpPath: readonly string[] | undefined;
+
+  constructor(message: string, option?: string, helpPath?: readonly string[]) {
+    super(message);
+    this.name = 'UsageError';
+    this.option = option;
+    this.helpPath = helpPath;
+  }
+}
+
+/** True when `value` is a {@link UsageError}. */
+export function isUsageError(value: unknown): value is UsageError {
+  return value instanceof UsageError;
+}
