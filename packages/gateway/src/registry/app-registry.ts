@@ -1,0 +1,67 @@
+import type { AppRecord, AppSettings, KeyRecord } from './app-record.js';
+
+export interface CreateAppOptions {
+  readonly name: string;
+  /** Default: a new UUID. */
+  readonly appId?: string;
+  readonly settings?: Partial<AppSettings>;
+}
+
+export interface ImportAppOptions {
+  /** An existing OpenTok API key or Vonage application ID. */
+  readonly appId: string;
+  readonly name: string;
+  /** An OpenTok API secret (HS256, and T1 when legacyT1 is on). */
+  readonly secret?: string;
+  /** A Vonage application's public key (PEM). */
+  readonly publicKeyPem?: string;
+  readonly settings?: Partial<AppSettings>;
+}
+
+export interface AddKeyOptions {
+  readonly kid?: string;
+  readonly secret?: string;
+  readonly publicKeyPem?: string;
+}
+
+/** A revocation: one token by ID, or every token of the app (or of one session) issued before a time. */
+export type Revocation =
+  | { readonly kind: 'token'; readonly tokenId: string; readonly expireTime: number }
+  | { readonly kind: 'issuedBefore'; readonly sessionId: string | null; readonly issuedBefore: number };
+
+/**
+ * The app registry: apps, their keys and settings, and revocations. Durable; the embedded SQLite
+ * store is the default, a Redis one comes with cluster mode. Methods are synchronous because the
+ * embedded store is (better-sqlite3); a networked store will wrap itself in a local cache.
+ * Every mutating method throws StagepassError ERR_NOT_FOUND for an unknown app and
+ * ERR_INVALID_OPTION for bad input.
+ */
+export interface AppRegistry {
+  getApp(appId: string): AppRecord | undefined;
+  /** The app's version only: a cheap check before reusing a cached verifier. */
+  getAppVersion(appId: string): number | undefined;
+  listApps(): AppRecord[];
+  /** Creates an app with a fresh HS256 secret (32 random bytes, hex), returned once. */
+  createApp(options: CreateAppOptions): { app: AppRecord; secret: string };
+  importApp(options: ImportAppOptions): AppRecord;
+  /** Adds a new active secret key (the old ones keep verifying until retired); returns it once. */
+  rotateSecret(appId: string): { key: KeyRecord; secret: string };
+  addKey(appId: string, options: AddKeyOptions): KeyRecord;
+  retireKey(appId: string, kid: string): KeyRecord;
+  updateSettings(appId: string, settings: Partial<AppSettings>): AppRecord;
+  deleteApp(appId: string): boolean;
+
+  revoke(appId: string, revocation: Revocation): void;
+  /** True when a token of this app/session, with this ID and issue time, is revoked. */
+  isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number): boolean;
+
+  close(): void;
+}
+
+/**
+ * Remembers single-use token IDs until they expire. `claim` is atomic: of two claims of one ID,
+ * even at the same instant, exactly one returns true.
+ */
+export interface ReplayGuard {
+  claim(appId: string, tokenId: string, expireTime: number): boolean;
+}
