@@ -31,20 +31,34 @@ export function parseJsonPart(bytes: Buffer, what: 'header' | 'claims'): JsonObj
   return value;
 }
 
+/** Most distinct headers remembered by one cache (an app has a handful: one per key). */
+const MAX_CACHED_HEADERS = 64;
+
 /**
  * Splits a compact JWS and reads its header. Refuses anything but exactly three segments in the
  * strict base64url alphabet, a header that is not a JSON object, and any `crit` (we implement no
  * extension, so every critical one is unknown). `jku`, `x5u`, `jwk`, `x5c` are ignored: keys come
  * from configuration only.
+ *
+ * With `headerCache`, a header segment seen before is not decoded again: all tokens of one key
+ * share one header, so a verifier parses it once (a bounded cache of validated headers only).
  */
-export function splitCompactJws(token: string): CompactJws {
+export function splitCompactJws(token: string, headerCache?: Map<string, JsonObject>): CompactJws {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (second < 0 || token.indexOf('.', second + 1) >= 0) malformed('is not a compact JWS of three dot-separated parts');
-  const headerBytes = decodeBase64url(token.slice(0, first));
-  if (headerBytes === undefined) malformed('header is not canonical base64url');
-  const header = parseJsonPart(headerBytes, 'header');
-  if (header.crit !== undefined) malformed('header has a crit (critical extension) this verifier does not implement');
+  const headerSegment = token.slice(0, first);
+  let header = headerCache?.get(headerSegment);
+  if (header === undefined) {
+    const headerBytes = decodeBase64url(headerSegment);
+    if (headerBytes === undefined) malformed('header is not canonical base64url');
+    header = parseJsonPart(headerBytes, 'header');
+    if (header.crit !== undefined) malformed('header has a crit (critical extension) this verifier does not implement');
+    if (headerCache !== undefined) {
+      if (headerCache.size >= MAX_CACHED_HEADERS) headerCache.clear();
+      headerCache.set(headerSegment, header);
+    }
+  }
   const payload = decodeBase64url(token.slice(first + 1, second));
   if (payload === undefined) malformed('claims are not canonical base64url');
   const signature = decodeBase64url(token.slice(second + 1));

@@ -12,12 +12,27 @@ import type { MintClaims } from './mint-claims.js';
 export function stagepassClaimsWriter(appId: string): (claims: MintClaims) => string {
   // Built as text in a fixed member order, the app's part once per minter: minting is a hot path.
   const prefix = `{"iss":${JSON.stringify(appId)},"ist":"project","iat":`;
-  return (claims) => `${prefix}${claims.now},"exp":${claims.expireTime}`
-    + (claims.notBefore === undefined ? '' : `,"nbf":${claims.notBefore}`)
-    + `,"session_id":${JSON.stringify(claims.sessionId)},"create_time":${claims.now},"nonce":${claims.nonce}`
-    + `,"role":"${claims.role}","expire_time":${claims.expireTime}`
-    + (claims.data === undefined ? '' : `,"connection_data":${JSON.stringify(claims.data)}`)
-    + `,"initial_layout_class_list":${JSON.stringify(claims.layout)},"scope":"${SCOPE}","jti":"${claims.jti}"}`;
+  // Times change once a second: their text is kept, not rewritten for every token.
+  let lastNow = -1;
+  let lastExpire = -1;
+  let nowText = '';
+  let expireText = '';
+  return (claims) => {
+    if (claims.now !== lastNow) {
+      lastNow = claims.now;
+      nowText = String(claims.now);
+    }
+    if (claims.expireTime !== lastExpire) {
+      lastExpire = claims.expireTime;
+      expireText = String(claims.expireTime);
+    }
+    return `${prefix}${nowText},"exp":${expireText}`
+      + (claims.notBefore === undefined ? '' : `,"nbf":${claims.notBefore}`)
+      + `,"session_id":${JSON.stringify(claims.sessionId)},"create_time":${nowText},"nonce":${claims.nonce}`
+      + `,"role":"${claims.role}","expire_time":${expireText}`
+      + (claims.data === undefined ? '' : `,"connection_data":${JSON.stringify(claims.data)}`)
+      + `,"initial_layout_class_list":${claims.layout === '' ? '""' : JSON.stringify(claims.layout)},"scope":"${SCOPE}","jti":"${claims.jti}"}`;
+  };
 }
 
 /** Reads and type-checks a `stagepass` (or OpenTok JWT) claim set. */

@@ -30,10 +30,12 @@ export function randomBase64url(bytes: number): string {
   return pool.toString('base64url', start, start + bytes);
 }
 
-/** A random non-negative safe integer (53 bits): the `nonce` claim, a number as OpenTok's is. */
+/**
+ * A random 32-bit unsigned integer: the `nonce` claim, a number as OpenTok's is. Uniqueness comes
+ * from `jti` (128 bits); the nonce only keeps OpenTok-era tooling that expects it happy, and a
+ * short integer is cheaper to write than a 53-bit one.
+ */
 export function randomNonce(): number {
-  const start = reserve(7);
-  const high = pool.readUIntBE(start, 3) & 0x1fffff; // 21 bits
-  const low = pool.readUInt32BE(start + 3); // 32 bits
-  return high * 0x1_0000_0000 + low;
+  const start = reserve(4);
+  return pool.readUInt32BE(start);
 }

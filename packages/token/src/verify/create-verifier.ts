@@ -6,6 +6,7 @@ import { importVerificationKey, type VerificationKey } from '../keys/import-key.
 import type { VerificationKeyInput } from '../keys/key-input.js';
 import { checkClaims, claimInvalid, digestTokenId, type NormalizedClaims } from '../formats/claims.js';
 import { parseJsonPart, splitCompactJws } from '../formats/jws.js';
+import type { JsonObject } from '../lib/strict-json.js';
 import { T1_PREFIX, readT1Claims, splitT1, t1SignatureMatches } from '../formats/opentok-t1.js';
 import { readStagepassClaims } from '../formats/stagepass.js';
 import { readVonageClaims } from '../formats/vonage.js';
@@ -53,6 +54,8 @@ interface PreparedApp {
   readonly appId: string;
   readonly keys: readonly VerificationKey[];
   readonly legacyT1: boolean;
+  /** Validated JWS headers by their base64url segment (bounded). */
+  readonly headers: Map<string, JsonObject>;
 }
 
 function prepareApp(app: AppKeys, option: string): PreparedApp {
@@ -63,7 +66,7 @@ function prepareApp(app: AppKeys, option: string): PreparedApp {
   const kids = keys.flatMap((key) => key.kid === undefined ? [] : [key.kid]);
   if (new Set(kids).size !== kids.length) throw invalidOption(`${option}.keys`, 'two keys share a kid');
   if (app.legacyT1 !== undefined && typeof app.legacyT1 !== 'boolean') throw invalidOption(`${option}.legacyT1`, 'must be a boolean');
-  return { appId, keys, legacyT1: app.legacyT1 === true };
+  return { appId, keys, legacyT1: app.legacyT1 === true, headers: new Map() };
 }
 
 function checkTolerance(value: unknown): number {
@@ -110,7 +113,7 @@ interface Checked {
 }
 
 function verifyJws(app: PreparedApp, token: string): Checked {
-  const jws = splitCompactJws(token);
+  const jws = splitCompactJws(token, app.headers);
   const keys = candidateKeys(app, jws.header);
   // Every candidate is tried, so timing does not tell which key (if any) came close.
   let matched: VerificationKey | undefined;
