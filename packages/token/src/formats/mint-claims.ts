@@ -13,5 +13,6 @@ export interface MintClaims {
   /** Layout classes joined by single spaces ('' for none). */
   readonly layout: string;
   readonly jti: string;
-  readonly nonce: number;
+  /** Decimal digits, written as a JSON number. */
+  readonly nonce: string;
 }
