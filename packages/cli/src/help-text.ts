@@ -1,4 +1,6 @@
-import { APP_ID_ENV, COMMAND_GROUPS, COMMANDS, SECRET_ENV } from './cli.js';
+import { APP_ID_ENV, COMMAND_GROUPS, COMMANDS, SECRET_ENV, URL_ENV } from './cli.js';
+import { DB_ENV, MASTER_KEY_ENV } from './commands/app-database.js';
+import { HOST_ENV, PORT_ENV } from './commands/serve.js';
 import type { Command, OptionSpec } from './command-spec.js';
 
 function table(rows: readonly (readonly [string, string])[]): string[] {
@@ -17,7 +19,7 @@ function optionLabel(name: string, spec: OptionSpec): string {
 
 function rootHelp(commands: readonly Command[]): string[] {
   return [
-    'stagepass: mint, verify and inspect Stagepass access tokens.',
+    'stagepass: run the Stagepass gateway; mint, verify and inspect access tokens; manage apps and live sessions.',
     '',
     'Usage:',
     '  stagepass <command> [options]',
@@ -30,7 +32,15 @@ function rootHelp(commands: readonly Command[]): string[] {
     ...table([['-h, --help', 'Show help'], ['--version', 'Print the version']]),
     '',
     'Environment (only the CLI reads it; flags win):',
-    ...table([[APP_ID_ENV, 'Default for --app-id'], [SECRET_ENV, 'Default for --secret (when no key file is given)']]),
+    ...table([
+      [APP_ID_ENV, 'Default for --app-id'],
+      [SECRET_ENV, 'Default for --secret (when no key file is given)'],
+      [DB_ENV, 'Default for --db (serve, app …)'],
+      [MASTER_KEY_ENV, 'Encrypts app secrets at rest (serve, app …)'],
+      [HOST_ENV, 'Default for serve --host'],
+      [PORT_ENV, 'Default for serve --port'],
+      [URL_ENV, 'Default for --url (session …)'],
+    ]),
     '',
     'stdout is data (--json for one JSON object), stderr is diagnostics.',
     'Exit codes: 0 ok, 1 refused or failed, 2 usage error.',

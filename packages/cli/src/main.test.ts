@@ -299,7 +299,7 @@ describe('usage errors: exit 2, one line naming the option, then a --help hint',
     const [frob, tokenFrob, token, json] = await Promise.all([
       stagepass(['frob']), stagepass(['token', 'frob']), stagepass(['token']), stagepass(['token', 'frob', '--json']),
     ]);
-    assert.deepEqual(frob, { code: 2, stdout: '', stderr: 'error: unknown command "frob" (one of: token)\nRun "stagepass --help".\n' });
+    assert.deepEqual(frob, { code: 2, stdout: '', stderr: 'error: unknown command "frob" (one of: serve, token, app, session)\nRun "stagepass --help".\n' });
     assert.deepEqual(tokenFrob, {
       code: 2, stdout: '', stderr: 'error: unknown command "token frob" (one of: create, verify, inspect)\nRun "stagepass token --help".\n',
     });

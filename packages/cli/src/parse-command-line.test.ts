@@ -87,7 +87,7 @@ const ROWS: readonly Row[] = [
   { argv: ['token', 'inspect'], error: 'TOKEN', message: /^missing TOKEN argument/ },
   { argv: ['token'], error: undefined, message: /^missing command after "token" \(one of: create, verify, inspect\)$/ },
   { argv: ['token', 'frob'], error: undefined, message: /^unknown command "token frob"/ },
-  { argv: ['frob'], error: undefined, message: /^unknown command "frob" \(one of: token\)$/ },
+  { argv: ['frob'], error: undefined, message: /^unknown command "frob" \(one of: serve, token, app, session\)$/ },
   { argv: ['--frob'], error: '--frob', message: /^unknown option --frob$/ },
   { argv: ['--version', 'x'], error: '--version', message: /^--version takes no arguments$/ },
   { argv: ['help', 'frob'], error: undefined, message: /^no help topic "frob"$/ },

@@ -10,4 +10,4 @@ export { CLOSE_CODES } from './error-codes.js';
 export { PROTOCOL_VERSION, CONNECT_PATH } from './wire-types.js';
 export type * from './wire-types.js';
 export * as wireLimits from './wire-limits.js';
-export { parseClientMessage, MessageError, CLIENT_REQUEST_TYPES } from './parse-client-message.js';
+export { parseClientMessage, MessageError, CLIENT_REQUEST_TYPES, utf8Length } from './parse-client-message.js';

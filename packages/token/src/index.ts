@@ -20,3 +20,10 @@ export {
   CAPABILITIES, CAPABILITY_NAMES, DEFAULT_ROLE, ROLES, StagepassError, isRole, isStagepassError, roleCan,
 } from '@stagepass/protocol';
 export type { Capabilities, Capability, ErrorCode, Role } from '@stagepass/protocol';
+export { createAppJwt } from './app-jwt/create-app-jwt.js';
+export type { AppJwtOptions } from './app-jwt/create-app-jwt.js';
+export { createAppJwtVerifier } from './app-jwt/create-app-jwt-verifier.js';
+export type { AppJwtVerifier, AppJwtVerifierOptions, VerifiedAppJwt } from './app-jwt/create-app-jwt-verifier.js';
+export { verifyAppJwt } from './app-jwt/verify-app-jwt.js';
+export type { VerifyAppJwtOptions } from './app-jwt/verify-app-jwt.js';
+export * as appJwtLimits from './app-jwt/app-jwt-limits.js';

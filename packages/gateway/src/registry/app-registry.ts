@@ -18,13 +18,22 @@ export interface ImportAppOptions {
   readonly settings?: Partial<AppSettings>;
 }
 
+/** Give `secret` or `publicKeyPem`, not both. */
 export interface AddKeyOptions {
+  /** Default: `k` + one more than the highest `kN` the app has used (`k1`, `k2`, …). */
   readonly kid?: string;
+  /** An HS256 secret, used as its UTF-8 bytes: 32–1024 bytes. */
   readonly secret?: string;
+  /** SPKI PEM (PKCS#1 RSA PEM is accepted and stored as SPKI). Ed25519 → EdDSA, P-256 → ES256, RSA ≥ 2048 bits → RS256. */
   readonly publicKeyPem?: string;
 }
 
-/** A revocation: one token by ID, or every token of the app (or of one session) issued before a time. */
+/**
+ * A revocation: one token by ID (`tokenId` as the verifier reports it; kept until `expireTime`), or
+ * every token of the app (`sessionId: null`) or of one session whose `issuedAt` is strictly before
+ * `issuedBefore`. Times are integer UNIX seconds, as in tokens; `issuedBefore` may not be in the
+ * future (beyond 300 s of clock skew).
+ */
 export type Revocation =
   | { readonly kind: 'token'; readonly tokenId: string; readonly expireTime: number }
   | { readonly kind: 'issuedBefore'; readonly sessionId: string | null; readonly issuedBefore: number };
@@ -51,8 +60,12 @@ export interface AppRegistry {
   updateSettings(appId: string, settings: Partial<AppSettings>): AppRecord;
   deleteApp(appId: string): boolean;
 
+  /** Records a revocation and bumps the app's version (so caches in every process notice). */
   revoke(appId: string, revocation: Revocation): void;
-  /** True when a token of this app/session, with this ID and issue time, is revoked. */
+  /**
+   * True when a token of this app/session, with this ID and issue time (UNIX seconds), is revoked;
+   * false for an unknown app. Cheap: meant to run on every admission.
+   */
   isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number): boolean;
 
   close(): void;
@@ -63,5 +76,10 @@ export interface AppRegistry {
  * even at the same instant, exactly one returns true.
  */
 export interface ReplayGuard {
+  /**
+   * True the first time an ID (1–512 printable ASCII, room for a namespace prefix) is claimed for
+   * an app, false ever after, until `expireTime` (UNIX seconds) plus 300 s has passed.
+   * ERR_NOT_FOUND for an unknown app.
+   */
   claim(appId: string, tokenId: string, expireTime: number): boolean;
 }

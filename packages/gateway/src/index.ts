@@ -1,0 +1,15 @@
+export { createGateway, GATEWAY_DEFAULTS } from './gateway.js';
+export type {
+  Gateway, GatewayAddress, GatewayCloseOptions, GatewayOptions, RestHandlerDeps, RestHandlerFactory,
+} from './gateway.js';
+export type { RequestHandler } from './transport/http-handler.js';
+export type { RateLimit } from './transport/rate-limit.js';
+export { createMemorySessionService } from './session/memory-session-service.js';
+export type { MemorySessionServiceOptions } from './session/memory-session-service.js';
+export type {
+  AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
+} from './session/session-service.js';
+export { createRestHandler } from './rest/create-rest-handler.js';
+export type { RestHandler, RestHandlerOptions } from './rest/create-rest-handler.js';
+// The registry: apps, keys, settings, revocations (createSqliteAppRegistry, parseMasterKey, toAppKeys, …).
+export * from './registry/index.js';

@@ -1,0 +1,90 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The counts a gateway keeps in plain numbers on its hot paths, read into the metrics at each scrape. */
+export interface HotCounts {
+  /** Frames received from admitted clients. */
+  messagesIn: number;
+  /** Messages queued to clients (each recipient of a fan-out counts once). */
+  messagesOut: number;
+}
+
+export interface GatewayMetricsOptions {
+  /** Current session counts (the session service's `stats()`). */
+  readonly stats: () => { sessions: number; connections: number; streams: number };
+  /** WebSocket sockets open right now, admitted or not. */
+  readonly sockets: () => number;
+  readonly hot: HotCounts;
+  /** Also export Node's default process metrics (CPU, memory, event loop lag, GC). */
+  readonly processMetrics: boolean;
+}
+
+/** The metrics of one gateway, in a registry of its own (never prom-client's global one). */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly admissions: Counter<'result'>;
+  readonly capabilityDenials: Counter<'capability'>;
+  readonly closes: Counter<'code'>;
+  readonly upgradeRefusals: Counter<'status'>;
+}
+
+/**
+ * Creates the metrics of one gateway. Gauges read the session service when scraped; the message
+ * counters are plain numbers on the hot path, added to the prom-client counters at scrape time, so
+ * a fan-out costs an integer increment per recipient and nothing more.
+ */
+export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const { stats, hot } = options;
+
+  new Gauge({
+    name: 'stagepass_connections', help: 'Admitted connections.', registers,
+    collect() { this.set(stats().connections); },
+  });
+  new Gauge({
+    name: 'stagepass_sessions', help: 'Sessions with at least one connection (or created through the API and not yet expired).', registers,
+    collect() { this.set(stats().sessions); },
+  });
+  new Gauge({
+    name: 'stagepass_streams', help: 'Published streams.', registers,
+    collect() { this.set(stats().streams); },
+  });
+  new Gauge({
+    name: 'stagepass_sockets', help: 'Open WebSocket sockets, admitted or still being admitted.', registers,
+    collect() { this.set(options.sockets()); },
+  });
+
+  let countedIn = 0;
+  let countedOut = 0;
+  new Counter({
+    name: 'stagepass_messages_in_total', help: 'Messages received from admitted clients.', registers,
+    collect() {
+      this.inc(hot.messagesIn - countedIn);
+      countedIn = hot.messagesIn;
+    },
+  });
+  new Counter({
+    name: 'stagepass_messages_out_total', help: 'Messages sent to clients (a fan-out counts each recipient).', registers,
+    collect() {
+      this.inc(hot.messagesOut - countedOut);
+      countedOut = hot.messagesOut;
+    },
+  });
+
+  const admissions = new Counter({
+    name: 'stagepass_admissions_total', help: 'Admission attempts by result: "ok" or the refusal code.', labelNames: ['result'] as const, registers,
+  });
+  const capabilityDenials = new Counter({
+    name: 'stagepass_capability_denials_total', help: 'Requests refused ERR_CAPABILITY_DENIED, by the capability the role lacked.', labelNames: ['capability'] as const, registers,
+  });
+  const closes = new Counter({
+    name: 'stagepass_closes_total', help: 'Closed WebSocket connections by close code (the gateway\'s when it closed, else the client\'s; 1006 when terminated).', labelNames: ['code'] as const, registers,
+  });
+  const upgradeRefusals = new Counter({
+    name: 'stagepass_upgrade_refusals_total', help: 'WebSocket upgrades refused with an HTTP status before the upgrade.', labelNames: ['status'] as const, registers,
+  });
+
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+
+  return { registry, admissions, capabilityDenials, closes, upgradeRefusals };
+}

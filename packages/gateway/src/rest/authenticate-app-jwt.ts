@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { StagepassError } from '@stagepass/protocol';
+import { createAppJwtVerifier, type AppJwtVerifier, type VerificationKeyInput } from '@stagepass/token';
+import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
+import type { AppRecord } from '../registry/app-record.js';
+import { toAppKeys } from '../registry/to-app-keys.js';
+import { isOpaqueId } from './parse-rest-body.js';
+
+/** App IDs: 1–256 printable ASCII characters without spaces. */
+const MAX_APP_ID_LENGTH = 256;
+/** The replay guard's namespace for app JWT IDs, apart from the IDs of single-use session tokens. */
+const REPLAY_PREFIX = 'app-jwt:';
+const BEARER = /^Bearer +([^\s]+) *$/i;
+
+export interface AppJwtAuthenticatorOptions {
+  readonly registry: AppRegistry;
+  readonly replay: ReplayGuard;
+  readonly logger: Logger | undefined;
+}
+
+/** Checks one request's app JWT for the App ID of its path; throws ERR_AUTH_… refusals. */
+export type AppJwtAuthenticator = (req: IncomingMessage, appId: string, nowMs: number) => void;
+
+function authInvalid(message: string): never {
+  throw new StagepassError('ERR_AUTH_INVALID', message);
+}
+
+/** One header's values, refusing a repeated one: two credentials are one too many. */
+function single(req: IncomingMessage, name: string): string | undefined {
+  const values = req.headersDistinct[name];
+  if (values === undefined) return undefined;
+  if (values.length !== 1) authInvalid(`Give the ${name} header once.`);
+  return values[0];
+}
+
+/** The JWT of `Authorization: Bearer <jwt>` or `X-OPENTOK-AUTH: <jwt>` (as the OpenTok SDKs send it). */
+function presentedJwt(req: IncomingMessage): string {
+  const authorization = single(req, 'authorization');
+  const opentok = single(req, 'x-opentok-auth');
+  if (authorization !== undefined && opentok !== undefined) {
+    authInvalid('Give the app JWT in one header: Authorization: Bearer, or X-OPENTOK-AUTH.');
+  }
+  if (opentok !== undefined) return opentok.trim();
+  if (authorization === undefined) {
+    authInvalid('The request has no app JWT; send Authorization: Bearer <jwt> (stagepass session … mints one).');
+  }
+  const match = BEARER.exec(authorization);
+  if (match === null) authInvalid('The Authorization header must be "Bearer <app JWT>".');
+  return match[1]!;
+}
+
+/**
+ * Authenticates REST requests by app JWT. One verifier per app, rebuilt only when the registry's
+ * app version changes (a rotated or retired key, a deleted app). An unknown App ID gets a verifier
+ * without keys, so it is refused after the same checks and with the same answer as a bad signature.
+ * Each verified `jti` is claimed once in the replay guard, for as long as the JWT could be accepted.
+ */
+export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): AppJwtAuthenticator {
+  const { registry, replay, logger } = options;
+  const cache = new Map<string, { readonly version: number; readonly verifier: AppJwtVerifier }>();
+
+  /** A verifier of the app's active keys (toAppKeys drops retired ones). */
+  function build(app: AppRecord): AppJwtVerifier {
+    const { appId, keys } = toAppKeys(app);
+    try {
+      return createAppJwtVerifier({ appId, keys });
+    } catch {
+      // One unusable key record must not lock the app out: keep the keys that import alone.
+      const usable = keys.filter((key: VerificationKeyInput) => {
+        try {
+          createAppJwtVerifier({ appId, keys: [key] });
+          return true;
+        } catch {
+          logger?.warn({ appId, kid: key.kid ?? null }, 'app key unusable for app JWTs; skipped');
+          return false;
+        }
+      });
+      return createAppJwtVerifier({ appId, keys: usable });
+    }
+  }
+
+  function verifierFor(appId: string): AppJwtVerifier {
+    const version = registry.getAppVersion(appId);
+    const cached = cache.get(appId);
+    if (version !== undefined && cached?.version === version) return cached.verifier;
+    const app = version === undefined ? undefined : registry.getApp(appId);
+    if (app === undefined) {
+      cache.delete(appId);
+      return createAppJwtVerifier({ appId, keys: [] });
+    }
+    const verifier = build(app);
+    cache.set(appId, { version: app.version, verifier });
+    return verifier;
+  }
+
+  return (req, appId, nowMs) => {
+    const jwt = presentedJwt(req);
+    if (!isOpaqueId(appId, MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
+    const verifier = verifierFor(appId);
+    const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
+    if (!replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance)) {
+      throw new StagepassError('ERR_AUTH_REPLAYED', 'This app JWT (its jti) was already used; sign a fresh one for each request.');
+    }
+  };
+}

@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { CONNECT_PATH, ERROR_CODES, type ErrorCode } from '@stagepass/protocol';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { pathOf } from './connect-target.js';
+
+/** A Node request listener, as `createRestHandler` returns. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface HttpHandlerOptions {
+  readonly metrics: Registry;
+  /** True once the gateway stopped admitting (readyz answers 503). */
+  readonly isDraining: () => boolean;
+  /** Serves everything under /v1/apps/ (the REST API for app backends). */
+  readonly rest: RequestHandler;
+  readonly logger: Logger;
+}
+
+const REST_PREFIX = '/v1/apps/';
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Writes a JSON answer. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** Writes a refusal: the code's HTTP status (or `status`) and `{"code","message"}`. */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string, status: number = ERROR_CODES[code].httpStatus): void {
+  sendJson(res, status, { code, message });
+}
+
+/**
+ * The gateway's plain HTTP side: `GET /healthz` (200 while the process runs), `GET /readyz` (200 while
+ * admitting, 503 while draining), `GET /metrics` (Prometheus text), the REST API under /v1/apps/,
+ * and 404 `ERR_NOT_FOUND` for anything else. Each request is logged with its path only: query strings
+ * never reach the logs.
+ */
+export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
+  const { metrics, isDraining, rest, logger } = options;
+
+  function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const started = performance.now();
+    res.once('finish', () => {
+      const line = { method: req.method, path, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 };
+      // Probes come every few seconds from orchestrators: keep them out of the info log.
+      if (PROBES.has(path)) logger.debug(line, 'http');
+      else logger.info(line, 'http');
+    });
+  }
+
+  return function handleHttp(req, res) {
+    const path = pathOf(req.url);
+    if (path.startsWith(REST_PREFIX)) {
+      // The REST handler logs its own requests (route, status, App ID).
+      rest(req, res);
+      return;
+    }
+    logWhenDone(req, res, path);
+    const readOnly = req.method === 'GET' || req.method === 'HEAD';
+    if (readOnly && path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+    } else if (readOnly && path === '/readyz') {
+      if (isDraining()) sendJson(res, 503, { status: 'draining', code: 'ERR_SERVER_SHUTTING_DOWN', message: 'The gateway is shutting down and admits no one.' });
+      else sendJson(res, 200, { status: 'ready' });
+    } else if (readOnly && path === '/metrics') {
+      metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+          res.end(text);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'metrics collection failed');
+          res.writeHead(500);
+          res.end();
+        },
+      );
+    } else if (path === CONNECT_PATH) {
+      sendError(res, 'ERR_INVALID_OPTION', `${CONNECT_PATH} takes a WebSocket upgrade.`, 400);
+    } else {
+      sendError(res, 'ERR_NOT_FOUND', 'No such endpoint.');
+    }
+  };
+}
