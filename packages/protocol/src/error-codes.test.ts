@@ -29,7 +29,7 @@ describe('error registry', () => {
     assert.equal(new Set(ours).size, ours.length);
     for (const close of ours) assert.ok(close <= 4099, String(close));
     const standard = Object.values(ERROR_CODES).map((info) => info.closeCode).filter((close) => close < 4000);
-    for (const close of standard) assert.ok([1001, 1008, 1009, 1013].includes(close), String(close));
+    for (const close of standard) assert.ok([1001, 1008, 1009, 1011, 1013].includes(close), String(close));
   });
   it('recognises codes exactly', () => {
     assert.equal(isErrorCode('ERR_TOKEN_EXPIRED'), true);

@@ -123,6 +123,10 @@ export const ERROR_CODES = {
     httpStatus: 401, closeCode: 4024,
     description: 'The REST request\'s app JWT has expired or reaches more than 5 minutes ahead.',
   },
+  ERR_INTERNAL: {
+    httpStatus: 500, closeCode: 1011,
+    description: 'The gateway failed unexpectedly (a bug, or its store failing); the gateway log has the details, the reply none.',
+  },
   ERR_AUTH_REPLAYED: {
     httpStatus: 401, closeCode: 4025,
     description: 'The REST request\'s app JWT (its jti) was already used.',

@@ -10,6 +10,7 @@ export { createSessionId } from './session-id.js';
 export { TOKEN_FORMATS } from './types.js';
 export type { TokenAlgorithm, TokenFormat, VerifiedToken } from './types.js';
 export { JWS_ALGORITHMS } from './keys/algorithms.js';
+export { algorithmForKey } from './keys/import-key.js';
 export type { AsymmetricAlgorithm, JwsAlgorithm } from './keys/algorithms.js';
 export type {
   AsymmetricKeyMaterial, PrivateKeyInput, PublicKeyInput, SecretKeyInput, SigningKeyInput, VerificationKeyInput,

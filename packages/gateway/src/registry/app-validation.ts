@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { StagepassError } from '@stagepass/protocol';
-import { createVerifier, limits, type AsymmetricAlgorithm, type VerificationKeyInput } from '@stagepass/token';
+import { algorithmForKey, createVerifier, limits, type AsymmetricAlgorithm, type VerificationKeyInput } from '@stagepass/token';
 import type { Revocation } from './app-registry.js';
 import type { AppSettings } from './app-record.js';
 
@@ -82,22 +82,6 @@ export function checkSecret(value: unknown, option = 'secret'): string {
   return value;
 }
 
-/** The algorithm a key's type fixes, exactly as `@stagepass/token` binds it. */
-function algorithmOf(key: KeyObject, option: string): AsymmetricAlgorithm {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails ?? {};
-  if (type === 'ed25519') return 'EdDSA';
-  if (type === 'ec' && details.namedCurve === 'prime256v1') return 'ES256';
-  if (type === 'rsa') {
-    if ((details.modulusLength ?? 0) < limits.MIN_RSA_BITS) {
-      throw invalidOption(option, `is a ${details.modulusLength ?? 0}-bit RSA key; RSA keys must have at least ${limits.MIN_RSA_BITS} bits`);
-    }
-    return 'RS256';
-  }
-  const curve = type === 'ec' ? ` (${String(details.namedCurve)})` : '';
-  throw invalidOption(option, `unsupported key type ${type ?? 'unknown'}${curve}; use Ed25519, P-256 or RSA (≥ ${limits.MIN_RSA_BITS} bits)`);
-}
-
 /**
  * A public key as PEM (SPKI `BEGIN PUBLIC KEY`, or PKCS#1 `BEGIN RSA PUBLIC KEY`), imported with
  * node:crypto to prove it reads; returns it re-exported as SPKI PEM with the algorithm its type
@@ -118,7 +102,7 @@ export function checkPublicKeyPem(value: unknown, option = 'publicKeyPem'): { pe
   } catch {
     throw invalidOption(option, 'is not a readable public key (PEM expected: -----BEGIN PUBLIC KEY-----)');
   }
-  const alg = algorithmOf(key, option);
+  const alg = algorithmForKey(key, option);
   return { pem: key.export({ type: 'spki', format: 'pem' }).toString(), alg };
 }
 

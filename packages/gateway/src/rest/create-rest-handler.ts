@@ -189,7 +189,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       const headers = status === 401 ? { 'www-authenticate': 'Bearer realm="stagepass"' } : undefined;
       return { status, body: { code: err.code, message: err.message }, ...(headers === undefined ? {} : { headers }) };
     }
-    return { status: 500, body: { message: 'Internal error; the gateway log has the details.' } };
+    return { status: 500, body: { code: 'ERR_INTERNAL', message: 'Internal error; the gateway log has the details.' } };
   }
 
   function send(req: IncomingMessage, res: ServerResponse, result: Answer): void {

@@ -343,11 +343,11 @@ export class ClientConnection implements Peer, RateState, Batched {
     queueMicrotask(() => sessions.leave(id, 'networkDisconnected'));
   }
 
-  /** An unexpected error (a bug, or the registry failing): log it, close 1011, keep the gateway up. */
+  /** An unexpected error (a bug, or the registry failing): log it, close 1011 ERR_INTERNAL, keep the gateway up. */
   private fail(err: unknown, what: string): void {
     this.ctx.logger.error({ err, appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId }, what);
     if (this.state === ADMITTING) this.ctx.metrics.admissions.inc({ result: 'error' });
-    this.drop(1011, '');
+    this.drop(1011, 'ERR_INTERNAL');
   }
 }
 

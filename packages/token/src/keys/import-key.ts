@@ -41,19 +41,29 @@ function secretBytes(secret: unknown, option: string): Buffer {
   return bytes;
 }
 
-/** The algorithm a key's type fixes: Ed25519 → EdDSA, P-256 → ES256, RSA ≥ 2048 bits → RS256. */
-function algorithmOf(key: KeyObject, option: string): AsymmetricAlgorithm {
+/**
+ * The algorithm an asymmetric key's type fixes: Ed25519 → EdDSA, P-256 → ES256, RSA ≥ 2048 bits →
+ * RS256. Anything else is refused (ERR_INVALID_OPTION naming `option`). Keys are bound to it once,
+ * at configuration; a token's header never chooses.
+ *
+ * @example
+ * ```ts
+ * algorithmForKey(createPublicKey(pem)); // 'EdDSA'
+ * ```
+ */
+export function algorithmForKey(key: KeyObject, option = 'key'): AsymmetricAlgorithm {
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails ?? {};
   if (type === 'ed25519') return 'EdDSA';
   if (type === 'ec' && details.namedCurve === 'prime256v1') return 'ES256';
   if (type === 'rsa') {
     if ((details.modulusLength ?? 0) < MIN_RSA_BITS) {
-      throw invalidOption(option, `RSA keys must have at least ${MIN_RSA_BITS} bits`);
+      throw invalidOption(option, `is a ${details.modulusLength ?? 0}-bit RSA key; RSA keys must have at least ${MIN_RSA_BITS} bits`);
     }
     return 'RS256';
   }
-  throw invalidOption(option, `unsupported key type ${type ?? 'unknown'}${type === 'ec' ? ` (${String(details.namedCurve)})` : ''}; use Ed25519, P-256 or RSA`);
+  const curve = type === 'ec' ? ` (${String(details.namedCurve)})` : '';
+  throw invalidOption(option, `unsupported key type ${type ?? 'unknown'}${curve}; use Ed25519, P-256 or RSA (≥ ${MIN_RSA_BITS} bits)`);
 }
 
 function toKeyObject(material: AsymmetricKeyMaterial, kind: 'public' | 'private', option: string): KeyObject {
@@ -73,7 +83,7 @@ function toKeyObject(material: AsymmetricKeyMaterial, kind: 'public' | 'private'
 }
 
 function bindAlgorithm(key: KeyObject, requested: unknown, option: string): AsymmetricAlgorithm {
-  const alg = algorithmOf(key, option);
+  const alg = algorithmForKey(key, option);
   if (requested !== undefined && requested !== alg) {
     throw invalidOption(option === 'privateKey' ? 'alg' : `${option}.alg`, `the key is an ${alg} key, not ${String(requested)}`);
   }
