@@ -64,9 +64,11 @@ export interface AppRegistry {
   revoke(appId: string, revocation: Revocation): void;
   /**
    * True when a token of this app/session, with this ID and issue time (UNIX seconds), is revoked;
-   * false for an unknown app. Cheap: meant to run on every admission.
+   * false for an unknown app. Cheap: meant to run on every admission. `appVersion`: the app's
+   * version the caller has just read (`getAppVersion`) in the same synchronous step; with it the
+   * answer usually needs no query at all (admission passes it).
    */
-  isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number): boolean;
+  isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number, appVersion?: number): boolean;
 
   close(): void;
 }

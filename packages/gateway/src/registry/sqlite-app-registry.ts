@@ -83,6 +83,8 @@ interface KeyRow {
 /** One app's issued-before revocations, cached while the app's version stays the same. */
 interface IssuedBeforeCache {
   readonly version: number;
+  /** Whether the app had any token-ID revocation at this version (purges may make it stale-true, never stale-false). */
+  readonly tokens: boolean;
   /** Tokens of every session issued before this (UNIX seconds) are revoked. */
   readonly app: number | undefined;
   readonly sessions: ReadonlyMap<string, number>;
@@ -209,6 +211,10 @@ function openRegistry(db: Database.Database, sealer: SecretSealer, now: () => nu
     revocationProbe: db.prepare<[string, string], { version: number; revoked: number }>(`SELECT version,
       EXISTS (SELECT 1 FROM token_revocations WHERE app_id = apps.app_id AND token_id = ?) AS revoked
       FROM apps WHERE app_id = ?`),
+    anyTokenRevocation: db.prepare<[string], { any: number }>(
+      'SELECT EXISTS (SELECT 1 FROM token_revocations WHERE app_id = ?) AS any'),
+    tokenRevoked: db.prepare<[string, string], { revoked: number }>(
+      'SELECT 1 AS revoked FROM token_revocations WHERE app_id = ? AND token_id = ?'),
     issuedBefore: db.prepare<[string], { session_id: string; issued_before: number }>(
       'SELECT session_id, issued_before FROM issued_before_revocations WHERE app_id = ?'),
     claim: db.prepare<[string, string, number]>(
@@ -352,7 +358,8 @@ function openRegistry(db: Database.Database, sealer: SecretSealer, now: () => nu
       if (row.session_id === '') app = row.issued_before;
       else sessions.set(row.session_id, row.issued_before);
     }
-    const entry = { version, app, sessions };
+    const tokens = sql.anyTokenRevocation.get(appId)?.any === 1;
+    const entry = { version, tokens, app, sessions };
     issuedBeforeCache.set(appId, entry);
     return entry;
   }
@@ -493,7 +500,17 @@ function openRegistry(db: Database.Database, sealer: SecretSealer, now: () => nu
       issuedBeforeCache.delete(appId);
     },
 
-    isRevoked(appId, sessionId, tokenId, issuedAt) {
+    isRevoked(appId, sessionId, tokenId, issuedAt, appVersion) {
+      if (appVersion !== undefined) {
+        // The caller read the version a moment ago (admission: in the same synchronous step): answer
+        // from memory, and query the token only when the app has token revocations at all.
+        const cached = issuedBeforeCache.get(appId);
+        const entry = cached?.version === appVersion ? cached : loadIssuedBefore(appId, appVersion);
+        if (entry.tokens && sql.tokenRevoked.get(appId, tokenId) !== undefined) return true;
+        if (entry.app !== undefined && issuedAt < entry.app) return true;
+        const session = entry.sessions.get(sessionId);
+        return session !== undefined && issuedAt < session;
+      }
       // One indexed lookup: the app's version and whether this token ID is revoked. Issued-before
       // rows come from memory while the version is unchanged; every revoke, from this process or
       // another one sharing the file, bumps the version, so a stale cache is never used.

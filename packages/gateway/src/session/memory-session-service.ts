@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import {
   CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION, StagepassError,
   type AckMessage, type Capability, type ClientRequest, type ConnectionDestroyedReason, type ConnectionInfo,
   type ErrorMessage, type ServerMessage, type StreamDestroyedReason, type StreamInfo, type VideoType,
 } from '@stagepass/protocol';
+import { randomId } from '@stagepass/token';
 import type {
   AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
 } from './session-service.js';
@@ -73,8 +73,9 @@ const REQUIRED: Readonly<Record<ClientRequest['type'], Capability | null>> = {
 /** setTimeout's longest delay; token lifetimes (30 days) exceed it, so long waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** 96 random bits, 16 URL-safe characters, from a pooled CSPRNG buffer (not a syscall per ID). */
 function newId(): string {
-  return randomBytes(12).toString('base64url');
+  return randomId(12);
 }
 
 function notFound(what: string): StagepassError {

@@ -24,8 +24,12 @@ export function randomId128(): string {
   return pool.toString('base64url', start, start + 16);
 }
 
-/** `bytes` random bytes as base64url. */
+/**
+ * `bytes` random bytes (CSPRNG, from the pool) as base64url: for IDs that must not be guessed.
+ * Also exported as `randomId` from the package, for the gateway's connection and stream IDs.
+ */
 export function randomBase64url(bytes: number): string {
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 256) throw new RangeError('randomBase64url: bytes must be an integer from 1 to 256');
   const start = reserve(bytes);
   return pool.toString('base64url', start, start + bytes);
 }
