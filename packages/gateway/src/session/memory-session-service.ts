@@ -114,6 +114,9 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     if (count > 0) events.onMessagesOut?.(count);
   }
   function broadcast(session: Session, message: ServerMessage, except?: Connection): void {
+    // Nobody to tell (a lone connection joining or leaving): skip serialising.
+    const size = session.connections.size;
+    if (size === 0 || (size === 1 && except !== undefined && session.connections.has(except.id))) return;
     const text = JSON.stringify(message);
     let count = 0;
     for (const connection of session.connections.values()) {
