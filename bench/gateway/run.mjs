@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CASES, TARGETS } from './cases.mjs';
 import { openFileLimit } from './raw-ws.mjs';
-import { createProgress, fmtInt, fmtPercent, median, round, table } from './report.mjs';
+import { createProgress, fmtInt, fmtPercent, median, round, table } from '../shared/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');

@@ -14,6 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import { CASES, TARGETS } from './cases/index.mjs';
 import { generateKeys } from './cases/fixtures.mjs';
+import { createProgress, fmtInt, median, round, table } from '../shared/report.mjs';
+
+const progressLine = createProgress();
+const progress = (text, perRound) => progressLine.show(text, perRound);
+const clearProgress = () => progressLine.clear();
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -69,28 +74,6 @@ function die(message) {
   process.exit(2);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-// ---- progress on stderr: rewritten in place on a terminal, one line per round otherwise ----
-const tty = process.stderr.isTTY === true;
-let progressShown = false;
-function progress(text, perRound) {
-  if (tty) {
-    process.stderr.write(`\r\x1b[2K${text}`);
-    progressShown = true;
-  } else if (perRound) {
-    process.stderr.write(`${text}\n`);
-  }
-}
-function clearProgress() {
-  if (tty && progressShown) process.stderr.write('\r\x1b[2K');
-  progressShown = false;
-}
-
 function runCase(name, options, env) {
   const args = ['--no-deprecation', caseScript, name, '--duration-ms', String(options.durationMs), '--warmup-ms', String(options.warmupMs)];
   const child = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
@@ -134,24 +117,6 @@ function evaluate(target, byName) {
     name: target.name, kind: 'max', case: target.case, metric: target.metric,
     value, target: target.target, comparison: '<=', pass: value <= target.target,
   };
-}
-
-function round(x, digits) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
-
-function pad(text, width, right = false) {
-  text = String(text);
-  return right ? text.padStart(width) : text.padEnd(width);
-}
-
-function table(headers, rows, rightAligned) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => pad(c, widths[i], rightAligned[i])).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 function main() {

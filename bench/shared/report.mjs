@@ -1,6 +1,5 @@
-// Reporting helpers of the benchmark orchestrators: the same median, number formats, plain-text
-// tables and stderr progress as bench/tokens/run.mjs (which keeps its own copy inline), so both
-// benchmarks print alike. Free of imports.
+// Reporting helpers of both benchmark orchestrators (bench/tokens, bench/gateway): median, number formats, plain-text
+// tables and stderr progress, so both benchmarks print alike. Free of imports.
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
