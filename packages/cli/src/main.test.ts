@@ -3,16 +3,14 @@
  * Every run also checks that no secret or private key ever appears in any output.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from './test-support/run-cli.js';
 import { CAPABILITIES, createToken } from '@stagepass/token';
 
-const BIN = fileURLToPath(new URL('../bin/stagepass.js', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const SECRET = `e2e-secret-${randomBytes(16).toString('hex')}`;
@@ -22,11 +20,7 @@ const SESSION = 'sess-e2e-1';
 const NOW = 1700000000;
 const SECRET_FLAGS = ['--app-id', APP, '--secret', SECRET];
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = CliResult;
 
 /** Secrets and private key bodies that must never be printed; filled in by `before`. */
 const NEVER_PRINTED: string[] = [SECRET, OTHER_SECRET];
@@ -35,27 +29,7 @@ let dir = '';
 const file = (name: string): string => join(dir, name);
 
 function stagepass(args: readonly string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      for (const secret of NEVER_PRINTED) {
-        if (stdout.includes(secret) || stderr.includes(secret)) {
-          reject(new Error(`stagepass ${args[0] ?? ''} ${args[1] ?? ''} printed a secret or a private key`));
-          return;
-        }
-      }
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+  return runCli(args, { ...options, neverPrinted: NEVER_PRINTED });
 }
 
 function parseJson(text: string): Record<string, unknown> {

@@ -3,42 +3,24 @@
  * tokens minted with `stagepass token create` are verified with the keys the registry holds.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../test-support/run-cli.js';
 import { createSqliteAppRegistry, parseMasterKey, toAppKeys } from '@stagepass/gateway';
 import { createVerifier } from '@stagepass/token';
 
-const BIN = fileURLToPath(new URL('../../bin/stagepass.js', import.meta.url));
 const SESSION = 'app-e2e-session';
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = CliResult;
 
 let dir = '';
 const file = (name: string): string => join(dir, name);
 
 function stagepass(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-      cwd: options.cwd ?? dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { ...options, cwd: options.cwd ?? dir });
 }
 
 function json(result: Result): Record<string, any> {

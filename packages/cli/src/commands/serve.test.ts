@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { BIN } from '../test-support/run-cli.js';
 import { createToken } from '@stagepass/token';
 import WebSocket from 'ws';
 
-const BIN = new URL('../../bin/stagepass.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'stagepass-serve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

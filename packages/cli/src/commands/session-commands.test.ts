@@ -5,7 +5,6 @@
  * argv → options for the parser. No secret, private key or app JWT is ever printed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../test-support/run-cli.js';
 import {
   createMemorySessionService, createRestHandler, createSqliteAppRegistry,
   type AdmittedClient, type AppRegistry, type Peer, type ReplayGuard, type SessionService,
@@ -22,7 +21,6 @@ import { CAPABILITIES, type ServerMessage } from '@stagepass/protocol';
 import { parseCommandLine } from '../parse-command-line.js';
 import { isUsageError } from '../usage-error.js';
 
-const BIN = fileURLToPath(new URL('../../bin/stagepass.js', import.meta.url));
 
 let registry: AppRegistry & ReplayGuard;
 let sessions: SessionService;
@@ -35,35 +33,11 @@ let dir = '';
 /** Everything that must never appear in any output. */
 const NEVER_PRINTED: string[] = [];
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = CliResult;
 
 /** Runs the real bin (asynchronously: this process serves its requests meanwhile). */
 function stagepass(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      for (const secretText of NEVER_PRINTED) {
-        if (stdout.includes(secretText) || stderr.includes(secretText)) {
-          reject(new Error(`stagepass ${args.slice(0, 2).join(' ')} printed a secret`));
-          return;
-        }
-      }
-      if (/eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(stdout + stderr)) {
-        reject(new Error(`stagepass ${args.slice(0, 2).join(' ')} printed a JWT`));
-        return;
-      }
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { env, neverPrinted: NEVER_PRINTED, forbidden: [/eyJ[\w-]+\.[\w-]+\.[\w-]+/] });
 }
 
 /**
