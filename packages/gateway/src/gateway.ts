@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { WebSocketServer, type ServerOptions } from 'ws';
 import { createAdmission } from './admission/admit-client.js';
-import { createGatewayMetrics, type HotCounts } from './observability/gateway-metrics.js';
+import { createGatewayMetrics, createHotCounts } from './observability/gateway-metrics.js';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import { createMemorySessionService } from './session/memory-session-service.js';
@@ -66,7 +66,7 @@ export interface GatewayOptions {
   readonly idleTimeoutMs?: number;
   /** Unsent bytes allowed to pile up for one client before it is closed 4022 `ERR_SLOW_CONSUMER`. Default 1048576 (1 MiB). */
   readonly maxBufferedBytes?: number;
-  /** Time from the upgrade to the `connect` message, ms. Default 10000; past it, close 4017 `ERR_ADMISSION_TIMEOUT`. */
+  /** Time from the upgrade to the `connect` message, ms. Default 10000; past it, close 4017 `ERR_ADMISSION_TIMEOUT` (checked every tenth of this time, at most every second, so a socket goes after 1–1.1 times it). */
   readonly admissionTimeoutMs?: number;
   /** Connections in one session unless the app sets its own maxConnectionsPerSession. Default 1000. */
   readonly maxConnectionsPerSession?: number;
@@ -246,7 +246,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const o = resolveOptions(options);
   const logger = o.logger;
   const connections = new Set<ClientConnection>();
-  const hot: HotCounts = { messagesIn: 0, messagesOut: 0 };
+  const hot = createHotCounts();
   let draining = false;
 
   // The metrics read the session service, which is created with the metrics' events: tie the knot lazily.
@@ -285,6 +285,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxBufferedBytes: o.maxBufferedBytes,
     admissionTimeoutMs: o.admissionTimeoutMs,
     connections,
+    admitting: new Set(),
     socketsPerIp: new Map(),
     onClosed: () => onDrained?.(),
   };
@@ -307,6 +308,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     const t = performance.now();
     for (const connection of connections) connection.sweep(t, o.idleTimeoutMs);
   }
+  // Admission deadlines: one sweep over the sockets still being admitted, every tenth of the
+  // admission time (at most 1 s), instead of a timer per socket. A socket is refused between
+  // admissionTimeoutMs and 1.1 × admissionTimeoutMs after its upgrade.
+  let admissionSweeper: NodeJS.Timeout | undefined;
+  const admissionSweepMs = Math.min(1000, Math.max(1, Math.floor(o.admissionTimeoutMs / 10)));
+  function sweepAdmissions(): void {
+    if (ctx.admitting.size === 0) return;
+    const t = performance.now();
+    for (const connection of ctx.admitting) connection.sweepAdmission(t);
+  }
 
   function address(): GatewayAddress | undefined {
     const bound = server.address() as AddressInfo | string | null;
@@ -324,6 +335,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         server.off('error', failed);
         sweeper = setInterval(sweep, o.pingIntervalMs);
         sweeper.unref();
+        admissionSweeper = setInterval(sweepAdmissions, admissionSweepMs);
+        admissionSweeper.unref();
         const bound = address()!;
         logger.info({ host: bound.host, port: bound.port }, 'gateway listening');
         resolve(bound);
@@ -380,6 +393,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const connection of connections) connection.shutDown();
       await drainSockets(drainMs);
       clearInterval(sweeper);
+      clearInterval(admissionSweeper);
       wss.close();
       if (listening !== undefined) await closeServer();
       logger.info('gateway closed');

@@ -6,6 +6,20 @@ export interface HotCounts {
   messagesIn: number;
   /** Messages queued to clients (each recipient of a fan-out counts once). */
   messagesOut: number;
+  /** Admissions that succeeded (refusals are rare and go straight to the labelled counter). */
+  admitted: number;
+  /** Closed sockets by close code. */
+  readonly closes: Map<number, number>;
+}
+
+/** Zeroed hot counts, for one gateway. */
+export function createHotCounts(): HotCounts {
+  return { messagesIn: 0, messagesOut: 0, admitted: 0, closes: new Map() };
+}
+
+/** Counts one closed socket (a Map increment, no label hashing). */
+export function countClose(hot: HotCounts, code: number): void {
+  hot.closes.set(code, (hot.closes.get(code) ?? 0) + 1);
 }
 
 export interface GatewayMetricsOptions {
@@ -21,16 +35,19 @@ export interface GatewayMetricsOptions {
 /** The metrics of one gateway, in a registry of its own (never prom-client's global one). */
 export interface GatewayMetrics {
   readonly registry: Registry;
+  /** Refusals by code; successes are synced from {@link HotCounts.admitted} at each scrape. */
   readonly admissions: Counter<'result'>;
   readonly capabilityDenials: Counter<'capability'>;
+  /** Synced from {@link HotCounts.closes} at each scrape; use {@link countClose}. */
   readonly closes: Counter<'code'>;
   readonly upgradeRefusals: Counter<'status'>;
 }
 
 /**
- * Creates the metrics of one gateway. Gauges read the session service when scraped; the message
- * counters are plain numbers on the hot path, added to the prom-client counters at scrape time, so
- * a fan-out costs an integer increment per recipient and nothing more.
+ * Creates the metrics of one gateway. Gauges read the session service when scraped; the counts of
+ * the hot paths (messages, successful admissions, closes by code) are plain numbers in
+ * {@link HotCounts}, added to the prom-client counters at scrape time, so a fan-out costs an
+ * integer increment per recipient and an admission no label lookup.
  */
 export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMetrics {
   const registry = new Registry();
@@ -71,14 +88,27 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     },
   });
 
+  let countedAdmitted = 0;
   const admissions = new Counter({
     name: 'stagepass_admissions_total', help: 'Admission attempts by result: "ok" or the refusal code.', labelNames: ['result'] as const, registers,
+    collect() {
+      if (hot.admitted > countedAdmitted) this.inc({ result: 'ok' }, hot.admitted - countedAdmitted);
+      countedAdmitted = hot.admitted;
+    },
   });
   const capabilityDenials = new Counter({
     name: 'stagepass_capability_denials_total', help: 'Requests refused ERR_CAPABILITY_DENIED, by the capability the role lacked.', labelNames: ['capability'] as const, registers,
   });
+  const countedCloses = new Map<number, number>();
   const closes = new Counter({
     name: 'stagepass_closes_total', help: 'Closed WebSocket connections by close code (the gateway\'s when it closed, else the client\'s; 1006 when terminated).', labelNames: ['code'] as const, registers,
+    collect() {
+      for (const [code, count] of hot.closes) {
+        const counted = countedCloses.get(code) ?? 0;
+        if (count > counted) this.inc({ code: String(code) }, count - counted);
+        countedCloses.set(code, count);
+      }
+    },
   });
   const upgradeRefusals = new Counter({
     name: 'stagepass_upgrade_refusals_total', help: 'WebSocket upgrades refused with an HTTP status before the upgrade.', labelNames: ['status'] as const, registers,

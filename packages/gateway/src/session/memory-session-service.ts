@@ -7,6 +7,7 @@ import { randomId } from '@stagepass/token';
 import type {
   AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
 } from './session-service.js';
+import { connectedText } from './connected-text.js';
 
 export interface MemorySessionServiceOptions {
   readonly events?: SessionEvents;
@@ -22,9 +23,10 @@ interface Connection {
   readonly peer: Peer;
   readonly session: Session;
   readonly info: ConnectionInfo;
-  readonly streams: Set<Stream>;
-  /** Subscriptions this connection holds as a subscriber. */
-  readonly subscriptions: Set<Subscription>;
+  /** Its published streams; created at its first publish (most connections never publish). */
+  streams: Set<Stream> | undefined;
+  /** Subscriptions this connection holds as a subscriber; created at its first subscribe. */
+  subscriptions: Set<Subscription> | undefined;
   ejectTimer: NodeJS.Timeout | undefined;
 }
 
@@ -69,6 +71,9 @@ const REQUIRED: Readonly<Record<ClientRequest['type'], Capability | null>> = {
   forceMuteAll: 'forceMute',
   disableForceMute: 'forceMute',
 };
+
+/** A session's force-mute state while none is on (replaced, never changed in place: shared). */
+const NOT_MUTED: Session['forceMute'] = Object.freeze({ active: false, excludedStreamIds: Object.freeze([]) });
 
 /** setTimeout's longest delay; token lifetimes (30 days) exceed it, so long waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -127,7 +132,8 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     if (count > 0) events.onMessagesOut?.(count);
   }
   function sendTo(connection: Connection, message: ServerMessage): void {
-    deliver(JSON.stringify(message), [connection]);
+    connection.peer.send(JSON.stringify(message));
+    events.onMessagesOut?.(1);
   }
 
   function sessionFor(appId: string, sessionId: string): Session | undefined {
@@ -139,7 +145,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     if (session === undefined) {
       session = {
         appId, sessionId, createdAt: now(), connections: new Map(), streams: new Map(),
-        forceMute: { active: false, excludedStreamIds: [] },
+        forceMute: NOT_MUTED,
       };
       sessions.set(key, session);
     }
@@ -171,7 +177,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
   function endSubscription(subscription: Subscription, notifySubscriber: boolean): void {
     subscriptions.delete(subscription.id);
     subscription.stream.subscriptions.delete(subscription);
-    subscription.subscriber.subscriptions.delete(subscription);
+    subscription.subscriber.subscriptions?.delete(subscription);
     const text = JSON.stringify({ type: 'subscriberDestroyed', subscriptionId: subscription.id, streamId: subscription.stream.id } satisfies ServerMessage);
     const recipients = [subscription.stream.connection];
     if (notifySubscriber && subscription.subscriber !== subscription.stream.connection) recipients.push(subscription.subscriber);
@@ -182,7 +188,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     const session = stream.connection.session;
     for (const subscription of [...stream.subscriptions]) endSubscription(subscription, true);
     session.streams.delete(stream.id);
-    stream.connection.streams.delete(stream);
+    stream.connection.streams?.delete(stream);
     streamCount--;
     broadcast(session, { type: 'streamDestroyed', streamId: stream.id, reason });
   }
@@ -204,7 +210,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
   }
 
   function unmuteAll(session: Session): void {
-    session.forceMute = { active: false, excludedStreamIds: [] };
+    session.forceMute = NOT_MUTED;
     broadcast(session, { type: 'forceMuteChanged', active: false, excludedStreamIds: [] });
   }
 
@@ -224,9 +230,11 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     if (!connections.delete(connection.id)) return;
     if (connection.ejectTimer !== undefined) clearTimeout(connection.ejectTimer);
     const session = connection.session;
-    for (const subscription of [...connection.subscriptions]) endSubscription(subscription, false);
+    if (connection.subscriptions !== undefined) {
+      for (const subscription of [...connection.subscriptions]) endSubscription(subscription, false);
+    }
     session.connections.delete(connection.id);
-    for (const stream of [...connection.streams]) {
+    for (const stream of connection.streams === undefined ? [] : [...connection.streams]) {
       if (notify) destroyStream(stream, 'connectionClosed');
       else {
         session.streams.delete(stream.id);
@@ -286,7 +294,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
           videoType: request.videoType ?? 'camera', creationTime: now(), subscriptions: new Set(),
         };
         session.streams.set(created.id, created);
-        connection.streams.add(created);
+        (connection.streams ??= new Set()).add(created);
         streamCount++;
         // The ack (with the ID) reaches the publisher before its own streamCreated.
         if (request.id !== undefined) sendTo(connection, { type: 'ack', id: request.id, result: { streamId: created.id } });
@@ -313,7 +321,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
         const subscription: Subscription = { id: newId(), stream: subscribed, subscriber: connection };
         subscriptions.set(subscription.id, subscription);
         subscribed.subscriptions.add(subscription);
-        connection.subscriptions.add(subscription);
+        (connection.subscriptions ??= new Set()).add(subscription);
         if (request.id !== undefined) sendTo(connection, { type: 'ack', id: request.id, result: { subscriptionId: subscription.id } });
         sendTo(subscribed.connection, {
           type: 'subscriberCreated', subscriptionId: subscription.id, streamId: subscribed.id, connectionId: connection.id,
@@ -380,20 +388,20 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
       const connection: Connection = {
         id, client, peer, session,
         info: { id, creationTime: now(), data: client.data },
-        streams: new Set(), subscriptions: new Set(), ejectTimer: undefined,
+        streams: undefined, subscriptions: undefined, ejectTimer: undefined,
       };
-      sendTo(connection, {
-        type: 'connected',
+      peer.send(connectedText({
         v: PROTOCOL_VERSION,
         sessionId: client.sessionId,
         connection: connection.info,
         role: client.role,
         capabilities: client.capabilities,
         expireTime: client.expireTime,
-        connections: [...session.connections.values()].map((c) => c.info),
-        streams: [...session.streams.values()].map(streamInfo),
-        forceMute: { active: session.forceMute.active, excludedStreamIds: [...session.forceMute.excludedStreamIds] },
-      });
+        connections: session.connections.size === 0 ? [] : [...session.connections.values()].map((c) => c.info),
+        streams: session.streams.size === 0 ? [] : [...session.streams.values()].map(streamInfo),
+        forceMute: session.forceMute,
+      }));
+      events.onMessagesOut?.(1);
       broadcast(session, { type: 'connectionCreated', connection: connection.info });
       session.connections.set(id, connection);
       connections.set(id, connection);

@@ -3,10 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '@stagepass/protocol';
 import type { Socket } from 'node:net';
 import type { Server as WebSocketServer } from 'ws';
-import {
-  ClientConnection, onAdmissionTimeout, onSocketAlive, onSocketClose, onSocketError, onSocketMessage,
-  type TransportContext,
-} from './client-connection.js';
+import { ClientConnection, type TransportContext } from './client-connection.js';
 import { pathOf, readConnectTarget, type UpgradeRefusal } from './connect-target.js';
 import type { GatewaySocket } from './gateway-socket.js';
 
@@ -81,15 +78,10 @@ export function createUpgradeHandler(options: UpgradeOptions): (req: IncomingMes
     // completes the handshake it calls back synchronously, so the count above cannot be overtaken.
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new ClientConnection(ctx, ws, socket, ip, target.appId, target.sessionId, origin);
-      ws.connection = connection;
-      ws.on('message', onSocketMessage);
-      ws.on('close', onSocketClose);
-      ws.on('error', onSocketError);
-      ws.on('pong', onSocketAlive);
-      ws.on('ping', onSocketAlive);
+      ws.connection = connection; // from now on, the socket's events go to it (GatewaySocket.emit)
       ctx.connections.add(connection);
+      ctx.admitting.add(connection);
       ctx.socketsPerIp.set(ip, (ctx.socketsPerIp.get(ip) ?? 0) + 1);
-      connection.admissionTimer = setTimeout(onAdmissionTimeout, ctx.admissionTimeoutMs, connection);
     });
   };
 }

@@ -7,7 +7,7 @@ import {
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { Admission } from '../admission/admit-client.js';
-import type { GatewayMetrics, HotCounts } from '../observability/gateway-metrics.js';
+import { countClose, type GatewayMetrics, type HotCounts } from '../observability/gateway-metrics.js';
 import type { Peer, SessionService } from '../session/session-service.js';
 import type { GatewaySocket } from './gateway-socket.js';
 import { takeToken, type RateLimit, type RateState } from './rate-limit.js';
@@ -25,6 +25,8 @@ export interface TransportContext {
   readonly admissionTimeoutMs: number;
   /** Every open socket, admitted or not. */
   readonly connections: Set<ClientConnection>;
+  /** The sockets still waiting for their `connect` message (the admission sweep's list). */
+  readonly admitting: Set<ClientConnection>;
   /** Open sockets per remote address. */
   readonly socketsPerIp: Map<string, number>;
   /** Told after each socket closed (shutdown waits for the last one). */
@@ -65,9 +67,9 @@ function textOf(data: RawData): string {
 
 /**
  * One client socket, from the upgrade to its close: admission, then requests into the session
- * core, and the core's {@link Peer}. Everything lives in fields of this one object; the listeners
- * are shared functions that find it through {@link GatewaySocket.connection}, and there is no timer
- * per connection once admitted (keep-alive is one sweep over all sockets).
+ * core, and the core's {@link Peer}. Everything lives in fields of this one object; its socket
+ * hands it every event directly ({@link GatewaySocket.emit}), and there is no timer per connection
+ * (admission deadlines and keep-alive are sweeps over all sockets).
  */
 export class ClientConnection implements Peer, RateState, Batched {
   state = ADMITTING;
@@ -75,7 +77,8 @@ export class ClientConnection implements Peer, RateState, Batched {
   connectionId: string | undefined = undefined;
   /** The Origin header, kept only until admission. */
   origin: string | undefined;
-  admissionTimer: NodeJS.Timeout | undefined = undefined;
+  /** When the admission time runs out, monotonic ms (checked by the admission sweep). */
+  readonly admissionDue: number;
   /** Last frame of any kind (message, ping, pong), monotonic ms. */
   lastSeen: number;
   corked = false;
@@ -99,6 +102,7 @@ export class ClientConnection implements Peer, RateState, Batched {
   ) {
     const t = performance.now();
     this.origin = origin;
+    this.admissionDue = t + ctx.admissionTimeoutMs;
     this.lastSeen = t;
     this.tokens = ctx.rateLimit.burst;
     this.refillAt = t;
@@ -141,6 +145,11 @@ export class ClientConnection implements Peer, RateState, Batched {
     else if (this.state === ADMITTING) this.admit(data, isBinary);
   }
 
+  /** A ping or pong arrived. */
+  alive(): void {
+    this.lastSeen = performance.now();
+  }
+
   /** ws refused a frame (too large, bad UTF-8, protocol error) and has already sent its close. */
   protocolError(err: Error): void {
     if (this.state >= CLOSING) return;
@@ -157,15 +166,14 @@ export class ClientConnection implements Peer, RateState, Batched {
     if (this.state === CLOSED) return;
     const ctx = this.ctx;
     this.state = CLOSED;
-    if (this.admissionTimer !== undefined) clearTimeout(this.admissionTimer);
-    this.admissionTimer = undefined;
     this.origin = undefined;
     ctx.connections.delete(this);
+    ctx.admitting.delete(this);
     const left = (ctx.socketsPerIp.get(this.ip) ?? 1) - 1;
     if (left <= 0) ctx.socketsPerIp.delete(this.ip);
     else ctx.socketsPerIp.set(this.ip, left);
     const byGateway = this.closeCode !== 0;
-    ctx.metrics.closes.inc({ code: String(byGateway ? this.closeCode : code) });
+    countClose(ctx.hot, byGateway ? this.closeCode : code);
     if (this.connectionId !== undefined) {
       // Idempotent: a connection the core or the gateway already removed is not announced twice.
       ctx.sessions.leave(this.connectionId, !byGateway && isClientClose(code) ? 'clientDisconnected' : 'networkDisconnected');
@@ -184,9 +192,10 @@ export class ClientConnection implements Peer, RateState, Batched {
     }
   }
 
-  /** The admission time passed without a connect message. */
-  admissionTimedOut(): void {
-    this.admissionTimer = undefined;
+  /** The admission sweep: refuse a socket whose admission time passed without a connect message. */
+  sweepAdmission(t: number): void {
+    if (t < this.admissionDue) return;
+    this.ctx.admitting.delete(this);
     if (this.state === ADMITTING) this.refuseAdmission('ERR_ADMISSION_TIMEOUT');
   }
 
@@ -207,8 +216,7 @@ export class ClientConnection implements Peer, RateState, Batched {
   // ------------------------------------------------------------------ internals
 
   private admit(data: RawData, isBinary: boolean): void {
-    if (this.admissionTimer !== undefined) clearTimeout(this.admissionTimer);
-    this.admissionTimer = undefined;
+    this.ctx.admitting.delete(this);
     let message: ClientMessage;
     try {
       if (isBinary) throw new MessageError('binary frame', null);
@@ -244,7 +252,7 @@ export class ClientConnection implements Peer, RateState, Batched {
       return;
     }
     this.state = OPEN;
-    ctx.metrics.admissions.inc({ result: 'ok' });
+    ctx.hot.admitted++;
     ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: id }, 'client admitted');
   }
 
@@ -353,31 +361,4 @@ export class ClientConnection implements Peer, RateState, Batched {
 
 function terminateSocket(connection: ClientConnection): void {
   connection.terminate();
-}
-
-// Shared listeners: `this` is the socket (EventEmitter calls listeners with the emitter), always a
-// GatewaySocket here (the server's WebSocket class); its `connection` is set before any event.
-
-function connectionOf(socket: WebSocket): ClientConnection {
-  return (socket as GatewaySocket).connection!;
-}
-
-export function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  connectionOf(this).receive(data, isBinary);
-}
-
-export function onSocketAlive(this: WebSocket): void {
-  connectionOf(this).lastSeen = performance.now();
-}
-
-export function onSocketError(this: WebSocket, err: Error): void {
-  connectionOf(this).protocolError(err);
-}
-
-export function onSocketClose(this: WebSocket, code: number): void {
-  connectionOf(this).closed(code);
-}
-
-export function onAdmissionTimeout(connection: ClientConnection): void {
-  connection.admissionTimedOut();
 }

@@ -24,8 +24,45 @@ export function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-function one(params: URLSearchParams, name: 'appId' | 'sessionId', max: number): string | UpgradeRefusal {
-  const values = params.getAll(name);
+/** The query parameters a connect URL is read for, each with every value it was given. */
+interface TargetParams {
+  readonly appId: string[];
+  readonly sessionId: string[];
+}
+
+/**
+ * Splits a query string as URLSearchParams does, for a query with nothing to decode (no `%`, no
+ * `+`, no leading `?`): pairs split on `&`, name and value on the first `=`. Every other query goes
+ * through URLSearchParams itself. Only appId and sessionId are kept.
+ */
+function splitPlainQuery(query: string): TargetParams {
+  const params: TargetParams = { appId: [], sessionId: [] };
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    if (end > start) {
+      const eq = query.indexOf('=', start);
+      const hasValue = eq !== -1 && eq < end;
+      const name = query.slice(start, hasValue ? eq : end);
+      if (name === 'appId' || name === 'sessionId') params[name].push(hasValue ? query.slice(eq + 1, end) : '');
+    }
+    start = end + 1;
+  }
+  return params;
+}
+
+const NEEDS_DECODING = /[%+]/;
+
+/** The values of appId and sessionId in a query string, decoded as URLSearchParams decodes them. */
+export function readTargetParams(query: string): TargetParams {
+  if (!NEEDS_DECODING.test(query) && query.charCodeAt(0) !== 0x3f /* ? */) return splitPlainQuery(query);
+  const params = new URLSearchParams(query);
+  return { appId: params.getAll('appId'), sessionId: params.getAll('sessionId') };
+}
+
+function one(params: TargetParams, name: 'appId' | 'sessionId', max: number): string | UpgradeRefusal {
+  const values = params[name];
   if (values.length !== 1) {
     return {
       status: 400, code: 'ERR_INVALID_OPTION',
@@ -47,7 +84,7 @@ export function readConnectTarget(url: string | undefined): ConnectTarget | Upgr
   const path = pathOf(url);
   if (path !== CONNECT_PATH) return { status: 404, code: 'ERR_NOT_FOUND', message: `WebSocket clients connect to ${CONNECT_PATH}.` };
   const query = url!.length > path.length ? url!.slice(path.length + 1) : '';
-  const params = new URLSearchParams(query);
+  const params = readTargetParams(query);
   const appId = one(params, 'appId', MAX_APP_ID_LENGTH);
   if (typeof appId !== 'string') return appId;
   const sessionId = one(params, 'sessionId', MAX_SESSION_ID_LENGTH);
