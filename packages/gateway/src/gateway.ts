@@ -285,7 +285,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxBufferedBytes: o.maxBufferedBytes,
     admissionTimeoutMs: o.admissionTimeoutMs,
     connections,
-    admitting: new Set(),
     socketsPerIp: new Map(),
     onClosed: () => onDrained?.(),
   };
@@ -295,7 +294,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     WebSocket: GatewaySocket,
     maxPayload: o.maxPayloadBytes,
     clientTracking: false,
-    perMessageDeflate: false,
+    perMessageDeflate: false, // ClientConnection.send writes uncompressed text frames itself
     closeTimeout: CLOSE_HANDSHAKE_TIMEOUT_MS,
   } as ServerOptions<typeof GatewaySocket>);
 
@@ -308,15 +307,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     const t = performance.now();
     for (const connection of connections) connection.sweep(t, o.idleTimeoutMs);
   }
-  // Admission deadlines: one sweep over the sockets still being admitted, every tenth of the
-  // admission time (at most 1 s), instead of a timer per socket. A socket is refused between
-  // admissionTimeoutMs and 1.1 × admissionTimeoutMs after its upgrade.
+  // Admission deadlines: one sweep over the sockets, every tenth of the admission time (at most
+  // every second), instead of a timer per socket. A socket is refused between admissionTimeoutMs
+  // and 1.1 × admissionTimeoutMs after its upgrade.
   let admissionSweeper: NodeJS.Timeout | undefined;
   const admissionSweepMs = Math.min(1000, Math.max(1, Math.floor(o.admissionTimeoutMs / 10)));
   function sweepAdmissions(): void {
-    if (ctx.admitting.size === 0) return;
     const t = performance.now();
-    for (const connection of ctx.admitting) connection.sweepAdmission(t);
+    for (const connection of connections) connection.sweepAdmission(t);
   }
 
   function address(): GatewayAddress | undefined {

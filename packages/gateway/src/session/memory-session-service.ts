@@ -48,6 +48,8 @@ interface Subscription {
 }
 
 interface Session {
+  /** Its key in the service's map of sessions. */
+  readonly key: string;
   readonly appId: string;
   readonly sessionId: string;
   readonly createdAt: number;
@@ -144,7 +146,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     let session = sessions.get(key);
     if (session === undefined) {
       session = {
-        appId, sessionId, createdAt: now(), connections: new Map(), streams: new Map(),
+        key, appId, sessionId, createdAt: now(), connections: new Map(), streams: new Map(),
         forceMute: NOT_MUTED,
       };
       sessions.set(key, session);
@@ -152,7 +154,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     return session;
   }
   function dropIfEmpty(session: Session): void {
-    if (session.connections.size === 0) sessions.delete(keyOf(session.appId, session.sessionId));
+    if (session.connections.size === 0) sessions.delete(session.key);
   }
   function sweepIdleSessions(): void {
     const oldest = now() - idleSessionTtlMs;

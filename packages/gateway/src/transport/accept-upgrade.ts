@@ -80,7 +80,6 @@ export function createUpgradeHandler(options: UpgradeOptions): (req: IncomingMes
       const connection = new ClientConnection(ctx, ws, socket, ip, target.appId, target.sessionId, origin);
       ws.connection = connection; // from now on, the socket's events go to it (GatewaySocket.emit)
       ctx.connections.add(connection);
-      ctx.admitting.add(connection);
       ctx.socketsPerIp.set(ip, (ctx.socketsPerIp.get(ip) ?? 0) + 1);
     });
   };

@@ -11,7 +11,8 @@ import { countClose, type GatewayMetrics, type HotCounts } from '../observabilit
 import type { Peer, SessionService } from '../session/session-service.js';
 import type { GatewaySocket } from './gateway-socket.js';
 import { takeToken, type RateLimit, type RateState } from './rate-limit.js';
-import { corkForThisTurn, encodeOnce, type Batched } from './write-batching.js';
+import { textFrameOnce } from './text-frame.js';
+import { corkForThisTurn, type Batched } from './write-batching.js';
 
 /** What every connection of one gateway shares: one object, referenced once per connection. */
 export interface TransportContext {
@@ -25,8 +26,6 @@ export interface TransportContext {
   readonly admissionTimeoutMs: number;
   /** Every open socket, admitted or not. */
   readonly connections: Set<ClientConnection>;
-  /** The sockets still waiting for their `connect` message (the admission sweep's list). */
-  readonly admitting: Set<ClientConnection>;
   /** Open sockets per remote address. */
   readonly socketsPerIp: Map<string, number>;
   /** Told after each socket closed (shutdown waits for the last one). */
@@ -43,7 +42,8 @@ const CLOSED = 3;
 export const TERMINATED = 1006;
 /** How long a slow reader has to take its close frame before its socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
-const TEXT_FRAME = { binary: false } as const;
+/** ws's readyState of an open socket. */
+const WS_OPEN = 1;
 
 /** Close codes ws uses for a client's protocol violations, by ws's error code. */
 function wsCloseCodeOf(err: Error): number {
@@ -112,20 +112,26 @@ export class ClientConnection implements Peer, RateState, Batched {
 
   /**
    * Queues one serialised message. Writes are corked for the rest of the event-loop turn, and the
-   * bytes are encoded once per fan-out. A client whose unsent backlog would pass maxBufferedBytes is
+   * frame is built once per fan-out. A client whose unsent backlog would pass maxBufferedBytes is
    * dropped (4022) instead: the sender and the other recipients never wait for it.
    */
   send(text: string): void {
-    if (this.state >= CLOSING) return;
+    // ws's own state too: once it has sent or received a close frame, no data frame may follow.
+    if (this.state >= CLOSING || this.ws.readyState !== WS_OPEN) return;
+    const frame = textFrameOnce(text);
     const buffered = this.socket.writableLength;
     // A single message larger than the cap (a `connected` of a full session) still goes to a reader
     // that keeps up; only a backlog counts against it.
-    if (buffered > 0 && buffered + text.length > this.ctx.maxBufferedBytes) {
+    if (buffered > 0 && buffered + frame.length > this.ctx.maxBufferedBytes) {
       this.drop(ERROR_CODES.ERR_SLOW_CONSUMER.closeCode, 'ERR_SLOW_CONSUMER');
       return;
     }
-    corkForThisTurn(this);
-    this.ws.send(encodeOnce(text), TEXT_FRAME);
+    // `connected`, the only message sent while admitting, leaves at once; later messages are
+    // batched per turn.
+    if (this.state !== ADMITTING) corkForThisTurn(this);
+    // The frame goes to the socket directly: ws's sender writes each frame at once when it has no
+    // compression and no Blob (the gateway uses neither), so frames keep their order either way.
+    this.socket.write(frame);
     this.ctx.hot.messagesOut++;
   }
 
@@ -168,7 +174,6 @@ export class ClientConnection implements Peer, RateState, Batched {
     this.state = CLOSED;
     this.origin = undefined;
     ctx.connections.delete(this);
-    ctx.admitting.delete(this);
     const left = (ctx.socketsPerIp.get(this.ip) ?? 1) - 1;
     if (left <= 0) ctx.socketsPerIp.delete(this.ip);
     else ctx.socketsPerIp.set(this.ip, left);
@@ -194,9 +199,7 @@ export class ClientConnection implements Peer, RateState, Batched {
 
   /** The admission sweep: refuse a socket whose admission time passed without a connect message. */
   sweepAdmission(t: number): void {
-    if (t < this.admissionDue) return;
-    this.ctx.admitting.delete(this);
-    if (this.state === ADMITTING) this.refuseAdmission('ERR_ADMISSION_TIMEOUT');
+    if (this.state === ADMITTING && t >= this.admissionDue) this.refuseAdmission('ERR_ADMISSION_TIMEOUT');
   }
 
   /** Shutdown: end a socket the session core does not hold (still being admitted). */
@@ -216,7 +219,6 @@ export class ClientConnection implements Peer, RateState, Batched {
   // ------------------------------------------------------------------ internals
 
   private admit(data: RawData, isBinary: boolean): void {
-    this.ctx.admitting.delete(this);
     let message: ClientMessage;
     try {
       if (isBinary) throw new MessageError('binary frame', null);

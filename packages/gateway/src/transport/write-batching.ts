@@ -7,18 +7,24 @@ export interface Batched {
   readonly socket: Duplex;
 }
 
-const corkedThisTurn: Batched[] = [];
+// The list keeps its slots between turns (emptied, not truncated), so a busy gateway does not
+// reallocate it every turn.
+const corkedThisTurn: (Batched | undefined)[] = [];
+let corkedCount = 0;
 let flushScheduled = false;
 
 function flush(): void {
   flushScheduled = false;
   // Index loop: an uncork that synchronously leads to more sends appends here and is flushed too.
-  for (let i = 0; i < corkedThisTurn.length; i++) {
+  for (let i = 0; i < corkedCount; i++) {
     const target = corkedThisTurn[i]!;
+    corkedThisTurn[i] = undefined;
     target.corked = false;
     target.socket.uncork();
   }
-  corkedThisTurn.length = 0;
+  corkedCount = 0;
+  // A burst once made the list long: let it go.
+  if (corkedThisTurn.length > 4096) corkedThisTurn.length = 0;
 }
 
 /**
@@ -31,25 +37,9 @@ export function corkForThisTurn(target: Batched): void {
   if (target.corked) return;
   target.corked = true;
   target.socket.cork();
-  corkedThisTurn.push(target);
+  corkedThisTurn[corkedCount++] = target;
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flush);
   }
-}
-
-let lastText = '';
-let lastBytes: Buffer = Buffer.alloc(0);
-
-/**
- * The UTF-8 bytes of a message, encoded once per fan-out: the session core hands the same string
- * to every recipient, so consecutive calls with it share one Buffer (ws frames a Buffer without
- * copying it), instead of each socket encoding its own copy.
- */
-export function encodeOnce(text: string): Buffer {
-  if (text !== lastText) {
-    lastBytes = Buffer.from(text, 'utf8');
-    lastText = text;
-  }
-  return lastBytes;
 }

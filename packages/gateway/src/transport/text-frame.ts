@@ -1,0 +1,43 @@
+/**
+ * Server-to-client WebSocket text frames (RFC 6455 §5.2: FIN, opcode 1, unmasked), built once per
+ * message. The session core hands the same string to every recipient of a fan-out, so consecutive
+ * calls with it share one Buffer: header and payload encoded once, then written as they are to
+ * each socket, instead of each socket framing (and ws allocating for) its own copy.
+ */
+
+let lastText = '';
+let lastFrame: Buffer = textFrame('');
+
+/** The frame header's length for a payload of `length` bytes: 2, 4 or 10. */
+function headerLength(length: number): number {
+  return length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+}
+
+/** One complete text frame carrying `text` (UTF-8). */
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text, 'utf8');
+  const offset = headerLength(length);
+  const frame = Buffer.allocUnsafe(offset + length);
+  frame[0] = 0x81; // FIN + text
+  if (offset === 2) {
+    frame[1] = length;
+  } else if (offset === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  frame.write(text, offset, 'utf8');
+  return frame;
+}
+
+/** {@link textFrame}, shared with the previous call when the text is the same string. */
+export function textFrameOnce(text: string): Buffer {
+  if (text !== lastText) {
+    lastFrame = textFrame(text);
+    lastText = text;
+  }
+  return lastFrame;
+}
