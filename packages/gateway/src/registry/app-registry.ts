@@ -47,7 +47,11 @@ export type Revocation =
  */
 export interface AppRegistry {
   getApp(appId: string): AppRecord | undefined;
-  /** The app's version only: a cheap check before reusing a cached verifier. */
+  /**
+   * The app's version only: a cheap check before reusing a cached verifier. May be read once per
+   * event-loop turn: this registry's own changes show at once, another process's (the CLI, another
+   * gateway on the same file) from the next turn.
+   */
   getAppVersion(appId: string): number | undefined;
   listApps(): AppRecord[];
   /** Creates an app with a fresh HS256 secret (32 random bytes, hex), returned once. */

@@ -394,6 +394,26 @@ describe('revocations', () => {
     registry.close();
   });
 
+  it('reads an app\'s version once per event-loop turn: its own changes show at once, another process\'s from the next turn', async () => {
+    const path = dbPath();
+    const a = open({ path });
+    const b = open({ path });
+    const { app } = a.createApp({ name: 'Versions' });
+    assert.equal(a.getAppVersion(app.appId), 1);
+    assert.equal(a.getAppVersion('nobody'), undefined);
+    b.updateSettings(app.appId, { ejectAtExpiry: true });
+    b.createApp({ name: 'Later', appId: 'nobody' });
+    assert.equal(a.getAppVersion(app.appId), 1, 'same turn: the version read before');
+    assert.equal(a.getAppVersion('nobody'), undefined, 'same turn: still unknown');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(a.getAppVersion(app.appId), 2, 'next turn: the other process\'s change');
+    assert.equal(a.getAppVersion('nobody'), 1);
+    a.updateSettings(app.appId, { ejectAtExpiry: false });
+    assert.equal(a.getAppVersion(app.appId), 3, 'its own change, in the same turn');
+    a.close();
+    b.close();
+  });
+
   it('another process\'s revocation is seen (through the version bump)', () => {
     const path = dbPath();
     const a = open({ path });

@@ -226,7 +226,25 @@ function openRegistry(db: Database.Database, sealer: SecretSealer, now: () => nu
   const issuedBeforeCache = new Map<string, IssuedBeforeCache>();
   let claimsSincePurge = 0;
 
-  const write = <T>(fn: () => T): T => db.transaction(fn).immediate();
+  // App versions read in this event-loop turn. A version read is a native SQLite call, the dearest
+  // step of an admission after the signature; admissions that arrive together (one turn) share one
+  // read per app. This registry's own writes clear it at once; another process's commits are seen
+  // from the next turn.
+  const versionsThisTurn = new Map<string, number | undefined>();
+  let versionsClearScheduled = false;
+  function clearVersions(): void {
+    versionsClearScheduled = false;
+    versionsThisTurn.clear();
+  }
+
+  const write = <T>(fn: () => T): T => {
+    versionsThisTurn.clear();
+    try {
+      return db.transaction(fn).immediate();
+    } finally {
+      versionsThisTurn.clear();
+    }
+  };
   const read = <T>(fn: () => T): T => db.transaction(fn).deferred();
 
   function toKey(row: KeyRow): KeyRecord {
@@ -376,7 +394,16 @@ function openRegistry(db: Database.Database, sealer: SecretSealer, now: () => nu
     },
 
     getAppVersion(appId) {
-      return typeof appId === 'string' ? sql.version.get(appId) : undefined;
+      if (typeof appId !== 'string') return undefined;
+      const seen = versionsThisTurn.get(appId);
+      if (seen !== undefined || versionsThisTurn.has(appId)) return seen;
+      const version = sql.version.get(appId);
+      versionsThisTurn.set(appId, version);
+      if (!versionsClearScheduled) {
+        versionsClearScheduled = true;
+        setImmediate(clearVersions).unref();
+      }
+      return version;
     },
 
     listApps() {
