@@ -274,6 +274,24 @@ describe('memory session service: lifecycle', () => {
     const created = sessions.createSession(APP);
     assert.equal(sessions.getSession(APP, created.sessionId)?.connections.length, 0);
   });
+  it('forgets a session created through the API that nobody joined within idleSessionTtlMs (swept every minute)', (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    let nowMs = NOW_S * 1000;
+    const sessions = createMemorySessionService({ now: () => nowMs, idleSessionTtlMs: 10 * 60_000 });
+    const idle = sessions.createSession(APP, 'idle').sessionId;
+    const joined = sessions.createSession(APP, 's1').sessionId;
+    const peer = new FakePeer();
+    sessions.join(client('publisher'), peer);
+    nowMs += 9 * 60_000;
+    t.mock.timers.tick(60_000 * 9);
+    assert.notEqual(sessions.getSession(APP, idle), undefined, 'younger than the TTL: kept');
+    nowMs += 2 * 60_000;
+    t.mock.timers.tick(60_000 * 2);
+    assert.equal(sessions.getSession(APP, idle), undefined, 'past the TTL with no connection: dropped');
+    assert.equal(sessions.getSession(APP, joined)?.connections.length, 1, 'a session with a connection stays, whatever its age');
+    assert.deepEqual(sessions.stats(), { sessions: 1, connections: 1, streams: 0 });
+    sessions.closeAll(1001, 'ERR_SERVER_SHUTTING_DOWN');
+  });
   it('closeAll closes every peer', () => {
     const { sessions, join } = setup();
     const a = join('publisher');
