@@ -6,6 +6,7 @@ import type { Server as WebSocketServer } from 'ws';
 import { ClientConnection, type TransportContext } from './client-connection.js';
 import { pathOf, readConnectTarget, type UpgradeRefusal } from './connect-target.js';
 import type { GatewaySocket } from './gateway-socket.js';
+import { quietEnd, receiverOf } from './quiet-end.js';
 
 export interface UpgradeOptions {
   readonly ctx: TransportContext;
@@ -79,6 +80,9 @@ export function createUpgradeHandler(options: UpgradeOptions): (req: IncomingMes
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new ClientConnection(ctx, ws, socket, ip, target.appId, target.sessionId, origin);
       ws.connection = connection; // from now on, the socket's events go to it (GatewaySocket.emit)
+      quietEnd(socket as Socket);
+      const receiver = receiverOf(ws);
+      if (receiver !== undefined) quietEnd(receiver);
       ctx.connections.add(connection);
       ctx.socketsPerIp.set(ip, (ctx.socketsPerIp.get(ip) ?? 0) + 1);
     });
