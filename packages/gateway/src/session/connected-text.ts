@@ -1,17 +1,7 @@
-import type { Capabilities, ConnectionInfo, ForceMuteState, Role, StreamInfo } from '@stagepass/protocol';
+import type { Capabilities, ConnectedMessage, Role } from '@stagepass/protocol';
 
-/** What a `connected` message says (docs/protocol.md); `type` and `v` are filled in. */
-export interface ConnectedParts {
-  readonly v: number;
-  readonly sessionId: string;
-  readonly connection: ConnectionInfo;
-  readonly role: Role;
-  readonly capabilities: Capabilities;
-  readonly expireTime: number;
-  readonly connections: readonly ConnectionInfo[];
-  readonly streams: readonly StreamInfo[];
-  readonly forceMute: ForceMuteState;
-}
+/** What a `connected` message says (docs/protocol.md); `type` is filled in. */
+export type ConnectedParts = Omit<ConnectedMessage, 'type'>;
 
 /** `,"role":…,"capabilities":{…}` by role, for the capability object it was made from. */
 const roleFragments = new Map<Role, { readonly capabilities: Capabilities; readonly text: string }>();
