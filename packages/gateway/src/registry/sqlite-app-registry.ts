@@ -238,7 +238,6 @@ function openRegistry(db: Database.Database, sealer: SecretSealer, now: () => nu
   }
 
   const write = <T>(fn: () => T): T => {
-    versionsThisTurn.clear();
     try {
       return db.transaction(fn).immediate();
     } finally {

@@ -5,7 +5,7 @@ import {
   type ClientMessage, type ErrorCode, type ErrorMessage,
 } from '@stagepass/protocol';
 import type { Logger } from 'pino';
-import type { RawData, WebSocket } from 'ws';
+import type { RawData } from 'ws';
 import type { Admission } from '../admission/admit-client.js';
 import { countClose, type GatewayMetrics, type HotCounts } from '../observability/gateway-metrics.js';
 import type { Peer, SessionService } from '../session/session-service.js';
