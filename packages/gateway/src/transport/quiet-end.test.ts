@@ -20,6 +20,17 @@ describe('quietEnd', () => {
     assert.equal(stream.writableFinished, true);
   });
 
+  it('shares one wrapper per original end (no function per stream), and never wraps twice', () => {
+    const a = sink();
+    const b = sink();
+    quietEnd(a);
+    quietEnd(b);
+    assert.equal(a.end, b.end);
+    const wrapped = a.end;
+    quietEnd(a);
+    assert.equal(a.end, wrapped);
+  });
+
   it('returns at once for a finished or destroyed stream, with no error anywhere', async () => {
     const finished = sink();
     quietEnd(finished);

@@ -12,11 +12,26 @@ import type { Writable } from 'node:stream';
 export function quietEnd(stream: Writable): void {
   const end = stream.end;
   if (typeof end !== 'function') return;
-  // An own property, set once per stream; `end`'s signature is kept for every other call.
-  stream.end = function endUnlessFinished(this: Writable, ...args: unknown[]) {
-    if (args.length === 0 && (this.writableFinished || this.destroyed)) return this;
-    return (end as (...a: unknown[]) => Writable).apply(this, args);
-  } as Writable['end'];
+  stream.end = quietVersionOf(end);
+}
+
+type End = Writable['end'];
+
+/** One wrapper per original `end` (net.Socket's, Writable's), shared by every stream: no closure per socket. */
+const quietVersions = new WeakMap<End, End>();
+
+function quietVersionOf(end: End): End {
+  let quiet = quietVersions.get(end);
+  if (quiet === undefined) {
+    quiet = function endUnlessFinished(this: Writable, ...args: unknown[]) {
+      if (args.length === 0 && (this.writableFinished || this.destroyed)) return this;
+      return (end as (...a: unknown[]) => Writable).apply(this, args);
+    } as End;
+    quietVersions.set(end, quiet);
+    // A stream given the quiet version twice keeps it (no wrapper around a wrapper).
+    quietVersions.set(quiet, quiet);
+  }
+  return quiet;
 }
 
 /** The frame parser of a ws socket (ws's `_receiver`, not part of its typed API), if there is one. */
