@@ -1,4 +1,5 @@
 import type { Role } from './roles.js';
+import type { ClientRequestType } from './wire-types.js';
 
 /** What a connected client may do beyond connecting, which every valid token allows. */
 export const CAPABILITY_NAMES = [
@@ -59,3 +60,23 @@ export const CAPABILITIES: Readonly<Record<Role, Capabilities>> = Object.freeze(
 export function roleCan(role: Role, capability: Capability): boolean {
   return CAPABILITIES[role][capability];
 }
+
+/**
+ * The capability each client request needs, shared by the gateway (which enforces it) and the
+ * client SDK (which refuses locally first). `null`: no role capability; `webrtc` is allowed to
+ * the two ends of a subscription, which the session checks.
+ */
+export const REQUEST_CAPABILITY = Object.freeze({
+  publish: 'publish',
+  unpublish: 'publish',
+  setStreamProperty: 'publish',
+  subscribe: 'subscribe',
+  unsubscribe: 'subscribe',
+  webrtc: null,
+  signal: 'signal',
+  forceDisconnect: 'forceDisconnect',
+  forceUnpublish: 'forceUnpublish',
+  forceMuteStream: 'forceMute',
+  forceMuteAll: 'forceMute',
+  disableForceMute: 'forceMute',
+} as const satisfies Readonly<Record<ClientRequestType, Capability | null>>);

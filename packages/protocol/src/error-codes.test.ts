@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ERROR_CODES, isErrorCode } from './error-codes.js';
-import { StagepassError, isStagepassError } from './stagepass-error.js';
+import { ERROR_CODES, errorCodeForClose, isErrorCode } from './error-codes.js';
+import { StagepassError, invalidOption, isStagepassError } from './stagepass-error.js';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 
@@ -47,5 +47,40 @@ describe('StagepassError', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(err)), { option: 'ttl', code: 'ERR_INVALID_OPTION', message: 'ttl: must be positive' });
     assert.equal(isStagepassError(err), true);
     assert.equal(isStagepassError(new TypeError('x')), false);
+  });
+});
+
+describe('StagepassError options and invalidOption', () => {
+  it('keeps option, rule and cause apart from the message', () => {
+    const cause = new RangeError('inner');
+    const err = new StagepassError('ERR_INVALID_OPTION', 'x: must be y', { option: 'x', rule: 'must be y', cause, details: { limit: 3 } });
+    assert.equal(err.option, 'x');
+    assert.equal(err.rule, 'must be y');
+    assert.equal(err.cause, cause);
+    assert.deepEqual(err.details, { limit: 3, option: 'x' });
+    assert.deepEqual(JSON.parse(JSON.stringify(err)), { limit: 3, option: 'x', code: 'ERR_INVALID_OPTION', message: 'x: must be y' });
+  });
+  it('words a bad option with or without a scope', () => {
+    const plain = invalidOption('ttl', 'must be at most 30 days');
+    assert.equal(plain.message, 'ttl: must be at most 30 days');
+    assert.equal(plain.option, 'ttl');
+    assert.equal(plain.rule, 'must be at most 30 days');
+    assert.equal(plain.details.option, 'ttl');
+    const scoped = invalidOption('port', 'must be a whole number from 0 to 65535', 'createGateway');
+    assert.equal(scoped.message, 'createGateway: port must be a whole number from 0 to 65535.');
+    assert.equal(scoped.code, 'ERR_INVALID_OPTION');
+  });
+});
+
+describe('errorCodeForClose', () => {
+  it('maps every one of our close codes back to its code, and no standard one', () => {
+    for (const [code, info] of Object.entries(ERROR_CODES)) {
+      if (info.closeCode >= 4000 && info.closeCode <= 4099) assert.equal(errorCodeForClose(info.closeCode), code);
+    }
+    for (const close of [1000, 1001, 1008, 1009, 1011, 1013, 4100, 4099, 3000]) {
+      if (![...Object.values(ERROR_CODES)].some((info) => info.closeCode === close)) assert.equal(errorCodeForClose(close), undefined, String(close));
+    }
+    assert.equal(errorCodeForClose(1008), undefined);
+    assert.equal(errorCodeForClose(4007), 'ERR_TOKEN_EXPIRED');
   });
 });

@@ -155,3 +155,18 @@ export const CLOSE_CODES = {
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
+
+const CODE_BY_CLOSE: ReadonlyMap<number, ErrorCode> = new Map(
+  (Object.entries(ERROR_CODES) as [ErrorCode, ErrorCodeInfo][])
+    .filter(([, info]) => info.closeCode >= 4000 && info.closeCode <= 4099)
+    .map(([code, info]) => [info.closeCode, code]),
+);
+
+/**
+ * The error code of one of our close codes (4000–4099), or undefined for any other close code
+ * (standard ones such as 1001 or 1008 are shared by several codes: read the close reason, which
+ * is the code string itself).
+ */
+export function errorCodeForClose(closeCode: number): ErrorCode | undefined {
+  return CODE_BY_CLOSE.get(closeCode);
+}

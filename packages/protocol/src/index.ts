@@ -1,11 +1,12 @@
 export { ROLES, DEFAULT_ROLE, isRole } from './roles.js';
 export type { Role } from './roles.js';
-export { CAPABILITY_NAMES, CAPABILITIES, roleCan } from './capabilities.js';
+export { CAPABILITY_NAMES, CAPABILITIES, REQUEST_CAPABILITY, roleCan } from './capabilities.js';
 export type { Capability, Capabilities } from './capabilities.js';
-export { ERROR_CODES, isErrorCode } from './error-codes.js';
+export { ERROR_CODES, errorCodeForClose, isErrorCode } from './error-codes.js';
 export type { ErrorCode, ErrorCodeInfo } from './error-codes.js';
-export { StagepassError, isStagepassError } from './stagepass-error.js';
-export type { ErrorDetails } from './stagepass-error.js';
+export { StagepassError, invalidOption, isStagepassError } from './stagepass-error.js';
+export type { ErrorDetails, StagepassErrorOptions } from './stagepass-error.js';
+export { OPAQUE_ID_PATTERN, isOpaqueId } from './opaque-id.js';
 export { CLOSE_CODES } from './error-codes.js';
 export { PROTOCOL_VERSION, CONNECT_PATH } from './wire-types.js';
 export type * from './wire-types.js';

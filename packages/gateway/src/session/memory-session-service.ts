@@ -1,6 +1,6 @@
 import {
-  CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION, StagepassError,
-  type AckMessage, type Capability, type ClientRequest, type ConnectionDestroyedReason, type ConnectionInfo,
+  CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION, REQUEST_CAPABILITY, StagepassError,
+  type AckMessage, type ClientRequest, type ConnectionDestroyedReason, type ConnectionInfo,
   type ErrorMessage, type ServerMessage, type StreamDestroyedReason, type StreamInfo, type VideoType,
 } from '@stagepass/protocol';
 import { randomId } from '@stagepass/token';
@@ -57,22 +57,6 @@ interface Session {
   readonly streams: Map<string, Stream>;
   forceMute: { active: boolean; excludedStreamIds: readonly string[] };
 }
-
-/** What a request needs: the capability its type requires (webrtc is checked by subscription ends). */
-const REQUIRED: Readonly<Record<ClientRequest['type'], Capability | null>> = {
-  publish: 'publish',
-  unpublish: 'publish',
-  setStreamProperty: 'publish',
-  subscribe: 'subscribe',
-  unsubscribe: 'subscribe',
-  webrtc: null,
-  signal: 'signal',
-  forceDisconnect: 'forceDisconnect',
-  forceUnpublish: 'forceUnpublish',
-  forceMuteStream: 'forceMute',
-  forceMuteAll: 'forceMute',
-  disableForceMute: 'forceMute',
-};
 
 /** A session's force-mute state while none is on (replaced, never changed in place: shared). */
 const NOT_MUTED: Session['forceMute'] = Object.freeze({ active: false, excludedStreamIds: Object.freeze([]) });
@@ -419,7 +403,7 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
     handle(connectionId, request) {
       const connection = connections.get(connectionId);
       if (connection === undefined) return;
-      const capability = REQUIRED[request.type];
+      const capability = REQUEST_CAPABILITY[request.type];
       if (capability !== null && !connection.client.capabilities[capability]) {
         events.onCapabilityDenied?.(capability, connection.client.role, request.type);
         refuse(connection, request.id, new StagepassError(

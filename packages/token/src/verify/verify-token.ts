@@ -59,5 +59,5 @@ function renameOption(err: unknown, origins: readonly string[]): unknown {
       : (member === undefined || member === 'secret' || member === 'publicKey' ? origin : member);
   }
   const message = err.message.startsWith(`${path}:`) ? `${option}:${err.message.slice(path.length + 1)}` : err.message;
-  return new StagepassError('ERR_INVALID_OPTION', message, { ...err.details, option });
+  return new StagepassError('ERR_INVALID_OPTION', message, { option, rule: err.rule, details: err.details, cause: err.cause });
 }
