@@ -12,3 +12,7 @@ export { PROTOCOL_VERSION, CONNECT_PATH } from './wire-types.js';
 export type * from './wire-types.js';
 export * as wireLimits from './wire-limits.js';
 export { parseClientMessage, MessageError, CLIENT_REQUEST_TYPES, utf8Length } from './parse-client-message.js';
+export { toUnixSeconds } from './time-units.js';
+export type { UnixSeconds, EpochMilliseconds, Milliseconds, Seconds, Clock } from './time-units.js';
+export { checkOptionNames, wholeNumberOption, functionOption, booleanOption } from './option-checks.js';
+export type { OptionScope } from './option-checks.js';
