@@ -1,6 +1,8 @@
-import { APP_ID_ENV, COMMAND_GROUPS, COMMANDS, SECRET_ENV, URL_ENV } from './cli.js';
+import { COMMAND_GROUPS, COMMANDS } from './cli.js';
+import { APP_ID_ENV, SECRET_ENV } from './commands/common-flags.js';
 import { DB_ENV, MASTER_KEY_ENV } from './commands/app-database.js';
 import { HOST_ENV, PORT_ENV } from './commands/serve.js';
+import { URL_ENV } from './commands/session-commands.js';
 import type { Command, OptionSpec } from './command-spec.js';
 
 function table(rows: readonly (readonly [string, string])[]): string[] {

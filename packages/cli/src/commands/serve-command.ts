@@ -1,0 +1,41 @@
+/**
+ * The `stagepass serve` command: its flags and how they become the gateway's options.
+ */
+import { defineCommand, type Command } from '../command-spec.js';
+import { DEFAULT_DB_PATH, MASTER_KEY_ENV } from './app-database.js';
+import { DB_FLAG, HELP_FLAG } from './common-flags.js';
+import { DEFAULT_HOST, DEFAULT_PORT, HOST_ENV, LOG_LEVELS, PORT_ENV, renderServe, serve } from './serve.js';
+
+/** `stagepass serve`: the gateway, until SIGINT/SIGTERM (the main job: `npm start`). */
+export const serveCommand: Command = defineCommand({
+  path: ['serve'],
+  summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
+  usage: ['stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS]'],
+  description: [
+    'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
+    'app backends under /v1/apps/, and /healthz, /readyz, /metrics. Apps live in the SQLite file --db;',
+    `secrets are encrypted at rest when ${MASTER_KEY_ENV} is set. On a first start with no apps it creates a`,
+    'development app and prints its App ID and secret once. SIGINT/SIGTERM: stop admitting, close clients (1001),',
+    'exit within the drain time.',
+  ],
+  positionals: [],
+  options: {
+    host: { type: 'string', value: 'HOST', env: HOST_ENV, description: `Address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)` },
+    port: { type: 'string', value: 'PORT', env: PORT_ENV, description: `Port (default ${DEFAULT_PORT}; 0 picks a free one)` },
+    db: DB_FLAG,
+    'log-level': { type: 'string', value: 'LEVEL', choices: LOG_LEVELS, description: 'Log level (default info)' },
+    pretty: { type: 'string', value: 'WHEN', choices: ['auto', 'true', 'false'], description: 'Readable log lines instead of JSON (default auto: on a terminal)' },
+    'drain-ms': { type: 'string', value: 'MS', integer: true, description: 'Time clients get to close on shutdown, ms (default 5000)' },
+    help: HELP_FLAG,
+  },
+  toOptions: (args) => ({
+    host: args.string('host') ?? DEFAULT_HOST,
+    port: args.string('port') ?? DEFAULT_PORT,
+    db: args.string('db') ?? DEFAULT_DB_PATH,
+    logLevel: args.string('log-level') ?? 'info',
+    pretty: args.string('pretty') ?? 'auto',
+    drainMs: args.integer('drain-ms') ?? 5000,
+  }),
+  run: serve,
+  render: renderServe,
+});
