@@ -12,10 +12,17 @@ export interface CommandIo {
   now(): number;
 }
 
-/** Everything `main.ts` needs: the command io plus the two output streams. */
+/** The signals that stop a long-running command (`serve`). */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** Everything `main.ts` needs: the command io, the two output streams, signals and a hard exit. */
 export interface CliIo extends CommandIo {
   writeStdout(text: string): void;
   writeStderr(text: string): void;
+  /** Resolves on the next SIGINT or SIGTERM; until then that signal no longer ends the process. */
+  nextSignal(): Promise<StopSignal>;
+  /** Ends the process at once with `code`, without waiting for work still running. */
+  exitNow(code: number): void;
 }
 
 async function readAllStdin(): Promise<string> {
@@ -24,8 +31,23 @@ async function readAllStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function nextProcessSignal(): Promise<StopSignal> {
+  return new Promise((resolve) => {
+    const onSigint = () => received('SIGINT');
+    const onSigterm = () => received('SIGTERM');
+    function received(signal: StopSignal): void {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      resolve(signal);
+    }
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigterm);
+  });
+}
+
 /**
- * The real process: `process.env`, stdin, the file system, the system clock and stdout/stderr.
+ * The real process: `process.env`, stdin, the file system, the system clock, stdout/stderr and
+ * the process's signals and exit.
  *
  * @example
  * ```ts
@@ -40,5 +62,7 @@ export function createNodeIo(): CliIo {
     now: () => Math.floor(Date.now() / 1000),
     writeStdout: (text) => { process.stdout.write(text); },
     writeStderr: (text) => { process.stderr.write(text); },
+    nextSignal: nextProcessSignal,
+    exitNow: (code) => { process.exit(code); },
   };
 }

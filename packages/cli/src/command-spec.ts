@@ -1,4 +1,4 @@
-import type { CommandIo } from './cli-io.js';
+import type { CommandIo, StopSignal } from './cli-io.js';
 
 /** One `--flag` of a command, declared in `cli.ts`; the parser enforces every field. */
 export interface OptionSpec {
@@ -52,6 +52,17 @@ export interface CommandOutput {
   readonly failure?: { readonly code: string; readonly message: string };
   /** Diagnostics printed on stderr in both modes. */
   readonly warnings: readonly string[];
+  /**
+   * Set by a command that keeps running once this is printed (`serve`): `main.ts` waits for SIGINT
+   * or SIGTERM, stops it, prints what `stop` resolves with and takes the exit code from that.
+   */
+  readonly running?: RunningCommand;
+}
+
+/** A command still running after its first output (the gateway of `serve`). */
+export interface RunningCommand {
+  /** Stops it because of `signal`; resolves with what to print then. */
+  stop(signal: StopSignal): Promise<CommandOutput>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isStagepassError } from '@stagepass/token';
 import { COMMANDS } from './cli.js';
-import { createNodeIo, type CliIo } from './cli-io.js';
+import { createNodeIo, type CliIo, type StopSignal } from './cli-io.js';
+import type { CommandOutput } from './command-spec.js';
 import { formatHelp } from './help-text.js';
 import { flagForOption, optionMessage } from './option-flags.js';
 import { parseCommandLine, wantsJson, type ParsedCommandLine } from './parse-command-line.js';
@@ -13,6 +14,8 @@ export const EXIT_OK = 0;
 export const EXIT_REFUSED = 1;
 /** The command line was wrong: unknown command or option, missing or bad value. */
 export const EXIT_USAGE = 2;
+/** A second signal while a long-running command stops ends the process at once: 128 + the signal's number. */
+export const EXIT_SIGNAL: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 interface ErrorContext {
   readonly io: CliIo;
@@ -43,6 +46,16 @@ function usage(context: ErrorContext, message: string, option: string | undefine
   return EXIT_USAGE;
 }
 
+/** Prints a command's output and returns its exit code: 0 when it did its job, else 1. */
+function show(output: CommandOutput, json: boolean, io: CliIo): number {
+  for (const warning of output.warnings) io.writeStderr(`${warning}\n`);
+  if (json) io.writeStdout(jsonLine(output.json));
+  else if (output.text !== '') io.writeStdout(output.text);
+  if (output.ok) return EXIT_OK;
+  if (output.failure !== undefined) io.writeStderr(`error: ${output.failure.code}: ${output.failure.message}\n`);
+  return EXIT_REFUSED;
+}
+
 /** Reports any error and returns its exit code: usage mistakes 2, everything else 1. */
 function report(err: unknown, context: ErrorContext): number {
   const { io } = context;
@@ -68,6 +81,8 @@ function report(err: unknown, context: ErrorContext): number {
 /**
  * Runs the `stagepass` CLI on `argv` (without `node` and the script) and returns the exit code.
  * The only place that writes output and chooses exit codes: 0 ok, 1 refused or failed, 2 usage.
+ * A command that keeps running (`serve`) is stopped on SIGINT or SIGTERM, and its exit code is
+ * that of its stop; a second signal while it stops exits at once (130, 143).
  *
  * @example
  * ```ts
@@ -93,12 +108,12 @@ export async function run(argv: readonly string[], io: CliIo = createNodeIo()): 
   const context: ErrorContext = { io, json, path: command.path, givenFlags };
   try {
     const output = await command.execute(options, io);
-    for (const warning of output.warnings) io.writeStderr(`${warning}\n`);
-    if (json) io.writeStdout(jsonLine(output.json));
-    else if (output.text !== '') io.writeStdout(output.text);
-    if (output.ok) return EXIT_OK;
-    if (output.failure !== undefined) io.writeStderr(`error: ${output.failure.code}: ${output.failure.message}\n`);
-    return EXIT_REFUSED;
+    const code = show(output, json, io);
+    if (output.running === undefined) return code;
+    const signal = await io.nextSignal();
+    // A second signal while it stops (clients still draining) ends the process at once.
+    void io.nextSignal().then((again) => io.exitNow(EXIT_SIGNAL[again]));
+    return show(await output.running.stop(signal), json, io);
   } catch (err) {
     return report(err, context);
   }

@@ -19,8 +19,8 @@ interface Running {
 }
 
 /** Starts `stagepass serve` on a free port with its own database; resolves once it listens. */
-async function startServe(db: string): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--pretty', 'false', '--drain-ms', '2000'], {
+async function startServe(db: string, drainMs = 2000): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--pretty', 'false', '--drain-ms', String(drainMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -39,6 +39,19 @@ async function startServe(db: string): Promise<Running> {
     }, 20);
   });
   return { child, port, output: () => out, exit };
+}
+
+/** Resolves once `condition` holds (polled), or rejects after 10 s. */
+function until(condition: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { clearInterval(poll); reject(new Error('timed out')); }, 10_000);
+    const poll = setInterval(() => {
+      if (!condition()) return;
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve();
+    }, 20);
+  });
 }
 
 function admit(port: number, appId: string, sessionId: string, token: string): Promise<{ ws: WebSocket; connected: Record<string, unknown> }> {
@@ -84,6 +97,26 @@ describe('stagepass serve (npm start)', () => {
     } finally {
       second.child.kill('SIGINT');
       assert.equal(await second.exit, 0);
+    }
+  });
+
+  it('a second signal while clients drain exits at once: 130 after SIGINT, 143 after SIGTERM', async () => {
+    for (const [first, second, code] of [['SIGTERM', 'SIGINT', 130], ['SIGINT', 'SIGTERM', 143]] as const) {
+      const running = await startServe(join(dir, `second-${second}.db`), 60_000);
+      const appId = /App ID\s+(\S+)/.exec(running.output())?.[1];
+      const secret = /Secret\s+([0-9a-f]{64})/.exec(running.output())?.[1];
+      assert.ok(appId !== undefined && secret !== undefined, `no development app in:\n${running.output()}`);
+      const { ws } = await admit(running.port, appId, 'demo', createToken({ appId, secret, sessionId: 'demo' }));
+      // Reading nothing, the client never answers the gateway's close: the drain would take 60 s.
+      ws.pause();
+      running.child.kill(first);
+      await until(() => running.output().includes('"draining"'));
+      const started = Date.now();
+      running.child.kill(second);
+      assert.equal(await running.exit, code);
+      assert.ok(Date.now() - started < 10_000, 'the second signal did not end the drain');
+      assert.doesNotMatch(running.output(), /"stopped"/);
+      ws.terminate();
     }
   });
 

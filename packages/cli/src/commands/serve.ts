@@ -1,4 +1,4 @@
-import type { CommandIo } from '../cli-io.js';
+import type { CommandIo, StopSignal } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
 import { MASTER_KEY_ENV } from './app-database.js';
@@ -16,11 +16,32 @@ export interface ServeOptions {
   readonly drainMs: number;
 }
 
+/** The gateway `serve` started, listening until `stop`. */
 export interface ServeResult {
+  /** The address it listens on (the port is the one picked when `--port 0`). */
   readonly host: string;
   readonly port: number;
-  /** How the gateway stopped. */
-  readonly stoppedBy: string;
+  /** `http://host:port`, the base of the REST API and of `/v1/connect`. */
+  readonly url: string;
+  /** The development app made on a first start with no apps: its secret is shown this once. */
+  readonly devApp: DevApp | undefined;
+  /** Stops admitting, closes the clients (1001), waits up to `drainMs` for them, closes the registry. */
+  stop(signal: StopSignal): Promise<ServeStopResult>;
+}
+
+/** The development app of a first start. */
+export interface DevApp {
+  readonly appId: string;
+  readonly kid: string;
+  readonly secret: string;
+}
+
+/** How the gateway stopped. */
+export interface ServeStopResult {
+  readonly host: string;
+  readonly port: number;
+  /** The signal that stopped it. */
+  readonly stoppedBy: StopSignal;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -35,7 +56,7 @@ function parsePort(text: string): number {
 }
 
 /** The banner of a first start: the development app's credentials, shown this once. */
-function devAppBanner(appId: string, kid: string, secret: string, url: string): string {
+function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
   return [
     '',
     'No apps were registered, so a development app was created. Its secret is shown this once:',
@@ -51,9 +72,16 @@ function devAppBanner(appId: string, kid: string, secret: string, url: string): 
 }
 
 /**
- * Runs the gateway until SIGINT or SIGTERM, then drains it: the main job (`npm start`). On a first
- * start with an empty registry it creates a development app and prints its App ID and secret once.
+ * Starts the gateway and resolves once it listens, with a handle to stop it: the main job
+ * (`npm start`; main.ts stops it on SIGINT or SIGTERM). On a first start with an empty registry it
+ * creates a development app, whose App ID and secret the result holds for the banner.
  * Logs go to stdout (pino JSON; readable lines on a terminal).
+ *
+ * @example
+ * ```ts
+ * const running = await serve({ host: '127.0.0.1', port: '0', db, logLevel: 'info', pretty: 'false', drainMs: 5000 }, io);
+ * await running.stop('SIGTERM');
+ * ```
  */
 export async function serve(options: ServeOptions, io: CommandIo): Promise<ServeResult> {
   const port = parsePort(options.port);
@@ -69,7 +97,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   const keyText = io.env[MASTER_KEY_ENV];
   const masterKey = keyText === undefined || keyText === '' ? undefined : parseMasterKey(keyText);
   const registry = createSqliteAppRegistry({ path: options.db, ...(masterKey === undefined ? {} : { masterKey }) });
-  let devApp: { appId: string; kid: string; secret: string } | undefined;
+  let devApp: DevApp | undefined;
   if (registry.listApps().length === 0) {
     const { app, secret } = registry.createApp({ name: 'Development app' });
     devApp = { appId: app.appId, kid: app.keys[0]!.kid, secret };
@@ -83,30 +111,37 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     registry.close();
     throw err;
   }
-  const url = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
-  if (devApp !== undefined) process.stdout.write(`${devAppBanner(devApp.appId, devApp.kid, devApp.secret, url)}\n`);
+  const { host, port: boundPort } = address;
+  const stop = async (signal: StopSignal): Promise<ServeStopResult> => {
+    logger.info({ signal, drainMs: options.drainMs }, 'draining');
+    try {
+      await gateway.close({ drainMs: options.drainMs });
+    } finally {
+      registry.close();
+    }
+    logger.info('stopped');
+    logger.flush?.();
+    return { host, port: boundPort, stoppedBy: signal };
+  };
+  return { host, port: boundPort, url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`, devApp, stop };
+}
 
-  const stoppedBy = await new Promise<string>((resolve) => {
-    const stop = (signal: string) => {
-      process.removeAllListeners('SIGINT');
-      process.removeAllListeners('SIGTERM');
-      // A second signal while draining ends the process at once.
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(signal);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  logger.info({ signal: stoppedBy, drainMs: options.drainMs }, 'draining');
-  await gateway.close({ drainMs: options.drainMs });
-  registry.close();
-  logger.info('stopped');
-  logger.flush?.();
-  return { host: address.host, port: address.port, stoppedBy };
+/**
+ * While it runs: the development app's banner on a first start, else nothing (the logs say where it
+ * listens). main.ts then waits for SIGINT or SIGTERM and calls `running.stop`.
+ */
+export function renderServe(result: ServeResult): CommandOutput {
+  const { url, stop } = result;
+  return {
+    ok: true,
+    json: { host: result.host, port: result.port, url },
+    text: result.devApp === undefined ? '' : `${devAppBanner(result.devApp, url)}\n`,
+    warnings: [],
+    running: { stop: async (signal) => renderServeStop(await stop(signal)) },
+  };
 }
 
 /** After a clean stop: nothing more to say (the logs said it). */
-export function renderServe(result: ServeResult): CommandOutput {
+export function renderServeStop(result: ServeStopResult): CommandOutput {
   return { ok: true, json: { ...result }, text: '', warnings: [] };
 }
