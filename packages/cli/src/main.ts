@@ -1,9 +1,9 @@
-import { isStagepassError } from '@stagepass/token';
+import { isStagepassError } from '@stagepass/protocol';
 import { COMMANDS } from './cli.js';
 import { createNodeIo, type CliIo, type StopSignal } from './cli-io.js';
 import type { CommandOutput } from './command-spec.js';
 import { formatHelp } from './help-text.js';
-import { flagForOption, optionMessage } from './option-flags.js';
+import { optionUsage } from './option-flags.js';
 import { parseCommandLine, wantsJson, type ParsedCommandLine } from './parse-command-line.js';
 import { isUsageError } from './usage-error.js';
 import { cliVersion } from './version.js';
@@ -61,9 +61,7 @@ function report(err: unknown, context: ErrorContext): number {
   const { io } = context;
   if (isUsageError(err)) return usage(context, err.message, err.option, err.helpPath ?? context.path);
   if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') {
-    const option = typeof err.details.option === 'string' ? err.details.option : undefined;
-    const flag = option === undefined ? undefined : flagForOption(option, context.givenFlags);
-    const message = option === undefined ? err.message : optionMessage(err.message, option, flag);
+    const { message, flag } = optionUsage(err, context.givenFlags);
     return usage(context, message, flag, context.path);
   }
   if (isStagepassError(err)) {

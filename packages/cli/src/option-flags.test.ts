@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flagForOption, optionMessage } from './option-flags.js';
+import { invalidOption, StagepassError } from '@stagepass/protocol';
+import { flagForOption, optionMessage, optionUsage } from './option-flags.js';
 
 describe('flagForOption', () => {
   const none = new Set<string>();
@@ -38,5 +39,40 @@ describe('optionMessage', () => {
 
   it('keeps the library option when there is no flag for it', () => {
     assert.equal(optionMessage('options: must be an object', 'options', undefined), 'options: must be an object');
+  });
+});
+
+describe('optionUsage', () => {
+  const none = new Set<string>();
+
+  it('with a rule: the flag and the rule, mentioned names left as the library wrote them', () => {
+    assert.deepEqual(optionUsage(invalidOption('expireTime', 'must be in the future'), none), {
+      message: '--expire-time: must be in the future', flag: '--expire-time',
+    });
+    assert.deepEqual(optionUsage(invalidOption('apps[0].keys[0]', 'is not a supported key', 'createVerifier'), new Set(['--public-key'])), {
+      message: '--public-key: is not a supported key', flag: '--public-key',
+    });
+    assert.deepEqual(optionUsage(invalidOption('sessionId', 'is bad', 'createGateway'), none), { message: '--session: is bad', flag: '--session' });
+    assert.deepEqual(optionUsage(invalidOption('format', 'give secret, not privateKey'), none), {
+      message: '--format: give secret, not privateKey', flag: '--format',
+    });
+  });
+
+  it('with a rule but no flag: the library message unchanged', () => {
+    assert.deepEqual(optionUsage(invalidOption('options', 'must be an object with appId', 'createVerifier'), none), {
+      message: 'createVerifier: options must be an object with appId.', flag: undefined,
+    });
+  });
+
+  it('without a rule: today\'s rewriting of the message (libraries that do not set rule yet)', () => {
+    const legacy = new StagepassError('ERR_INVALID_OPTION', 'ttl: give expireTime or ttl, not both', { option: 'ttl' });
+    assert.deepEqual(optionUsage(legacy, none), { message: '--ttl: give --expire-time or ttl, not both', flag: '--ttl' });
+    // From a copy of the library that names the option in details only.
+    const detailsOnly = new StagepassError('ERR_INVALID_OPTION', 'apps[0].keys[0].secret: is 5 bytes', { details: { option: 'apps[0].keys[0].secret' } });
+    assert.deepEqual(optionUsage(detailsOnly, none), { message: '--secret: is 5 bytes', flag: '--secret' });
+  });
+
+  it('without an option: the message as it is', () => {
+    assert.deepEqual(optionUsage(new StagepassError('ERR_INVALID_OPTION', 'expireTime: bad'), none), { message: 'expireTime: bad', flag: undefined });
   });
 });

@@ -1,3 +1,5 @@
+import type { StagepassError } from '@stagepass/protocol';
+
 /**
  * The library names options in camelCase (`expireTime`, `apps[0].keys[0].publicKey`); the CLI's
  * users typed flags (`--expire-time`, `--public-key`). This maps one to the other.
@@ -48,7 +50,7 @@ const CAMEL_CASE_OPTION = new RegExp(
 );
 
 /**
- * Rewrites a library `ERR_INVALID_OPTION` message (`"expireTime: must be in the future"`) for the
+ * Until every library error carries its `rule`: rewrites a library `ERR_INVALID_OPTION` message (`"expireTime: must be in the future"`) for the
  * command line (`"--expire-time: must be in the future"`), also renaming camelCase option names
  * it mentions. Library messages never hold a value, so nothing secret can leak through here.
  *
@@ -62,4 +64,30 @@ export function optionMessage(message: string, option: string, flag: string | un
   const body = message.startsWith(prefix) ? message.slice(prefix.length) : message;
   const renamed = body.replace(CAMEL_CASE_OPTION, (name) => FLAG_OF_OPTION[name] ?? name);
   return flag === undefined ? (body === message ? renamed : `${option}: ${renamed}`) : `${flag}: ${renamed}`;
+}
+
+/** A library option error as the command line says it: the message, and the flag at fault. */
+export interface OptionUsage {
+  readonly message: string;
+  readonly flag: string | undefined;
+}
+
+/**
+ * A library `ERR_INVALID_OPTION` in the CLI's words. When the error carries its `rule` and the CLI
+ * has a flag for its option, the message is the flag and the rule (`--expire-time: must be in the
+ * future`); without a flag it is the library's own message, unchanged. An error without a rule (a
+ * library not yet setting it) falls back to {@link optionMessage}.
+ *
+ * @example
+ * ```ts
+ * optionUsage(invalidOption('expireTime', 'must be in the future'), new Set());
+ * // { message: '--expire-time: must be in the future', flag: '--expire-time' }
+ * ```
+ */
+export function optionUsage(err: StagepassError, givenFlags: ReadonlySet<string>): OptionUsage {
+  const option = err.option ?? (typeof err.details.option === 'string' ? err.details.option : undefined);
+  if (option === undefined) return { message: err.message, flag: undefined };
+  const flag = flagForOption(option, givenFlags);
+  if (typeof err.rule === 'string') return { message: flag === undefined ? err.message : `${flag}: ${err.rule}`, flag };
+  return { message: optionMessage(err.message, option, flag), flag };
 }

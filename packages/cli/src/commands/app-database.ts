@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { AppRegistry } from '@stagepass/gateway';
-import { isStagepassError, StagepassError } from '@stagepass/token';
+import { isStagepassError, StagepassError } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import { readKeyFile } from '../read-key-file.js';
 import { UsageError } from '../usage-error.js';
@@ -39,19 +39,29 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
 };
 
 /**
- * A registry `ERR_INVALID_OPTION` as the command line's usage error, naming the flag the user typed
- * (`settings.allowedOrigins[1]` → `--origin (value 2)`). Registry messages never hold a secret.
+ * What the option must be: the registry's `rule`; from a registry that does not set it yet, its
+ * message without the leading `option: `.
+ */
+function ruleOf(err: StagepassError, option: string): string {
+  if (typeof err.rule === 'string') return err.rule;
+  const prefix = `${option}: `;
+  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+}
+
+/**
+ * A registry `ERR_INVALID_OPTION` as the command line's usage error: the flag the user typed
+ * (`settings.allowedOrigins[1]` → `--origin (value 2)`) and the registry's rule. Registry messages
+ * never hold a secret.
  */
 function toUsageError(err: StagepassError, flags: Readonly<Record<string, string>>): UsageError {
-  const option = typeof err.details.option === 'string' ? err.details.option : '';
-  const prefix = `${option}: `;
-  const body = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  const option = err.option ?? (typeof err.details.option === 'string' ? err.details.option : '');
+  const rule = ruleOf(err, option);
   const indexed = /^(.*)\[(\d+)\]$/.exec(option);
   const base = indexed === null ? option : indexed[1]!;
   const flag = Object.hasOwn(flags, base) ? flags[base] : FLAG_OF_OPTION[base];
-  if (flag === undefined || flag === '') return new UsageError(body);
+  if (flag === undefined || flag === '') return new UsageError(rule);
   const which = indexed === null ? '' : ` (value ${Number(indexed[2]) + 1})`;
-  return new UsageError(`${flag}${which}: ${body}`, flag);
+  return new UsageError(`${flag}${which}: ${rule}`, flag);
 }
 
 /**
