@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { toUnixSeconds, type UnixSeconds } from '@stagepass/protocol';
 
 /** What a command may read from the outside world; injected so commands can be tested in memory. */
 export interface CommandIo {
@@ -9,7 +10,7 @@ export interface CommandIo {
   /** A file's text as UTF-8. */
   readFile(path: string): Promise<string>;
   /** The current time, integer UNIX seconds (for "expires in …" displays). */
-  now(): number;
+  now(): UnixSeconds;
 }
 
 /** The signals that stop a long-running command (`serve`). */
@@ -59,7 +60,7 @@ export function createNodeIo(): CliIo {
     env: process.env,
     readStdin: readAllStdin,
     readFile: (path) => readFile(path, 'utf8'),
-    now: () => Math.floor(Date.now() / 1000),
+    now: () => toUnixSeconds(Date.now()),
     writeStdout: (text) => { process.stdout.write(text); },
     writeStderr: (text) => { process.stderr.write(text); },
     nextSignal: nextProcessSignal,

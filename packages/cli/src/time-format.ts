@@ -1,5 +1,5 @@
-/** Times at or above this are not UNIX seconds (the library's milliseconds threshold). */
-const MAX_UNIX_SECONDS = 1e11;
+import type { Seconds, UnixSeconds } from '@stagepass/protocol';
+import { limits } from '@stagepass/token';
 
 /**
  * Integer UNIX seconds as ISO-8601 UTC without milliseconds, or undefined when `seconds` is not a
@@ -10,8 +10,9 @@ const MAX_UNIX_SECONDS = 1e11;
  * formatUnixTime(1700000000); // '2023-11-14T22:13:20Z'
  * ```
  */
-export function formatUnixTime(seconds: number): string | undefined {
-  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds >= MAX_UNIX_SECONDS) return undefined;
+export function formatUnixTime(seconds: UnixSeconds): string | undefined {
+  // At or above the library's threshold a time is milliseconds, not UNIX seconds.
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds >= limits.MILLISECONDS_THRESHOLD) return undefined;
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
@@ -23,7 +24,7 @@ export function formatUnixTime(seconds: number): string | undefined {
  * formatDuration(86340); // '23h 59m'
  * ```
  */
-export function formatDuration(seconds: number): string {
+export function formatDuration(seconds: Seconds): string {
   const s = Math.floor(Math.abs(seconds));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
@@ -39,7 +40,7 @@ export function formatDuration(seconds: number): string {
  * formatRelative(1000 + 3600, 1000); // 'in 1h 0m'
  * ```
  */
-export function formatRelative(time: number, now: number): string {
+export function formatRelative(time: UnixSeconds, now: UnixSeconds): string {
   if (time === now) return 'now';
   return time > now ? `in ${formatDuration(time - now)}` : `${formatDuration(now - time)} ago`;
 }

@@ -1,3 +1,5 @@
+import type { ErrorCode } from '@stagepass/protocol';
+
 /**
  * A mistake in how the CLI was called (exit 2). `option` is the flag or argument at fault as the
  * user typed it (`--ttl`, `TOKEN`), when there is one. Messages never quote a value the user
@@ -9,7 +11,7 @@
  * ```
  */
 export class UsageError extends Error {
-  readonly code = 'ERR_INVALID_OPTION';
+  readonly code = 'ERR_INVALID_OPTION' satisfies ErrorCode;
   readonly option: string | undefined;
   /**
    * The command words to suggest `--help` for (`['token', 'create']`, `[]` for the top level);

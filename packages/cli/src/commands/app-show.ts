@@ -1,5 +1,5 @@
 import type { AppRecord } from '@stagepass/gateway';
-import { StagepassError } from '@stagepass/token';
+import { StagepassError } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { withAppRegistry, type AppDatabaseOptions } from './app-database.js';

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import type { AppRecord, AppSettings, KeyRecord } from '@stagepass/gateway';
+import type { EpochMilliseconds } from '@stagepass/protocol';
 import { createSessionId } from '@stagepass/token';
 
 /**
@@ -27,7 +28,7 @@ export function appView(app: AppRecord, showSecret: boolean): AppView {
   return { ...app, keys: app.keys.map((key) => keyView(key, showSecret)) };
 }
 
-function iso(ms: number): string {
+function iso(ms: EpochMilliseconds): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

@@ -1,3 +1,4 @@
+import type { Milliseconds } from '@stagepass/protocol';
 import type { CommandIo, StopSignal } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
@@ -13,7 +14,7 @@ export interface ServeOptions {
   readonly logLevel: string;
   /** Pretty logs: 'auto' (when stdout is a terminal), 'true' or 'false'. */
   readonly pretty: string;
-  readonly drainMs: number;
+  readonly drainMs: Milliseconds;
 }
 
 /** The gateway `serve` started, listening until `stop`. */

@@ -1,3 +1,4 @@
+import type { EpochMilliseconds } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { callGateway, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
@@ -11,8 +12,7 @@ export interface SessionCreateOptions extends GatewayOptions {
 /** A created session, as the gateway answered. */
 export interface SessionCreated {
   readonly sessionId: string;
-  /** Milliseconds since the epoch. */
-  readonly createdAt: number;
+  readonly createdAt: EpochMilliseconds;
 }
 
 /**

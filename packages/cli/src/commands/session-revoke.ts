@@ -1,3 +1,4 @@
+import type { UnixSeconds } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { formatUnixTime } from '../time-format.js';
@@ -9,17 +10,17 @@ export interface SessionRevokeOptions extends GatewayOptions {
   /** The token's ID (`tokenId` of `stagepass token verify --json`). Needs `expireTime`. */
   readonly tokenId?: string;
   /** The token's expiry, integer UNIX seconds: the gateway remembers the revocation until then. */
-  readonly expireTime?: number;
+  readonly expireTime?: UnixSeconds;
   /** Revoke every token issued before this time, integer UNIX seconds. */
-  readonly issuedBefore?: number;
+  readonly issuedBefore?: UnixSeconds;
   /** With `issuedBefore`: only this session's tokens. */
   readonly sessionId?: string;
 }
 
 /** The revocation the gateway recorded, as sent. */
 export type SessionRevoked =
-  | { readonly tokenId: string; readonly expireTime: number }
-  | { readonly issuedBefore: number; readonly sessionId: string | null };
+  | { readonly tokenId: string; readonly expireTime: UnixSeconds }
+  | { readonly issuedBefore: UnixSeconds; readonly sessionId: string | null };
 
 /**
  * Revokes tokens (`POST /v1/apps/{appId}/revocations`): later admissions are refused
@@ -54,7 +55,7 @@ export async function sessionRevoke(options: SessionRevokeOptions, io: CommandIo
 export function renderSessionRevoke(result: GatewayResult<SessionRevoked>): CommandOutput {
   if (!result.ok) return renderGatewayFailure(result);
   const { ok: _ok, ...json } = result;
-  const time = (seconds: number) => formatUnixTime(seconds) ?? String(seconds);
+  const time = (seconds: UnixSeconds) => formatUnixTime(seconds) ?? String(seconds);
   const line = 'tokenId' in result
     ? `revoked token ${result.tokenId} (remembered until ${time(result.expireTime)})`
     : `revoked every token issued before ${time(result.issuedBefore)}${result.sessionId === null ? ' in the app' : ` in session ${result.sessionId}`}`;

@@ -1,4 +1,4 @@
-import type { ConnectionInfo, ForceMuteState, StreamInfo } from '@stagepass/protocol';
+import type { ConnectionInfo, EpochMilliseconds, ForceMuteState, StreamInfo } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { callGateway, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
@@ -11,7 +11,7 @@ export interface SessionShowOptions extends GatewayOptions {
 /** A session as the gateway shows it to the app's backend. Times are milliseconds since the epoch. */
 export interface SessionShown {
   readonly sessionId: string;
-  readonly createdAt: number;
+  readonly createdAt: EpochMilliseconds;
   readonly connections: readonly ConnectionInfo[];
   readonly streams: readonly StreamInfo[];
   readonly forceMute: ForceMuteState;

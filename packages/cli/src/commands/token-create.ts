@@ -1,4 +1,5 @@
 import { createMinter, inspectToken, type JwsAlgorithm, type Role, type TokenFormat } from '@stagepass/token';
+import type { UnixSeconds } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { personalDataWarning } from '../data-warning.js';
@@ -16,10 +17,10 @@ export interface TokenCreateOptions {
   readonly role?: string;
   /** Seconds or a duration (`30m`, `24h`, `7d`), passed to the library as written. */
   readonly ttl?: string;
-  readonly expireTime?: number;
-  readonly notBefore?: number;
+  readonly expireTime?: UnixSeconds;
+  readonly notBefore?: UnixSeconds;
   /** The creation time (default: the clock), for reproducible scripts. */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
   readonly data?: string;
   readonly layout?: readonly string[];
   readonly format?: string;
@@ -33,9 +34,9 @@ export interface TokenCreateResult {
   readonly appId: string;
   readonly sessionId: string;
   readonly role: string;
-  readonly createTime: number;
-  readonly expireTime: number;
-  readonly notBefore: number | null;
+  readonly createTime: UnixSeconds;
+  readonly expireTime: UnixSeconds;
+  readonly notBefore: UnixSeconds | null;
   readonly data: string | null;
   readonly initialLayoutClassList: readonly string[];
   readonly header: Readonly<Record<string, unknown>>;
@@ -45,7 +46,7 @@ export interface TokenCreateResult {
 }
 
 /** A claim we wrote ourselves as a number, or as T1's decimal string. */
-function timeClaim(value: unknown): number {
+function timeClaim(value: unknown): UnixSeconds {
   return typeof value === 'string' ? Number(value) : (value as number);
 }
 

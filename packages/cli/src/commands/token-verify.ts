@@ -1,4 +1,5 @@
-import { isStagepassError, verifyToken, type VerifiedToken } from '@stagepass/token';
+import { isStagepassError, type Seconds, type UnixSeconds } from '@stagepass/protocol';
+import { verifyToken, type VerifiedToken } from '@stagepass/token';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { readKeyFile } from '../read-key-file.js';
@@ -17,14 +18,14 @@ export interface TokenVerifyOptions {
   /** When given, the token must be for this session. */
   readonly sessionId?: string;
   readonly legacyT1?: boolean;
-  readonly clockTolerance?: number;
+  readonly clockTolerance?: Seconds;
   /** The time to verify at (default: the clock). */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
 }
 
 /** The verdict, exactly as `--json` prints it. */
 export type TokenVerifyResult =
-  | ({ readonly valid: true; readonly now: number } & VerifiedToken)
+  | ({ readonly valid: true; readonly now: UnixSeconds } & VerifiedToken)
   | { readonly valid: false; readonly code: string; readonly message: string };
 
 /**
