@@ -1,8 +1,9 @@
 /**
  * The command table: every command the `stagepass` CLI has, in help order, and the one-line summary
  * of each group. Declarations only: each group's commands and flags are declared in
- * commands/*-commands.ts, parsing is in parse-command-line.ts, exit codes in main.ts.
- * To add a command, write it in commands/ and declare it in its group's file (a new group: add it here).
+ * commands/token-commands.ts, app-commands.ts, session-commands.ts and serve-command.ts; parsing is
+ * in parse-command-line.ts, exit codes in main.ts. To add a command, write it in commands/ and
+ * declare it in its group's file (a new group: its file, then one entry here).
  */
 import type { Command } from './command-spec.js';
 import { APP_COMMANDS } from './commands/app-commands.js';
