@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { StagepassError } from '@stagepass/protocol';
+import { StagepassError, invalidOption } from '@stagepass/protocol';
 import { limits, type JwsAlgorithm } from '@stagepass/token';
 import type {
   AddKeyOptions, AppRegistry, CreateAppOptions, ImportAppOptions, ReplayGuard, Revocation,
@@ -21,7 +21,7 @@ import type {
 import { DEFAULT_APP_SETTINGS, type AppRecord, type AppSettings, type KeyRecord, type KeyStatus } from './app-record.js';
 import {
   MAX_ACTIVE_KEYS, MAX_CLAIM_ID_LENGTH, checkAppId, checkAppName, checkKid, checkPublicKeyPem, checkRevocation, checkSecret, checkTokenId,
-  checkUnixSeconds, checkVerifierAccepts, invalidOption, mergeSettings, sameSettings,
+  checkUnixSeconds, checkVerifierAccepts, mergeSettings, sameSettings,
 } from './app-validation.js';
 import { MISSING_MASTER_KEY, WRONG_MASTER_KEY, createSecretSealer, masterKeyError, type SecretSealer } from './secret-sealing.js';
 import { migrate } from './sqlite-schema.js';
@@ -100,14 +100,14 @@ function openDatabase(path: string): Database.Database {
   } catch (err) {
     // The path is not echoed (a secret pasted there by mistake must not end up in a log).
     const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : 'unknown error');
-    throw new StagepassError('ERR_INVALID_OPTION', `path: cannot open the database (${reason})`, { option: 'path' });
+    throw invalidOption('path', `cannot open the database (${reason})`);
   }
 }
 
 function configure(db: Database.Database, path: string): void {
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (path !== ':memory:' && mode !== 'wal') {
-    throw new StagepassError('ERR_INVALID_OPTION', `path: the database cannot use WAL mode here (got ${String(mode)}); use a local file system`, { option: 'path' });
+    throw invalidOption('path', `the database cannot use WAL mode here (got ${String(mode)}); use a local file system`);
   }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { StagepassError } from '@stagepass/protocol';
+import { StagepassError, isOpaqueId } from '@stagepass/protocol';
 import { createAppJwtVerifier, type AppJwtVerifier, type VerificationKeyInput } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { AppRecord } from '../registry/app-record.js';
 import { toAppKeys } from '../registry/to-app-keys.js';
-import { isOpaqueId } from './parse-rest-body.js';
 
 /** App IDs: 1–256 printable ASCII characters without spaces. */
 const MAX_APP_ID_LENGTH = 256;
