@@ -65,7 +65,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         throw new StagepassError('ERR_TOKEN_SIGNATURE_INVALID', 'This app has no active key, so no token verifies; add or rotate a key.');
       }
       const granted = cache.verifier.verify(token, { appId, sessionId, now: Math.floor(now() / 1000) });
-      if (registry.isRevoked(appId, sessionId, granted.tokenId, granted.issuedAt, app.version)) {
+      if (registry.isRevoked(appId, sessionId, granted.tokenId, granted.issuedAt)) {
         throw new StagepassError('ERR_TOKEN_REVOKED', 'This token was revoked by the app\'s backend.');
       }
       if (settings.singleUseTokens && !replay.claim(appId, granted.tokenId, granted.expireTime)) {

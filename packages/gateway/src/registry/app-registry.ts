@@ -68,11 +68,11 @@ export interface AppRegistry {
   revoke(appId: string, revocation: Revocation): void;
   /**
    * True when a token of this app/session, with this ID and issue time (UNIX seconds), is revoked;
-   * false for an unknown app. Cheap: meant to run on every admission. `appVersion`: the app's
-   * version the caller has just read (`getAppVersion`) in the same synchronous step; with it the
-   * answer usually needs no query at all (admission passes it).
+   * false for an unknown app. Cheap: meant to run on every admission. When the app's version was
+   * read in this event-loop turn (as admission does, for its verifier), the answer comes from
+   * memory kept for that version, usually without any query.
    */
-  isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number, appVersion?: number): boolean;
+  isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number): boolean;
 
   close(): void;
 }
