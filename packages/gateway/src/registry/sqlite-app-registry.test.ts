@@ -48,6 +48,16 @@ function assertRefused(fn: () => unknown, code: string, option?: string): Stagep
   return caught;
 }
 
+/** Asserts that `promise` rejects with a StagepassError with this code (and option, for ERR_INVALID_OPTION). */
+async function assertRejected(promise: Promise<unknown>, code: string, option?: string): Promise<StagepassError> {
+  let caught: unknown;
+  try { await promise; } catch (err) { caught = err; }
+  assert.ok(caught instanceof StagepassError, `expected a StagepassError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  if (option !== undefined) assert.equal(caught.details.option, option, caught.message);
+  return caught;
+}
+
 function mint(appId: string, key: { secret?: string; privateKey?: string; kid?: string }, role: Role = 'publisher'): string {
   return createToken({ appId, ...key, sessionId: 'session-1', role, ttl: '1h', now: NOW_S });
 }
@@ -293,7 +303,7 @@ describe('keys: rotate, add, retire', () => {
     registry.close();
   });
 
-  it('every mutation of an unknown app is ERR_NOT_FOUND', () => {
+  it('every mutation of an unknown app is ERR_NOT_FOUND', async () => {
     const registry = open();
     const secret = randomBytes(32).toString('hex');
     assertRefused(() => registry.rotateSecret('nope'), 'ERR_NOT_FOUND');
@@ -301,11 +311,11 @@ describe('keys: rotate, add, retire', () => {
     assertRefused(() => registry.retireKey('nope', 'k1'), 'ERR_NOT_FOUND');
     assertRefused(() => registry.updateSettings('nope', { legacyT1: true }), 'ERR_NOT_FOUND');
     assertRefused(() => registry.revoke('nope', { kind: 'token', tokenId: 't', expireTime: NOW_S }), 'ERR_NOT_FOUND');
-    assertRefused(() => registry.claim('nope', 't', NOW_S), 'ERR_NOT_FOUND');
+    await assertRejected(registry.claim('nope', 't', NOW_S), 'ERR_NOT_FOUND');
     assert.equal(registry.deleteApp('nope'), false);
     assert.equal(registry.getApp('nope'), undefined);
     assert.equal(registry.getAppVersion('nope'), undefined);
-    assert.equal(registry.isRevoked('nope', 's', 't', NOW_S), false);
+    assert.equal(await registry.isRevoked('nope', 's', 't', NOW_S), false);
     registry.close();
   });
 });
@@ -337,59 +347,59 @@ describe('settings', () => {
 });
 
 describe('deleteApp', () => {
-  it('removes the app with its keys; an app created again under its ID goes on counting versions', () => {
+  it('removes the app with its keys; an app created again under its ID goes on counting versions', async () => {
     const registry = open();
     const secret = randomBytes(32).toString('hex');
     registry.importApp({ appId: 'again', name: 'First', secret });
     registry.rotateSecret('again');
-    registry.claim('again', 'jti-1', NOW_S + 60);
+    await registry.claim('again', 'jti-1', NOW_S + 60);
     assert.equal(registry.deleteApp('again'), true);
     assert.equal(registry.getApp('again'), undefined);
     assert.equal(registry.deleteApp('again'), false);
     const second = registry.importApp({ appId: 'again', name: 'Second', secret });
     assert.equal(second.version, 3, 'above the deleted app\'s version 2');
     assert.deepEqual(second.keys.map((k) => k.kid), ['k1']);
-    assert.equal(registry.claim('again', 'jti-1', NOW_S + 60), true, 'used token IDs went with the old app');
+    assert.equal(await registry.claim('again', 'jti-1', NOW_S + 60), true, 'used token IDs went with the old app');
     registry.close();
   });
 });
 
 describe('revocations', () => {
-  it('a token ID is revoked until its expiry (plus the largest clock tolerance), then purged', () => {
+  it('a token ID is revoked until its expiry (plus the largest clock tolerance), then purged', async () => {
     const time = clock();
     const registry = open({ now: time.now });
     const { app } = registry.createApp({ name: 'Revoke' });
     const other = registry.createApp({ name: 'Other' }).app;
     registry.revoke(app.appId, { kind: 'token', tokenId: 'jti-1', expireTime: NOW_S + 60 });
     assert.equal(registry.getAppVersion(app.appId), 2, 'revoking bumps the version');
-    assert.equal(registry.isRevoked(app.appId, 'any-session', 'jti-1', NOW_S), true);
-    assert.equal(registry.isRevoked(app.appId, 'any-session', 'jti-2', NOW_S), false);
-    assert.equal(registry.isRevoked(other.appId, 'any-session', 'jti-1', NOW_S), false, 'revocations are per app');
+    assert.equal(await registry.isRevoked(app.appId, 'any-session', 'jti-1', NOW_S), true);
+    assert.equal(await registry.isRevoked(app.appId, 'any-session', 'jti-2', NOW_S), false);
+    assert.equal(await registry.isRevoked(other.appId, 'any-session', 'jti-1', NOW_S), false, 'revocations are per app');
     time.advance((60 + 299) * 1000);
     registry.revoke(app.appId, { kind: 'token', tokenId: 'jti-x', expireTime: NOW_S + 3600 }); // purges lazily
-    assert.equal(registry.isRevoked(app.appId, 's', 'jti-1', NOW_S), true, 'kept through the clock tolerance');
+    assert.equal(await registry.isRevoked(app.appId, 's', 'jti-1', NOW_S), true, 'kept through the clock tolerance');
     time.advance(2000);
     registry.revoke(app.appId, { kind: 'token', tokenId: 'jti-y', expireTime: NOW_S + 3600 });
-    assert.equal(registry.isRevoked(app.appId, 's', 'jti-1', NOW_S), false, 'purged once expired');
-    assert.equal(registry.isRevoked(app.appId, 's', 'jti-x', NOW_S), true);
+    assert.equal(await registry.isRevoked(app.appId, 's', 'jti-1', NOW_S), false, 'purged once expired');
+    assert.equal(await registry.isRevoked(app.appId, 's', 'jti-x', NOW_S), true);
     registry.close();
   });
 
-  it('issuedBefore revokes every token of the app, or of one session, issued strictly before a time', () => {
+  it('issuedBefore revokes every token of the app, or of one session, issued strictly before a time', async () => {
     const registry = open();
     const { app } = registry.createApp({ name: 'Revoke' });
     registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: 'room-1', issuedBefore: NOW_S - 100 });
-    assert.equal(registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 101), true);
-    assert.equal(registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 100), false);
-    assert.equal(registry.isRevoked(app.appId, 'room-2', 'j', NOW_S - 101), false);
+    assert.equal(await registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 101), true);
+    assert.equal(await registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 100), false);
+    assert.equal(await registry.isRevoked(app.appId, 'room-2', 'j', NOW_S - 101), false);
     registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: null, issuedBefore: NOW_S - 200 });
-    assert.equal(registry.isRevoked(app.appId, 'room-2', 'j', NOW_S - 201), true);
-    assert.equal(registry.isRevoked(app.appId, 'room-2', 'j', NOW_S - 200), false);
+    assert.equal(await registry.isRevoked(app.appId, 'room-2', 'j', NOW_S - 201), true);
+    assert.equal(await registry.isRevoked(app.appId, 'room-2', 'j', NOW_S - 200), false);
     // A later revocation with an earlier time never un-revokes anything.
     registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: 'room-1', issuedBefore: NOW_S - 500 });
-    assert.equal(registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 101), true);
+    assert.equal(await registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 101), true);
     registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: 'room-1', issuedBefore: NOW_S });
-    assert.equal(registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 1), true, 'the cache saw this process\'s change');
+    assert.equal(await registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 1), true, 'the cache saw this process\'s change');
     assert.equal(registry.getAppVersion(app.appId), 5);
     registry.close();
   });
@@ -414,16 +424,16 @@ describe('revocations', () => {
     b.close();
   });
 
-  it('another process\'s revocation is seen (through the version bump)', () => {
+  it('another process\'s revocation is seen (through the version bump)', async () => {
     const path = dbPath();
     const a = open({ path });
     const b = open({ path });
     const { app } = a.createApp({ name: 'Shared' });
-    assert.equal(a.isRevoked(app.appId, 'room', 'j', NOW_S - 10), false); // a caches the (empty) rows
+    assert.equal(await a.isRevoked(app.appId, 'room', 'j', NOW_S - 10), false); // a caches the (empty) rows
     b.revoke(app.appId, { kind: 'issuedBefore', sessionId: 'room', issuedBefore: NOW_S });
-    assert.equal(a.isRevoked(app.appId, 'room', 'j', NOW_S - 10), true);
+    assert.equal(await a.isRevoked(app.appId, 'room', 'j', NOW_S - 10), true);
     b.revoke(app.appId, { kind: 'token', tokenId: 'jti-b', expireTime: NOW_S + 60 });
-    assert.equal(a.isRevoked(app.appId, 'other', 'jti-b', NOW_S), true);
+    assert.equal(await a.isRevoked(app.appId, 'other', 'jti-b', NOW_S), true);
     a.close();
     b.close();
   });
@@ -451,33 +461,33 @@ describe('revocations', () => {
 });
 
 describe('ReplayGuard', () => {
-  it('a token ID claims once per app; expired IDs are purged lazily', () => {
+  it('a token ID claims once per app; expired IDs are purged lazily', async () => {
     const time = clock();
     const registry = open({ now: time.now });
     const { app } = registry.createApp({ name: 'Single use' });
     const other = registry.createApp({ name: 'Other' }).app;
-    assert.equal(registry.claim(app.appId, 'jti-1', NOW_S + 60), true);
-    assert.equal(registry.claim(app.appId, 'jti-1', NOW_S + 60), false);
-    assert.equal(registry.claim(app.appId, 'jti-1', NOW_S + 9999), false);
-    assert.equal(registry.claim(other.appId, 'jti-1', NOW_S + 60), true, 'per app');
-    assertRefused(() => registry.claim(app.appId, 'a b', NOW_S), 'ERR_INVALID_OPTION', 'tokenId');
-    assertRefused(() => registry.claim(app.appId, 'j'.repeat(513), NOW_S), 'ERR_INVALID_OPTION', 'tokenId');
-    assert.equal(registry.claim(app.appId, `app-jwt:${'j'.repeat(256)}`, NOW_S + 60), true, 'room for a namespace prefix');
-    assertRefused(() => registry.claim(app.appId, 'j', NOW_MS), 'ERR_INVALID_OPTION', 'expireTime');
+    assert.equal(await registry.claim(app.appId, 'jti-1', NOW_S + 60), true);
+    assert.equal(await registry.claim(app.appId, 'jti-1', NOW_S + 60), false);
+    assert.equal(await registry.claim(app.appId, 'jti-1', NOW_S + 9999), false);
+    assert.equal(await registry.claim(other.appId, 'jti-1', NOW_S + 60), true, 'per app');
+    await assertRejected(registry.claim(app.appId, 'a b', NOW_S), 'ERR_INVALID_OPTION', 'tokenId');
+    await assertRejected(registry.claim(app.appId, 'j'.repeat(513), NOW_S), 'ERR_INVALID_OPTION', 'tokenId');
+    assert.equal(await registry.claim(app.appId, `app-jwt:${'j'.repeat(256)}`, NOW_S + 60), true, 'room for a namespace prefix');
+    await assertRejected(registry.claim(app.appId, 'j', NOW_MS), 'ERR_INVALID_OPTION', 'expireTime');
     assert.equal(registry.getAppVersion(app.appId), 1, 'claims are not app changes');
 
     time.advance((60 + 301) * 1000); // past expiry + the largest clock tolerance
-    for (let i = 0; i < 1000; i++) registry.claim(app.appId, `filler-${i}`, NOW_S + 99_999);
-    assert.equal(registry.claim(app.appId, 'jti-1', NOW_S + 60), true, 'the expired ID was purged');
+    for (let i = 0; i < 1000; i++) await registry.claim(app.appId, `filler-${i}`, NOW_S + 99_999);
+    assert.equal(await registry.claim(app.appId, 'jti-1', NOW_S + 60), true, 'the expired ID was purged');
     registry.close();
   });
 
-  it('two registries on one file: exactly one of two claims wins', () => {
+  it('two registries on one file: exactly one of two claims wins', async () => {
     const path = dbPath();
     const a = open({ path });
     const b = open({ path });
     const { app } = a.createApp({ name: 'Shared' });
-    const results = [a.claim(app.appId, 'jti-x', NOW_S + 60), b.claim(app.appId, 'jti-x', NOW_S + 60)];
+    const results = await Promise.all([a.claim(app.appId, 'jti-x', NOW_S + 60), b.claim(app.appId, 'jti-x', NOW_S + 60)]);
     assert.deepEqual(results.sort(), [false, true]);
     a.close();
     b.close();
@@ -495,9 +505,10 @@ describe('ReplayGuard', () => {
         const registry = createSqliteAppRegistry({ path: workerData.path, now: () => workerData.now });
         parentPort.postMessage('ready');
         Atomics.wait(workerData.gate, 0, 0);
-        const won = registry.claim(workerData.appId, 'jti-race', workerData.expireTime);
-        registry.close();
-        parentPort.postMessage(won);
+        return registry.claim(workerData.appId, 'jti-race', workerData.expireTime).then((won) => {
+          registry.close();
+          parentPort.postMessage(won);
+        });
       });`;
     const workers = Array.from({ length: 4 }, () => new Worker(code, {
       eval: true, workerData: { module: REGISTRY_MODULE, path, appId: app.appId, gate, now: NOW_MS, expireTime: NOW_S + 60 },
@@ -516,7 +527,7 @@ describe('ReplayGuard', () => {
 });
 
 describe('durability', () => {
-  it('a restart keeps apps, keys, settings, versions, revocations and used token IDs', () => {
+  it('a restart keeps apps, keys, settings, versions, revocations and used token IDs', async () => {
     const path = dbPath();
     const first = open({ path });
     const { app, secret } = first.createApp({ name: 'Durable', settings: { allowedOrigins: ['https://a.com'] } });
@@ -524,7 +535,7 @@ describe('durability', () => {
     first.addKey(app.appId, { publicKeyPem: pem.ed25519 });
     first.retireKey(app.appId, 'k1');
     first.revoke(app.appId, { kind: 'token', tokenId: 'jti-r', expireTime: NOW_S + 60 });
-    first.claim(app.appId, 'jti-u', NOW_S + 60);
+    await first.claim(app.appId, 'jti-u', NOW_S + 60);
     const before = first.getApp(app.appId)!;
     first.close();
     first.close(); // idempotent
@@ -532,8 +543,8 @@ describe('durability', () => {
     const second = open({ path });
     assert.deepEqual(second.getApp(app.appId), before);
     assert.equal(second.getApp(app.appId)!.keys[0]!.secret, secret);
-    assert.equal(second.isRevoked(app.appId, 's', 'jti-r', NOW_S), true);
-    assert.equal(second.claim(app.appId, 'jti-u', NOW_S + 60), false);
+    assert.equal(await second.isRevoked(app.appId, 's', 'jti-r', NOW_S), true);
+    assert.equal(await second.claim(app.appId, 'jti-u', NOW_S + 60), false);
     second.close();
 
     const raw = new Database(path, { readonly: true });

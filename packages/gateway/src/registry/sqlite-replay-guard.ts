@@ -23,7 +23,7 @@ export function createSqliteReplayGuard(store: SqliteStore): SqliteReplayGuard {
   }
 
   return {
-    claim(appId, tokenId, expireTime) {
+    async claim(appId, tokenId, expireTime) {
       checkTokenId(tokenId, 'tokenId', MAX_CLAIM_ID_LENGTH);
       checkUnixSeconds(expireTime, 'expireTime');
       if (++claimsSincePurge >= PURGE_EVERY_CLAIMS) {

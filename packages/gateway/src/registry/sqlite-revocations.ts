@@ -121,7 +121,7 @@ export function createSqliteRevocations(store: SqliteStore): SqliteRevocations {
       });
       cache.delete(appId);
     },
-    isRevoked: revoked,
+    isRevoked: async (appId, sessionId, tokenId, issuedAt) => revoked(appId, sessionId, tokenId, issuedAt),
     purge,
     forget: (appId) => { cache.delete(appId); },
     clear: () => cache.clear(),

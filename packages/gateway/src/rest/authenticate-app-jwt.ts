@@ -18,8 +18,8 @@ export interface AppJwtAuthenticatorOptions {
   readonly logger: Logger | undefined;
 }
 
-/** Checks one request's app JWT for the App ID of its path; throws ERR_AUTH_… refusals. */
-export type AppJwtAuthenticator = (req: IncomingMessage, appId: string, nowMs: number) => void;
+/** Checks one request's app JWT for the App ID of its path; rejects with ERR_AUTH_… refusals. */
+export type AppJwtAuthenticator = (req: IncomingMessage, appId: string, nowMs: number) => Promise<void>;
 
 function authInvalid(message: string): never {
   throw new StagepassError('ERR_AUTH_INVALID', message);
@@ -93,12 +93,12 @@ export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): 
     return verifier;
   }
 
-  return (req, appId, nowMs) => {
+  return async (req, appId, nowMs) => {
     const jwt = presentedJwt(req);
     if (!isOpaqueId(appId, MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
     const verifier = verifierFor(appId);
     const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
-    if (!replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance)) {
+    if (!(await replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance))) {
       throw new StagepassError('ERR_AUTH_REPLAYED', 'This app JWT (its jti) was already used; sign a fresh one for each request.');
     }
   };
