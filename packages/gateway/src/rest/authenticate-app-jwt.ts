@@ -4,6 +4,7 @@ import { StagepassError, isOpaqueId } from '@stagepass/protocol';
 import { createAppJwtVerifier, type AppJwtVerifier, type VerificationKeyInput } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { AppRecord } from '../registry/app-record.js';
+import { createAppVersionCache } from '../registry/app-version-cache.js';
 import { toAppKeys } from '../registry/to-app-keys.js';
 
 /** App IDs: 1–256 printable ASCII characters without spaces. */
@@ -57,7 +58,6 @@ function presentedJwt(req: IncomingMessage): string {
  */
 export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): AppJwtAuthenticator {
   const { registry, replay, logger } = options;
-  const cache = new Map<string, { readonly version: number; readonly verifier: AppJwtVerifier }>();
 
   /** A verifier of the app's active keys (toAppKeys drops retired ones). */
   function build(app: AppRecord): AppJwtVerifier {
@@ -79,24 +79,12 @@ export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): 
     }
   }
 
-  function verifierFor(appId: string): AppJwtVerifier {
-    const version = registry.getAppVersion(appId);
-    const cached = cache.get(appId);
-    if (version !== undefined && cached?.version === version) return cached.verifier;
-    const app = version === undefined ? undefined : registry.getApp(appId);
-    if (app === undefined) {
-      cache.delete(appId);
-      return createAppJwtVerifier({ appId, keys: [] });
-    }
-    const verifier = build(app);
-    cache.set(appId, { version: app.version, verifier });
-    return verifier;
-  }
+  const verifiers = createAppVersionCache({ registry, build });
 
   return async (req, appId, nowMs) => {
     const jwt = presentedJwt(req);
     if (!isOpaqueId(appId, MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
-    const verifier = verifierFor(appId);
+    const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [] });
     const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
     if (!(await replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance))) {
       throw new StagepassError('ERR_AUTH_REPLAYED', 'This app JWT (its jti) was already used; sign a fresh one for each request.');
