@@ -12,9 +12,9 @@ import type { AppSettings } from './app-record.js';
 /** Longest app name, in UTF-16 code units. */
 export const MAX_APP_NAME_LENGTH = 200;
 /** Longest HS256 secret accepted, in bytes (OpenTok's are 40 hex characters; ours 64). */
-export const MAX_SECRET_BYTES = 1024;
+const MAX_SECRET_BYTES = 1024;
 /** Longest public key PEM accepted, in characters (a 16384-bit RSA SPKI PEM is about 2.9 KB). */
-export const MAX_PUBLIC_KEY_PEM_LENGTH = 16384;
+const MAX_PUBLIC_KEY_PEM_LENGTH = 16384;
 /** Most entries in `allowedOrigins`. */
 export const MAX_ALLOWED_ORIGINS = 100;
 /** Bounds of `maxConnectionsPerSession`. */
@@ -25,7 +25,7 @@ export const MAX_CONNECTIONS_PER_SESSION = 100_000;
  */
 export const MAX_ACTIVE_KEYS = 20;
 /** Token IDs (`jti`, or `sha256:…` for formats without one): as the verifier accepts them. */
-export const MAX_TOKEN_ID_LENGTH = 256;
+const MAX_TOKEN_ID_LENGTH = 256;
 /** IDs claimed in the replay guard: a token ID with room for a caller's namespace prefix (`app-jwt:`). */
 export const MAX_CLAIM_ID_LENGTH = 512;
 
