@@ -173,7 +173,7 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     assert.deepEqual(json(revoked), { tokenId: a.client.tokenId, expireTime });
     assert.deepEqual(a.peer.closed, { code: 4014, reason: 'ERR_TOKEN_REVOKED' });
     assert.equal(b.peer.closed, undefined);
-    assert.equal(registry.isRevoked(appId, 'room-1', a.client.tokenId, a.client.issuedAt), true);
+    assert.equal(await registry.isRevoked(appId, 'room-1', a.client.tokenId, a.client.issuedAt), true);
   });
 
   it('disconnects, unpublishes and mutes single connections and streams', async () => {

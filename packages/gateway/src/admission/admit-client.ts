@@ -24,16 +24,21 @@ export interface AdmissionOptions {
   readonly onKeyError?: (appId: string, err: unknown) => void;
 }
 
-/** Decides admissions; synchronous, so two sockets presenting one single-use token cannot interleave. */
+/**
+ * Decides admissions. Asynchronous, because the revocation check and the replay guard may cross a
+ * network (cluster mode); two admissions may interleave, and the replay guard's atomic `claim` is
+ * what lets exactly one of two presenting one single-use token through.
+ */
 export interface Admission {
   /**
    * Checks, in order: the app exists (ERR_APP_UNKNOWN), the Origin is allowed
    * (ERR_ORIGIN_NOT_ALLOWED), the token verifies for this app and session (any ERR_TOKEN_… code),
    * it is not revoked (ERR_TOKEN_REVOKED), and, for single-use apps, it was never used
-   * (ERR_TOKEN_REPLAYED; this claims it). Throws a StagepassError with the code on refusal.
-   * Joining the session (ERR_SESSION_FULL) is the caller's last step.
+   * (ERR_TOKEN_REPLAYED; this claims it). Rejects with a StagepassError with the code on refusal.
+   * Joining the session (ERR_SESSION_FULL) is the caller's last step; the socket may have closed
+   * while this was pending, so the caller checks it again before joining.
    */
-  admit(request: AdmissionRequest): AdmittedClient;
+  admit(request: AdmissionRequest): Promise<AdmittedClient>;
 }
 
 /**
@@ -42,7 +47,7 @@ export interface Admission {
  * @example
  * ```ts
  * const admission = createAdmission({ registry, replay: registry, clockTolerance: 30, now: Date.now, maxConnectionsPerSession: 1000 });
- * const client = admission.admit({ appId, sessionId, origin: req.headers.origin, token });
+ * const client = await admission.admit({ appId, sessionId, origin: req.headers.origin, token });
  * ```
  */
 export function createAdmission(options: AdmissionOptions): Admission {
@@ -50,7 +55,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const cache = createVerifierCache({ registry, clockTolerance: options.clockTolerance, onKeyError: options.onKeyError });
 
   return {
-    admit({ appId, sessionId, origin, token }) {
+    async admit({ appId, sessionId, origin, token }) {
       const app = cache.lookup(appId);
       if (app === undefined) {
         throw new StagepassError('ERR_APP_UNKNOWN', 'No app is registered under this App ID; check the App ID the client sends.');
@@ -65,10 +70,11 @@ export function createAdmission(options: AdmissionOptions): Admission {
         throw new StagepassError('ERR_TOKEN_SIGNATURE_INVALID', 'This app has no active key, so no token verifies; add or rotate a key.');
       }
       const granted = cache.verifier.verify(token, { appId, sessionId, now: Math.floor(now() / 1000) });
-      if (registry.isRevoked(appId, sessionId, granted.tokenId, granted.issuedAt, app.version)) {
+      // Asked in the turn lookup read the app's version: the registry answers from memory.
+      if (await registry.isRevoked(appId, sessionId, granted.tokenId, granted.issuedAt)) {
         throw new StagepassError('ERR_TOKEN_REVOKED', 'This token was revoked by the app\'s backend.');
       }
-      if (settings.singleUseTokens && !replay.claim(appId, granted.tokenId, granted.expireTime)) {
+      if (settings.singleUseTokens && !(await replay.claim(appId, granted.tokenId, granted.expireTime))) {
         throw new StagepassError('ERR_TOKEN_REPLAYED', 'This app admits each token once, and this one was already used.');
       }
       return {

@@ -1,12 +1,12 @@
 import { StagepassError } from '@stagepass/protocol';
 import { createVerifier, type TokenVerifier } from '@stagepass/token';
-import type { AppSettings } from '../registry/app-record.js';
+import type { AppRecord, AppSettings } from '../registry/app-record.js';
 import type { AppRegistry } from '../registry/app-registry.js';
+import { createAppVersionCache } from '../registry/app-version-cache.js';
 import { toAppKeys } from '../registry/to-app-keys.js';
 
 /** What admission needs to know about an app, as of its registry version. */
 export interface CachedApp {
-  readonly version: number;
   readonly settings: AppSettings;
   /** False when the app has no active key the verifier could load: every token is refused. */
   readonly verifiable: boolean;
@@ -35,20 +35,9 @@ export interface VerifierCacheOptions {
  * registry version changed, so admitting a client costs one cheap version check, not a key import.
  */
 export function createVerifierCache(options: VerifierCacheOptions): VerifierCache {
-  const { registry } = options;
   const verifier = createVerifier({ clockTolerance: options.clockTolerance });
-  const apps = new Map<string, CachedApp>();
 
-  function forget(appId: string): void {
-    if (apps.delete(appId)) verifier.deleteApp(appId);
-  }
-
-  function load(appId: string): CachedApp | undefined {
-    const app = registry.getApp(appId);
-    if (app === undefined) {
-      forget(appId);
-      return undefined;
-    }
+  function load(app: AppRecord): CachedApp {
     const keys = toAppKeys(app);
     let verifiable = keys.keys.length > 0;
     if (verifiable) {
@@ -56,27 +45,14 @@ export function createVerifierCache(options: VerifierCacheOptions): VerifierCach
         verifier.setApp(keys);
       } catch (err) {
         if (!(err instanceof StagepassError)) throw err;
-        options.onKeyError?.(appId, err);
+        options.onKeyError?.(app.appId, err);
         verifiable = false;
       }
     }
-    if (!verifiable) verifier.deleteApp(appId);
-    const cached: CachedApp = { version: app.version, settings: app.settings, verifiable };
-    apps.set(appId, cached);
-    return cached;
+    if (!verifiable) verifier.deleteApp(app.appId);
+    return { settings: app.settings, verifiable };
   }
 
-  return {
-    verifier,
-    lookup(appId) {
-      const version = registry.getAppVersion(appId);
-      const cached = apps.get(appId);
-      if (version === undefined) {
-        forget(appId);
-        return undefined;
-      }
-      if (cached !== undefined && cached.version === version) return cached;
-      return load(appId);
-    },
-  };
+  const apps = createAppVersionCache({ registry: options.registry, build: load, onDrop: (appId) => verifier.deleteApp(appId) });
+  return { verifier, lookup: (appId) => apps.get(appId) };
 }

@@ -40,8 +40,13 @@ export type Revocation =
 
 /**
  * The app registry: apps, their keys and settings, and revocations. Durable; the embedded SQLite
- * store is the default, a Redis one comes with cluster mode. Methods are synchronous because the
- * embedded store is (better-sqlite3); a networked store will wrap itself in a local cache.
+ * store is the default, networked ones (Redis, PostgreSQL) come with cluster mode.
+ *
+ * `isRevoked` returns a Promise: a networked store answers it across the network. The reads on
+ * the admission path (`getApp`, `getAppVersion`) are synchronous (a networked store keeps them in a
+ * local cache it refreshes). App management (`createApp` … `revoke`, as the CLI and the REST API
+ * call it) is synchronous in this version, because the embedded store is (better-sqlite3); it
+ * becomes asynchronous with the first networked store.
  * Every mutating method throws StagepassError ERR_NOT_FOUND for an unknown app and
  * ERR_INVALID_OPTION for bad input.
  */
@@ -67,25 +72,25 @@ export interface AppRegistry {
   /** Records a revocation and bumps the app's version (so caches in every process notice). */
   revoke(appId: string, revocation: Revocation): void;
   /**
-   * True when a token of this app/session, with this ID and issue time (UNIX seconds), is revoked;
-   * false for an unknown app. Cheap: meant to run on every admission. `appVersion`: the app's
-   * version the caller has just read (`getAppVersion`) in the same synchronous step; with it the
-   * answer usually needs no query at all (admission passes it).
+   * Resolves true when a token of this app/session, with this ID and issue time (UNIX seconds), is
+   * revoked; false for an unknown app. Cheap: meant to run on every admission. When the app's
+   * version was read in this event-loop turn (as admission does, for its verifier), the answer
+   * comes from memory kept for that version, usually without any query.
    */
-  isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number, appVersion?: number): boolean;
+  isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number): Promise<boolean>;
 
   close(): void;
 }
 
 /**
  * Remembers single-use token IDs until they expire. `claim` is atomic: of two claims of one ID,
- * even at the same instant, exactly one returns true.
+ * even at the same instant and from two processes, exactly one resolves true.
  */
 export interface ReplayGuard {
   /**
-   * True the first time an ID (1–512 printable ASCII, room for a namespace prefix) is claimed for
-   * an app, false ever after, until `expireTime` (UNIX seconds) plus 300 s has passed.
-   * ERR_NOT_FOUND for an unknown app.
+   * Resolves true the first time an ID (1–512 printable ASCII, room for a namespace prefix) is
+   * claimed for an app, false ever after, until `expireTime` (UNIX seconds) plus 300 s has passed.
+   * Rejects with ERR_NOT_FOUND for an unknown app, ERR_INVALID_OPTION for a bad ID or time.
    */
-  claim(appId: string, tokenId: string, expireTime: number): boolean;
+  claim(appId: string, tokenId: string, expireTime: number): Promise<boolean>;
 }

@@ -4,7 +4,7 @@
  * hold a secret; names, origins and key IDs are not secret and may be quoted.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { StagepassError } from '@stagepass/protocol';
+import { invalidOption, isOpaqueId, isStagepassError } from '@stagepass/protocol';
 import { algorithmForKey, createVerifier, limits, type AsymmetricAlgorithm, type VerificationKeyInput } from '@stagepass/token';
 import type { Revocation } from './app-registry.js';
 import type { AppSettings } from './app-record.js';
@@ -12,9 +12,9 @@ import type { AppSettings } from './app-record.js';
 /** Longest app name, in UTF-16 code units. */
 export const MAX_APP_NAME_LENGTH = 200;
 /** Longest HS256 secret accepted, in bytes (OpenTok's are 40 hex characters; ours 64). */
-export const MAX_SECRET_BYTES = 1024;
+const MAX_SECRET_BYTES = 1024;
 /** Longest public key PEM accepted, in characters (a 16384-bit RSA SPKI PEM is about 2.9 KB). */
-export const MAX_PUBLIC_KEY_PEM_LENGTH = 16384;
+const MAX_PUBLIC_KEY_PEM_LENGTH = 16384;
 /** Most entries in `allowedOrigins`. */
 export const MAX_ALLOWED_ORIGINS = 100;
 /** Bounds of `maxConnectionsPerSession`. */
@@ -25,7 +25,7 @@ export const MAX_CONNECTIONS_PER_SESSION = 100_000;
  */
 export const MAX_ACTIVE_KEYS = 20;
 /** Token IDs (`jti`, or `sha256:…` for formats without one): as the verifier accepts them. */
-export const MAX_TOKEN_ID_LENGTH = 256;
+const MAX_TOKEN_ID_LENGTH = 256;
 /** IDs claimed in the replay guard: a token ID with room for a caller's namespace prefix (`app-jwt:`). */
 export const MAX_CLAIM_ID_LENGTH = 512;
 
@@ -34,17 +34,7 @@ export const SETTING_NAMES = [
   'legacyT1', 'singleUseTokens', 'ejectAtExpiry', 'allowedOrigins', 'maxConnectionsPerSession',
 ] as const satisfies readonly (keyof AppSettings)[];
 
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A caller mistake naming the option at fault (the same shape as `@stagepass/token`'s). */
-export function invalidOption(option: string, message: string): StagepassError {
-  return new StagepassError('ERR_INVALID_OPTION', `${option}: ${message}`, { option });
-}
-
-function isOpaqueId(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max && PRINTABLE_ASCII.test(value);
-}
 
 /** An App ID as tokens carry it: 1–256 printable ASCII characters, no spaces. */
 export function checkAppId(value: unknown, option = 'appId'): string {
@@ -123,8 +113,9 @@ export function checkVerifierAccepts(key: VerificationKeyInput, option: string):
   try {
     createVerifier({ apps: [{ appId: 'registry-check', keys: [key] }] });
   } catch (err) {
-    const message = err instanceof Error ? err.message.replace(/^[\w.[\]]+: /, '') : 'is refused by the token verifier';
-    throw invalidOption(option, message);
+    // The verifier names the option as it sees it (apps[0].keys[0]…); the rule alone reads right under ours.
+    const rule = isStagepassError(err) ? err.rule ?? err.message : 'is refused by the token verifier';
+    throw invalidOption(option, rule);
   }
 }
 

@@ -1,4 +1,4 @@
-import { invalidOption } from './app-validation.js';
+import { invalidOption } from '@stagepass/protocol';
 
 /** A master key is 32 bytes: an AES-256 key. */
 export const MASTER_KEY_BYTES = 32;

@@ -13,7 +13,7 @@
  * before any secret is read.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { StagepassError } from '@stagepass/protocol';
+import { invalidOption, type StagepassError } from '@stagepass/protocol';
 import { MASTER_KEY_BYTES } from './master-key.js';
 
 const PLAIN_PREFIX = 'plain:';
@@ -33,15 +33,13 @@ export interface SecretSealer {
   seal(appId: string, kid: string, secret: string): string;
   /** The secret; throws ERR_INVALID_OPTION (naming STAGEPASS_MASTER_KEY) when it cannot be read. */
   open(appId: string, kid: string, stored: string): string;
-  /** True when `stored` is in the encrypted format. */
-  isSealed(stored: string): boolean;
   /** True when `check` (from the database) was made with this sealer's master key. */
   matchesKeyCheck(check: string): boolean;
 }
 
 /** The one error for a database whose secrets this process cannot read. */
 export function masterKeyError(message: string): StagepassError {
-  return new StagepassError('ERR_INVALID_OPTION', `masterKey: ${message}`, { option: 'masterKey' });
+  return invalidOption('masterKey', message);
 }
 
 export const MISSING_MASTER_KEY = 'this database\'s secrets are encrypted at rest; open it with the master key they were encrypted with (set STAGEPASS_MASTER_KEY)';
@@ -77,7 +75,6 @@ export function createSecretSealer(masterKey: Uint8Array | undefined): SecretSea
         if (stored.startsWith('enc:')) throw masterKeyError(MISSING_MASTER_KEY);
         throw unknownFormat();
       },
-      isSealed: (stored) => stored.startsWith('enc:'),
       matchesKeyCheck: () => false,
     };
   }
@@ -114,7 +111,6 @@ export function createSecretSealer(masterKey: Uint8Array | undefined): SecretSea
         throw masterKeyError(`the stored secret of key ${kid} of app ${appId} does not decrypt: ${WRONG_MASTER_KEY}, or the database was altered`);
       }
     },
-    isSealed: (stored) => stored.startsWith('enc:'),
     matchesKeyCheck(check) {
       const given = Buffer.from(check, 'base64');
       const own = Buffer.from(keyCheck, 'base64');
@@ -124,5 +120,5 @@ export function createSecretSealer(masterKey: Uint8Array | undefined): SecretSea
 }
 
 function unknownFormat(): StagepassError {
-  return new StagepassError('ERR_INVALID_OPTION', 'path: a stored secret is in an unknown format (written by a newer Stagepass?)', { option: 'path' });
+  return invalidOption('path', 'a stored secret is in an unknown format (written by a newer Stagepass?)');
 }

@@ -7,7 +7,7 @@
  * To change the schema: append a migration, never edit a shipped one.
  */
 import type { Database } from 'better-sqlite3';
-import { StagepassError } from '@stagepass/protocol';
+import { invalidOption } from '@stagepass/protocol';
 
 const MIGRATIONS: readonly string[] = [
   // 0 → 1
@@ -85,9 +85,8 @@ export function migrate(db: Database): void {
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > SCHEMA_VERSION) {
-      throw new StagepassError('ERR_INVALID_OPTION',
-        `path: the database has schema version ${current}, newer than this Stagepass reads (${SCHEMA_VERSION}); upgrade Stagepass`,
-        { option: 'path' });
+      throw invalidOption('path',
+        `the database has schema version ${current}, newer than this Stagepass reads (${SCHEMA_VERSION}); upgrade Stagepass`);
     }
     for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]!);
     if (current !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { StagepassError } from '@stagepass/protocol';
+import { StagepassError, isOpaqueId } from '@stagepass/protocol';
 import { createAppJwtVerifier, type AppJwtVerifier, type VerificationKeyInput } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { AppRecord } from '../registry/app-record.js';
+import { createAppVersionCache } from '../registry/app-version-cache.js';
 import { toAppKeys } from '../registry/to-app-keys.js';
-import { isOpaqueId } from './parse-rest-body.js';
 
 /** App IDs: 1–256 printable ASCII characters without spaces. */
 const MAX_APP_ID_LENGTH = 256;
@@ -19,8 +19,8 @@ export interface AppJwtAuthenticatorOptions {
   readonly logger: Logger | undefined;
 }
 
-/** Checks one request's app JWT for the App ID of its path; throws ERR_AUTH_… refusals. */
-export type AppJwtAuthenticator = (req: IncomingMessage, appId: string, nowMs: number) => void;
+/** Checks one request's app JWT for the App ID of its path; rejects with ERR_AUTH_… refusals. */
+export type AppJwtAuthenticator = (req: IncomingMessage, appId: string, nowMs: number) => Promise<void>;
 
 function authInvalid(message: string): never {
   throw new StagepassError('ERR_AUTH_INVALID', message);
@@ -58,7 +58,6 @@ function presentedJwt(req: IncomingMessage): string {
  */
 export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): AppJwtAuthenticator {
   const { registry, replay, logger } = options;
-  const cache = new Map<string, { readonly version: number; readonly verifier: AppJwtVerifier }>();
 
   /** A verifier of the app's active keys (toAppKeys drops retired ones). */
   function build(app: AppRecord): AppJwtVerifier {
@@ -80,26 +79,14 @@ export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): 
     }
   }
 
-  function verifierFor(appId: string): AppJwtVerifier {
-    const version = registry.getAppVersion(appId);
-    const cached = cache.get(appId);
-    if (version !== undefined && cached?.version === version) return cached.verifier;
-    const app = version === undefined ? undefined : registry.getApp(appId);
-    if (app === undefined) {
-      cache.delete(appId);
-      return createAppJwtVerifier({ appId, keys: [] });
-    }
-    const verifier = build(app);
-    cache.set(appId, { version: app.version, verifier });
-    return verifier;
-  }
+  const verifiers = createAppVersionCache({ registry, build });
 
-  return (req, appId, nowMs) => {
+  return async (req, appId, nowMs) => {
     const jwt = presentedJwt(req);
     if (!isOpaqueId(appId, MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
-    const verifier = verifierFor(appId);
+    const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [] });
     const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
-    if (!replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance)) {
+    if (!(await replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance))) {
       throw new StagepassError('ERR_AUTH_REPLAYED', 'This app JWT (its jti) was already used; sign a fresh one for each request.');
     }
   };

@@ -300,8 +300,8 @@ describe('REST: revocations', () => {
     assert.equal(bystander.peer.closed, undefined);
     assert.equal(theirs.peer.closed, undefined, 'another app\'s connection with the same token ID stays');
     assert.deepEqual(bystander.peer.of('connectionDestroyed'), [{ type: 'connectionDestroyed', connectionId: victim.id, reason: 'forceDisconnected' }]);
-    assert.equal(registry.isRevoked(HS_APP, 'rev-1', victim.tokenId, nowS()), true);
-    assert.equal(registry.isRevoked(OTHER_APP, 'rev-1', victim.tokenId, nowS()), false);
+    assert.equal(await registry.isRevoked(HS_APP, 'rev-1', victim.tokenId, nowS()), true);
+    assert.equal(await registry.isRevoked(OTHER_APP, 'rev-1', victim.tokenId, nowS()), false);
   });
   it('revokes every token issued before a time, in one session or the whole app', async () => {
     const t = nowS();
@@ -315,7 +315,7 @@ describe('REST: revocations', () => {
     assert.equal((await call('POST', `/v1/apps/${HS_APP}/revocations`, { body: { issuedBefore: t } })).status, 204);
     assert.equal(closeOf(oldElsewhere.peer)?.code, 4014);
     assert.equal(fresh.peer.closed, undefined);
-    assert.equal(registry.isRevoked(HS_APP, 'any', 'any', t - 1), true);
+    assert.equal(await registry.isRevoked(HS_APP, 'any', 'any', t - 1), true);
   });
   it('refuses malformed revocations', async () => {
     const path = `/v1/apps/${HS_APP}/revocations`;

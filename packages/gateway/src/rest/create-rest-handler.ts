@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { ERROR_CODES, StagepassError, isErrorCode, isStagepassError } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
+import { revocationReaches } from '../registry/revocation-reaches.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
 import {
@@ -162,8 +163,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
           throw err;
         }
         // The registry's own rule decides which live connections the revocation reaches.
-        const closed = sessions.disconnectRevoked(appId, (client) =>
-          registry.isRevoked(appId, client.sessionId, client.tokenId, client.issuedAt));
+        const closed = sessions.disconnectRevoked(appId, (client) => revocationReaches(revocation, client));
         if (closed > 0) logger?.info({ appId, closed }, 'revoked connections closed');
         return NO_CONTENT;
       }
@@ -172,7 +172,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
 
   async function answer(req: IncomingMessage, matched: MatchedRoute): Promise<Answer> {
     const { route, appId } = matched;
-    authenticate(req, appId, now());
+    await authenticate(req, appId, now());
     const ids = pathIds(matched);
     let body: JsonBody = {};
     if (route.body) body = await readJsonBody(req, maxBodyBytes);

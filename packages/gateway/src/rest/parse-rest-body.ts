@@ -1,4 +1,4 @@
-import { StagepassError, wireLimits } from '@stagepass/protocol';
+import { StagepassError, isOpaqueId, wireLimits } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
 
 /** Session IDs: 1–512 printable ASCII characters without spaces (docs/protocol.md). */
@@ -7,17 +7,11 @@ export const MAX_SESSION_ID_LENGTH = 512;
 export const MAX_TOKEN_ID_LENGTH = 256;
 /** Any time at or above this looks like milliseconds, not UNIX seconds. */
 const MILLISECONDS_THRESHOLD = 1e11;
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 export type JsonBody = Readonly<Record<string, unknown>>;
 
 function invalid(message: string): never {
   throw new StagepassError('ERR_MESSAGE_INVALID', message);
-}
-
-/** 1–`max` printable ASCII characters without spaces. */
-export function isOpaqueId(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max && PRINTABLE_ASCII.test(value);
 }
 
 export const isSessionId = (value: unknown): value is string => isOpaqueId(value, MAX_SESSION_ID_LENGTH);

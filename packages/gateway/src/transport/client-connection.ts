@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { RawData } from 'ws';
 import type { Admission } from '../admission/admit-client.js';
 import { countClose, type GatewayMetrics, type HotCounts } from '../observability/gateway-metrics.js';
-import type { Peer, SessionService } from '../session/session-service.js';
+import type { AdmittedClient, Peer, SessionService } from '../session/session-service.js';
 import type { GatewaySocket } from './gateway-socket.js';
 import { takeToken, type RateLimit, type RateState } from './rate-limit.js';
 import { textFrameOnce } from './text-frame.js';
@@ -82,6 +82,8 @@ export class ClientConnection implements Peer, RateState, Batched {
   /** Last frame of any kind (message, ping, pong), monotonic ms. */
   lastSeen: number;
   corked = false;
+  /** While admission is pending: the frames that arrived meanwhile, as (data, isBinary) pairs. */
+  pendingFrames: (RawData | boolean)[] | undefined = undefined;
   /** The close code the gateway ended this socket with (TERMINATED when destroyed); 0 while it did not. */
   closeCode = 0;
   // RateState
@@ -148,6 +150,7 @@ export class ClientConnection implements Peer, RateState, Batched {
     const t = performance.now();
     this.lastSeen = t;
     if (this.state === OPEN) this.request(data, isBinary, t);
+    else if (this.pendingFrames !== undefined) this.pendingFrames.push(data, isBinary);
     else if (this.state === ADMITTING) this.admit(data, isBinary);
   }
 
@@ -237,13 +240,29 @@ export class ClientConnection implements Peer, RateState, Batched {
       return;
     }
     const ctx = this.ctx;
+    // Frames that arrive while admission is pending wait for it (see receive).
+    this.pendingFrames = [];
+    ctx.admission.admit({ appId: this.appId, sessionId: this.sessionId, origin: this.origin, token: message.token })
+      .then((client) => this.join(client), (err: unknown) => this.admissionFailed(err));
+  }
+
+  private admissionFailed(err: unknown): void {
+    this.pendingFrames = undefined;
+    if (isStagepassError(err)) this.refuseAdmission(err.code);
+    else this.fail(err, 'admission failed');
+  }
+
+  private join(client: AdmittedClient): void {
+    const frames = this.pendingFrames;
+    this.pendingFrames = undefined;
+    // Closed, refused (admission timeout) or shut down while admission was pending: do not join.
+    if (this.state !== ADMITTING) return;
+    const ctx = this.ctx;
     let id: string;
     try {
-      const client = ctx.admission.admit({ appId: this.appId, sessionId: this.sessionId, origin: this.origin, token: message.token });
       id = ctx.sessions.join(client, this);
     } catch (err) {
-      if (isStagepassError(err)) this.refuseAdmission(err.code);
-      else this.fail(err, 'admission failed');
+      this.admissionFailed(err);
       return;
     }
     this.origin = undefined;
@@ -256,6 +275,7 @@ export class ClientConnection implements Peer, RateState, Batched {
     this.state = OPEN;
     ctx.hot.admitted++;
     ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: id }, 'client admitted');
+    for (let i = 0; i < frames!.length && this.state === OPEN; i += 2) this.request(frames![i] as RawData, frames![i + 1] as boolean, performance.now());
   }
 
   private request(data: RawData, isBinary: boolean, t: number): void {
