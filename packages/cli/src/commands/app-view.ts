@@ -79,11 +79,21 @@ export function shellWord(word: string): string {
 }
 
 /**
+ * A fresh session ID that does not start with `-` (1 in 64 of base64url IDs do, and the command
+ * line would then read it as a flag: `--session -x…` fails with "--session needs a value").
+ */
+export function pastableSessionId(): string {
+  let id = createSessionId();
+  while (id.startsWith('-')) id = createSessionId();
+  return id;
+}
+
+/**
  * A `stagepass token create` command line that mints a token with this secret key for a fresh
  * session ID, ready to paste into a shell.
  */
-export function tokenCommand(appId: string, kid: string, secret: string): string {
-  const words = ['stagepass', 'token', 'create', '--app-id', appId, '--kid', kid, '--secret', secret, '--session', createSessionId()];
+export function tokenCommand(appId: string, kid: string, secret: string, sessionId = pastableSessionId()): string {
+  const words = ['stagepass', 'token', 'create', '--app-id', appId, '--kid', kid, '--secret', secret, '--session', sessionId];
   return words.map(shellWord).join(' ');
 }
 
