@@ -110,11 +110,11 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const authenticate = createAppJwtAuthenticator({ registry, replay, logger });
 
   /** The operation itself, once the caller is authenticated and the path and body are valid. */
-  function act(route: RestRoute, appId: string, ids: ReturnType<typeof pathIds>, body: JsonBody): Answer {
+  async function act(route: RestRoute, appId: string, ids: ReturnType<typeof pathIds>, body: JsonBody): Promise<Answer> {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
       case 'createSession': {
-        const created = sessions.createSession(appId, readCreateSessionBody(body).sessionId);
+        const created = await sessions.createSession(appId, readCreateSessionBody(body).sessionId);
         return {
           status: 201,
           body: { sessionId: created.sessionId, createdAt: created.createdAt },
@@ -122,30 +122,30 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         };
       }
       case 'getSession': {
-        const snapshot = sessions.getSession(appId, sessionId);
+        const snapshot = await sessions.getSession(appId, sessionId);
         if (snapshot === undefined) throw new StagepassError('ERR_NOT_FOUND', 'No session with that ID in this app.');
         return { status: 200, body: sessionView(snapshot) };
       }
       case 'forceDisconnect':
-        sessions.forceDisconnect(appId, sessionId, connectionId);
+        await sessions.forceDisconnect(appId, sessionId, connectionId);
         return NO_CONTENT;
       case 'forceUnpublish':
-        sessions.forceUnpublish(appId, sessionId, streamId);
+        await sessions.forceUnpublish(appId, sessionId, streamId);
         return NO_CONTENT;
       case 'forceMuteStream':
-        sessions.forceMuteStream(appId, sessionId, streamId);
+        await sessions.forceMuteStream(appId, sessionId, streamId);
         return NO_CONTENT;
       case 'muteSession': {
         const mute = readMuteBody(body);
-        if (mute.active) sessions.forceMuteAll(appId, sessionId, mute.excludedStreamIds);
-        else sessions.disableForceMute(appId, sessionId);
+        if (mute.active) await sessions.forceMuteAll(appId, sessionId, mute.excludedStreamIds);
+        else await sessions.disableForceMute(appId, sessionId);
         return NO_CONTENT;
       }
       case 'signalSession':
       case 'signalConnection': {
         const { signalType, data } = readSignalBody(body);
         const to = route.operation === 'signalConnection' ? connectionId : undefined;
-        sessions.signal(appId, sessionId, {
+        await sessions.signal(appId, sessionId, {
           data, ...(signalType === undefined ? {} : { signalType }), ...(to === undefined ? {} : { to }),
         });
         return NO_CONTENT;
@@ -161,9 +161,8 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
           }
           throw err;
         }
-        // The registry's own rule decides which live connections the revocation reaches.
-        const closed = sessions.disconnectRevoked(appId, (client) =>
-          registry.isRevoked(appId, client.sessionId, client.tokenId, client.issuedAt));
+        // The revocation travels as data: the session side finds the live connections it reaches.
+        const closed = await sessions.disconnectRevoked(appId, revocation);
         if (closed > 0) logger?.info({ appId, closed }, 'revoked connections closed');
         return NO_CONTENT;
       }
