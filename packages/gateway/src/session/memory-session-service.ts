@@ -1,12 +1,17 @@
-import { StagepassError, type ClientRequest, type EpochMilliseconds, type Milliseconds } from '@stagepass/protocol';
+import {
+  StagepassError, type ClientRequest, type ConnectionDestroyedReason, type EpochMilliseconds, type Milliseconds,
+} from '@stagepass/protocol';
+import type { Revocation } from '../registry/app-registry.js';
 import { authorize } from './authorize.js';
 import { deliverEvents, type EventTargets } from './deliver-events.js';
 import { createLocalBus } from './local-bus.js';
 import { createRelayMediaRouter, type MediaRouter } from './media-router.js';
 import type { SessionBus } from './local-bus.js';
 import type { ConnectionRecord, SessionEvent } from './session-events.js';
-import { createSessionState, notFound } from './session-state.js';
-import type { SessionEvents, SessionService } from './session-service.js';
+import { SessionState, notFound } from './session-state.js';
+import type {
+  AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
+} from './session-service.js';
 
 export interface MemorySessionServiceOptions {
   readonly events?: SessionEvents;
@@ -23,7 +28,7 @@ type AckResult = Readonly<Record<string, unknown>>;
 const EMPTY_RESULT: AckResult = Object.freeze({});
 
 /**
- * Sessions of one gateway node, in memory: the {@link createSessionState} state, {@link authorize}
+ * Sessions of one gateway node, in memory: the {@link SessionState}, {@link authorize}
  * in front of it, its domain events delivered through the in-process {@link createLocalBus} bus and
  * told to the media router. Every operation does its work synchronously inside the call (an async
  * one returns an already settled promise), so two operations never interleave: a session changes
@@ -37,178 +42,192 @@ const EMPTY_RESULT: AckResult = Object.freeze({});
  * ```
  */
 export function createMemorySessionService(options: MemorySessionServiceOptions = {}): SessionService {
-  const events = options.events ?? {};
-  const now = options.now ?? Date.now;
-  const idleSessionTtlMs = options.idleSessionTtlMs ?? 24 * 60 * 60 * 1000;
-  const state = createSessionState({ now });
-  const bus = createLocalBus(events);
-  const router = (options.mediaRouter ?? createRelayMediaRouter)(bus);
-  const targets: EventTargets = { bus, router, isLive: (connection) => state.isLive(connection) };
-  const deliver = (happened: readonly SessionEvent[]) => deliverEvents(happened, targets);
+  return new MemorySessionService(options);
+}
 
-  function ack(connection: ConnectionRecord, id: number | undefined, result: AckResult): void {
-    if (id !== undefined) bus.toConnection(connection, { type: 'ack', id, result });
+/** {@link createMemorySessionService}'s service. */
+export class MemorySessionService implements SessionService {
+  private readonly events: SessionEvents;
+  private readonly state: SessionState;
+  private readonly bus: SessionBus;
+  private readonly router: MediaRouter;
+  private readonly targets: EventTargets;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: MemorySessionServiceOptions = {}) {
+    this.events = options.events ?? {};
+    const idleSessionTtlMs = options.idleSessionTtlMs ?? 24 * 60 * 60 * 1000;
+    const state = new SessionState({ now: options.now ?? Date.now });
+    this.state = state;
+    this.bus = createLocalBus(this.events);
+    this.router = (options.mediaRouter ?? createRelayMediaRouter)(this.bus);
+    this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
+    this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
+    this.sweeper.unref();
   }
 
+  private deliver(happened: readonly SessionEvent[]): void {
+    deliverEvents(happened, this.targets);
+  }
+
+  private ack(connection: ConnectionRecord, id: number | undefined, result: AckResult): void {
+    if (id !== undefined) this.bus.toConnection(connection, { type: 'ack', id, result });
+  }
   /**
    * Acts on one authorised request; returns the ack result, or null when the ack was already sent
    * ahead of the events it caused (publish, subscribe: their events name the ID the ack carries).
    * Throws a StagepassError to refuse it.
    */
-  function act(connection: ConnectionRecord, request: ClientRequest): AckResult | null {
+  private act(connection: ConnectionRecord, request: ClientRequest): AckResult | null {
     const session = connection.session;
     switch (request.type) {
       case 'publish': {
-        const { stream, events: happened } = state.publish(connection, request);
-        ack(connection, request.id, { streamId: stream.id });
-        deliver(happened);
+        const { stream, events: happened } = this.state.publish(connection, request);
+        this.ack(connection, request.id, { streamId: stream.id });
+        this.deliver(happened);
         return null;
       }
       case 'unpublish':
-        deliver(state.destroyStream(state.ownStream(connection, request.streamId), 'unpublished'));
+        this.deliver(this.state.destroyStream(this.state.ownStream(connection, request.streamId), 'unpublished'));
         return EMPTY_RESULT;
       case 'setStreamProperty':
-        deliver(state.setStreamProperty(state.ownStream(connection, request.streamId), request.property, request.value));
+        this.deliver(this.state.setStreamProperty(this.state.ownStream(connection, request.streamId), request.property, request.value));
         return EMPTY_RESULT;
       case 'subscribe': {
-        const { subscription, events: happened } = state.subscribe(connection, state.stream(session, request.streamId));
-        ack(connection, request.id, { subscriptionId: subscription.id });
-        deliver(happened);
+        const { subscription, events: happened } = this.state.subscribe(connection, this.state.stream(session, request.streamId));
+        this.ack(connection, request.id, { subscriptionId: subscription.id });
+        this.deliver(happened);
         return null;
       }
       case 'unsubscribe':
-        deliver(state.unsubscribe(state.ownSubscription(connection, request.subscriptionId)));
+        this.deliver(this.state.unsubscribe(this.state.ownSubscription(connection, request.subscriptionId)));
         return EMPTY_RESULT;
       case 'webrtc':
-        router.negotiate(connection, state.subscriptionOf(connection, request.subscriptionId), request);
+        this.router.negotiate(connection, this.state.subscriptionOf(connection, request.subscriptionId), request);
         return EMPTY_RESULT;
       case 'signal':
-        deliver(state.signal(session, connection.id, request));
+        this.deliver(this.state.signal(session, connection.id, request));
         return EMPTY_RESULT;
       case 'forceDisconnect':
-        deliver(state.forceDisconnect(state.member(session, request.connectionId)));
+        this.deliver(this.state.forceDisconnect(this.state.member(session, request.connectionId)));
         return EMPTY_RESULT;
       case 'forceUnpublish':
-        deliver(state.destroyStream(state.stream(session, request.streamId), 'forceUnpublished'));
+        this.deliver(this.state.destroyStream(this.state.stream(session, request.streamId), 'forceUnpublished'));
         return EMPTY_RESULT;
       case 'forceMuteStream':
-        deliver(state.forceMuteStream(state.stream(session, request.streamId)));
+        this.deliver(this.state.forceMuteStream(this.state.stream(session, request.streamId)));
         return EMPTY_RESULT;
       case 'forceMuteAll':
-        deliver(state.forceMuteAll(session, request.excludedStreamIds ?? []));
+        this.deliver(this.state.forceMuteAll(session, request.excludedStreamIds ?? []));
         return EMPTY_RESULT;
       case 'disableForceMute':
-        deliver(state.disableForceMute(session));
+        this.deliver(this.state.disableForceMute(session));
         return EMPTY_RESULT;
     }
   }
 
-  function refuse(connection: ConnectionRecord, id: number | undefined, err: StagepassError, capability?: string): void {
-    bus.toConnection(connection, capability === undefined
+  private refuse(connection: ConnectionRecord, id: number | undefined, err: StagepassError, capability?: string): void {
+    this.bus.toConnection(connection, capability === undefined
       ? { type: 'error', id: id ?? null, code: err.code, message: err.message }
       : { type: 'error', id: id ?? null, code: err.code, message: err.message, capability });
   }
 
   /** The session; a missing one reads as a missing `what` (REST: a stream's 404 names the stream). */
-  function existing(appId: string, sessionId: string, what = 'session') {
-    const session = state.session(appId, sessionId);
+  private existing(appId: string, sessionId: string, what = 'session') {
+    const session = this.state.session(appId, sessionId);
     if (session === undefined) throw notFound(what);
     return session;
   }
 
-  const sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
-  sweeper.unref();
 
-  return {
-    async join(client, peer) {
-      const { connection, events: happened } = state.join(client, peer);
-      deliver(happened);
-      return connection.id;
-    },
+  async join(client: AdmittedClient, peer: Peer): Promise<string> {
+    const { connection, events: happened } = this.state.join(client, peer);
+    this.deliver(happened);
+    return connection.id;
+  }
 
-    leave(connectionId, reason) {
-      const connection = state.connection(connectionId);
-      if (connection !== undefined) deliver(state.leave(connection, reason));
-    },
+  leave(connectionId: string, reason: ConnectionDestroyedReason): void {
+    const connection = this.state.connection(connectionId);
+    if (connection !== undefined) this.deliver(this.state.leave(connection, reason));
+  }
 
-    handle(connectionId, request) {
-      const connection = state.connection(connectionId);
-      if (connection === undefined) return;
-      const capability = authorize(connection.client, request);
-      if (capability !== null) {
-        events.onCapabilityDenied?.(capability, connection.client.role, request.type);
-        refuse(connection, request.id, new StagepassError(
-          'ERR_CAPABILITY_DENIED', `The ${connection.client.role} role may not ${request.type} (capability ${capability}).`,
-        ), capability);
-        return;
-      }
-      let result: AckResult | null;
-      try {
-        result = act(connection, request);
-      } catch (err) {
-        if (!(err instanceof StagepassError)) throw err;
-        refuse(connection, request.id, err);
-        return;
-      }
-      if (result === null || !state.isLive(connection)) return;
-      ack(connection, request.id, result);
-    },
+  handle(connectionId: string, request: ClientRequest): void {
+    const connection = this.state.connection(connectionId);
+    if (connection === undefined) return;
+    const capability = authorize(connection.client, request);
+    if (capability !== null) {
+      this.events.onCapabilityDenied?.(capability, connection.client.role, request.type);
+      this.refuse(connection, request.id, new StagepassError(
+        'ERR_CAPABILITY_DENIED', `The ${connection.client.role} role may not ${request.type} (capability ${capability}).`,
+      ), capability);
+      return;
+    }
+    let result: AckResult | null;
+    try {
+      result = this.act(connection, request);
+    } catch (err) {
+      if (!(err instanceof StagepassError)) throw err;
+      this.refuse(connection, request.id, err);
+      return;
+    }
+    if (result === null || !this.state.isLive(connection)) return;
+    this.ack(connection, request.id, result);
+  }
 
-    async createSession(appId, sessionId) {
-      return state.snapshot(state.openSession(appId, sessionId));
-    },
+  async createSession(appId: string, sessionId?: string): Promise<SessionSnapshot> {
+    return this.state.snapshot(this.state.openSession(appId, sessionId));
+  }
 
-    async getSession(appId, sessionId) {
-      const session = state.session(appId, sessionId);
-      return session === undefined ? undefined : state.snapshot(session);
-    },
+  async getSession(appId: string, sessionId: string): Promise<SessionSnapshot | undefined> {
+    const session = this.state.session(appId, sessionId);
+    return session === undefined ? undefined : this.state.snapshot(session);
+  }
 
-    async forceDisconnect(appId, sessionId, connectionId) {
-      const connection = state.session(appId, sessionId)?.connections.get(connectionId);
-      if (connection === undefined) throw notFound('connection');
-      deliver(state.forceDisconnect(connection));
-    },
+  async forceDisconnect(appId: string, sessionId: string, connectionId: string): Promise<void> {
+    const connection = this.state.session(appId, sessionId)?.connections.get(connectionId);
+    if (connection === undefined) throw notFound('connection');
+    this.deliver(this.state.forceDisconnect(connection));
+  }
 
-    async forceUnpublish(appId, sessionId, streamId) {
-      deliver(state.destroyStream(state.stream(existing(appId, sessionId, 'stream'), streamId), 'forceUnpublished'));
-    },
+  async forceUnpublish(appId: string, sessionId: string, streamId: string): Promise<void> {
+    this.deliver(this.state.destroyStream(this.state.stream(this.existing(appId, sessionId, 'stream'), streamId), 'forceUnpublished'));
+  }
 
-    async forceMuteStream(appId, sessionId, streamId) {
-      deliver(state.forceMuteStream(state.stream(existing(appId, sessionId, 'stream'), streamId)));
-    },
+  async forceMuteStream(appId: string, sessionId: string, streamId: string): Promise<void> {
+    this.deliver(this.state.forceMuteStream(this.state.stream(this.existing(appId, sessionId, 'stream'), streamId)));
+  }
 
-    async forceMuteAll(appId, sessionId, excludedStreamIds) {
-      deliver(state.forceMuteAll(existing(appId, sessionId), excludedStreamIds));
-    },
+  async forceMuteAll(appId: string, sessionId: string, excludedStreamIds: readonly string[]): Promise<void> {
+    this.deliver(this.state.forceMuteAll(this.existing(appId, sessionId), excludedStreamIds));
+  }
 
-    async disableForceMute(appId, sessionId) {
-      deliver(state.disableForceMute(existing(appId, sessionId)));
-    },
+  async disableForceMute(appId: string, sessionId: string): Promise<void> {
+    this.deliver(this.state.disableForceMute(this.existing(appId, sessionId)));
+  }
 
-    async signal(appId, sessionId, signal) {
-      deliver(state.signal(existing(appId, sessionId), null, signal));
-    },
+  async signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void> {
+    this.deliver(this.state.signal(this.existing(appId, sessionId), null, signal));
+  }
 
-    async disconnectRevoked(appId, revocation) {
-      // One connection at a time, each one's events delivered before the next is removed: the
-      // others see exactly what they would if each had been revoked alone.
-      const reached = state.reachedBy(appId, revocation);
-      let count = 0;
-      for (const connection of reached) {
-        if (!state.isLive(connection)) continue;
-        deliver(state.revoke(connection));
-        count++;
-      }
-      return count;
-    },
+  async disconnectRevoked(appId: string, revocation: Revocation): Promise<number> {
+    // One connection at a time, each one's events delivered before the next is removed: the
+    // others see exactly what they would if each had been revoked alone.
+    const reached = this.state.reachedBy(appId, revocation);
+    let count = 0;
+    for (const connection of reached) {
+      if (!this.state.isLive(connection)) continue;
+      this.deliver(this.state.revoke(connection));
+      count++;
+    }
+    return count;
+  }
 
-    stats() {
-      return state.stats();
-    },
+  stats(): { sessions: number; connections: number; streams: number } {
+    return this.state.stats();
+  }
 
-    closeAll(code, reason) {
-      for (const connection of state.removeAll()) bus.close(connection, code, reason);
-      clearInterval(sweeper);
-    },
-  };
+  closeAll(code: number, reason: string): void {
+    for (const connection of this.state.removeAll()) this.bus.close(connection, code, reason);
+    clearInterval(this.sweeper);
+  }
 }
