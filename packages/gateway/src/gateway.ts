@@ -14,9 +14,7 @@ import { createGatewayMetrics, createHotCounts, type GatewayMetrics, type HotCou
 import { createMemorySessionService } from './session/memory-session-service.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { createHttpHandler } from './transport/http-handler.js';
-import { createUpgradeHandler } from './transport/ws/accept-upgrade.js';
-import type { TransportContext } from './transport/ws/client-connection.js';
-import { createWsServer } from './transport/ws/create-ws-server.js';
+import { createUpgradeHandler, createWsServer, type TransportContext } from './transport/ws/index.js';
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';

@@ -14,6 +14,7 @@ import type { Outbound } from '../session/outbound.js';
 import type { AdmittedClient, Peer, SessionService } from '../session/session-service.js';
 import { ADMITTING, CLOSED, CLOSING, ClientProtocol, OPEN, type ProtocolContext } from './client-protocol.js';
 import { createExpirySchedule } from './expiry-schedule.js';
+import { RATE_LIMIT_CLOSE_AFTER_REFUSED } from './rate-limit.js';
 
 const NOW_S = Math.floor(Date.now() / 1000);
 
@@ -115,10 +116,14 @@ describe('client protocol: admission in flight', () => {
     assert.equal(messages[5]!.type === 'ack' && messages[5]!.id, 2);
   });
 
-  it('counts held frames against the rate: more than a burst while admitting closes 1008 ERR_RATE_LIMITED, and it never joins', async () => {
+  it('holds no more than the rate lets through at once (a burst, then its refusals): the next closes 1008 ERR_RATE_LIMITED, and it never joins', async () => {
     const { connection, held, sessions } = setup({ burst: 3 });
     connection.receive(connect);
-    for (let i = 0; i < 4; i++) connection.receive(JSON.stringify({ type: 'signal', data: String(i) }));
+    const limit = 3 + RATE_LIMIT_CLOSE_AFTER_REFUSED - 1;
+    for (let i = 0; i < limit; i++) connection.receive(JSON.stringify({ type: 'signal', data: String(i) }));
+    assert.equal(connection.closedWith, undefined);
+    assert.equal(connection.held?.length, limit);
+    connection.receive(JSON.stringify({ type: 'signal', data: 'one too many' }));
     assert.deepEqual(connection.closedWith, { code: 1008, reason: 'ERR_RATE_LIMITED' });
     held.admit();
     await settled();
@@ -174,6 +179,20 @@ describe('client protocol: admission in flight', () => {
     held.admit(client({ maxConnectionsPerSession: 0 }));
     await settled();
     assert.deepEqual(connection.closedWith, { code: 4015, reason: 'ERR_SESSION_FULL' });
+  });
+});
+
+describe('client protocol: held frames and the rate limit', () => {
+  it('held requests past the burst get the same ERR_RATE_LIMITED replies as once admitted', async () => {
+    const { connection, held } = setup({ burst: 2 });
+    connection.receive(connect);
+    for (let id = 1; id <= 3; id++) connection.receive(JSON.stringify({ type: 'signal', id, data: 'x' }));
+    held.admit();
+    await settled();
+    const replies = connection.messages.filter((m) => m.type === 'ack' || m.type === 'error');
+    assert.deepEqual(replies.map((m) => [m.type, m.type === 'error' ? m.code : null, m.id]), [
+      ['ack', null, 1], ['ack', null, 2], ['error', 'ERR_RATE_LIMITED', 3],
+    ]);
   });
 });
 

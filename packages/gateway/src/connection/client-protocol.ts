@@ -9,7 +9,7 @@ import { countClose, type GatewayMetrics, type HotCounts } from '../observabilit
 import { Outbound } from '../session/outbound.js';
 import type { AdmittedClient, Peer, SessionService } from '../session/session-service.js';
 import type { Expiring, ExpirySchedule } from './expiry-schedule.js';
-import { takeToken, type RateLimit, type RateState } from './rate-limit.js';
+import { RATE_LIMIT_CLOSE_AFTER_REFUSED, takeToken, type RateLimit, type RateState } from './rate-limit.js';
 
 /** What every connection of one gateway shares: one object, referenced once per connection. */
 export interface ProtocolContext {
@@ -58,9 +58,10 @@ function isClientClose(code: number): boolean {
  * per connection (admission deadlines and keep-alive are sweeps, expiries one schedule per node).
  *
  * Admission is asynchronous (`await ctx.admission.admit`, then `await ctx.sessions.join`). Frames
- * that arrive meanwhile are held, at most `rateLimit.burst` of them (more closes 1008
- * ERR_RATE_LIMITED: that many in the instant of an admission is a flood), and handled in order once
- * `connected` has gone out, each counted against the rate then. A socket that closes, is dropped or
+ * that arrive meanwhile are held and handled in order once `connected` has gone out, each counted
+ * against the rate then; no more are held than the rate limit lets through in one instant (a burst,
+ * then its refusals), so a flood while admitting ends as a flood once admitted does (1008
+ * ERR_RATE_LIMITED), and a client sees what it saw when admission was synchronous. A socket that closes, is dropped or
  * is shut down meanwhile is never joined (or its join is undone), so no connection that never was is
  * announced, and none is left behind.
  */
@@ -262,10 +263,14 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     this.handleHeld();
   }
 
-  /** A frame that arrived while admitting: kept for after `connected`. */
+  /**
+   * A frame that arrived while admitting: kept for after `connected`, where it is rate-counted. As
+   * many are kept as the rate limit would take in one instant (a burst, then the refusals before it
+   * closes); the next one closes 1008 ERR_RATE_LIMITED, as it would have once admitted.
+   */
   private hold(text: string | null): void {
     const held = (this.held ??= []);
-    if (held.length >= this.ctx.rateLimit.burst) {
+    if (held.length >= this.ctx.rateLimit.burst + RATE_LIMIT_CLOSE_AFTER_REFUSED - 1) {
       this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId }, 'client kept flooding while admitted: closed');
       this.drop(ERROR_CODES.ERR_RATE_LIMITED.closeCode, 'ERR_RATE_LIMITED');
       return;
