@@ -85,6 +85,9 @@ describe('gateway admission: refusals close with the code\'s close code and the 
     assert.equal(joined.connected.connection.data, 'name=T1');
   });
 
+});
+
+describe('gateway admission: revocation, single use, session size', () => {
   it('ERR_TOKEN_REVOKED (4014): a revoked token ID, or every token issued before a time', async () => {
     const sessionId = newSessionId();
     const token = tg.token({ sessionId });
@@ -161,6 +164,9 @@ describe('gateway admission: refusals close with the code\'s close code and the 
     await tg.join(sessionId, { app });
   });
 
+});
+
+describe('gateway admission: the first message, the upgrade, metrics, key changes', () => {
   it('ERR_PROTOCOL_VERSION (4018) for another v; ERR_MESSAGE_INVALID (4019) for a first message that is not a valid connect', async () => {
     const sessionId = newSessionId();
     const token = tg.token({ sessionId });

@@ -4,7 +4,7 @@ export type {
 } from './gateway.js';
 export type { RequestHandler } from './transport/http-handler.js';
 export type { RateLimit } from './connection/rate-limit.js';
-export { createMemorySessionService } from './session/memory-session-service.js';
+export { createMemorySessionService, MemorySessionService } from './session/memory-session-service.js';
 export type { MemorySessionServiceOptions } from './session/memory-session-service.js';
 export type {
   AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
