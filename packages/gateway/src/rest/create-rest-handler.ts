@@ -86,6 +86,38 @@ function sessionView(snapshot: SessionSnapshot): Record<string, unknown> {
 
 const NO_CONTENT: Answer = { status: 204 };
 
+/** The answer to a refused request: its HTTP status and `{"code","message"}`; anything unexpected is a bare 500. */
+function refusal(err: unknown): Answer {
+  if (err instanceof HttpRefusal) {
+    return { status: err.status, body: { code: err.code, message: err.message }, headers: err.headers };
+  }
+  if (isStagepassError(err) && isErrorCode(err.code)) {
+    const status = ERROR_CODES[err.code].httpStatus;
+    const headers = status === 401 ? { 'www-authenticate': 'Bearer realm="stagepass"' } : undefined;
+    return { status, body: { code: err.code, message: err.message }, ...(headers === undefined ? {} : { headers }) };
+  }
+  return { status: 500, body: { code: 'ERR_INTERNAL', message: 'Internal error; the gateway log has the details.' } };
+}
+
+/** Writes an answer (JSON, never cached). */
+function send(req: IncomingMessage, res: ServerResponse, result: Answer): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
+  // A body left unread (refused early, or too large) is not drained: the connection closes instead.
+  if (hasBody(req) && !req.complete) headers.connection = 'close';
+  if (result.body === undefined) {
+    res.writeHead(result.status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(result.body);
+  res.writeHead(result.status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'x-content-type-options': 'nosniff',
+  }).end(text);
+}
+
 /**
  * Creates the REST API for app backends (docs/protocol.md, "REST API for app backends") as a
  * plain Node request listener: the gateway routes every request under `/v1/apps/` to it.
@@ -177,36 +209,6 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     if (route.body) body = await readJsonBody(req, maxBodyBytes);
     else if (hasBody(req)) throw new StagepassError('ERR_MESSAGE_INVALID', `${route.method} ${route.pattern} takes no body.`);
     return act(route, appId, ids, body);
-  }
-
-  function refusal(err: unknown): Answer {
-    if (err instanceof HttpRefusal) {
-      return { status: err.status, body: { code: err.code, message: err.message }, headers: err.headers };
-    }
-    if (isStagepassError(err) && isErrorCode(err.code)) {
-      const status = ERROR_CODES[err.code].httpStatus;
-      const headers = status === 401 ? { 'www-authenticate': 'Bearer realm="stagepass"' } : undefined;
-      return { status, body: { code: err.code, message: err.message }, ...(headers === undefined ? {} : { headers }) };
-    }
-    return { status: 500, body: { code: 'ERR_INTERNAL', message: 'Internal error; the gateway log has the details.' } };
-  }
-
-  function send(req: IncomingMessage, res: ServerResponse, result: Answer): void {
-    if (res.headersSent || res.destroyed) return;
-    const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
-    // A body left unread (refused early, or too large) is not drained: the connection closes instead.
-    if (hasBody(req) && !req.complete) headers.connection = 'close';
-    if (result.body === undefined) {
-      res.writeHead(result.status, headers).end();
-      return;
-    }
-    const text = JSON.stringify(result.body);
-    res.writeHead(result.status, {
-      ...headers,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-      'x-content-type-options': 'nosniff',
-    }).end(text);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
