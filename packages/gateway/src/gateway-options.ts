@@ -188,7 +188,6 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
   };
 }
 
-
 /** The options of `gateway.close()`, checked: the drain time. */
 export function resolveCloseOptions(closeOptions: GatewayCloseOptions): { drainMs: Milliseconds } {
   if (typeof closeOptions !== 'object' || closeOptions === null) throw invalid('close options', 'must be an object');

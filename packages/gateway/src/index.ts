@@ -14,6 +14,7 @@ export { authorize } from './session/authorize.js';
 export { revocationReaches } from './session/revocation-reach.js';
 export { createRelayMediaRouter } from './session/media-router.js';
 export type { MediaRouter } from './session/media-router.js';
+export { createLocalBus } from './session/local-bus.js';
 export type { SessionBus } from './session/local-bus.js';
 export type {
   ConnectionRecord, MediaGate, Negotiation, SessionEvent, SessionRecord, StreamRecord, SubscriptionRecord,
