@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ERROR_CODES, PROTOCOL_VERSION, type ErrorCode } from '@stagepass/protocol';
 import { createAppJwt, createToken } from '@stagepass/token';
 import { claimsOf, resign } from './test-support/forge-token.js';
+import { HeldJoins } from './test-support/held-joins.js';
 import { TestGateway, newSessionId } from './test-support/test-gateway.js';
 
 let tg: TestGateway;
@@ -84,6 +85,9 @@ describe('gateway admission: refusals close with the code\'s close code and the 
     assert.equal(joined.connected.connection.data, 'name=T1');
   });
 
+});
+
+describe('gateway admission: revocation, single use, session size', () => {
   it('ERR_TOKEN_REVOKED (4014): a revoked token ID, or every token issued before a time', async () => {
     const sessionId = newSessionId();
     const token = tg.token({ sessionId });
@@ -160,6 +164,9 @@ describe('gateway admission: refusals close with the code\'s close code and the 
     await tg.join(sessionId, { app });
   });
 
+});
+
+describe('gateway admission: the first message, the upgrade, metrics, key changes', () => {
   it('ERR_PROTOCOL_VERSION (4018) for another v; ERR_MESSAGE_INVALID (4019) for a first message that is not a valid connect', async () => {
     const sessionId = newSessionId();
     const token = tg.token({ sessionId });
@@ -273,5 +280,100 @@ describe('gateway admission: time limits', () => {
     } finally {
       await timed.stop();
     }
+  });
+});
+
+describe('gateway admission: while a join is in flight', () => {
+  let held: HeldJoins;
+  let slow: TestGateway;
+  before(async () => {
+    slow = await TestGateway.start({ sessions: (events) => (held = new HeldJoins({ events })) });
+  });
+  after(() => slow.stop());
+
+  it('single-use tokens: two sockets whose connect frames interleave (the first still joining) → one admitted, the other 4013', async () => {
+    const app = slow.createApp({ singleUseTokens: true });
+    const sessionId = newSessionId();
+    const token = slow.token({ sessionId, app });
+    const sockets = [slow.open(sessionId, app.appId), slow.open(sessionId, app.appId)];
+    await Promise.all(sockets.map((s) => s.opened));
+    held.hold();
+    try {
+      for (const socket of sockets) socket.send({ type: 'connect', v: PROTOCOL_VERSION, token });
+      // One admission claimed the token and waits in its join; the other is answered meanwhile.
+      await held.joinsWaiting(1);
+      const refused = await Promise.race(sockets.map((s, i) => s.closed.then((info) => ({ i, info }))));
+      expectClose(refused.info, 'ERR_TOKEN_REPLAYED');
+      const admitted = sockets[1 - refused.i]!;
+      assert.equal(admitted.received.length, 0, 'both were pending at once: the other is not answered yet');
+      held.release();
+      assert.equal((await admitted.next('connected')).sessionId, sessionId);
+      assert.equal(admitted.closeInfo, undefined);
+    } finally {
+      held.release();
+    }
+  });
+
+  it('requests pipelined after connect are handled in order once connected; a second connect is refused, not admitted', async () => {
+    const sessionId = newSessionId();
+    const client = slow.open(sessionId);
+    await client.opened;
+    held.hold();
+    try {
+      client.send({ type: 'connect', v: PROTOCOL_VERSION, token: slow.token({ sessionId }) });
+      client.send({ type: 'connect', v: PROTOCOL_VERSION, token: slow.token({ sessionId }) });
+      client.send({ type: 'publish', id: 1, hasAudio: true, hasVideo: true });
+      client.send({ type: 'signal', id: 2, data: 'after connect' });
+      await held.joinsWaiting(1);
+      assert.equal(held.waiting, 1, 'one join, not two');
+      held.release();
+      await client.next('ack', (m) => m.id === 2);
+      assert.deepEqual(client.received.map((m) => m.type), ['connected', 'error', 'ack', 'streamCreated', 'signal', 'ack']);
+      const error = client.received[1]!;
+      assert.equal(error.type === 'error' && error.code, 'ERR_MESSAGE_INVALID');
+      assert.equal((await slow.gateway.sessions.getSession(slow.app.appId, sessionId))!.connections.length, 1);
+    } finally {
+      held.release();
+    }
+  });
+
+  it('a socket that closes while its join is pending is not left behind', async () => {
+    const sessionId = newSessionId();
+    const watcher = await slow.join(sessionId);
+    const before = slow.gateway.sessions.stats().connections;
+    held.hold();
+    try {
+      const leaving = await slow.connect(sessionId);
+      await held.joinsWaiting(1);
+      leaving.ws.terminate();
+      await leaving.closed;
+      held.release();
+      // The join lands after the close: it is undone at once.
+      const destroyed = await watcher.client.next('connectionDestroyed');
+      assert.equal(destroyed.reason, 'networkDisconnected');
+      assert.equal(slow.gateway.sessions.stats().connections, before);
+      assert.deepEqual((await slow.gateway.sessions.getSession(slow.app.appId, sessionId))!.connections.map((c) => c.id), [watcher.id]);
+    } finally {
+      held.release();
+    }
+  });
+});
+
+describe('gateway admission: shutdown while a join is in flight', () => {
+  it('closes the socket 1001 ERR_SERVER_SHUTTING_DOWN and leaves no connection behind', async () => {
+    let held: HeldJoins | undefined;
+    const gw = await TestGateway.start({ sessions: (events) => (held = new HeldJoins({ events })) });
+    held!.hold();
+    const sessionId = newSessionId();
+    const client = await gw.connect(sessionId);
+    await held!.joinsWaiting(1);
+    const closing = gw.gateway.close({ drainMs: 500 });
+    expectClose(await client.closedWithin(), 'ERR_SERVER_SHUTTING_DOWN');
+    await closing;
+    held!.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(gw.gateway.sessions.stats(), { sessions: 0, connections: 0, streams: 0 });
+    assert.equal(client.received.length, 0, 'never connected');
+    gw.registry.close();
   });
 });

@@ -104,7 +104,7 @@ describe('gateway limits: messages of an admitted client', () => {
     const again = await client.next('error');
     assert.equal(again.code, 'ERR_MESSAGE_INVALID');
     assert.equal(again.id, null);
-    assert.equal(tg.gateway.sessions.getSession(tg.app.appId, sessionId)!.connections.length, 1);
+    assert.equal((await tg.gateway.sessions.getSession(tg.app.appId, sessionId))!.connections.length, 1);
     assert.equal((await client.request({ type: 'signal', data: 'still here' })).type, 'ack');
     assert.equal(client.closeInfo, undefined);
   });
@@ -118,9 +118,9 @@ describe('gateway limits: messages of an admitted client', () => {
     const data = 's'.repeat(8000);
     let sent = 0;
     // Fan signals out to the reader that does not read, a batch per event-loop turn, until it is dropped.
-    while (tg.gateway.sessions.getSession(tg.app.appId, sessionId)!.connections.length === 2) {
+    while ((await tg.gateway.sessions.getSession(tg.app.appId, sessionId))!.connections.length === 2) {
       assert.ok(sent < 20_000, 'the slow reader was never dropped');
-      for (let i = 0; i < 50; i++) tg.gateway.sessions.signal(tg.app.appId, sessionId, { to: slow.id, data });
+      for (let i = 0; i < 50; i++) void tg.gateway.sessions.signal(tg.app.appId, sessionId, { to: slow.id, data });
       sent += 50;
       await new Promise((resolve) => setImmediate(resolve));
     }

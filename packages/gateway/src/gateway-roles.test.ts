@@ -74,8 +74,8 @@ function assertAck(reply: { type: string }): asserts reply is { type: 'ack'; id:
   assert.equal(reply.type, 'ack', `expected an ack, got ${JSON.stringify(reply)}`);
 }
 
-function snapshot(s: Scene) {
-  return tg.gateway.sessions.getSession(tg.app.appId, s.sessionId)!;
+async function snapshot(s: Scene) {
+  return (await tg.gateway.sessions.getSession(tg.app.appId, s.sessionId))!;
 }
 
 /** Performs one action as the scene's actor and checks the outcome, and its effect or absence of effect. */
@@ -84,7 +84,7 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     const reply = await s.actor.client.request({ type: 'publish', hasAudio: true, hasVideo: false, videoType: 'screen' });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
-      assert.equal(snapshot(s).streams.length, 1);
+      assert.equal((await snapshot(s)).streams.length, 1);
       return;
     }
     assertAck(reply);
@@ -125,7 +125,7 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     const reply = await s.actor.client.request({ type: 'forceDisconnect', connectionId: s.victim.id });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
-      assert.ok(snapshot(s).connections.some((c) => c.id === s.victim.id), 'the victim was disconnected anyway');
+      assert.ok((await snapshot(s)).connections.some((c) => c.id === s.victim.id), 'the victim was disconnected anyway');
       return;
     }
     assertAck(reply);
@@ -137,7 +137,7 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     const reply = await s.actor.client.request({ type: 'forceUnpublish', streamId: s.streamId });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
-      assert.equal(snapshot(s).streams.length, 1);
+      assert.equal((await snapshot(s)).streams.length, 1);
       return;
     }
     assertAck(reply);
@@ -148,7 +148,7 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     const reply = await s.actor.client.request({ type: 'forceMuteStream', streamId: s.streamId });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
-      assert.equal(snapshot(s).streams[0]!.hasAudio, true);
+      assert.equal((await snapshot(s)).streams[0]!.hasAudio, true);
       return;
     }
     assertAck(reply);
@@ -161,7 +161,7 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     const reply = await s.actor.client.request({ type: 'forceMuteAll', excludedStreamIds: [] });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
-      assert.equal(snapshot(s).forceMute.active, false);
+      assert.equal((await snapshot(s)).forceMute.active, false);
       return;
     }
     assertAck(reply);
@@ -169,12 +169,12 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     assert.deepEqual(await s.owner.client.next('muteForced'), { type: 'muteForced', streamId: s.streamId });
   },
   async disableForceMute(s, expected) {
-    tg.gateway.sessions.forceMuteAll(tg.app.appId, s.sessionId, []);
+    await tg.gateway.sessions.forceMuteAll(tg.app.appId, s.sessionId, []);
     await s.victim.client.next('forceMuteChanged', (m) => m.active);
     const reply = await s.actor.client.request({ type: 'disableForceMute' });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
-      assert.equal(snapshot(s).forceMute.active, true);
+      assert.equal((await snapshot(s)).forceMute.active, true);
       return;
     }
     assertAck(reply);
@@ -218,7 +218,7 @@ describe('gateway: role × action matrix over real sockets', () => {
             assertDenied(reply, capability);
           }
         }
-        const other = tg.gateway.sessions.getSession(tg.app.appId, elsewhere.sessionId)!;
+        const other = (await tg.gateway.sessions.getSession(tg.app.appId, elsewhere.sessionId))!;
         assert.equal(other.connections.length, 3);
         assert.deepEqual(other.streams.map((st) => [st.id, st.hasAudio, st.hasVideo]), [[elsewhere.streamId, true, true]]);
         assert.equal(elsewhere.owner.client.received.some((m) => m.type === 'signal' || m.type === 'webrtc'), false);

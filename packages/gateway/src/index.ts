@@ -3,12 +3,22 @@ export type {
   Gateway, GatewayAddress, GatewayCloseOptions, GatewayOptions, RestHandlerDeps, RestHandlerFactory,
 } from './gateway.js';
 export type { RequestHandler } from './transport/http-handler.js';
-export type { RateLimit } from './transport/rate-limit.js';
-export { createMemorySessionService } from './session/memory-session-service.js';
+export type { RateLimit } from './connection/rate-limit.js';
+export { createMemorySessionService, MemorySessionService } from './session/memory-session-service.js';
 export type { MemorySessionServiceOptions } from './session/memory-session-service.js';
 export type {
   AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
 } from './session/session-service.js';
+export { Outbound } from './session/outbound.js';
+export { authorize } from './session/authorize.js';
+export { revocationReaches } from './registry/revocation-reaches.js';
+export { createRelayMediaRouter } from './session/media-router.js';
+export type { MediaRouter } from './session/media-router.js';
+export { createLocalBus } from './session/local-bus.js';
+export type { SessionBus } from './session/local-bus.js';
+export type {
+  ConnectionRecord, MediaGate, Negotiation, SessionEvent, SessionRecord, StreamRecord, SubscriptionRecord,
+} from './session/session-events.js';
 export { createRestHandler } from './rest/create-rest-handler.js';
 export type { RestHandler, RestHandlerOptions } from './rest/create-rest-handler.js';
 // The registry: apps, keys, settings, revocations (createSqliteAppRegistry, parseMasterKey, toAppKeys, …).

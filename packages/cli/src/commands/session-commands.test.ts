@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli, type CliResult } from '../test-support/run-cli.js';
 import {
   createMemorySessionService, createRestHandler, createSqliteAppRegistry,
-  type AdmittedClient, type AppRegistry, type Peer, type ReplayGuard, type SessionService,
+  type AdmittedClient, type AppRegistry, type Outbound, type Peer, type ReplayGuard, type SessionService,
 } from '@stagepass/gateway';
 import { CAPABILITIES, type ServerMessage } from '@stagepass/protocol';
 import { parseCommandLine } from '../parse-command-line.js';
@@ -55,14 +55,14 @@ function json(result: Result): Record<string, unknown> {
 class FakePeer implements Peer {
   readonly texts: string[] = [];
   closed: { code: number; reason: string } | undefined;
-  send(text: string): void { this.texts.push(text); }
+  send(message: Outbound): void { this.texts.push(message.text); }
   close(code: number, reason: string): void { this.closed = { code, reason }; }
   of(type: ServerMessage['type']): ServerMessage[] {
     return this.texts.map((t) => JSON.parse(t) as ServerMessage).filter((m) => m.type === type);
   }
 }
 
-function join(sessionId: string, extra: Partial<AdmittedClient> = {}): { id: string; peer: FakePeer; client: AdmittedClient } {
+async function join(sessionId: string, extra: Partial<AdmittedClient> = {}): Promise<{ id: string; peer: FakePeer; client: AdmittedClient }> {
   const now = Math.floor(Date.now() / 1000);
   const client: AdmittedClient = {
     appId, sessionId, role: 'publisher', capabilities: CAPABILITIES.publisher, data: null,
@@ -70,7 +70,7 @@ function join(sessionId: string, extra: Partial<AdmittedClient> = {}): { id: str
     ejectAtExpiry: false, maxConnectionsPerSession: 100, ...extra,
   };
   const peer = new FakePeer();
-  return { id: sessions.join(client, peer), peer, client };
+  return { id: await sessions.join(client, peer), peer, client };
 }
 function publish(who: { id: string; peer: FakePeer }): string {
   sessions.handle(who.id, { type: 'publish', id: 5, hasAudio: true, hasVideo: true });
@@ -121,11 +121,11 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     const plain = await session('create');
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /^[\x21-\x7e]{1,64}\n$/);
-    assert.ok(sessions.getSession(appId, plain.stdout.trim()) !== undefined);
+    assert.ok((await sessions.getSession(appId, plain.stdout.trim())) !== undefined);
 
     // show
-    const a = join('room-1', { data: 'user=1' });
-    const b = join('room-1');
+    const a = await join('room-1', { data: 'user=1' });
+    const b = await join('room-1');
     const streamA = publish(a);
     const streamB = publish(b);
     const shown = await session('show', 'room-1', '--json');
@@ -160,11 +160,11 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     assert.deepEqual(json(muted), { sessionId: 'room-1', forceMute: { active: true, excludedStreamIds: [streamA] } });
     assert.deepEqual(b.peer.of('muteForced'), [{ type: 'muteForced', streamId: streamB }]);
     assert.deepEqual(a.peer.of('muteForced'), []);
-    assert.deepEqual(sessions.getSession(appId, 'room-1')!.forceMute, { active: true, excludedStreamIds: [streamA] });
+    assert.deepEqual((await sessions.getSession(appId, 'room-1'))!.forceMute, { active: true, excludedStreamIds: [streamA] });
     const unmuted = await session('unmute-all', 'room-1');
     assert.equal(unmuted.code, 0, unmuted.stderr);
     assert.equal(unmuted.stdout, 'force mute off in session room-1\n');
-    assert.equal(sessions.getSession(appId, 'room-1')!.forceMute.active, false);
+    assert.equal((await sessions.getSession(appId, 'room-1'))!.forceMute.active, false);
 
     // revoke a's token: a is closed 4014, b stays
     const expireTime = a.client.expireTime;
@@ -177,8 +177,8 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
   });
 
   it('disconnects, unpublishes and mutes single connections and streams', async () => {
-    const a = join('room-2');
-    const b = join('room-2');
+    const a = await join('room-2');
+    const b = await join('room-2');
     const stream = publish(b);
     const mute = await session('mute', '--', 'room-2', stream);
     assert.equal(mute.code, 0, mute.stderr);
@@ -196,8 +196,8 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
 
   it('revokes every token issued before a time, in one session', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const old = join('room-3', { issuedAt: now - 100 });
-    const fresh = join('room-3', { issuedAt: now + 5 });
+    const old = await join('room-3', { issuedAt: now - 100 });
+    const fresh = await join('room-3', { issuedAt: now + 5 });
     const revoked = await session('revoke', '--issued-before', String(now), '--session', 'room-3');
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.match(revoked.stdout, /^revoked every token issued before \d{4}-.*Z in session room-3\n$/);

@@ -100,10 +100,10 @@ function raw(method: string, path: string, headers: Record<string, string>, writ
   });
 }
 
-function join(appId: string, sessionId: string, extra: Parameters<typeof admittedClient>[2] = {}): { id: string; peer: FakePeer; tokenId: string } {
+async function join(appId: string, sessionId: string, extra: Parameters<typeof admittedClient>[2] = {}): Promise<{ id: string; peer: FakePeer; tokenId: string }> {
   const peer = createFakePeer();
   const client = admittedClient(appId, sessionId, extra);
-  const id = sessions.join(client, peer);
+  const id = await sessions.join(client, peer);
   return { id, peer, tokenId: client.tokenId };
 }
 function publish(who: { id: string; peer: FakePeer }): string {
@@ -158,8 +158,8 @@ describe('REST: sessions', () => {
     assert.equal(shown.json!.sessionId, 'room/1?x');
   });
   it('shows a session: connections, streams and force-mute state', async () => {
-    const a = join(HS_APP, 'show-1');
-    const b = join(HS_APP, 'show-1', { role: 'subscriber', data: 'user=7' });
+    const a = await join(HS_APP, 'show-1');
+    const b = await join(HS_APP, 'show-1', { role: 'subscriber', data: 'user=7' });
     const streamId = publish(a);
     const reply = await call('GET', sessionPath('show-1'));
     assert.equal(reply.status, 200, reply.text);
@@ -172,7 +172,7 @@ describe('REST: sessions', () => {
     assert.deepEqual(reply.json!.forceMute, { active: false, excludedStreamIds: [] });
   });
   it('answers 404 for an unknown session and for another app\'s session, without its data', async () => {
-    const theirs = join(OTHER_APP, 'their-room', { data: 'secret-user-data' });
+    const theirs = await join(OTHER_APP, 'their-room', { data: 'secret-user-data' });
     publish(theirs);
     const unknown = await call('GET', sessionPath('no-such-session'));
     assertRefused(unknown, 404, 'ERR_NOT_FOUND');
@@ -182,7 +182,7 @@ describe('REST: sessions', () => {
     assert.ok(!other.text.includes(theirs.id) && !other.text.includes('secret-user-data'));
     // Every operation on it is 404 too, and nothing reaches their peers.
     const before = theirs.peer.sent.length;
-    const streamId = (sessions.getSession(OTHER_APP, 'their-room')!.streams[0]!).id;
+    const streamId = ((await sessions.getSession(OTHER_APP, 'their-room'))!.streams[0]!).id;
     assertRefused(await call('DELETE', `${sessionPath('their-room')}/connections/${theirs.id}`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('DELETE', `${sessionPath('their-room')}/streams/${streamId}`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('POST', `${sessionPath('their-room')}/streams/${streamId}/mute`), 404, 'ERR_NOT_FOUND');
@@ -200,8 +200,8 @@ describe('REST: sessions', () => {
 
 describe('REST: moderation', () => {
   it('force-disconnects a connection (204): it is closed 4100, the others told', async () => {
-    const a = join(HS_APP, 'mod-1');
-    const b = join(HS_APP, 'mod-1');
+    const a = await join(HS_APP, 'mod-1');
+    const b = await join(HS_APP, 'mod-1');
     const reply = await call('DELETE', `${sessionPath('mod-1')}/connections/${a.id}`);
     assert.equal(reply.status, 204, reply.text);
     assert.equal(reply.text, '');
@@ -210,14 +210,14 @@ describe('REST: moderation', () => {
     assertRefused(await call('DELETE', `${sessionPath('mod-1')}/connections/${a.id}`), 404, 'ERR_NOT_FOUND');
   });
   it('force-unpublishes a stream (204)', async () => {
-    const a = join(HS_APP, 'mod-2');
+    const a = await join(HS_APP, 'mod-2');
     const streamId = publish(a);
     assert.equal((await call('DELETE', `${sessionPath('mod-2')}/streams/${streamId}`)).status, 204);
     assert.deepEqual(a.peer.of('streamDestroyed'), [{ type: 'streamDestroyed', streamId, reason: 'forceUnpublished' }]);
     assertRefused(await call('DELETE', `${sessionPath('mod-2')}/streams/${streamId}`), 404, 'ERR_NOT_FOUND');
   });
   it('force-mutes one stream (204): its publisher gets muteForced', async () => {
-    const a = join(HS_APP, 'mod-3');
+    const a = await join(HS_APP, 'mod-3');
     const streamId = publish(a);
     assert.equal((await call('POST', `${sessionPath('mod-3')}/streams/${streamId}/mute`)).status, 204);
     assert.deepEqual(a.peer.of('muteForced'), [{ type: 'muteForced', streamId }]);
@@ -226,8 +226,8 @@ describe('REST: moderation', () => {
     }]);
   });
   it('mutes all streams but the excluded ones, then disables force mute (204)', async () => {
-    const a = join(HS_APP, 'mod-4');
-    const b = join(HS_APP, 'mod-4');
+    const a = await join(HS_APP, 'mod-4');
+    const b = await join(HS_APP, 'mod-4');
     const kept = publish(a);
     const muted = publish(b);
     const on = await call('POST', `${sessionPath('mod-4')}/mute`, { body: { active: true, excludedStreamIds: [kept] } });
@@ -241,7 +241,7 @@ describe('REST: moderation', () => {
     assert.equal((await call('POST', `${sessionPath('mod-4')}/mute`, { body: { active: true } })).status, 204);
   });
   it('answers 404 for unknown connection, stream and session IDs', async () => {
-    join(HS_APP, 'mod-5');
+    await join(HS_APP, 'mod-5');
     assertRefused(await call('DELETE', `${sessionPath('mod-5')}/connections/nobody`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('DELETE', `${sessionPath('mod-5')}/streams/nothing`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('POST', `${sessionPath('mod-5')}/streams/nothing/mute`), 404, 'ERR_NOT_FOUND');
@@ -251,9 +251,9 @@ describe('REST: moderation', () => {
 
 describe('REST: signals', () => {
   it('signals everyone in the session: exactly this JSON reaches each peer, from null', async () => {
-    const a = join(HS_APP, 'sig-1');
-    const b = join(HS_APP, 'sig-1', { role: 'publisheronly' });
-    const elsewhere = join(HS_APP, 'sig-other');
+    const a = await join(HS_APP, 'sig-1');
+    const b = await join(HS_APP, 'sig-1', { role: 'publisheronly' });
+    const elsewhere = await join(HS_APP, 'sig-other');
     const reply = await call('POST', `${sessionPath('sig-1')}/signal`, { body: { type: 'chat', data: 'héllo 🎉' } });
     assert.equal(reply.status, 204, reply.text);
     const expected = '{"type":"signal","from":null,"signalType":"chat","data":"héllo 🎉"}';
@@ -264,8 +264,8 @@ describe('REST: signals', () => {
     assert.equal(a.peer.texts.at(-1), '{"type":"signal","from":null,"signalType":"","data":""}');
   });
   it('signals one connection only', async () => {
-    const a = join(HS_APP, 'sig-2');
-    const b = join(HS_APP, 'sig-2');
+    const a = await join(HS_APP, 'sig-2');
+    const b = await join(HS_APP, 'sig-2');
     const reply = await call('POST', `${sessionPath('sig-2')}/connections/${b.id}/signal`, { body: { data: 'just you' } });
     assert.equal(reply.status, 204, reply.text);
     assert.equal(b.peer.texts.at(-1), '{"type":"signal","from":null,"signalType":"","data":"just you"}');
@@ -273,7 +273,7 @@ describe('REST: signals', () => {
     assertRefused(await call('POST', `${sessionPath('sig-2')}/connections/nobody/signal`, { body: { data: 'x' } }), 404, 'ERR_NOT_FOUND');
   });
   it('enforces the protocol\'s signal limits: data ≤ 8 KiB UTF-8, type ≤ 128 of A-Za-z0-9-_~', async () => {
-    const a = join(HS_APP, 'sig-3');
+    const a = await join(HS_APP, 'sig-3');
     const path = `${sessionPath('sig-3')}/signal`;
     assert.equal((await call('POST', path, { body: { type: 'x'.repeat(128), data: 'é'.repeat(4096) } })).status, 204);
     assertRefused(await call('POST', path, { body: { data: 'é'.repeat(4096) + 'x' } }), 400, 'ERR_MESSAGE_INVALID');
@@ -289,9 +289,9 @@ describe('REST: signals', () => {
 
 describe('REST: revocations', () => {
   it('revokes a token ID: its live connection is closed 4014, later isRevoked is true', async () => {
-    const victim = join(HS_APP, 'rev-1');
-    const bystander = join(HS_APP, 'rev-1');
-    const theirs = join(OTHER_APP, 'rev-1', { tokenId: victim.tokenId });
+    const victim = await join(HS_APP, 'rev-1');
+    const bystander = await join(HS_APP, 'rev-1');
+    const theirs = await join(OTHER_APP, 'rev-1', { tokenId: victim.tokenId });
     const expireTime = nowS() + 3600;
     const reply = await call('POST', `/v1/apps/${HS_APP}/revocations`, { body: { tokenId: victim.tokenId, expireTime } });
     assert.equal(reply.status, 204, reply.text);
@@ -305,9 +305,9 @@ describe('REST: revocations', () => {
   });
   it('revokes every token issued before a time, in one session or the whole app', async () => {
     const t = nowS();
-    const old = join(HS_APP, 'rev-2', { issuedAt: t - 100 });
-    const fresh = join(HS_APP, 'rev-2', { issuedAt: t + 10 });
-    const oldElsewhere = join(HS_APP, 'rev-3', { issuedAt: t - 100 });
+    const old = await join(HS_APP, 'rev-2', { issuedAt: t - 100 });
+    const fresh = await join(HS_APP, 'rev-2', { issuedAt: t + 10 });
+    const oldElsewhere = await join(HS_APP, 'rev-3', { issuedAt: t - 100 });
     assert.equal((await call('POST', `/v1/apps/${HS_APP}/revocations`, { body: { issuedBefore: t, sessionId: 'rev-2' } })).status, 204);
     assert.equal(old.peer.closed?.code, 4014);
     assert.equal(fresh.peer.closed, undefined);
@@ -479,7 +479,7 @@ describe('REST: routing', () => {
 describe('REST: logs', () => {
   beforeEach(() => { logLines.length = 0; });
   it('logs method, route pattern, status and App ID, never a JWT, a body or a secret', async () => {
-    const a = join(HS_APP, 'log-1');
+    const a = await join(HS_APP, 'log-1');
     const jwt = jwtFor();
     await call('POST', `${sessionPath('log-1')}/signal`, { jwt, body: { data: 'private-signal-data' } });
     await call('POST', `${sessionPath('log-1')}/signal`, { jwt, body: { data: 'private-signal-data' } });

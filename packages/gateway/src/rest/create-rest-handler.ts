@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { ERROR_CODES, StagepassError, isErrorCode, isStagepassError } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
-import { revocationReaches } from '../registry/revocation-reaches.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
 import {
@@ -87,6 +86,38 @@ function sessionView(snapshot: SessionSnapshot): Record<string, unknown> {
 
 const NO_CONTENT: Answer = { status: 204 };
 
+/** The answer to a refused request: its HTTP status and `{"code","message"}`; anything unexpected is a bare 500. */
+function refusal(err: unknown): Answer {
+  if (err instanceof HttpRefusal) {
+    return { status: err.status, body: { code: err.code, message: err.message }, headers: err.headers };
+  }
+  if (isStagepassError(err) && isErrorCode(err.code)) {
+    const status = ERROR_CODES[err.code].httpStatus;
+    const headers = status === 401 ? { 'www-authenticate': 'Bearer realm="stagepass"' } : undefined;
+    return { status, body: { code: err.code, message: err.message }, ...(headers === undefined ? {} : { headers }) };
+  }
+  return { status: 500, body: { code: 'ERR_INTERNAL', message: 'Internal error; the gateway log has the details.' } };
+}
+
+/** Writes an answer (JSON, never cached). */
+function send(req: IncomingMessage, res: ServerResponse, result: Answer): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
+  // A body left unread (refused early, or too large) is not drained: the connection closes instead.
+  if (hasBody(req) && !req.complete) headers.connection = 'close';
+  if (result.body === undefined) {
+    res.writeHead(result.status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(result.body);
+  res.writeHead(result.status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'x-content-type-options': 'nosniff',
+  }).end(text);
+}
+
 /**
  * Creates the REST API for app backends (docs/protocol.md, "REST API for app backends") as a
  * plain Node request listener: the gateway routes every request under `/v1/apps/` to it.
@@ -111,11 +142,11 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const authenticate = createAppJwtAuthenticator({ registry, replay, logger });
 
   /** The operation itself, once the caller is authenticated and the path and body are valid. */
-  function act(route: RestRoute, appId: string, ids: ReturnType<typeof pathIds>, body: JsonBody): Answer {
+  async function act(route: RestRoute, appId: string, ids: ReturnType<typeof pathIds>, body: JsonBody): Promise<Answer> {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
       case 'createSession': {
-        const created = sessions.createSession(appId, readCreateSessionBody(body).sessionId);
+        const created = await sessions.createSession(appId, readCreateSessionBody(body).sessionId);
         return {
           status: 201,
           body: { sessionId: created.sessionId, createdAt: created.createdAt },
@@ -123,30 +154,30 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         };
       }
       case 'getSession': {
-        const snapshot = sessions.getSession(appId, sessionId);
+        const snapshot = await sessions.getSession(appId, sessionId);
         if (snapshot === undefined) throw new StagepassError('ERR_NOT_FOUND', 'No session with that ID in this app.');
         return { status: 200, body: sessionView(snapshot) };
       }
       case 'forceDisconnect':
-        sessions.forceDisconnect(appId, sessionId, connectionId);
+        await sessions.forceDisconnect(appId, sessionId, connectionId);
         return NO_CONTENT;
       case 'forceUnpublish':
-        sessions.forceUnpublish(appId, sessionId, streamId);
+        await sessions.forceUnpublish(appId, sessionId, streamId);
         return NO_CONTENT;
       case 'forceMuteStream':
-        sessions.forceMuteStream(appId, sessionId, streamId);
+        await sessions.forceMuteStream(appId, sessionId, streamId);
         return NO_CONTENT;
       case 'muteSession': {
         const mute = readMuteBody(body);
-        if (mute.active) sessions.forceMuteAll(appId, sessionId, mute.excludedStreamIds);
-        else sessions.disableForceMute(appId, sessionId);
+        if (mute.active) await sessions.forceMuteAll(appId, sessionId, mute.excludedStreamIds);
+        else await sessions.disableForceMute(appId, sessionId);
         return NO_CONTENT;
       }
       case 'signalSession':
       case 'signalConnection': {
         const { signalType, data } = readSignalBody(body);
         const to = route.operation === 'signalConnection' ? connectionId : undefined;
-        sessions.signal(appId, sessionId, {
+        await sessions.signal(appId, sessionId, {
           data, ...(signalType === undefined ? {} : { signalType }), ...(to === undefined ? {} : { to }),
         });
         return NO_CONTENT;
@@ -162,8 +193,8 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
           }
           throw err;
         }
-        // The registry's own rule decides which live connections the revocation reaches.
-        const closed = sessions.disconnectRevoked(appId, (client) => revocationReaches(revocation, client));
+        // The revocation travels as data: the session side finds the live connections it reaches.
+        const closed = await sessions.disconnectRevoked(appId, revocation);
         if (closed > 0) logger?.info({ appId, closed }, 'revoked connections closed');
         return NO_CONTENT;
       }
@@ -178,36 +209,6 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     if (route.body) body = await readJsonBody(req, maxBodyBytes);
     else if (hasBody(req)) throw new StagepassError('ERR_MESSAGE_INVALID', `${route.method} ${route.pattern} takes no body.`);
     return act(route, appId, ids, body);
-  }
-
-  function refusal(err: unknown): Answer {
-    if (err instanceof HttpRefusal) {
-      return { status: err.status, body: { code: err.code, message: err.message }, headers: err.headers };
-    }
-    if (isStagepassError(err) && isErrorCode(err.code)) {
-      const status = ERROR_CODES[err.code].httpStatus;
-      const headers = status === 401 ? { 'www-authenticate': 'Bearer realm="stagepass"' } : undefined;
-      return { status, body: { code: err.code, message: err.message }, ...(headers === undefined ? {} : { headers }) };
-    }
-    return { status: 500, body: { code: 'ERR_INTERNAL', message: 'Internal error; the gateway log has the details.' } };
-  }
-
-  function send(req: IncomingMessage, res: ServerResponse, result: Answer): void {
-    if (res.headersSent || res.destroyed) return;
-    const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
-    // A body left unread (refused early, or too large) is not drained: the connection closes instead.
-    if (hasBody(req) && !req.complete) headers.connection = 'close';
-    if (result.body === undefined) {
-      res.writeHead(result.status, headers).end();
-      return;
-    }
-    const text = JSON.stringify(result.body);
-    res.writeHead(result.status, {
-      ...headers,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-      'x-content-type-options': 'nosniff',
-    }).end(text);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

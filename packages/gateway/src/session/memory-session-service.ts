@@ -1,496 +1,233 @@
 import {
-  CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION, REQUEST_CAPABILITY, StagepassError,
-  type AckMessage, type ClientRequest, type ConnectionDestroyedReason, type ConnectionInfo,
-  type ErrorMessage, type ServerMessage, type StreamDestroyedReason, type StreamInfo, type VideoType,
+  StagepassError, type ClientRequest, type ConnectionDestroyedReason, type EpochMilliseconds, type Milliseconds,
 } from '@stagepass/protocol';
-import { randomId } from '@stagepass/token';
+import type { Revocation } from '../registry/app-registry.js';
+import { authorize } from './authorize.js';
+import { deliverEvents, type EventTargets } from './deliver-events.js';
+import { createLocalBus } from './local-bus.js';
+import { createRelayMediaRouter, type MediaRouter } from './media-router.js';
+import type { SessionBus } from './local-bus.js';
+import type { ConnectionRecord, SessionEvent } from './session-events.js';
+import { SessionState, notFound } from './session-state.js';
 import type {
   AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
 } from './session-service.js';
-import { connectedText } from './connected-text.js';
 
 export interface MemorySessionServiceOptions {
   readonly events?: SessionEvents;
-  /** The clock, in milliseconds (tests move it). Default Date.now. */
-  readonly now?: () => number;
+  /** The clock (tests move it). Default Date.now. */
+  readonly now?: () => EpochMilliseconds;
   /** How long a session created through the API waits for its first connection. Default 24 h. */
-  readonly idleSessionTtlMs?: number;
+  readonly idleSessionTtlMs?: Milliseconds;
+  /** Where media goes, given this node's bus. Default: {@link createRelayMediaRouter} (peer to peer). */
+  readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
 }
 
-interface Connection {
-  readonly id: string;
-  readonly client: AdmittedClient;
-  readonly peer: Peer;
-  readonly session: Session;
-  readonly info: ConnectionInfo;
-  /** Its published streams; created at its first publish (most connections never publish). */
-  streams: Set<Stream> | undefined;
-  /** Subscriptions this connection holds as a subscriber; created at its first subscribe. */
-  subscriptions: Set<Subscription> | undefined;
-  ejectTimer: NodeJS.Timeout | undefined;
-}
-
-interface Stream {
-  readonly id: string;
-  readonly connection: Connection;
-  readonly name: string;
-  hasAudio: boolean;
-  hasVideo: boolean;
-  readonly videoType: VideoType;
-  readonly creationTime: number;
-  readonly subscriptions: Set<Subscription>;
-}
-
-interface Subscription {
-  readonly id: string;
-  readonly stream: Stream;
-  readonly subscriber: Connection;
-}
-
-interface Session {
-  /** Its key in the service's map of sessions. */
-  readonly key: string;
-  readonly appId: string;
-  readonly sessionId: string;
-  readonly createdAt: number;
-  readonly connections: Map<string, Connection>;
-  readonly streams: Map<string, Stream>;
-  forceMute: { active: boolean; excludedStreamIds: readonly string[] };
-}
-
-/** A session's force-mute state while none is on (replaced, never changed in place: shared). */
-const NOT_MUTED: Session['forceMute'] = Object.freeze({ active: false, excludedStreamIds: Object.freeze([]) });
-
-/** setTimeout's longest delay; token lifetimes (30 days) exceed it, so long waits are chained. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** 96 random bits, 16 URL-safe characters, from a pooled CSPRNG buffer (not a syscall per ID). */
-function newId(): string {
-  return randomId(12);
-}
-
-function notFound(what: string): StagepassError {
-  return new StagepassError('ERR_NOT_FOUND', `No ${what} with that ID in this session.`);
-}
-
-function streamInfo(stream: Stream): StreamInfo {
-  return {
-    id: stream.id, connectionId: stream.connection.id, name: stream.name, hasAudio: stream.hasAudio,
-    hasVideo: stream.hasVideo, videoType: stream.videoType, creationTime: stream.creationTime,
-  };
-}
+/** An ack's result: the ID a publish or subscribe created; {} otherwise. */
+type AckResult = Readonly<Record<string, unknown>>;
+const EMPTY_RESULT: AckResult = Object.freeze({});
 
 /**
- * Sessions of one gateway node, in memory. Every operation is synchronous, so two requests can
- * never interleave: a session's state changes one event at a time, and every client sees events
- * in one order. Each event is serialised once and the same text handed to every recipient.
+ * Sessions of one gateway node, in memory: the {@link SessionState}, {@link authorize}
+ * in front of it, its domain events delivered through the in-process {@link createLocalBus} bus and
+ * told to the media router. Every operation does its work synchronously inside the call (an async
+ * one returns an already settled promise), so two operations never interleave: a session changes
+ * one event at a time, and every client sees events in one order (the ordering contract of
+ * {@link SessionService}).
+ *
+ * @example
+ * ```ts
+ * const sessions = createMemorySessionService({ events: { onMessagesOut: (n) => sent.inc(n) } });
+ * const connectionId = await sessions.join(admittedClient, peer);
+ * ```
  */
 export function createMemorySessionService(options: MemorySessionServiceOptions = {}): SessionService {
-  const events = options.events ?? {};
-  const now = options.now ?? Date.now;
-  const idleSessionTtlMs = options.idleSessionTtlMs ?? 24 * 60 * 60 * 1000;
-  const sessions = new Map<string, Session>();
-  const connections = new Map<string, Connection>();
-  const subscriptions = new Map<string, Subscription>();
-  let streamCount = 0;
+  return new MemorySessionService(options);
+}
 
-  const keyOf = (appId: string, sessionId: string) => `${appId}\u0000${sessionId}`;
+/** {@link createMemorySessionService}'s service. */
+export class MemorySessionService implements SessionService {
+  private readonly events: SessionEvents;
+  private readonly state: SessionState;
+  private readonly bus: SessionBus;
+  private readonly router: MediaRouter;
+  private readonly targets: EventTargets;
+  private readonly sweeper: NodeJS.Timeout;
 
-  function deliver(text: string, recipients: Iterable<Connection>): void {
-    let count = 0;
-    for (const connection of recipients) {
-      connection.peer.send(text);
-      count++;
-    }
-    if (count > 0) events.onMessagesOut?.(count);
-  }
-  function broadcast(session: Session, message: ServerMessage, except?: Connection): void {
-    // Nobody to tell (a lone connection joining or leaving): skip serialising.
-    const size = session.connections.size;
-    if (size === 0 || (size === 1 && except !== undefined && session.connections.has(except.id))) return;
-    const text = JSON.stringify(message);
-    let count = 0;
-    for (const connection of session.connections.values()) {
-      if (connection === except) continue;
-      connection.peer.send(text);
-      count++;
-    }
-    if (count > 0) events.onMessagesOut?.(count);
-  }
-  function sendTo(connection: Connection, message: ServerMessage): void {
-    connection.peer.send(JSON.stringify(message));
-    events.onMessagesOut?.(1);
+  constructor(options: MemorySessionServiceOptions = {}) {
+    this.events = options.events ?? {};
+    const idleSessionTtlMs = options.idleSessionTtlMs ?? 24 * 60 * 60 * 1000;
+    const state = new SessionState({ now: options.now ?? Date.now });
+    this.state = state;
+    this.bus = createLocalBus(this.events);
+    this.router = (options.mediaRouter ?? createRelayMediaRouter)(this.bus);
+    this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
+    this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
+    this.sweeper.unref();
   }
 
-  function sessionFor(appId: string, sessionId: string): Session | undefined {
-    return sessions.get(keyOf(appId, sessionId));
-  }
-  function openSession(appId: string, sessionId: string): Session {
-    const key = keyOf(appId, sessionId);
-    let session = sessions.get(key);
-    if (session === undefined) {
-      session = {
-        key, appId, sessionId, createdAt: now(), connections: new Map(), streams: new Map(),
-        forceMute: NOT_MUTED,
-      };
-      sessions.set(key, session);
-    }
-    return session;
-  }
-  function dropIfEmpty(session: Session): void {
-    if (session.connections.size === 0) sessions.delete(session.key);
-  }
-  function sweepIdleSessions(): void {
-    const oldest = now() - idleSessionTtlMs;
-    for (const [key, session] of sessions) {
-      if (session.connections.size === 0 && session.createdAt < oldest) sessions.delete(key);
-    }
+  private deliver(happened: readonly SessionEvent[]): void {
+    deliverEvents(happened, this.targets);
   }
 
-  function snapshot(session: Session): SessionSnapshot {
-    return {
-      appId: session.appId,
-      sessionId: session.sessionId,
-      createdAt: session.createdAt,
-      connections: [...session.connections.values()].map((c) => c.info),
-      streams: [...session.streams.values()].map(streamInfo),
-      forceMute: { active: session.forceMute.active, excludedStreamIds: [...session.forceMute.excludedStreamIds] },
-    };
+  private ack(connection: ConnectionRecord, id: number | undefined, result: AckResult): void {
+    if (id !== undefined) this.bus.toConnection(connection, { type: 'ack', id, result });
   }
-
-  // ------------------------------------------------------------------ state changes
-
-  function endSubscription(subscription: Subscription, notifySubscriber: boolean): void {
-    subscriptions.delete(subscription.id);
-    subscription.stream.subscriptions.delete(subscription);
-    subscription.subscriber.subscriptions?.delete(subscription);
-    const text = JSON.stringify({ type: 'subscriberDestroyed', subscriptionId: subscription.id, streamId: subscription.stream.id } satisfies ServerMessage);
-    const recipients = [subscription.stream.connection];
-    if (notifySubscriber && subscription.subscriber !== subscription.stream.connection) recipients.push(subscription.subscriber);
-    deliver(text, recipients.filter((c) => connections.has(c.id)));
-  }
-
-  function destroyStream(stream: Stream, reason: StreamDestroyedReason): void {
-    const session = stream.connection.session;
-    for (const subscription of [...stream.subscriptions]) endSubscription(subscription, true);
-    session.streams.delete(stream.id);
-    stream.connection.streams?.delete(stream);
-    streamCount--;
-    broadcast(session, { type: 'streamDestroyed', streamId: stream.id, reason });
-  }
-
-  function muteStream(stream: Stream): void {
-    if (!stream.hasAudio) return;
-    stream.hasAudio = false;
-    broadcast(stream.connection.session, {
-      type: 'streamPropertyChanged', streamId: stream.id, property: 'hasAudio', oldValue: true, newValue: false, reason: 'forceMuted',
-    });
-    sendTo(stream.connection, { type: 'muteForced', streamId: stream.id });
-  }
-
-  function muteAll(session: Session, excludedStreamIds: readonly string[]): void {
-    const excluded = new Set(excludedStreamIds);
-    session.forceMute = { active: true, excludedStreamIds: [...excluded] };
-    for (const stream of session.streams.values()) if (!excluded.has(stream.id)) muteStream(stream);
-    broadcast(session, { type: 'forceMuteChanged', active: true, excludedStreamIds: [...excluded] });
-  }
-
-  function unmuteAll(session: Session): void {
-    session.forceMute = NOT_MUTED;
-    broadcast(session, { type: 'forceMuteChanged', active: false, excludedStreamIds: [] });
-  }
-
-  function signalTo(session: Session, from: string | null, signal: { to?: string | readonly string[]; signalType?: string; data: string }): void {
-    const message: ServerMessage = { type: 'signal', from, signalType: signal.signalType ?? '', data: signal.data };
-    if (signal.to === undefined) {
-      broadcast(session, message);
-      return;
-    }
-    const ids = typeof signal.to === 'string' ? [signal.to] : [...new Set(signal.to)];
-    const recipients = ids.map((id) => session.connections.get(id));
-    if (recipients.some((c) => c === undefined)) throw notFound('connection');
-    deliver(JSON.stringify(message), recipients as Connection[]);
-  }
-
-  function removeConnection(connection: Connection, reason: ConnectionDestroyedReason, notify: boolean): void {
-    if (!connections.delete(connection.id)) return;
-    if (connection.ejectTimer !== undefined) clearTimeout(connection.ejectTimer);
-    const session = connection.session;
-    if (connection.subscriptions !== undefined) {
-      for (const subscription of [...connection.subscriptions]) endSubscription(subscription, false);
-    }
-    session.connections.delete(connection.id);
-    for (const stream of connection.streams === undefined ? [] : [...connection.streams]) {
-      if (notify) destroyStream(stream, 'connectionClosed');
-      else {
-        session.streams.delete(stream.id);
-        streamCount--;
-      }
-    }
-    if (notify) broadcast(session, { type: 'connectionDestroyed', connectionId: connection.id, reason });
-    dropIfEmpty(session);
-  }
-
-  function kick(connection: Connection, code: number, reason: string, destroyedReason: ConnectionDestroyedReason): void {
-    removeConnection(connection, destroyedReason, true);
-    connection.peer.close(code, reason);
-  }
-
-  function scheduleEject(connection: Connection): void {
-    const wait = connection.client.expireTime * 1000 - now();
-    if (wait <= 0) {
-      queueMicrotask(() => {
-        if (connections.has(connection.id)) kick(connection, ERROR_CODES.ERR_TOKEN_EXPIRED.closeCode, 'ERR_TOKEN_EXPIRED', 'tokenExpired');
-      });
-      return;
-    }
-    connection.ejectTimer = setTimeout(() => scheduleEject(connection), Math.min(wait, MAX_TIMER_MS));
-    connection.ejectTimer.unref();
-  }
-
-  // ------------------------------------------------------------------ requests
-
-  function stream(connection: Connection, streamId: string): Stream {
-    const found = connection.session.streams.get(streamId);
-    if (found === undefined) throw notFound('stream');
-    return found;
-  }
-  function ownStream(connection: Connection, streamId: string): Stream {
-    const found = connection.session.streams.get(streamId);
-    if (found === undefined || found.connection !== connection) throw notFound('stream of yours');
-    return found;
-  }
-  function target(connection: Connection, connectionId: string): Connection {
-    const found = connection.session.connections.get(connectionId);
-    if (found === undefined) throw notFound('connection');
-    return found;
-  }
-
   /**
-   * Acts on one request; returns the ack result (null when the ack was already sent, ahead of the
-   * events it caused), or throws a StagepassError to refuse it.
+   * Acts on one authorised request; returns the ack result, or null when the ack was already sent
+   * ahead of the events it caused (publish, subscribe: their events name the ID the ack carries).
+   * Throws a StagepassError to refuse it.
    */
-  function act(connection: Connection, request: ClientRequest): Record<string, unknown> | null {
+  private act(connection: ConnectionRecord, request: ClientRequest): AckResult | null {
     const session = connection.session;
     switch (request.type) {
       case 'publish': {
-        const muted = session.forceMute.active && request.hasAudio;
-        const created: Stream = {
-          id: newId(), connection, name: request.name ?? '', hasAudio: request.hasAudio && !muted, hasVideo: request.hasVideo,
-          videoType: request.videoType ?? 'camera', creationTime: now(), subscriptions: new Set(),
-        };
-        session.streams.set(created.id, created);
-        (connection.streams ??= new Set()).add(created);
-        streamCount++;
-        // The ack (with the ID) reaches the publisher before its own streamCreated.
-        if (request.id !== undefined) sendTo(connection, { type: 'ack', id: request.id, result: { streamId: created.id } });
-        broadcast(session, { type: 'streamCreated', stream: streamInfo(created) });
-        if (muted) sendTo(connection, { type: 'muteForced', streamId: created.id });
+        const { stream, events: happened } = this.state.publish(connection, request);
+        this.ack(connection, request.id, { streamId: stream.id });
+        this.deliver(happened);
         return null;
       }
       case 'unpublish':
-        destroyStream(ownStream(connection, request.streamId), 'unpublished');
-        return {};
-      case 'setStreamProperty': {
-        const own = ownStream(connection, request.streamId);
-        const oldValue = own[request.property];
-        if (oldValue !== request.value) {
-          own[request.property] = request.value;
-          broadcast(session, {
-            type: 'streamPropertyChanged', streamId: own.id, property: request.property, oldValue, newValue: request.value, reason: 'publisher',
-          });
-        }
-        return {};
-      }
+        this.deliver(this.state.destroyStream(this.state.ownStream(connection, request.streamId), 'unpublished'));
+        return EMPTY_RESULT;
+      case 'setStreamProperty':
+        this.deliver(this.state.setStreamProperty(this.state.ownStream(connection, request.streamId), request.property, request.value));
+        return EMPTY_RESULT;
       case 'subscribe': {
-        const subscribed = stream(connection, request.streamId);
-        const subscription: Subscription = { id: newId(), stream: subscribed, subscriber: connection };
-        subscriptions.set(subscription.id, subscription);
-        subscribed.subscriptions.add(subscription);
-        (connection.subscriptions ??= new Set()).add(subscription);
-        if (request.id !== undefined) sendTo(connection, { type: 'ack', id: request.id, result: { subscriptionId: subscription.id } });
-        sendTo(subscribed.connection, {
-          type: 'subscriberCreated', subscriptionId: subscription.id, streamId: subscribed.id, connectionId: connection.id,
-        });
+        const { subscription, events: happened } = this.state.subscribe(connection, this.state.stream(session, request.streamId));
+        this.ack(connection, request.id, { subscriptionId: subscription.id });
+        this.deliver(happened);
         return null;
       }
-      case 'unsubscribe': {
-        const subscription = subscriptions.get(request.subscriptionId);
-        if (subscription === undefined || subscription.subscriber !== connection) throw notFound('subscription of yours');
-        endSubscription(subscription, true);
-        return {};
-      }
-      case 'webrtc': {
-        const subscription = subscriptions.get(request.subscriptionId);
-        const publisher = subscription?.stream.connection;
-        if (subscription === undefined || (connection !== subscription.subscriber && connection !== publisher)) {
-          throw notFound('subscription you are part of');
-        }
-        const other = connection === subscription.subscriber ? publisher! : subscription.subscriber;
-        sendTo(other, { type: 'webrtc', subscriptionId: subscription.id, kind: request.kind, payload: request.payload, from: connection.id });
-        return {};
-      }
+      case 'unsubscribe':
+        this.deliver(this.state.unsubscribe(this.state.ownSubscription(connection, request.subscriptionId)));
+        return EMPTY_RESULT;
+      case 'webrtc':
+        this.router.negotiate(connection, this.state.subscriptionOf(connection, request.subscriptionId), request);
+        return EMPTY_RESULT;
       case 'signal':
-        signalTo(session, connection.id, request);
-        return {};
+        this.deliver(this.state.signal(session, connection.id, request));
+        return EMPTY_RESULT;
       case 'forceDisconnect':
-        kick(target(connection, request.connectionId), CLOSE_CODES.forceDisconnected, 'forceDisconnected', 'forceDisconnected');
-        return {};
+        this.deliver(this.state.forceDisconnect(this.state.member(session, request.connectionId)));
+        return EMPTY_RESULT;
       case 'forceUnpublish':
-        destroyStream(stream(connection, request.streamId), 'forceUnpublished');
-        return {};
+        this.deliver(this.state.destroyStream(this.state.stream(session, request.streamId), 'forceUnpublished'));
+        return EMPTY_RESULT;
       case 'forceMuteStream':
-        muteStream(stream(connection, request.streamId));
-        return {};
+        this.deliver(this.state.forceMuteStream(this.state.stream(session, request.streamId)));
+        return EMPTY_RESULT;
       case 'forceMuteAll':
-        muteAll(session, request.excludedStreamIds ?? []);
-        return {};
+        this.deliver(this.state.forceMuteAll(session, request.excludedStreamIds ?? []));
+        return EMPTY_RESULT;
       case 'disableForceMute':
-        unmuteAll(session);
-        return {};
+        this.deliver(this.state.disableForceMute(session));
+        return EMPTY_RESULT;
     }
   }
 
-  function refuse(connection: Connection, id: number | undefined, err: StagepassError, capability?: string): void {
-    const message: ErrorMessage = capability === undefined
+  private refuse(connection: ConnectionRecord, id: number | undefined, err: StagepassError, capability?: string): void {
+    this.bus.toConnection(connection, capability === undefined
       ? { type: 'error', id: id ?? null, code: err.code, message: err.message }
-      : { type: 'error', id: id ?? null, code: err.code, message: err.message, capability };
-    sendTo(connection, message);
+      : { type: 'error', id: id ?? null, code: err.code, message: err.message, capability });
   }
 
-  // ------------------------------------------------------------------ the service
+  /** The session; a missing one reads as a missing `what` (REST: a stream's 404 names the stream). */
+  private existing(appId: string, sessionId: string, what = 'session') {
+    const session = this.state.session(appId, sessionId);
+    if (session === undefined) throw notFound(what);
+    return session;
+  }
 
-  const sweeper = setInterval(sweepIdleSessions, 60_000);
-  sweeper.unref();
 
-  return {
-    join(client, peer) {
-      const session = openSession(client.appId, client.sessionId);
-      if (session.connections.size >= client.maxConnectionsPerSession) {
-        dropIfEmpty(session);
-        throw new StagepassError('ERR_SESSION_FULL', `The session already has ${session.connections.size} connections, the most this app allows.`);
-      }
-      const id = newId();
-      const connection: Connection = {
-        id, client, peer, session,
-        info: { id, creationTime: now(), data: client.data },
-        streams: undefined, subscriptions: undefined, ejectTimer: undefined,
-      };
-      peer.send(connectedText({
-        v: PROTOCOL_VERSION,
-        sessionId: client.sessionId,
-        connection: connection.info,
-        role: client.role,
-        capabilities: client.capabilities,
-        expireTime: client.expireTime,
-        connections: session.connections.size === 0 ? [] : [...session.connections.values()].map((c) => c.info),
-        streams: session.streams.size === 0 ? [] : [...session.streams.values()].map(streamInfo),
-        forceMute: session.forceMute,
-      }));
-      events.onMessagesOut?.(1);
-      broadcast(session, { type: 'connectionCreated', connection: connection.info });
-      session.connections.set(id, connection);
-      connections.set(id, connection);
-      if (client.ejectAtExpiry) scheduleEject(connection);
-      return id;
-    },
+  async join(client: AdmittedClient, peer: Peer): Promise<string> {
+    const { connection, events: happened } = this.state.join(client, peer);
+    this.deliver(happened);
+    return connection.id;
+  }
 
-    leave(connectionId, reason) {
-      const connection = connections.get(connectionId);
-      if (connection !== undefined) removeConnection(connection, reason, true);
-    },
+  leave(connectionId: string, reason: ConnectionDestroyedReason): void {
+    const connection = this.state.connection(connectionId);
+    if (connection !== undefined) this.deliver(this.state.leave(connection, reason));
+  }
 
-    handle(connectionId, request) {
-      const connection = connections.get(connectionId);
-      if (connection === undefined) return;
-      const capability = REQUEST_CAPABILITY[request.type];
-      if (capability !== null && !connection.client.capabilities[capability]) {
-        events.onCapabilityDenied?.(capability, connection.client.role, request.type);
-        refuse(connection, request.id, new StagepassError(
-          'ERR_CAPABILITY_DENIED', `The ${connection.client.role} role may not ${request.type} (capability ${capability}).`,
-        ), capability);
-        return;
-      }
-      let result: Record<string, unknown> | null;
-      try {
-        result = act(connection, request);
-      } catch (err) {
-        if (!(err instanceof StagepassError)) throw err;
-        refuse(connection, request.id, err);
-        return;
-      }
-      if (request.id === undefined || result === null || !connections.has(connectionId)) return;
-      sendTo(connection, { type: 'ack', id: request.id, result } satisfies AckMessage);
-    },
+  handle(connectionId: string, request: ClientRequest): void {
+    const connection = this.state.connection(connectionId);
+    if (connection === undefined) return;
+    const capability = authorize(connection.client, request);
+    if (capability !== null) {
+      this.events.onCapabilityDenied?.(capability, connection.client.role, request.type);
+      this.refuse(connection, request.id, new StagepassError(
+        'ERR_CAPABILITY_DENIED', `The ${connection.client.role} role may not ${request.type} (capability ${capability}).`,
+      ), capability);
+      return;
+    }
+    let result: AckResult | null;
+    try {
+      result = this.act(connection, request);
+    } catch (err) {
+      if (!(err instanceof StagepassError)) throw err;
+      this.refuse(connection, request.id, err);
+      return;
+    }
+    if (result === null || !this.state.isLive(connection)) return;
+    this.ack(connection, request.id, result);
+  }
 
-    createSession(appId, sessionId) {
-      const id = sessionId ?? newId();
-      return snapshot(openSession(appId, id));
-    },
+  async createSession(appId: string, sessionId?: string): Promise<SessionSnapshot> {
+    return this.state.snapshot(this.state.openSession(appId, sessionId));
+  }
 
-    getSession(appId, sessionId) {
-      const session = sessionFor(appId, sessionId);
-      return session === undefined ? undefined : snapshot(session);
-    },
+  async getSession(appId: string, sessionId: string): Promise<SessionSnapshot | undefined> {
+    const session = this.state.session(appId, sessionId);
+    return session === undefined ? undefined : this.state.snapshot(session);
+  }
 
-    forceDisconnect(appId, sessionId, connectionId) {
-      const session = sessionFor(appId, sessionId);
-      const connection = session?.connections.get(connectionId);
-      if (connection === undefined) throw notFound('connection');
-      kick(connection, CLOSE_CODES.forceDisconnected, 'forceDisconnected', 'forceDisconnected');
-    },
+  async forceDisconnect(appId: string, sessionId: string, connectionId: string): Promise<void> {
+    const connection = this.state.session(appId, sessionId)?.connections.get(connectionId);
+    if (connection === undefined) throw notFound('connection');
+    this.deliver(this.state.forceDisconnect(connection));
+  }
 
-    forceUnpublish(appId, sessionId, streamId) {
-      const found = sessionFor(appId, sessionId)?.streams.get(streamId);
-      if (found === undefined) throw notFound('stream');
-      destroyStream(found, 'forceUnpublished');
-    },
+  async forceUnpublish(appId: string, sessionId: string, streamId: string): Promise<void> {
+    this.deliver(this.state.destroyStream(this.state.stream(this.existing(appId, sessionId, 'stream'), streamId), 'forceUnpublished'));
+  }
 
-    forceMuteStream(appId, sessionId, streamId) {
-      const found = sessionFor(appId, sessionId)?.streams.get(streamId);
-      if (found === undefined) throw notFound('stream');
-      muteStream(found);
-    },
+  async forceMuteStream(appId: string, sessionId: string, streamId: string): Promise<void> {
+    this.deliver(this.state.forceMuteStream(this.state.stream(this.existing(appId, sessionId, 'stream'), streamId)));
+  }
 
-    forceMuteAll(appId, sessionId, excludedStreamIds) {
-      const session = sessionFor(appId, sessionId);
-      if (session === undefined) throw notFound('session');
-      muteAll(session, excludedStreamIds);
-    },
+  async forceMuteAll(appId: string, sessionId: string, excludedStreamIds: readonly string[]): Promise<void> {
+    this.deliver(this.state.forceMuteAll(this.existing(appId, sessionId), excludedStreamIds));
+  }
 
-    disableForceMute(appId, sessionId) {
-      const session = sessionFor(appId, sessionId);
-      if (session === undefined) throw notFound('session');
-      unmuteAll(session);
-    },
+  async disableForceMute(appId: string, sessionId: string): Promise<void> {
+    this.deliver(this.state.disableForceMute(this.existing(appId, sessionId)));
+  }
 
-    signal(appId, sessionId, signal: BackendSignal) {
-      const session = sessionFor(appId, sessionId);
-      if (session === undefined) throw notFound('session');
-      signalTo(session, null, signal);
-    },
+  async signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void> {
+    this.deliver(this.state.signal(this.existing(appId, sessionId), null, signal));
+  }
 
-    disconnectRevoked(appId, predicate) {
-      let count = 0;
-      for (const connection of [...connections.values()]) {
-        if (connection.client.appId === appId && predicate(connection.client)) {
-          kick(connection, ERROR_CODES.ERR_TOKEN_REVOKED.closeCode, 'ERR_TOKEN_REVOKED', 'forceDisconnected');
-          count++;
-        }
-      }
-      return count;
-    },
+  async disconnectRevoked(appId: string, revocation: Revocation): Promise<number> {
+    // One connection at a time, each one's events delivered before the next is removed: the
+    // others see exactly what they would if each had been revoked alone.
+    const reached = this.state.reachedBy(appId, revocation);
+    let count = 0;
+    for (const connection of reached) {
+      if (!this.state.isLive(connection)) continue;
+      this.deliver(this.state.revoke(connection));
+      count++;
+    }
+    return count;
+  }
 
-    stats() {
-      return { sessions: sessions.size, connections: connections.size, streams: streamCount };
-    },
+  stats(): { sessions: number; connections: number; streams: number } {
+    return this.state.stats();
+  }
 
-    closeAll(code, reason) {
-      for (const connection of [...connections.values()]) {
-        removeConnection(connection, 'networkDisconnected', false);
-        connection.peer.close(code, reason);
-      }
-      clearInterval(sweeper);
-    },
-  };
+  closeAll(code: number, reason: string): void {
+    for (const connection of this.state.removeAll()) this.bus.close(connection, code, reason);
+    clearInterval(this.sweeper);
+  }
 }

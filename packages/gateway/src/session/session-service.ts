@@ -1,15 +1,18 @@
 import type {
-  Capabilities, ClientRequest, ConnectionDestroyedReason, ConnectionInfo, ForceMuteState, Role, StreamInfo,
+  Capabilities, ClientRequest, ConnectionDestroyedReason, ConnectionInfo, EpochMilliseconds, ForceMuteState, Role,
+  StreamInfo, UnixSeconds,
 } from '@stagepass/protocol';
+import type { Revocation } from '../registry/app-registry.js';
+import type { Outbound } from './outbound.js';
 
 /**
- * The transport's side of one client: how the session core reaches it. The core serialises each
- * event once and hands the same text to every recipient; the transport queues it on the socket
- * (flushing once per event-loop turn) and enforces its own outbound limits.
+ * The transport's side of one client on this node: how the session bus reaches it. The bus
+ * serialises each event once and hands the same {@link Outbound} to every recipient; the transport
+ * queues it on the socket (flushing once per event-loop turn) and enforces its own outbound limits.
  */
 export interface Peer {
   /** Queues one serialised ServerMessage. Must not throw. */
-  send(text: string): void;
+  send(message: Outbound): void;
   /** Closes the client's socket with a close code and reason; the core has already removed it. */
   close(code: number, reason: string): void;
 }
@@ -23,10 +26,8 @@ export interface AdmittedClient {
   /** Connection data, or null. */
   readonly data: string | null;
   readonly tokenId: string;
-  /** UNIX seconds. */
-  readonly issuedAt: number;
-  /** UNIX seconds. */
-  readonly expireTime: number;
+  readonly issuedAt: UnixSeconds;
+  readonly expireTime: UnixSeconds;
   /** Close the connection at expireTime (the app's ejectAtExpiry). */
   readonly ejectAtExpiry: boolean;
   /** Most connections allowed in the session (from the app, else the gateway default). */
@@ -37,8 +38,7 @@ export interface AdmittedClient {
 export interface SessionSnapshot {
   readonly appId: string;
   readonly sessionId: string;
-  /** Milliseconds since the epoch. */
-  readonly createdAt: number;
+  readonly createdAt: EpochMilliseconds;
   readonly connections: readonly ConnectionInfo[];
   readonly streams: readonly StreamInfo[];
   readonly forceMute: ForceMuteState;
@@ -63,38 +63,51 @@ export interface SessionEvents {
  * app: the same session ID under two apps is two sessions, and no operation of one app ever sees
  * another's. The in-memory implementation serves one gateway node; cluster mode implements the
  * same interface over Redis.
+ *
+ * Ordering contract (what every implementation must keep, whether its work is local or remote):
+ * - the requests of one connection (`handle`) take effect in the order they were called, and
+ *   `leave` after everything that connection asked before it;
+ * - every connection of a session sees the session's events in one and the same order (one
+ *   sequence per session, whatever node produced an event), and its own replies (`ack`, `error`)
+ *   in that sequence at the point its request took effect;
+ * - a connection's `connected` is the first message it gets, and it gets every event that follows
+ *   its join;
+ * - a returned promise settles after the operation's events are in the session's sequence.
+ * The in-memory implementation does all the work synchronously inside each call and returns an
+ * already settled promise, which keeps all of this: no two operations can interleave.
  */
 export interface SessionService {
   /**
    * Adds an admitted client to its session (creating the session if needed), sends it `connected`
-   * and everyone else `connectionCreated`. Throws StagepassError ERR_SESSION_FULL when full.
-   * Returns the new connection's ID.
+   * and everyone else `connectionCreated`. Resolves with the new connection's ID; rejects with
+   * StagepassError ERR_SESSION_FULL when the session is full.
    */
-  join(client: AdmittedClient, peer: Peer): string;
+  join(client: AdmittedClient, peer: Peer): Promise<string>;
   /** Removes a connection (its streams and subscriptions too) and tells the others. Idempotent. */
   leave(connectionId: string, reason: ConnectionDestroyedReason): void;
   /**
    * Handles one validated request from a connection: enforces the role's capabilities and the
    * session boundary, then acts; replies with `ack` (when the request has an id) or `error`.
+   * Returns nothing: the reply reaches the connection's peer, in order (see the contract above).
    */
   handle(connectionId: string, request: ClientRequest): void;
 
-  // The app backend's operations (REST). Unknown session/connection/stream → ERR_NOT_FOUND.
-  createSession(appId: string, sessionId?: string): SessionSnapshot;
-  getSession(appId: string, sessionId: string): SessionSnapshot | undefined;
-  forceDisconnect(appId: string, sessionId: string, connectionId: string): void;
-  forceUnpublish(appId: string, sessionId: string, streamId: string): void;
-  forceMuteStream(appId: string, sessionId: string, streamId: string): void;
-  forceMuteAll(appId: string, sessionId: string, excludedStreamIds: readonly string[]): void;
-  disableForceMute(appId: string, sessionId: string): void;
-  signal(appId: string, sessionId: string, signal: BackendSignal): void;
+  // The app backend's operations (REST). Unknown session/connection/stream → ERR_NOT_FOUND (rejected).
+  createSession(appId: string, sessionId?: string): Promise<SessionSnapshot>;
+  getSession(appId: string, sessionId: string): Promise<SessionSnapshot | undefined>;
+  forceDisconnect(appId: string, sessionId: string, connectionId: string): Promise<void>;
+  forceUnpublish(appId: string, sessionId: string, streamId: string): Promise<void>;
+  forceMuteStream(appId: string, sessionId: string, streamId: string): Promise<void>;
+  forceMuteAll(appId: string, sessionId: string, excludedStreamIds: readonly string[]): Promise<void>;
+  disableForceMute(appId: string, sessionId: string): Promise<void>;
+  signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void>;
   /**
-   * Closes (4014 ERR_TOKEN_REVOKED) every connection of the app whose admission matches the
-   * predicate, e.g. a revoked token ID; the others see reason forceDisconnected. Returns the count.
+   * Closes (4014 ERR_TOKEN_REVOKED) every connection of the app that `revocation` reaches (see
+   * {@link revocationReaches}); the others see reason forceDisconnected. Resolves with the count.
    */
-  disconnectRevoked(appId: string, predicate: (client: AdmittedClient) => boolean): number;
+  disconnectRevoked(appId: string, revocation: Revocation): Promise<number>;
 
-  /** Counts, for /metrics and /readyz. */
+  /** Counts, for /metrics and /readyz (this node's, read synchronously). */
   stats(): { sessions: number; connections: number; streams: number };
   /** Closes every connection (shutdown): each peer gets close(code, reason). */
   closeAll(code: number, reason: string): void;

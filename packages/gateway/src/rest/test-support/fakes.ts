@@ -21,9 +21,9 @@ export function createFakePeer(): FakePeer {
     sent: [],
     texts: [],
     closed: undefined,
-    send(text) {
-      peer.texts.push(text);
-      peer.sent.push(JSON.parse(text) as ServerMessage);
+    send(message) {
+      peer.texts.push(message.text);
+      peer.sent.push(JSON.parse(message.text) as ServerMessage);
     },
     close(code, reason) {
       peer.closed = { code, reason };

@@ -1,12 +1,9 @@
 /**
- * Server-to-client WebSocket text frames (RFC 6455 §5.2: FIN, opcode 1, unmasked), built once per
- * message. The session core hands the same string to every recipient of a fan-out, so consecutive
- * calls with it share one Buffer: header and payload encoded once, then written as they are to
- * each socket, instead of each socket framing (and ws allocating for) its own copy.
+ * Server-to-client WebSocket text frames (RFC 6455 §5.2: FIN, opcode 1, unmasked). Built once per
+ * fan-out: the session bus hands the same Outbound to every recipient, and `outbound.frame(textFrame)`
+ * keeps the first Buffer, which is then written as it is to each socket, instead of each socket
+ * framing (and ws allocating for) its own copy.
  */
-
-let lastText = '';
-let lastFrame: Buffer = textFrame('');
 
 /** The frame header's length for a payload of `length` bytes: 2, 4 or 10. */
 function headerLength(length: number): number {
@@ -33,11 +30,3 @@ export function textFrame(text: string): Buffer {
   return frame;
 }
 
-/** {@link textFrame}, shared with the previous call when the text is the same string. */
-export function textFrameOnce(text: string): Buffer {
-  if (text !== lastText) {
-    lastFrame = textFrame(text);
-    lastText = text;
-  }
-  return lastFrame;
-}

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as wsModule from 'ws';
-import { textFrame, textFrameOnce } from './text-frame.js';
+import { Outbound } from '../../session/outbound.js';
+import { textFrame } from './text-frame.js';
 
 /** ws's frame parser (exported by ws, not described by @types/ws). */
 interface FrameReceiver {
@@ -41,11 +42,15 @@ describe('textFrame', () => {
     assert.deepEqual(receive(frame), [{ text, isBinary: false }]);
   });
 
-  it('textFrameOnce shares the frame of consecutive identical texts only', () => {
-    const a = textFrameOnce('{"type":"a"}');
-    assert.equal(textFrameOnce('{"type":"a"}'), a);
-    const b = textFrameOnce('{"type":"b"}');
+  it('an Outbound is framed once: every recipient of a fan-out gets the same Buffer, another message its own', () => {
+    const fanOut = new Outbound('{"type":"a"}');
+    const a = fanOut.frame(textFrame);
+    assert.equal(fanOut.frame(textFrame), a);
+    assert.deepEqual(receive(a), [{ text: '{"type":"a"}', isBinary: false }]);
+    const b = new Outbound('{"type":"b"}').frame(textFrame);
     assert.notEqual(b, a);
     assert.deepEqual(receive(b), [{ text: '{"type":"b"}', isBinary: false }]);
+    // Explicit, not by string identity: the same text in another fan-out is framed again.
+    assert.notEqual(new Outbound('{"type":"a"}').frame(textFrame), a);
   });
 });

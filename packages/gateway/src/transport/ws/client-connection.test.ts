@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Duplex } from 'node:stream';
+import { ADMITTING, OPEN } from '../../connection/client-protocol.js';
+import { Outbound } from '../../session/outbound.js';
 import { ClientConnection, type TransportContext } from './client-connection.js';
 import type { GatewaySocket } from './gateway-socket.js';
 import { textFrame } from './text-frame.js';
@@ -28,8 +30,6 @@ function connection(readyState: number, state: number) {
   return { c, writes, ctx };
 }
 
-const ADMITTING = 0;
-const OPEN = 1;
 const WS_OPEN = 1;
 const WS_CLOSING = 2;
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -37,7 +37,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 describe('ClientConnection.send', () => {
   it('writes nothing once ws has sent or received a close frame (no data frame after close)', async () => {
     const { c, writes, ctx } = connection(WS_CLOSING, OPEN);
-    c.send('{"type":"signal"}');
+    c.send(new Outbound('{"type":"signal"}'));
     await nextTurn();
     assert.deepEqual(writes, []);
     assert.equal(ctx.hot.messagesOut, 0);
@@ -45,14 +45,14 @@ describe('ClientConnection.send', () => {
 
   it('sends `connected` (while admitting) at once, as one complete text frame', () => {
     const { c, writes } = connection(WS_OPEN, ADMITTING);
-    c.send('{"type":"connected"}');
+    c.send(new Outbound('{"type":"connected"}'));
     assert.deepEqual(writes, [[textFrame('{"type":"connected"}')]]);
   });
 
   it('batches the messages of one turn into one write per socket once admitted', async () => {
     const { c, writes, ctx } = connection(WS_OPEN, OPEN);
-    c.send('{"n":1}');
-    c.send('{"n":2}');
+    c.send(new Outbound('{"n":1}'));
+    c.send(new Outbound('{"n":2}'));
     assert.deepEqual(writes, [], 'nothing leaves before the turn ends');
     await nextTurn();
     assert.deepEqual(writes, [[textFrame('{"n":1}'), textFrame('{"n":2}')]]);

@@ -1,31 +1,29 @@
 import { performance } from 'node:perf_hooks';
-import type { Duplex } from 'node:stream';
 import {
   ERROR_CODES, MessageError, PROTOCOL_VERSION, isStagepassError, parseClientMessage,
-  type ClientMessage, type ErrorCode, type ErrorMessage,
+  type ClientMessage, type ErrorCode, type ErrorMessage, type Milliseconds,
 } from '@stagepass/protocol';
 import type { Logger } from 'pino';
-import type { RawData } from 'ws';
 import type { Admission } from '../admission/admit-client.js';
 import { countClose, type GatewayMetrics, type HotCounts } from '../observability/gateway-metrics.js';
+import { Outbound } from '../session/outbound.js';
 import type { AdmittedClient, Peer, SessionService } from '../session/session-service.js';
-import type { GatewaySocket } from './gateway-socket.js';
-import { takeToken, type RateLimit, type RateState } from './rate-limit.js';
-import { textFrameOnce } from './text-frame.js';
-import { corkForThisTurn, type Batched } from './write-batching.js';
+import type { Expiring, ExpirySchedule } from './expiry-schedule.js';
+import { RATE_LIMIT_CLOSE_AFTER_REFUSED, takeToken, type RateLimit, type RateState } from './rate-limit.js';
 
 /** What every connection of one gateway shares: one object, referenced once per connection. */
-export interface TransportContext {
+export interface ProtocolContext {
   readonly sessions: SessionService;
   readonly admission: Admission;
   readonly metrics: GatewayMetrics;
   readonly hot: HotCounts;
   readonly logger: Logger;
   readonly rateLimit: RateLimit;
-  readonly maxBufferedBytes: number;
-  readonly admissionTimeoutMs: number;
+  readonly admissionTimeoutMs: Milliseconds;
+  /** This node's ejects at token expiry. */
+  readonly ejects: ExpirySchedule;
   /** Every open socket, admitted or not. */
-  readonly connections: Set<ClientConnection>;
+  readonly connections: Set<ClientProtocol>;
   /** Open sockets per remote address. */
   readonly socketsPerIp: Map<string, number>;
   /** Told after each socket closed (shutdown waits for the last one). */
@@ -33,46 +31,42 @@ export interface TransportContext {
 }
 
 // Connection states, as small integers: compared on every message.
-const ADMITTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
+/** Upgraded; its first message must be `connect`. */
+export const AWAITING_CONNECT = 0;
+/** `connect` received: admission and join in flight; later frames are held until it is open. */
+export const ADMITTING = 1;
+export const OPEN = 2;
+export const CLOSING = 3;
+export const CLOSED = 4;
 
 /** `closeCode` of a socket the gateway terminated without a close frame (as ws reports it). */
 export const TERMINATED = 1006;
 /** How long a slow reader has to take its close frame before its socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
-/** ws's readyState of an open socket. */
-const WS_OPEN = 1;
-
-/** Close codes ws uses for a client's protocol violations, by ws's error code. */
-function wsCloseCodeOf(err: Error): number {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || code === 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH') return 1009;
-  if (code === 'WS_ERR_INVALID_UTF8') return 1007;
-  if (code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') return 1008;
-  return 1002;
-}
 
 /** A client's own clean close: normal, going away, no status (what browsers send), or an application code. */
 function isClientClose(code: number): boolean {
   return code === 1000 || code === 1001 || code === 1005 || (code >= 3000 && code <= 4999);
 }
 
-function textOf(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
 /**
- * One client socket, from the upgrade to its close: admission, then requests into the session
- * core, and the core's {@link Peer}. Everything lives in fields of this one object; its socket
- * hands it every event directly ({@link GatewaySocket.emit}), and there is no timer per connection
- * (admission deadlines and keep-alive are sweeps over all sockets).
+ * One client connection's protocol, from the upgrade to its close, with no socket in it: the
+ * `connect` handshake and admission, the requests into the session core, rate verdicts, error
+ * replies, the close bookkeeping, and the sweeps' decisions. A transport subclass supplies the
+ * socket ({@link send} as the session core's {@link Peer}, and the close, destroy and ping hooks);
+ * tests use a fake one. Everything lives in fields of this one object: no closure, Map or timer
+ * per connection (admission deadlines and keep-alive are sweeps, expiries one schedule per node).
+ *
+ * Admission is asynchronous (`await ctx.admission.admit`, then `await ctx.sessions.join`). Frames
+ * that arrive meanwhile are held and handled in order once `connected` has gone out, each counted
+ * against the rate then; no more are held than the rate limit lets through in one instant (a burst,
+ * then its refusals), so a flood while admitting ends as a flood once admitted does (1008
+ * ERR_RATE_LIMITED), and a client sees what it saw when admission was synchronous. A socket that closes, is dropped or
+ * is shut down meanwhile is never joined (or its join is undone), so no connection that never was is
+ * announced, and none is left behind.
  */
-export class ClientConnection implements Peer, RateState, Batched {
-  state = ADMITTING;
+export abstract class ClientProtocol implements Peer, RateState, Expiring {
+  state = AWAITING_CONNECT;
   /** The session core's ID, once admitted. */
   connectionId: string | undefined = undefined;
   /** The Origin header, kept only until admission. */
@@ -81,22 +75,22 @@ export class ClientConnection implements Peer, RateState, Batched {
   readonly admissionDue: number;
   /** Last frame of any kind (message, ping, pong), monotonic ms. */
   lastSeen: number;
-  corked = false;
-  /** While admission is pending: the frames that arrived meanwhile, as (data, isBinary) pairs. */
-  pendingFrames: (RawData | boolean)[] | undefined = undefined;
   /** The close code the gateway ended this socket with (TERMINATED when destroyed); 0 while it did not. */
   closeCode = 0;
+  /** Frames (their text; null for a binary one) that arrived while admitting; created on the first. */
+  held: (string | null)[] | undefined = undefined;
   // RateState
   tokens: number;
   refillAt: number;
   overSince = 0;
   lastRefusedAt = 0;
   refused = 0;
+  // Expiring (ejectAtExpiry)
+  expiresAtMs = 0;
+  expiryIndex = -1;
 
   constructor(
-    readonly ctx: TransportContext,
-    readonly ws: GatewaySocket,
-    readonly socket: Duplex,
+    readonly ctx: ProtocolContext,
     readonly ip: string,
     readonly appId: string,
     readonly sessionId: string,
@@ -110,34 +104,19 @@ export class ClientConnection implements Peer, RateState, Batched {
     this.refillAt = t;
   }
 
+  // ------------------------------------------------------------------ the transport's part
+
+  /** Queues one serialised message on the socket (the session core's {@link Peer}). */
+  abstract send(message: Outbound): void;
+  /** Starts the closing handshake with this code and reason. */
+  protected abstract closeSocket(code: number, reason: string): void;
+  /** Destroys the socket without a close frame. */
+  protected abstract destroySocket(): void;
+  protected abstract pingSocket(): void;
+
   // ------------------------------------------------------------------ Peer (called by the session core)
 
-  /**
-   * Queues one serialised message. Writes are corked for the rest of the event-loop turn, and the
-   * frame is built once per fan-out. A client whose unsent backlog would pass maxBufferedBytes is
-   * dropped (4022) instead: the sender and the other recipients never wait for it.
-   */
-  send(text: string): void {
-    // ws's own state too: once it has sent or received a close frame, no data frame may follow.
-    if (this.state >= CLOSING || this.ws.readyState !== WS_OPEN) return;
-    const frame = textFrameOnce(text);
-    const buffered = this.socket.writableLength;
-    // A single message larger than the cap (a `connected` of a full session) still goes to a reader
-    // that keeps up; only a backlog counts against it.
-    if (buffered > 0 && buffered + frame.length > this.ctx.maxBufferedBytes) {
-      this.drop(ERROR_CODES.ERR_SLOW_CONSUMER.closeCode, 'ERR_SLOW_CONSUMER');
-      return;
-    }
-    // `connected`, the only message sent while admitting, leaves at once; later messages are
-    // batched per turn.
-    if (this.state !== ADMITTING) corkForThisTurn(this);
-    // The frame goes to the socket directly: ws's sender writes each frame at once when it has no
-    // compression and no Blob (the gateway uses neither), so frames keep their order either way.
-    this.socket.write(frame);
-    this.ctx.hot.messagesOut++;
-  }
-
-  /** The core removed this connection (moderation, revocation, expiry, shutdown): close the socket. */
+  /** The core removed this connection (moderation, revocation, shutdown): close the socket. */
   close(code: number, reason: string): void {
     if (this.state >= CLOSING) return;
     this.end(code, reason);
@@ -145,13 +124,14 @@ export class ClientConnection implements Peer, RateState, Batched {
 
   // ------------------------------------------------------------------ from the socket
 
-  /** A frame arrived. */
-  receive(data: RawData, isBinary: boolean): void {
+  /** A message arrived: its text, or null for a binary frame. */
+  receive(text: string | null): void {
     const t = performance.now();
     this.lastSeen = t;
-    if (this.state === OPEN) this.request(data, isBinary, t);
-    else if (this.pendingFrames !== undefined) this.pendingFrames.push(data, isBinary);
-    else if (this.state === ADMITTING) this.admit(data, isBinary);
+    const state = this.state;
+    if (state === OPEN) this.request(text, t);
+    else if (state === AWAITING_CONNECT) this.admit(text);
+    else if (state === ADMITTING) this.hold(text);
   }
 
   /** A ping or pong arrived. */
@@ -159,15 +139,14 @@ export class ClientConnection implements Peer, RateState, Batched {
     this.lastSeen = performance.now();
   }
 
-  /** ws refused a frame (too large, bad UTF-8, protocol error) and has already sent its close. */
-  protocolError(err: Error): void {
+  /** The transport refused a frame (too large, bad UTF-8, protocol error) and has already sent its close `code`. */
+  protocolError(code: number, detail: unknown): void {
     if (this.state >= CLOSING) return;
-    const code = wsCloseCodeOf(err);
-    if (this.state === ADMITTING) this.countRefusal(code === 1009 ? 'ERR_MESSAGE_TOO_LARGE' : 'ERR_MESSAGE_INVALID');
+    if (this.state <= ADMITTING) this.countRefusal(code === 1009 ? 'ERR_MESSAGE_TOO_LARGE' : 'ERR_MESSAGE_INVALID');
     this.leaveSoon();
     this.state = CLOSING;
     this.closeCode = code;
-    this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId, close: code, wsError: (err as { code?: unknown }).code }, 'client protocol error');
+    this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId, close: code, wsError: detail }, 'client protocol error');
   }
 
   /** The socket closed, whoever closed it. */
@@ -176,6 +155,8 @@ export class ClientConnection implements Peer, RateState, Batched {
     const ctx = this.ctx;
     this.state = CLOSED;
     this.origin = undefined;
+    this.held = undefined;
+    ctx.ejects.cancel(this);
     ctx.connections.delete(this);
     const left = (ctx.socketsPerIp.get(this.ip) ?? 1) - 1;
     if (left <= 0) ctx.socketsPerIp.delete(this.ip);
@@ -189,20 +170,29 @@ export class ClientConnection implements Peer, RateState, Batched {
     ctx.onClosed();
   }
 
+  // ------------------------------------------------------------------ from the node (sweeps, schedule, shutdown)
+
   /** The keep-alive sweep: terminate after idleTimeoutMs without any frame, else ping. */
-  sweep(t: number, idleTimeoutMs: number): void {
+  sweep(t: number, idleTimeoutMs: Milliseconds): void {
     if (this.state >= CLOSING) return;
     if (t - this.lastSeen >= idleTimeoutMs) {
       this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId }, 'client unresponsive: terminated');
       this.drop(TERMINATED, '');
     } else {
-      this.ws.ping();
+      this.pingSocket();
     }
   }
 
-  /** The admission sweep: refuse a socket whose admission time passed without a connect message. */
+  /** The admission sweep: refuse a socket whose admission time passed without it being admitted. */
   sweepAdmission(t: number): void {
-    if (this.state === ADMITTING && t >= this.admissionDue) this.refuseAdmission('ERR_ADMISSION_TIMEOUT');
+    if (this.state <= ADMITTING && t >= this.admissionDue) this.refuseAdmission('ERR_ADMISSION_TIMEOUT');
+  }
+
+  /** Its token expired and its app ejects at expiry: the others see tokenExpired, it is closed 4007. */
+  expire(): void {
+    if (this.state !== OPEN || this.connectionId === undefined) return;
+    this.ctx.sessions.leave(this.connectionId, 'tokenExpired');
+    this.end(ERROR_CODES.ERR_TOKEN_EXPIRED.closeCode, 'ERR_TOKEN_EXPIRED');
   }
 
   /** Shutdown: end a socket the session core does not hold (still being admitted). */
@@ -216,16 +206,16 @@ export class ClientConnection implements Peer, RateState, Batched {
     if (this.state === CLOSED) return;
     if (this.closeCode === 0) this.closeCode = TERMINATED;
     this.state = CLOSING;
-    this.ws.terminate();
+    this.destroySocket();
   }
 
-  // ------------------------------------------------------------------ internals
+  // ------------------------------------------------------------------ admission
 
-  private admit(data: RawData, isBinary: boolean): void {
+  private admit(text: string | null): void {
     let message: ClientMessage;
     try {
-      if (isBinary) throw new MessageError('binary frame', null);
-      message = parseClientMessage(textOf(data));
+      if (text === null) throw new MessageError('binary frame', null);
+      message = parseClientMessage(text);
     } catch (err) {
       if (!(err instanceof MessageError)) throw err;
       this.refuseAdmission('ERR_MESSAGE_INVALID');
@@ -239,55 +229,77 @@ export class ClientConnection implements Peer, RateState, Batched {
       this.refuseAdmission('ERR_PROTOCOL_VERSION');
       return;
     }
-    const ctx = this.ctx;
-    // Frames that arrive while admission is pending wait for it (see receive).
-    this.pendingFrames = [];
-    ctx.admission.admit({ appId: this.appId, sessionId: this.sessionId, origin: this.origin, token: message.token })
-      .then((client) => this.join(client), (err: unknown) => this.admissionFailed(err));
+    this.state = ADMITTING;
+    void this.join(message.token);
   }
 
-  private admissionFailed(err: unknown): void {
-    this.pendingFrames = undefined;
-    if (isStagepassError(err)) this.refuseAdmission(err.code);
-    else this.fail(err, 'admission failed');
-  }
-
-  private join(client: AdmittedClient): void {
-    const frames = this.pendingFrames;
-    this.pendingFrames = undefined;
-    // Closed, refused (admission timeout) or shut down while admission was pending: do not join.
-    if (this.state !== ADMITTING) return;
+  /** Admits and joins; every outcome is handled here (the promise never rejects). */
+  private async join(token: string): Promise<void> {
     const ctx = this.ctx;
+    let client: AdmittedClient;
     let id: string;
     try {
-      id = ctx.sessions.join(client, this);
+      client = await ctx.admission.admit({ appId: this.appId, sessionId: this.sessionId, origin: this.origin, token });
+      // Closed, timed out or shut down while admitting: it never joins.
+      if (this.state !== ADMITTING) return;
+      id = await ctx.sessions.join(client, this);
     } catch (err) {
-      this.admissionFailed(err);
+      if (this.state !== ADMITTING) return;
+      if (isStagepassError(err)) this.refuseAdmission(err.code);
+      else this.fail(err, 'admission failed');
       return;
     }
     this.origin = undefined;
     this.connectionId = id;
     if (this.state !== ADMITTING) {
-      // Dropped while joining (its own `connected` overflowed a slow socket): undo the join.
+      // Closed or dropped while joining (e.g. its own `connected` overflowed a slow socket): undo the join.
       ctx.sessions.leave(id, 'networkDisconnected');
       return;
     }
     this.state = OPEN;
     ctx.hot.admitted++;
     ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: id }, 'client admitted');
-    for (let i = 0; i < frames!.length && this.state === OPEN; i += 2) this.request(frames![i] as RawData, frames![i + 1] as boolean, performance.now());
+    if (client.ejectAtExpiry) ctx.ejects.schedule(this, client.expireTime * 1000);
+    this.handleHeld();
   }
 
-  private request(data: RawData, isBinary: boolean, t: number): void {
+  /**
+   * A frame that arrived while admitting: kept for after `connected`, where it is rate-counted. As
+   * many are kept as the rate limit would take in one instant (a burst, then the refusals before it
+   * closes); the next one closes 1008 ERR_RATE_LIMITED, as it would have once admitted.
+   */
+  private hold(text: string | null): void {
+    const held = (this.held ??= []);
+    if (held.length >= this.ctx.rateLimit.burst + RATE_LIMIT_CLOSE_AFTER_REFUSED - 1) {
+      this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId }, 'client kept flooding while admitted: closed');
+      this.drop(ERROR_CODES.ERR_RATE_LIMITED.closeCode, 'ERR_RATE_LIMITED');
+      return;
+    }
+    held.push(text);
+  }
+
+  private handleHeld(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    for (const text of held) {
+      if (this.state !== OPEN) return;
+      this.request(text, performance.now());
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private request(text: string | null, t: number): void {
     const ctx = this.ctx;
     ctx.hot.messagesIn++;
     let message: ClientMessage | undefined;
     let problem: MessageError | undefined;
-    if (isBinary) {
+    if (text === null) {
       problem = new MessageError('Binary frames are not accepted: send each message as one JSON text frame.', null);
     } else {
       try {
-        message = parseClientMessage(textOf(data));
+        message = parseClientMessage(text);
       } catch (err) {
         if (!(err instanceof MessageError)) throw err;
         problem = err;
@@ -321,8 +333,10 @@ export class ClientConnection implements Peer, RateState, Batched {
   }
 
   private reply(id: number | null, code: ErrorCode, message: string): void {
-    this.send(JSON.stringify({ type: 'error', id, code, message } satisfies ErrorMessage));
+    this.send(new Outbound(JSON.stringify({ type: 'error', id, code, message } satisfies ErrorMessage)));
   }
+
+  // ------------------------------------------------------------------ ending
 
   private countRefusal(code: ErrorCode): void {
     this.ctx.metrics.admissions.inc({ result: code });
@@ -336,18 +350,19 @@ export class ClientConnection implements Peer, RateState, Batched {
     this.end(ERROR_CODES[code].closeCode, code);
   }
 
-  /** Starts the closing handshake (ws destroys the socket if the client does not answer in time). */
-  private end(code: number, reason: string): void {
+  /** Starts the closing handshake (the transport destroys the socket if the client does not answer in time). */
+  protected end(code: number, reason: string): void {
     this.state = CLOSING;
     this.closeCode = code;
-    this.ws.close(code, reason);
+    this.held = undefined;
+    this.closeSocket(code, reason);
   }
 
   /**
    * The gateway ends a connection for breaking a limit: it leaves its session at once (the others
    * see networkDisconnected), then its socket is closed, or destroyed when `code` is TERMINATED.
    */
-  private drop(code: number, reason: string): void {
+  protected drop(code: number, reason: string): void {
     if (this.state >= CLOSING) return;
     this.leaveSoon();
     if (code === TERMINATED) {
@@ -358,7 +373,7 @@ export class ClientConnection implements Peer, RateState, Batched {
     if (code === ERROR_CODES.ERR_SLOW_CONSUMER.closeCode) {
       // Its close frame waits behind the backlog; a reader this slow gets a moment, then is cut off.
       this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId }, 'slow consumer: closed');
-      setTimeout(terminateSocket, SLOW_CONSUMER_GRACE_MS, this).unref();
+      setTimeout(terminateConnection, SLOW_CONSUMER_GRACE_MS, this).unref();
     }
   }
 
@@ -376,11 +391,11 @@ export class ClientConnection implements Peer, RateState, Batched {
   /** An unexpected error (a bug, or the registry failing): log it, close 1011 ERR_INTERNAL, keep the gateway up. */
   private fail(err: unknown, what: string): void {
     this.ctx.logger.error({ err, appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId }, what);
-    if (this.state === ADMITTING) this.ctx.metrics.admissions.inc({ result: 'error' });
+    if (this.state <= ADMITTING) this.ctx.metrics.admissions.inc({ result: 'error' });
     this.drop(1011, 'ERR_INTERNAL');
   }
 }
 
-function terminateSocket(connection: ClientConnection): void {
+function terminateConnection(connection: ClientProtocol): void {
   connection.terminate();
 }

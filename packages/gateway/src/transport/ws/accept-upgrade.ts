@@ -4,7 +4,7 @@ import type { ErrorCode } from '@stagepass/protocol';
 import type { Socket } from 'node:net';
 import type { Server as WebSocketServer } from 'ws';
 import { ClientConnection, type TransportContext } from './client-connection.js';
-import { pathOf, readConnectTarget, type UpgradeRefusal } from './connect-target.js';
+import { pathOf, readConnectTarget, type UpgradeRefusal } from '../connect-target.js';
 import type { GatewaySocket } from './gateway-socket.js';
 import { quietEnd, receiverOf } from './quiet-end.js';
 

@@ -1,0 +1,195 @@
+import {
+  booleanOption, checkOptionNames, functionOption, invalidOption, wholeNumberOption,
+  type Clock, type Milliseconds, type Seconds,
+} from '@stagepass/protocol';
+import { pino, type Logger } from 'pino';
+import type { RateLimit } from './connection/rate-limit.js';
+import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
+import { createRestHandler } from './rest/create-rest-handler.js';
+import type { SessionEvents, SessionService } from './session/session-service.js';
+import type { RequestHandler } from './transport/http-handler.js';
+
+/** What the gateway hands the REST API handler (the shape of `createRestHandler`'s options). */
+export interface RestHandlerDeps {
+  readonly registry: AppRegistry;
+  readonly sessions: SessionService;
+  readonly replay: ReplayGuard;
+  readonly logger: Logger;
+  readonly now: Clock;
+}
+
+/** Builds the handler of everything under `/v1/apps/`; `createRestHandler` is one. */
+export type RestHandlerFactory = (deps: RestHandlerDeps) => RequestHandler;
+
+/**
+ * Options of {@link createGateway}. Every limit has the default documented in docs/protocol.md
+ * ("Limits"); each is checked once, here, and a bad one throws StagepassError `ERR_INVALID_OPTION`
+ * with `details.option` naming it.
+ */
+export interface GatewayOptions {
+  /** Apps, keys, settings, revocations, and the single-use claims of tokens. Required. */
+  readonly registry: AppRegistry & ReplayGuard;
+  /** Address to listen on. Default `127.0.0.1`; `0.0.0.0` or `::` to accept other hosts. */
+  readonly host?: string;
+  /** Port. Default 4280; 0 picks a free one (tests). */
+  readonly port?: number;
+  /**
+   * The sessions, or a factory given the gateway's events (capability denials feed /metrics).
+   * Default: `createMemorySessionService({ events, now })`.
+   */
+  readonly sessions?: SessionService | ((events: SessionEvents) => SessionService);
+  /** Builds the handler of the REST API for app backends, under /v1/apps/. Default `createRestHandler`. */
+  readonly rest?: RestHandlerFactory;
+  /** A pino logger. Default: silent (a library logs only when asked). Never given a token, secret or connection data. */
+  readonly logger?: Logger;
+  /** Largest WebSocket message, bytes. Default 65536 (64 KiB); larger closes 1009 `ERR_MESSAGE_TOO_LARGE`. */
+  readonly maxPayloadBytes?: number;
+  /**
+   * Messages per connection: a token bucket of `burst` (default 100) refilled at `perSecond` (default 50).
+   * Over it, requests get `ERR_RATE_LIMITED`; after 2 s over it (or 200 refused messages), close 1008.
+   */
+  readonly rateLimit?: Partial<RateLimit>;
+  /** Ping every socket this often, ms. Default 15000. */
+  readonly pingIntervalMs?: Milliseconds;
+  /**
+   * Terminate a socket silent (no message, ping or pong) this long, ms; the others see networkDisconnected.
+   * Default 30000. Checked at each ping sweep, so a silent socket goes after idleTimeoutMs to idleTimeoutMs + pingIntervalMs.
+   */
+  readonly idleTimeoutMs?: Milliseconds;
+  /** Unsent bytes allowed to pile up for one client before it is closed 4022 `ERR_SLOW_CONSUMER`. Default 1048576 (1 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Time from the upgrade to the `connect` message, ms. Default 10000; past it, close 4017 `ERR_ADMISSION_TIMEOUT` (checked every tenth of this time, at most every second, so a socket goes after 1–1.1 times it). */
+  readonly admissionTimeoutMs?: Milliseconds;
+  /** Connections in one session unless the app sets its own maxConnectionsPerSession. Default 1000. */
+  readonly maxConnectionsPerSession?: number;
+  /** Open sockets from one IP address; more get HTTP 429 before the upgrade. Default 200. */
+  readonly maxSocketsPerIp?: number;
+  /** Seconds of clock skew forgiven on token times, 0–300. Default 30. */
+  readonly clockTolerance?: Seconds;
+  /** Wall clock in ms, for token times and session times (tests move it). Default `Date.now`. Limits use a monotonic clock. */
+  readonly now?: Clock;
+  /** Also export Node's default process metrics on /metrics. Default false. */
+  readonly processMetrics?: boolean;
+}
+
+export interface GatewayCloseOptions {
+  /** How long connected clients get to close after the 1001, ms; then their sockets are destroyed. Default 5000. */
+  readonly drainMs?: Milliseconds;
+}
+
+export const GATEWAY_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 4280,
+  maxPayloadBytes: 64 * 1024,
+  rateLimit: Object.freeze({ perSecond: 50, burst: 100 }),
+  pingIntervalMs: 15_000,
+  idleTimeoutMs: 30_000,
+  maxBufferedBytes: 1024 * 1024,
+  admissionTimeoutMs: 10_000,
+  maxConnectionsPerSession: 1000,
+  maxSocketsPerIp: 200,
+  clockTolerance: 30,
+  drainMs: 5000,
+});
+
+/** ws waits this long for a client's answer to a close frame before destroying the socket. */
+export const CLOSE_HANDSHAKE_TIMEOUT_MS: Milliseconds = 5000;
+/** A `connect` with a maximal token (8 KiB) must fit in one message. */
+const MIN_PAYLOAD_BYTES = 16 * 1024;
+const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+const MAX_TIMER_MS: Milliseconds = 2 ** 31 - 1;
+
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'registry', 'host', 'port', 'sessions', 'rest', 'logger', 'maxPayloadBytes', 'rateLimit', 'pingIntervalMs', 'idleTimeoutMs',
+  'maxBufferedBytes', 'admissionTimeoutMs', 'maxConnectionsPerSession', 'maxSocketsPerIp', 'clockTolerance', 'now', 'processMetrics',
+]);
+const RATE_LIMIT_NAMES: ReadonlySet<string> = new Set(['perSecond', 'burst']);
+
+/** Messages read `createGateway: option rule.` */
+const SCOPE = { scope: 'createGateway' } as const;
+
+function invalid(option: string, rule: string) {
+  return invalidOption(option, rule, SCOPE.scope);
+}
+
+function hasMethods(value: unknown, names: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null
+    && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+}
+
+/** {@link GatewayOptions} with every default filled in and every value checked. */
+export interface ResolvedOptions {
+  readonly registry: AppRegistry & ReplayGuard;
+  readonly host: string;
+  readonly port: number;
+  readonly sessions: GatewayOptions['sessions'];
+  readonly rest: RestHandlerFactory;
+  readonly logger: Logger;
+  readonly maxPayloadBytes: number;
+  readonly rateLimit: RateLimit;
+  readonly pingIntervalMs: Milliseconds;
+  readonly idleTimeoutMs: Milliseconds;
+  readonly maxBufferedBytes: number;
+  readonly admissionTimeoutMs: Milliseconds;
+  readonly maxConnectionsPerSession: number;
+  readonly maxSocketsPerIp: number;
+  readonly clockTolerance: Seconds;
+  readonly now: Clock;
+  readonly processMetrics: boolean;
+}
+
+/** Defaults, then the caller's values, then one precise message for the first bad field. */
+export function resolveOptions(options: GatewayOptions): ResolvedOptions {
+  checkOptionNames(options, OPTION_NAMES, { ...SCOPE, what: 'at least registry' });
+  const o = options as unknown as GatewayOptions;
+  if (!hasMethods(o.registry, ['getApp', 'getAppVersion', 'isRevoked', 'claim'])) {
+    throw invalid('registry', 'must be an AppRegistry & ReplayGuard (e.g. createSqliteAppRegistry)');
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) throw invalid('host', 'must be a host name or address');
+  if (o.sessions !== undefined && typeof o.sessions !== 'function' && !hasMethods(o.sessions, ['join', 'leave', 'handle', 'stats', 'closeAll'])) {
+    throw invalid('sessions', 'must be a SessionService or a function returning one');
+  }
+  if (o.rest !== undefined && typeof o.rest !== 'function') throw invalid('rest', 'must be a function (e.g. createRestHandler)');
+  if (o.logger !== undefined && !hasMethods(o.logger, ['info', 'warn', 'error', 'debug'])) throw invalid('logger', 'must be a pino logger');
+  const now = functionOption<Clock>(o.now, 'now', Date.now, 'must be a function returning milliseconds', SCOPE);
+  const processMetrics = booleanOption(o.processMetrics, 'processMetrics', false, SCOPE);
+  const rate = (o.rateLimit ?? {}) as Partial<RateLimit>;
+  if (typeof rate !== 'object' || rate === null) throw invalid('rateLimit', 'must be an object { perSecond, burst }');
+  for (const key of Object.keys(rate)) {
+    if (!RATE_LIMIT_NAMES.has(key)) throw invalid(`rateLimit.${key.slice(0, 64)}`, 'is not an option');
+  }
+  const perSecond = rate.perSecond ?? GATEWAY_DEFAULTS.rateLimit.perSecond;
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0 || perSecond > 1e6) {
+    throw invalid('rateLimit.perSecond', 'must be a number of messages per second above 0 (at most 1000000)');
+  }
+  const burst = wholeNumberOption(rate.burst, 'rateLimit.burst', GATEWAY_DEFAULTS.rateLimit.burst, 1, 1e6, SCOPE);
+  const pingIntervalMs = wholeNumberOption(o.pingIntervalMs, 'pingIntervalMs', GATEWAY_DEFAULTS.pingIntervalMs, 10, MAX_TIMER_MS, SCOPE);
+  const idleTimeoutMs = wholeNumberOption(o.idleTimeoutMs, 'idleTimeoutMs', GATEWAY_DEFAULTS.idleTimeoutMs, 10, MAX_TIMER_MS, SCOPE);
+  // Sockets are checked once per ping interval: the idle time must leave room for at least one ping.
+  if (idleTimeoutMs <= pingIntervalMs) throw invalid('idleTimeoutMs', `must be longer than pingIntervalMs (${pingIntervalMs})`);
+  return {
+    registry: o.registry,
+    host: o.host ?? GATEWAY_DEFAULTS.host,
+    port: wholeNumberOption(o.port, 'port', GATEWAY_DEFAULTS.port, 0, 65535, SCOPE),
+    sessions: o.sessions,
+    rest: o.rest ?? createRestHandler,
+    logger: o.logger ?? pino({ level: 'silent' }),
+    maxPayloadBytes: wholeNumberOption(o.maxPayloadBytes, 'maxPayloadBytes', GATEWAY_DEFAULTS.maxPayloadBytes, MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES, SCOPE),
+    rateLimit: { perSecond, burst },
+    pingIntervalMs,
+    idleTimeoutMs,
+    maxBufferedBytes: wholeNumberOption(o.maxBufferedBytes, 'maxBufferedBytes', GATEWAY_DEFAULTS.maxBufferedBytes, 1024, 2 ** 30, SCOPE),
+    admissionTimeoutMs: wholeNumberOption(o.admissionTimeoutMs, 'admissionTimeoutMs', GATEWAY_DEFAULTS.admissionTimeoutMs, 1, MAX_TIMER_MS, SCOPE),
+    maxConnectionsPerSession: wholeNumberOption(o.maxConnectionsPerSession, 'maxConnectionsPerSession', GATEWAY_DEFAULTS.maxConnectionsPerSession, 1, 1e6, SCOPE),
+    maxSocketsPerIp: wholeNumberOption(o.maxSocketsPerIp, 'maxSocketsPerIp', GATEWAY_DEFAULTS.maxSocketsPerIp, 1, 1e7, SCOPE),
+    clockTolerance: wholeNumberOption(o.clockTolerance, 'clockTolerance', GATEWAY_DEFAULTS.clockTolerance, 0, 300, SCOPE),
+    now,
+    processMetrics,
+  };
+}
+
+/** The options of `gateway.close()`, checked: the drain time. */
+export function resolveCloseOptions(closeOptions: GatewayCloseOptions): { drainMs: Milliseconds } {
+  if (typeof closeOptions !== 'object' || closeOptions === null) throw invalid('close options', 'must be an object');
+  return { drainMs: wholeNumberOption(closeOptions.drainMs, 'drainMs', GATEWAY_DEFAULTS.drainMs, 0, MAX_TIMER_MS, SCOPE) };
+}

@@ -1,0 +1,339 @@
+import {
+  CLOSE_CODES, ERROR_CODES, StagepassError,
+  type ConnectionDestroyedReason, type ConnectionInfo, type EpochMilliseconds, type Milliseconds, type PublishMessage,
+  type StreamDestroyedReason, type StreamInfo, type StreamProperty, type VideoType,
+} from '@stagepass/protocol';
+import { randomId } from '@stagepass/token';
+import type { Revocation } from '../registry/app-registry.js';
+import { revocationReaches } from '../registry/revocation-reaches.js';
+import type {
+  ConnectionRecord, SessionEvent, SessionRecord, StreamRecord, SubscriptionRecord,
+} from './session-events.js';
+import type { AdmittedClient, Peer, SessionSnapshot } from './session-service.js';
+
+// The mutable records behind the read-only views of session-events.ts.
+interface Connection extends ConnectionRecord {
+  readonly session: Session;
+  /** Its published streams; created at its first publish (most connections never publish). */
+  streams: Set<Stream> | undefined;
+  /** Subscriptions this connection holds as a subscriber; created at its first subscribe. */
+  subscriptions: Set<Subscription> | undefined;
+}
+
+interface Stream extends StreamRecord {
+  readonly connection: Connection;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  readonly subscriptions: Set<Subscription>;
+}
+
+interface Subscription extends SubscriptionRecord {
+  readonly stream: Stream;
+  readonly subscriber: Connection;
+}
+
+interface Session extends SessionRecord {
+  /** Its key in the state's map of sessions. */
+  readonly key: string;
+  readonly connections: Map<string, Connection>;
+  readonly streams: Map<string, Stream>;
+  forceMute: { readonly active: boolean; readonly excludedStreamIds: readonly string[] };
+}
+
+/** A session's force-mute state while none is on (replaced, never changed in place: shared). */
+const NOT_MUTED: Session['forceMute'] = Object.freeze({ active: false, excludedStreamIds: Object.freeze([]) });
+
+/** The close of a connection revoked by the app's backend. */
+const REVOKED = Object.freeze({ code: ERROR_CODES.ERR_TOKEN_REVOKED.closeCode, reason: 'ERR_TOKEN_REVOKED' });
+const FORCE_DISCONNECTED = Object.freeze({ code: CLOSE_CODES.forceDisconnected, reason: 'forceDisconnected' });
+
+/** 96 random bits, 16 URL-safe characters, from a pooled CSPRNG buffer (not a syscall per ID). */
+function newId(): string {
+  return randomId(12);
+}
+
+function keyOf(appId: string, sessionId: string): string {
+  return `${appId}\u0000${sessionId}`;
+}
+
+export function notFound(what: string): StagepassError {
+  return new StagepassError('ERR_NOT_FOUND', `No ${what} with that ID in this session.`);
+}
+
+export function streamInfo(stream: StreamRecord): StreamInfo {
+  return {
+    id: stream.id, connectionId: stream.connection.id, name: stream.name, hasAudio: stream.hasAudio,
+    hasVideo: stream.hasVideo, videoType: stream.videoType, creationTime: stream.creationTime,
+  };
+}
+
+export interface SessionStateOptions {
+  /** The wall clock (creation times). */
+  readonly now: () => EpochMilliseconds;
+}
+
+/**
+ * The sessions of one node and every change to them. Each mutation changes the state and returns
+ * the domain events it caused, in order; it never talks to a peer (the bus does, from the events).
+ * Lookups throw StagepassError ERR_NOT_FOUND for IDs outside the given session; mutations throw
+ * before changing anything when they refuse.
+ */
+export class SessionState {
+  private readonly now: () => EpochMilliseconds;
+  private readonly sessions = new Map<string, Session>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly subscriptions = new Map<string, Subscription>();
+  private streamCount = 0;
+
+  constructor(options: SessionStateOptions) {
+    this.now = options.now;
+  }
+
+  private openOrCreate(appId: string, sessionId: string): Session {
+    const key = keyOf(appId, sessionId);
+    let session = this.sessions.get(key);
+    if (session === undefined) {
+      session = {
+        key, appId, sessionId, createdAt: this.now(), connections: new Map(), streams: new Map(), forceMute: NOT_MUTED,
+      };
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+  private dropIfEmpty(session: Session): void {
+    if (session.connections.size === 0) this.sessions.delete(session.key);
+  }
+
+  // ---------------------------------------------------------------- changes (push their events to `out`)
+
+  private endSubscription(subscription: Subscription, notifySubscriber: boolean, out: SessionEvent[]): void {
+    this.subscriptions.delete(subscription.id);
+    subscription.stream.subscriptions.delete(subscription);
+    subscription.subscriber.subscriptions?.delete(subscription);
+    out.push({ type: 'subscriptionEnded', subscription, notifySubscriber });
+  }
+
+  private destroy(stream: Stream, reason: StreamDestroyedReason, out: SessionEvent[]): void {
+    for (const subscription of [...stream.subscriptions]) this.endSubscription(subscription, true, out);
+    stream.connection.session.streams.delete(stream.id);
+    stream.connection.streams?.delete(stream);
+    this.streamCount--;
+    out.push({ type: 'streamDestroyed', stream, reason });
+  }
+
+  private mute(stream: Stream, out: SessionEvent[]): void {
+    if (!stream.hasAudio) return;
+    stream.hasAudio = false;
+    out.push({ type: 'streamPropertyChanged', stream, property: 'hasAudio', oldValue: true, newValue: false, reason: 'forceMuted' });
+    out.push({ type: 'muteForced', stream });
+  }
+
+  /** Removes a connection; `out` null: silently (shutdown), nobody is told. */
+  private remove(connection: Connection, reason: ConnectionDestroyedReason, close: { code: number; reason: string } | null, out: SessionEvent[] | null): void {
+    if (!this.connections.delete(connection.id)) return;
+    const session = connection.session;
+    const scratch: SessionEvent[] = out ?? [];
+    if (connection.subscriptions !== undefined) {
+      for (const subscription of [...connection.subscriptions]) this.endSubscription(subscription, false, scratch);
+    }
+    session.connections.delete(connection.id);
+    for (const stream of connection.streams === undefined ? [] : [...connection.streams]) this.destroy(stream, 'connectionClosed', scratch);
+    if (out !== null) out.push({ type: 'connectionLeft', connection, reason, close });
+    this.dropIfEmpty(session);
+  }
+
+  // ---------------------------------------------------------------- the state's operations
+
+  /** The session, or undefined. */
+  session(appId: string, sessionId: string): SessionRecord | undefined {
+    return this.sessions.get(keyOf(appId, sessionId));
+  }
+  /** The session, created (empty, with no events) when missing. */
+  openSession(appId: string, sessionId?: string): SessionRecord {
+    return this.openOrCreate(appId, sessionId ?? newId());
+  }
+  /** A live connection by ID, or undefined. */
+  connection(connectionId: string): ConnectionRecord | undefined {
+    return this.connections.get(connectionId);
+  }
+  isLive(connection: ConnectionRecord): boolean {
+    return this.connections.get(connection.id) === connection;
+  }
+
+  // Lookups within one session (the session boundary: another session's IDs are unknown here).
+  stream(session: SessionRecord, streamId: string): StreamRecord {
+    const found = session.streams.get(streamId);
+    if (found === undefined) throw notFound('stream');
+    return found;
+  }
+  ownStream(connection: ConnectionRecord, streamId: string): StreamRecord {
+    const found = connection.session.streams.get(streamId);
+    if (found === undefined || found.connection !== connection) throw notFound('stream of yours');
+    return found;
+  }
+  member(session: SessionRecord, connectionId: string): ConnectionRecord {
+    const found = session.connections.get(connectionId);
+    if (found === undefined) throw notFound('connection');
+    return found;
+  }
+  /** A subscription the connection holds as subscriber. */
+  ownSubscription(connection: ConnectionRecord, subscriptionId: string): SubscriptionRecord {
+    const found = this.subscriptions.get(subscriptionId);
+    if (found === undefined || found.subscriber !== connection) throw notFound('subscription of yours');
+    return found;
+  }
+  /** A subscription the connection is either end of. */
+  subscriptionOf(connection: ConnectionRecord, subscriptionId: string): SubscriptionRecord {
+    const found = this.subscriptions.get(subscriptionId);
+    if (found === undefined || (connection !== found.subscriber && connection !== found.stream.connection)) {
+      throw notFound('subscription you are part of');
+    }
+    return found;
+  }
+
+  /** Adds a client (ERR_SESSION_FULL past its limit). */
+  join(client: AdmittedClient, peer: Peer): { connection: ConnectionRecord; events: SessionEvent[] } {
+    const session = this.openOrCreate(client.appId, client.sessionId);
+    if (session.connections.size >= client.maxConnectionsPerSession) {
+      this.dropIfEmpty(session);
+      throw new StagepassError('ERR_SESSION_FULL', `The session already has ${session.connections.size} this.connections, the most this app allows.`);
+    }
+    const id = newId();
+    const info: ConnectionInfo = { id, creationTime: this.now(), data: client.data };
+    const connection: Connection = { id, client, peer, session, info, streams: undefined, subscriptions: undefined };
+    session.connections.set(id, connection);
+    this.connections.set(id, connection);
+    return { connection, events: [{ type: 'connectionJoined', connection }] };
+  }
+
+  /** The connection leaves (its client closed, the network failed, its token expired…); its socket is the transport's. */
+  leave(connection: ConnectionRecord, reason: ConnectionDestroyedReason): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    this.remove(connection as Connection, reason, null, out);
+    return out;
+  }
+  /** A moderator or the app's backend removes it; its socket is closed 4100 forceDisconnected. */
+  forceDisconnect(connection: ConnectionRecord): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    this.remove(connection as Connection, 'forceDisconnected', FORCE_DISCONNECTED, out);
+    return out;
+  }
+  /** The live connections of the app a revocation reaches ({@link revocationReaches}). */
+  reachedBy(appId: string, revocation: Revocation): ConnectionRecord[] {
+    const reached: ConnectionRecord[] = [];
+    for (const connection of this.connections.values()) {
+      if (connection.client.appId === appId && revocationReaches(revocation, connection.client)) reached.push(connection);
+    }
+    return reached;
+  }
+  /** A revoked connection is removed; the others see forceDisconnected, its socket is closed 4014. */
+  revoke(connection: ConnectionRecord): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    this.remove(connection as Connection, 'forceDisconnected', REVOKED, out);
+    return out;
+  }
+  /** Shutdown: every connection removed with no events; returns them (their peers are to be closed). */
+  removeAll(): ConnectionRecord[] {
+    const all = [...this.connections.values()];
+    for (const connection of all) this.remove(connection, 'networkDisconnected', null, null);
+    return all;
+  }
+
+  publish(connection: ConnectionRecord, request: Pick<PublishMessage, 'name' | 'hasAudio' | 'hasVideo' | 'videoType'>): { stream: StreamRecord; events: SessionEvent[] } {
+    const owner = connection as Connection;
+    const session = owner.session;
+    const muted = session.forceMute.active && request.hasAudio;
+    const videoType: VideoType = request.videoType ?? 'camera';
+    const stream: Stream = {
+      id: newId(), connection: owner, name: request.name ?? '', hasAudio: request.hasAudio && !muted, hasVideo: request.hasVideo,
+      videoType, creationTime: this.now(), subscriptions: new Set(),
+    };
+    session.streams.set(stream.id, stream);
+    (owner.streams ??= new Set()).add(stream);
+    this.streamCount++;
+    const events: SessionEvent[] = [{ type: 'streamPublished', stream }];
+    if (muted) events.push({ type: 'muteForced', stream });
+    return { stream, events };
+  }
+  destroyStream(stream: StreamRecord, reason: StreamDestroyedReason): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    this.destroy(stream as Stream, reason, out);
+    return out;
+  }
+  setStreamProperty(stream: StreamRecord, property: StreamProperty, value: boolean): SessionEvent[] {
+    const own = stream as Stream;
+    const oldValue = own[property];
+    if (oldValue === value) return [];
+    own[property] = value;
+    return [{ type: 'streamPropertyChanged', stream, property, oldValue, newValue: value, reason: 'publisher' }];
+  }
+  subscribe(connection: ConnectionRecord, stream: StreamRecord): { subscription: SubscriptionRecord; events: SessionEvent[] } {
+    const subscriber = connection as Connection;
+    const subscribed = stream as Stream;
+    const subscription: Subscription = { id: newId(), stream: subscribed, subscriber };
+    this.subscriptions.set(subscription.id, subscription);
+    subscribed.subscriptions.add(subscription);
+    (subscriber.subscriptions ??= new Set()).add(subscription);
+    return { subscription, events: [{ type: 'subscriptionCreated', subscription }] };
+  }
+  unsubscribe(subscription: SubscriptionRecord): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    this.endSubscription(subscription as Subscription, true, out);
+    return out;
+  }
+
+  forceMuteStream(stream: StreamRecord): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    this.mute(stream as Stream, out);
+    return out;
+  }
+  forceMuteAll(session: SessionRecord, excludedStreamIds: readonly string[]): SessionEvent[] {
+    const muting = session as Session;
+    const excluded = new Set(excludedStreamIds);
+    muting.forceMute = { active: true, excludedStreamIds: [...excluded] };
+    const out: SessionEvent[] = [];
+    for (const stream of muting.streams.values()) if (!excluded.has(stream.id)) this.mute(stream, out);
+    out.push({ type: 'forceMuteChanged', session, active: true, excludedStreamIds: [...excluded] });
+    return out;
+  }
+  disableForceMute(session: SessionRecord): SessionEvent[] {
+    (session as Session).forceMute = NOT_MUTED;
+    return [{ type: 'forceMuteChanged', session, active: false, excludedStreamIds: [] }];
+  }
+
+  /** A signal to everyone (`to` undefined), one connection or a list; ERR_NOT_FOUND for an unknown recipient. */
+  signal(session: SessionRecord, from: string | null, signal: { to?: string | readonly string[]; signalType?: string; data: string }): SessionEvent[] {
+    let to: ConnectionRecord[] | null = null;
+    if (signal.to !== undefined) {
+      const ids = typeof signal.to === 'string' ? [signal.to] : [...new Set(signal.to)];
+      to = [];
+      for (const id of ids) {
+        const recipient = session.connections.get(id);
+        if (recipient === undefined) throw notFound('connection');
+        to.push(recipient);
+      }
+    }
+    return [{ type: 'signalSent', session, from, to, signalType: signal.signalType ?? '', data: signal.data }];
+  }
+
+  snapshot(session: SessionRecord): SessionSnapshot {
+    return {
+      appId: session.appId,
+      sessionId: session.sessionId,
+      createdAt: session.createdAt,
+      connections: [...session.connections.values()].map((c) => c.info),
+      streams: [...session.streams.values()].map(streamInfo),
+      forceMute: { active: session.forceMute.active, excludedStreamIds: [...session.forceMute.excludedStreamIds] },
+    };
+  }
+  /** Forgets sessions with no connection created before `now() - ttlMs` (API-created, never joined). */
+  sweepIdleSessions(ttlMs: Milliseconds): void {
+    const oldest = this.now() - ttlMs;
+    for (const [key, session] of this.sessions) {
+      if (session.connections.size === 0 && session.createdAt < oldest) this.sessions.delete(key);
+    }
+  }
+  stats(): { sessions: number; connections: number; streams: number } {
+    return { sessions: this.sessions.size, connections: this.connections.size, streams: this.streamCount };
+  }
+}
