@@ -1,7 +1,6 @@
 import type { ServerMessage } from '@stagepass/protocol';
 import { Outbound } from './outbound.js';
 import type { ConnectionRecord, SessionRecord } from './session-events.js';
-import type { SessionEvents } from './session-service.js';
 
 /**
  * Delivers serialised messages to the connections of this node. Each call serialises its message
@@ -26,38 +25,31 @@ export interface SessionBus {
  *
  * @example
  * ```ts
- * const bus = createLocalBus({ onMessagesOut: (n) => counter.inc(n) });
+ * const bus = createLocalBus();
  * bus.toSession(session, { type: 'forceMuteChanged', active: false, excludedStreamIds: [] });
  * ```
  */
-export function createLocalBus(events: SessionEvents = {}): SessionBus {
+export function createLocalBus(): SessionBus {
   return {
     toSession(session, message, except) {
       const members = session.connections;
       const size = members.size;
       if (size === 0 || (size === 1 && except !== undefined && members.has(except.id))) return;
       const outbound = new Outbound(JSON.stringify(message));
-      let count = 0;
       for (const connection of members.values()) {
-        if (connection === except) continue;
-        connection.peer.send(outbound);
-        count++;
+        if (connection !== except) connection.peer.send(outbound);
       }
-      if (count > 0) events.onMessagesOut?.(count);
     },
     toConnections(recipients, message) {
       if (recipients.length === 0) return;
       const outbound = new Outbound(JSON.stringify(message));
       for (const connection of recipients) connection.peer.send(outbound);
-      events.onMessagesOut?.(recipients.length);
     },
     toConnection(recipient, message) {
       recipient.peer.send(new Outbound(JSON.stringify(message)));
-      events.onMessagesOut?.(1);
     },
     sendText(recipient, text) {
       recipient.peer.send(new Outbound(text));
-      events.onMessagesOut?.(1);
     },
     close(recipient, code, reason) {
       recipient.peer.close(code, reason);

@@ -37,7 +37,7 @@ const EMPTY_RESULT: AckResult = Object.freeze({});
  *
  * @example
  * ```ts
- * const sessions = createMemorySessionService({ events: { onMessagesOut: (n) => sent.inc(n) } });
+ * const sessions = createMemorySessionService({ events: { onCapabilityDenied: (capability) => denied.inc({ capability }) } });
  * const connectionId = await sessions.join(admittedClient, peer);
  * ```
  */
@@ -59,7 +59,7 @@ export class MemorySessionService implements SessionService {
     const idleSessionTtlMs = options.idleSessionTtlMs ?? 24 * 60 * 60 * 1000;
     const state = new SessionState({ now: options.now ?? Date.now });
     this.state = state;
-    this.bus = createLocalBus(this.events);
+    this.bus = createLocalBus();
     this.router = (options.mediaRouter ?? createRelayMediaRouter)(this.bus);
     this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
     this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);

@@ -54,8 +54,6 @@ export interface BackendSignal {
 /** What the core reports to metrics and logs; every method optional. */
 export interface SessionEvents {
   onCapabilityDenied?(capability: string, role: Role, requestType: string): void;
-  /** `count` deliveries of one event (fan-out). */
-  onMessagesOut?(count: number): void;
 }
 
 /**
