@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { ERROR_CODES, StagepassError, isErrorCode, isStagepassError } from '@stagepass/protocol';
+import { ERROR_CODES, StagepassError, isErrorCode, isOpaqueId, isStagepassError } from '@stagepass/protocol';
+import { limits } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
@@ -231,7 +232,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       route: route?.pattern ?? null,
       status: result.status,
       // Only an App ID of the right shape is logged: the path is the caller's.
-      appId: appId !== undefined && /^[\x21-\x7e]{1,256}$/.test(appId) ? appId : null,
+      appId: isOpaqueId(appId, limits.MAX_APP_ID_LENGTH) ? appId : null,
       code: (result.body as { code?: unknown } | undefined)?.code ?? null,
       ms: Math.round((performance.now() - started) * 10) / 10,
     }, 'rest request');

@@ -1,4 +1,4 @@
-import { CONNECT_PATH, type ErrorCode } from '@stagepass/protocol';
+import { CONNECT_PATH, isOpaqueId, type ErrorCode } from '@stagepass/protocol';
 import { limits } from '@stagepass/token';
 
 /** The App ID and session a client asks to join, read from its upgrade URL. */
@@ -15,7 +15,6 @@ export interface UpgradeRefusal {
 }
 
 const { MAX_APP_ID_LENGTH, MAX_SESSION_ID_LENGTH } = limits;
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 /** The path of a request URL, without its query string: what access logs may show. */
 export function pathOf(url: string | undefined): string {
@@ -70,7 +69,7 @@ function one(params: TargetParams, name: 'appId' | 'sessionId', max: number): st
     };
   }
   const value = values[0]!;
-  if (value.length === 0 || value.length > max || !PRINTABLE_ASCII.test(value)) {
+  if (!isOpaqueId(value, max)) {
     return { status: 400, code: 'ERR_INVALID_OPTION', message: `${name} must be 1–${max} printable ASCII characters without spaces.` };
   }
   return value;
