@@ -5,8 +5,17 @@ import {
 } from './wire-limits.js';
 import type { ClientMessage, ClientRequestType } from './wire-types.js';
 
-/** The members each client message may have (besides `type`); `?` marks optional ones. */
-const SHAPES: Readonly<Record<ClientMessage['type'], readonly string[]>> = {
+/**
+ * The members each client message may have (besides `type`); `?` marks optional ones. Exactly the
+ * "members" column of docs/protocol.md (a test keeps the two in step), plus every request's `id?`.
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_MESSAGE_MEMBERS } from '@stagepass/protocol';
+ * CLIENT_MESSAGE_MEMBERS.subscribe; // ['id?', 'streamId']
+ * ```
+ */
+export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], readonly string[]>> = Object.freeze({
   connect: ['v', 'token'],
   publish: ['id?', 'name?', 'hasAudio', 'hasVideo', 'videoType?'],
   unpublish: ['id?', 'streamId'],
@@ -20,10 +29,10 @@ const SHAPES: Readonly<Record<ClientMessage['type'], readonly string[]>> = {
   forceMuteStream: ['id?', 'streamId'],
   forceMuteAll: ['id?', 'excludedStreamIds?'],
   disableForceMute: ['id?'],
-};
+});
 
 /** The request types, in the order docs/protocol.md lists them. */
-export const CLIENT_REQUEST_TYPES = Object.keys(SHAPES).filter((t) => t !== 'connect') as ClientRequestType[];
+export const CLIENT_REQUEST_TYPES = Object.keys(CLIENT_MESSAGE_MEMBERS).filter((t) => t !== 'connect') as ClientRequestType[];
 
 const ID = /^[\x21-\x7e]+$/;
 const MAX_TOKEN_CHARS = 8192;
@@ -76,8 +85,8 @@ export function parseClientMessage(text: string): ClientMessage {
   const id = typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 0 && rawId <= MAX_REQUEST_ID ? rawId : null;
   if (rawId !== undefined && id === null) fail(`id must be an integer from 0 to ${MAX_REQUEST_ID}`, null);
   const type = message.type;
-  if (typeof type !== 'string' || !Object.hasOwn(SHAPES, type)) fail('type is missing or unknown', id);
-  const shape = SHAPES[type as ClientMessage['type']];
+  if (typeof type !== 'string' || !Object.hasOwn(CLIENT_MESSAGE_MEMBERS, type)) fail('type is missing or unknown', id);
+  const shape = CLIENT_MESSAGE_MEMBERS[type as ClientMessage['type']];
   const allowed = new Set(shape.map((m) => m.replace('?', '')));
   for (const key of Object.keys(message)) {
     if (key !== 'type' && !allowed.has(key)) fail(`${type} has no member "${key.slice(0, 32)}"`, id);

@@ -114,12 +114,80 @@ export interface ConnectedMessage {
   readonly streams: readonly StreamInfo[];
   readonly forceMute: ForceMuteState;
 }
-export interface AckMessage {
+/**
+ * The members of each request's `ack` result, all strings (IDs the gateway assigned): `publish` →
+ * `streamId`, `subscribe` → `subscriptionId`, every other request an empty object. A later minor
+ * version may add members, which clients ignore. docs/protocol.md's request table lists the same.
+ *
+ * @example
+ * ```ts
+ * import { ACK_RESULT_MEMBERS } from '@stagepass/protocol';
+ * ACK_RESULT_MEMBERS.subscribe; // ['subscriptionId']
+ * ```
+ */
+export const ACK_RESULT_MEMBERS = Object.freeze({
+  publish: ['streamId'],
+  unpublish: [],
+  setStreamProperty: [],
+  subscribe: ['subscriptionId'],
+  unsubscribe: [],
+  webrtc: [],
+  signal: [],
+  forceDisconnect: [],
+  forceUnpublish: [],
+  forceMuteStream: [],
+  forceMuteAll: [],
+  disableForceMute: [],
+} as const satisfies Readonly<Record<ClientRequestType, readonly string[]>>);
+
+/**
+ * The `result` of an `ack` for each request type: `AckResults['publish']` is `{ streamId }`,
+ * `AckResults['subscribe']` `{ subscriptionId }`, the others `{}`.
+ */
+export type AckResults = {
+  readonly [T in ClientRequestType]: { readonly [M in (typeof ACK_RESULT_MEMBERS)[T][number]]: string };
+};
+
+/**
+ * The `result` of the `ack` to a request of type `T`. Left out, `T` is any request: an ack names
+ * its request only by `id`, so until a client has matched it, the result is a plain record.
+ *
+ * @example
+ * ```ts
+ * import type { AckResult } from '@stagepass/protocol';
+ * const published = ack.result as AckResult<'publish'>; // { streamId: string }
+ * ```
+ */
+export type AckResult<T extends ClientRequestType = ClientRequestType> =
+  ClientRequestType extends T ? Readonly<Record<string, unknown>> : AckResults[T];
+
+/** An ack as read off the wire, before it is matched to its request by `id`. */
+interface UntypedAckMessage {
   readonly type: 'ack';
+  /** The `id` of the request this answers. */
   readonly id: number;
-  /** publish → { streamId }, subscribe → { subscriptionId }; otherwise {}. */
   readonly result: Readonly<Record<string, unknown>>;
 }
+
+/** The ack of a request of type `T`: its `result` typed. */
+interface TypedAckMessage<T extends ClientRequestType> extends UntypedAckMessage {
+  readonly result: AckResults[T];
+}
+
+/**
+ * The gateway's answer to a request that carried an `id` and succeeded. `AckMessage<'publish'>` is
+ * the ack of a publish request (its `result` holds `streamId`); plain `AckMessage` is any ack, as
+ * read off the wire before it is matched to its request by `id`. Every typed ack is also an `AckMessage`.
+ *
+ * @example
+ * ```ts
+ * import type { AckMessage } from '@stagepass/protocol';
+ * function onPublished(ack: AckMessage<'publish'>) { console.log(ack.result.streamId); }
+ * ```
+ */
+export type AckMessage<T extends ClientRequestType = ClientRequestType> =
+  ClientRequestType extends T ? UntypedAckMessage : TypedAckMessage<T>;
+
 export interface ErrorMessage {
   readonly type: 'error';
   /** The request's id, or null when the request had none or could not be read. */
@@ -189,3 +257,19 @@ export type ServerMessage =
   | ConnectedMessage | AckMessage | ErrorMessage | ConnectionCreatedMessage | ConnectionDestroyedMessage
   | StreamCreatedMessage | StreamDestroyedMessage | StreamPropertyChangedMessage | SubscriberCreatedMessage
   | SubscriberDestroyedMessage | WebRtcRelayMessage | SignalDeliveryMessage | MuteForcedMessage | ForceMuteChangedMessage;
+
+/**
+ * The type of every message the gateway sends, in the order docs/protocol.md lists them. A client
+ * ignores any other type (a later minor version may add events).
+ *
+ * @example
+ * ```ts
+ * import { SERVER_MESSAGE_TYPES } from '@stagepass/protocol';
+ * if (!(SERVER_MESSAGE_TYPES as readonly string[]).includes(message.type)) return; // newer than us
+ * ```
+ */
+export const SERVER_MESSAGE_TYPES = Object.freeze([
+  'connected', 'ack', 'error', 'connectionCreated', 'connectionDestroyed', 'streamCreated', 'streamDestroyed',
+  'streamPropertyChanged', 'subscriberCreated', 'subscriberDestroyed', 'webrtc', 'signal', 'muteForced', 'forceMuteChanged',
+] as const satisfies readonly ServerMessage['type'][]);
+
