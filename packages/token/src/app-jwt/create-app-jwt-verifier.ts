@@ -1,8 +1,8 @@
-import { StagepassError } from '@stagepass/protocol';
+import { StagepassError, invalidOption, isOpaqueId } from '@stagepass/protocol';
 import { parseJsonPart, splitCompactJws } from '../formats/jws.js';
-import { invalidOption, refused } from '../lib/errors.js';
+import { refused } from '../lib/errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, MAX_CLOCK_TOLERANCE, MILLISECONDS_THRESHOLD, isTokenTooLarge } from '../lib/limits.js';
-import { checkAppId, isOpaqueId, toUnixSeconds } from '../lib/validate.js';
+import { checkAppId, toUnixSeconds } from '../lib/validate.js';
 import { importVerificationKey, type VerificationKey } from '../keys/import-key.js';
 import type { JwsAlgorithm } from '../keys/algorithms.js';
 import type { VerificationKeyInput } from '../keys/key-input.js';

@@ -1,5 +1,5 @@
+import { invalidOption } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
-import { invalidOption } from '../lib/errors.js';
 import { randomId128 } from '../lib/random.js';
 import { checkAppId, parseTtl, toUnixSeconds } from '../lib/validate.js';
 import { importSigningKey } from '../keys/import-key.js';

@@ -1,4 +1,4 @@
-import { invalidOption } from '../lib/errors.js';
+import { invalidOption } from '@stagepass/protocol';
 import { createAppJwtVerifier, type AppJwtVerifierOptions, type VerifiedAppJwt } from './create-app-jwt-verifier.js';
 
 export interface VerifyAppJwtOptions extends AppJwtVerifierOptions {

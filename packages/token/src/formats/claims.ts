@@ -1,8 +1,8 @@
-import { isRole, type Role } from '@stagepass/protocol';
+import { isOpaqueId, isRole, type Role } from '@stagepass/protocol';
 import { createHash } from 'node:crypto';
 import { refused } from '../lib/errors.js';
 import { MAX_APP_ID_LENGTH, MAX_LAYOUT_LENGTH, MAX_LIFETIME_SECONDS, MILLISECONDS_THRESHOLD } from '../lib/limits.js';
-import { isAcceptableData, isOpaqueId, isSessionId } from '../lib/validate.js';
+import { isAcceptableData, isSessionId } from '../lib/validate.js';
 
 /** A token's claims once read and type-checked, whatever its format. */
 export interface NormalizedClaims {

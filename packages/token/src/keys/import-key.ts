@@ -1,8 +1,8 @@
+import { invalidOption } from '@stagepass/protocol';
 import {
   KeyObject, createHmac, createPrivateKey, createPublicKey, createSecretKey, createSign, createVerify, sign, timingSafeEqual, verify,
   type JsonWebKey,
 } from 'node:crypto';
-import { invalidOption } from '../lib/errors.js';
 import { MIN_RSA_BITS, MIN_SECRET_BYTES } from '../lib/limits.js';
 import { checkKid } from '../lib/validate.js';
 import type { AsymmetricAlgorithm, JwsAlgorithm } from './algorithms.js';

@@ -1,16 +1,8 @@
-import { isRole, type Role } from '@stagepass/protocol';
-import { invalidOption } from './errors.js';
+import { invalidOption, isOpaqueId, isRole, type Role } from '@stagepass/protocol';
 import {
   MAX_APP_ID_LENGTH, MAX_DATA_CODE_POINTS, MAX_DATA_UTF16_UNITS, MAX_KID_LENGTH,
   MAX_LAYOUT_LENGTH, MAX_SESSION_ID_LENGTH, MILLISECONDS_THRESHOLD,
 } from './limits.js';
-
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
-
-/** 1–`max` printable ASCII characters, no spaces: session IDs, App IDs, key IDs. */
-export function isOpaqueId(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max && PRINTABLE_ASCII.test(value);
-}
 
 export function isSessionId(value: unknown): value is string {
   return isOpaqueId(value, MAX_SESSION_ID_LENGTH);

@@ -1,6 +1,5 @@
-import { DEFAULT_ROLE } from '@stagepass/protocol';
+import { DEFAULT_ROLE, invalidOption } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
-import { invalidOption } from '../lib/errors.js';
 import { DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS, MAX_TOKEN_BYTES } from '../lib/limits.js';
 import { randomId128, randomNonce } from '../lib/random.js';
 import {

@@ -1,5 +1,5 @@
-import { CAPABILITIES } from '@stagepass/protocol';
-import { invalidOption, refused } from '../lib/errors.js';
+import { CAPABILITIES, invalidOption } from '@stagepass/protocol';
+import { refused } from '../lib/errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, MAX_CLOCK_TOLERANCE, MAX_TOKEN_BYTES, isTokenTooLarge } from '../lib/limits.js';
 import { checkAppId, splitLayout, toUnixSeconds } from '../lib/validate.js';
 import { importVerificationKey, type VerificationKey } from '../keys/import-key.js';

@@ -1,5 +1,4 @@
-import { StagepassError } from '@stagepass/protocol';
-import { invalidOption } from '../lib/errors.js';
+import { StagepassError, invalidOption } from '@stagepass/protocol';
 import type { AsymmetricKeyMaterial, VerificationKeyInput } from '../keys/key-input.js';
 import type { VerifiedToken } from '../types.js';
 import { createVerifier, type VerifyOptions } from './create-verifier.js';
