@@ -20,11 +20,22 @@ export function checkOptionNames(options: unknown, names: ReadonlySet<string>, c
   }
 }
 
-/** A whole number from `min` to `max`, or `fallback` when undefined. */
-export function wholeNumberOption(value: unknown, option: string, fallback: number, min: number, max: number, context: OptionScope = {}): number {
+/**
+ * A whole number from `min` to `max`, or `fallback` when undefined. With `unit` (`seconds`) the
+ * rule reads `must be a whole number of seconds from 0 to 300`.
+ *
+ * @example
+ * ```ts
+ * const port = wholeNumberOption(options.port, 'port', 4280, 0, 65535, { scope: 'createGateway' });
+ * ```
+ */
+export function wholeNumberOption(
+  value: unknown, option: string, fallback: number, min: number, max: number, context: OptionScope & { readonly unit?: string } = {},
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidOption(option, `must be a whole number from ${min} to ${max}`, context.scope);
+    const unit = context.unit === undefined ? '' : ` of ${context.unit}`;
+    throw invalidOption(option, `must be a whole number${unit} from ${min} to ${max}`, context.scope);
   }
   return value;
 }
