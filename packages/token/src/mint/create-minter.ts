@@ -1,9 +1,9 @@
-import { DEFAULT_ROLE, invalidOption } from '@stagepass/protocol';
+import { DEFAULT_ROLE, invalidOption, toUnixSeconds } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
 import { DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS, MAX_TOKEN_BYTES } from '../lib/limits.js';
 import { randomId128, randomNonce } from '../lib/random.js';
 import {
-  checkAppId, checkDataInput, checkLayoutInput, checkRoleInput, checkSessionId, parseTtl, toUnixSeconds,
+  checkAppId, checkDataInput, checkLayoutInput, checkRoleInput, checkSessionId, parseTtl, unixSecondsOption,
 } from '../lib/validate.js';
 import { importSigningKey, type SigningKey } from '../keys/import-key.js';
 import type { AsymmetricKeyMaterial } from '../keys/key-input.js';
@@ -91,7 +91,7 @@ function expiryOf(options: MintOptions, now: number): number {
   }
   const option = options.expireTime !== undefined ? 'expireTime' : 'ttl';
   const expireTime = options.expireTime !== undefined
-    ? toUnixSeconds(options.expireTime, 'expireTime')
+    ? unixSecondsOption(options.expireTime, 'expireTime')
     : now + (options.ttl !== undefined ? parseTtl(options.ttl) : DEFAULT_TTL_SECONDS);
   if (expireTime <= now) throw invalidOption(option, 'must be in the future');
   if (expireTime - now > MAX_LIFETIME_SECONDS) {
@@ -101,8 +101,8 @@ function expiryOf(options: MintOptions, now: number): number {
 }
 
 function currentTime(value: unknown): number {
-  if (value === undefined) return Math.floor(Date.now() / 1000);
-  return toUnixSeconds(value, 'now');
+  if (value === undefined) return toUnixSeconds(Date.now());
+  return unixSecondsOption(value, 'now');
 }
 
 /**
@@ -129,7 +129,7 @@ export function createMinter(options: MinterOptions): TokenMinter {
     if (typeof mintOptions !== 'object' || mintOptions === null) throw invalidOption('options', 'must be an object');
     const now = currentTime(mintOptions.now);
     const expireTime = expiryOf(mintOptions, now);
-    const notBefore = mintOptions.notBefore === undefined ? undefined : toUnixSeconds(mintOptions.notBefore, 'notBefore');
+    const notBefore = mintOptions.notBefore === undefined ? undefined : unixSecondsOption(mintOptions.notBefore, 'notBefore');
     if (notBefore !== undefined) {
       if (format === 'opentok-t1') throw invalidOption('notBefore', 'opentok-t1 tokens cannot carry a not-before time');
       if (notBefore >= expireTime) throw invalidOption('notBefore', 'must be before the expiry time');
