@@ -68,7 +68,7 @@ function keyChoiceRefused(fault: KeyChoiceFault): never {
   }
 }
 
-function timeClaim(value: unknown, name: string): number {
+function timeClaim(value: unknown, name: string): UnixSeconds {
   if (value === undefined) invalid(`The app JWT has no ${name} claim.`);
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value >= MILLISECONDS_THRESHOLD) {
     invalid(`The app JWT claim ${name} must be a whole number of UNIX seconds.`);

@@ -1,4 +1,4 @@
-import { invalidOption, toUnixSeconds } from '@stagepass/protocol';
+import { invalidOption, toUnixSeconds, type Seconds, type UnixSeconds } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
 import { randomId128 } from '../lib/random.js';
 import { checkAppId, parseTtl, unixSecondsOption } from '../lib/validate.js';
@@ -17,9 +17,9 @@ export interface AppJwtOptions {
   /** Key ID written into the header, so the gateway picks that key at once. */
   readonly kid?: string;
   /** Lifetime: seconds or a duration such as "2m". Default 60 s, at most 300 s (5 minutes). */
-  readonly ttl?: number | string;
+  readonly ttl?: Seconds | string;
   /** The issue time, integer UNIX seconds (default: now). */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DEFAULT_ROLE, invalidOption, toUnixSeconds } from '@stagepass/protocol';
+import { DEFAULT_ROLE, invalidOption, toUnixSeconds, type Seconds, type UnixSeconds } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
 import { DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS, MAX_TOKEN_BYTES } from '../lib/limits.js';
 import { randomId128, randomNonce } from '../lib/random.js';
@@ -37,17 +37,17 @@ export interface MintOptions {
   /** Default `publisher`. `publisherOnly` is accepted and written as `publisheronly`. */
   readonly role?: Role | 'publisherOnly';
   /** Expiry as integer UNIX seconds or a Date. Give this or `ttl`, not both. */
-  readonly expireTime?: number | Date;
+  readonly expireTime?: UnixSeconds | Date;
   /** Lifetime: seconds, or "30m", "24h", "7d". Default 24 h; at most 30 days. */
-  readonly ttl?: number | string;
+  readonly ttl?: Seconds | string;
   /** Not valid before this time (integer UNIX seconds or a Date). */
-  readonly notBefore?: number | Date;
+  readonly notBefore?: UnixSeconds | Date;
   /** Connection data, shown to every client in the session: never personal data in clear. ≤ 1000 characters. */
   readonly data?: string;
   /** Layout classes for the client's first stream (no whitespace; ≤ 1024 characters joined). */
   readonly initialLayoutClassList?: readonly string[];
   /** The creation time, integer UNIX seconds (default: now). For tests and replays of a clock. */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
 }
 
 /** A reusable, synchronous token minter bound to one app key. */
@@ -85,7 +85,7 @@ function signingKeyFrom(options: MinterOptions, format: TokenFormat): SigningKey
   return key;
 }
 
-function expiryOf(options: MintOptions, now: number): number {
+function expiryOf(options: MintOptions, now: UnixSeconds): UnixSeconds {
   if (options.expireTime !== undefined && options.ttl !== undefined) {
     throw invalidOption('ttl', 'give expireTime or ttl, not both');
   }
@@ -100,7 +100,7 @@ function expiryOf(options: MintOptions, now: number): number {
   return expireTime;
 }
 
-function currentTime(value: unknown): number {
+function currentTime(value: unknown): UnixSeconds {
   if (value === undefined) return toUnixSeconds(Date.now());
   return unixSecondsOption(value, 'now');
 }
