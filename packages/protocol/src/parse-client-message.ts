@@ -1,3 +1,4 @@
+import { isOpaqueId } from './opaque-id.js';
 import { StagepassError } from './stagepass-error.js';
 import {
   MAX_EXCLUDED_STREAMS, MAX_ID_LENGTH, MAX_REQUEST_ID, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_RECIPIENTS,
@@ -34,7 +35,6 @@ export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], read
 /** The request types, in the order docs/protocol.md lists them. */
 export const CLIENT_REQUEST_TYPES = Object.keys(CLIENT_MESSAGE_MEMBERS).filter((t) => t !== 'connect') as ClientRequestType[];
 
-const ID = /^[\x21-\x7e]+$/;
 const MAX_TOKEN_CHARS = 8192;
 
 /** A refused message: ERR_MESSAGE_INVALID with the request id, when one could be read. */
@@ -48,8 +48,7 @@ export class MessageError extends StagepassError {
 
 type Checker = (value: unknown, name: string) => void;
 
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && ID.test(value);
+const isId = (value: unknown): value is string => isOpaqueId(value, MAX_ID_LENGTH);
 
 /** UTF-8 length of well-formed text, without Buffer (this package also runs in browsers). */
 export function utf8Length(text: string): number {

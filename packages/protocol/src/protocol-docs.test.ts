@@ -6,7 +6,7 @@ import { CLOSE_CODES, ERROR_CODES, isErrorCode } from './error-codes.js';
 import { CLIENT_MESSAGE_MEMBERS, CLIENT_REQUEST_TYPES } from './parse-client-message.js';
 import { ROLES, type Role } from './roles.js';
 import {
-  MAX_EXCLUDED_STREAMS, MAX_ID_LENGTH, MAX_REQUEST_ID, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_RECIPIENTS, MAX_SIGNAL_TYPE_LENGTH,
+  MAX_APP_ID_LENGTH, MAX_EXCLUDED_STREAMS, MAX_ID_LENGTH, MAX_SESSION_ID_LENGTH, MAX_REQUEST_ID, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_RECIPIENTS, MAX_SIGNAL_TYPE_LENGTH,
   MAX_STREAM_NAME_LENGTH, SIGNAL_TYPE_PATTERN,
 } from './wire-limits.js';
 import { ACK_RESULT_MEMBERS, SERVER_MESSAGE_TYPES, type ClientRequestType, type ServerMessage } from './wire-types.js';
@@ -109,6 +109,12 @@ describe('docs/protocol.md, "Gateway → client"', () => {
     // And the list has every ServerMessage type (the `satisfies` of its declaration checks the reverse).
     const complete: ServerMessage['type'] extends (typeof SERVER_MESSAGE_TYPES)[number] ? true : false = true;
     assert.equal(complete, true);
+  });
+});
+
+describe('docs/protocol.md, "Connecting"', () => {
+  it('states the ID limits of wireLimits', () => {
+    assert.match(docs, new RegExp(`Both are 1–${MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces \\(App IDs at most ${MAX_APP_ID_LENGTH}\\)`));
   });
 });
 
