@@ -32,12 +32,26 @@ export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], read
   disableForceMute: ['id?'],
 });
 
-/** The request types, in the order docs/protocol.md lists them. */
+/**
+ * The request types, in the order docs/protocol.md lists them.
+ *
+ * @example
+ * ```ts
+ * CLIENT_REQUEST_TYPES.includes('publish'); // true
+ * ```
+ */
 export const CLIENT_REQUEST_TYPES = Object.keys(CLIENT_MESSAGE_MEMBERS).filter((t) => t !== 'connect') as ClientRequestType[];
 
 const MAX_TOKEN_CHARS = 8192;
 
-/** A refused message: ERR_MESSAGE_INVALID with the request id, when one could be read. */
+/**
+ * A refused message: ERR_MESSAGE_INVALID with the request id, when one could be read.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof MessageError) reply({ type: 'error', id: err.requestId, code: err.code, message: err.message }); }
+ * ```
+ */
 export class MessageError extends StagepassError {
   readonly requestId: number | null;
   constructor(message: string, requestId: number | null) {
@@ -50,7 +64,14 @@ type Checker = (value: unknown, name: string) => void;
 
 const isId = (value: unknown): value is string => isOpaqueId(value, MAX_ID_LENGTH);
 
-/** UTF-8 length of well-formed text, without Buffer (this package also runs in browsers). */
+/**
+ * UTF-8 length of well-formed text, without Buffer (this package also runs in browsers).
+ *
+ * @example
+ * ```ts
+ * utf8Length('é🎉'); // 6
+ * ```
+ */
 export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
@@ -70,6 +91,11 @@ function fail(problem: string, id: number | null): never {
  * Reads one client message from a WebSocket text frame: valid JSON, a known `type`, exactly the
  * members that type has, each of the right type and size. Throws {@link MessageError} otherwise.
  * Size limits of the whole frame are the transport's job.
+ *
+ * @example
+ * ```ts
+ * const message = parseClientMessage('{"type":"subscribe","id":3,"streamId":"S1"}');
+ * ```
  */
 export function parseClientMessage(text: string): ClientMessage {
   let value: unknown;
