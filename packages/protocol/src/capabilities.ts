@@ -1,7 +1,14 @@
 import type { Role } from './roles.js';
 import type { ClientRequestType } from './wire-types.js';
 
-/** What a connected client may do beyond connecting, which every valid token allows. */
+/**
+ * What a connected client may do beyond connecting, which every valid token allows.
+ *
+ * @example
+ * ```ts
+ * for (const name of CAPABILITY_NAMES) console.log(name, CAPABILITIES.subscriber[name]);
+ * ```
+ */
 export const CAPABILITY_NAMES = [
   'subscribe',
   'publish',
@@ -11,9 +18,10 @@ export const CAPABILITY_NAMES = [
   'forceMute',
 ] as const;
 
+/** One of {@link CAPABILITY_NAMES}: `subscribe`, `publish`, `signal`, `forceDisconnect`, `forceUnpublish`, `forceMute`. */
 export type Capability = (typeof CAPABILITY_NAMES)[number];
 
-/** One role's capabilities: a flag per {@link Capability}. */
+/** One role's capabilities: a flag per {@link Capability} (as `connected.capabilities` carries them). */
 export type Capabilities = Readonly<Record<Capability, boolean>>;
 
 function freeze(flags: Record<Capability, boolean>): Capabilities {
@@ -56,7 +64,14 @@ export const CAPABILITIES: Readonly<Record<Role, Capabilities>> = Object.freeze(
   }),
 });
 
-/** True when `role` allows `capability`. */
+/**
+ * True when `role` allows `capability`.
+ *
+ * @example
+ * ```ts
+ * roleCan('subscriber', 'publish'); // false
+ * ```
+ */
 export function roleCan(role: Role, capability: Capability): boolean {
   return CAPABILITIES[role][capability];
 }
@@ -64,7 +79,13 @@ export function roleCan(role: Role, capability: Capability): boolean {
 /**
  * The capability each client request needs, shared by the gateway (which enforces it) and the
  * client SDK (which refuses locally first). `null`: no role capability; `webrtc` is allowed to
- * the two ends of a subscription, which the session checks.
+ * the two ends of a subscription, which the session checks. docs/protocol.md lists the same.
+ *
+ * @example
+ * ```ts
+ * const needed = REQUEST_CAPABILITY[request.type];
+ * if (needed !== null && !capabilities[needed]) throw new Error(`this role may not ${request.type}`);
+ * ```
  */
 export const REQUEST_CAPABILITY = Object.freeze({
   publish: 'publish',

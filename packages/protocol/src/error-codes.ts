@@ -5,6 +5,11 @@
  * `httpStatus` is what an HTTP endpoint answers with; `closeCode` is the WebSocket close code used
  * when the error ends a connection: 4000–4099 are ours (one per code), and the standard 1001, 1008, 1009
  * and 1013 where they fit. The close reason is the code string itself.
+ *
+ * @example
+ * ```ts
+ * ERROR_CODES.ERR_TOKEN_EXPIRED.closeCode; // 4007
+ * ```
  */
 export const ERROR_CODES = {
   ERR_INVALID_OPTION: {
@@ -133,17 +138,24 @@ export const ERROR_CODES = {
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
-/** What the registry records for one code. */
+/** What the registry records for one code: its HTTP status, close code and one sentence. */
 export interface ErrorCodeInfo {
   readonly httpStatus: number;
   readonly closeCode: number;
   readonly description: string;
 }
 
-/** A stable Stagepass error code, such as `ERR_TOKEN_EXPIRED`. */
+/** A stable Stagepass error code, such as `ERR_TOKEN_EXPIRED`: a key of {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Close codes that are not errors. */
+/**
+ * Close codes that are not errors.
+ *
+ * @example
+ * ```ts
+ * socket.onclose = (e) => { if (e.code === CLOSE_CODES.forceDisconnected) showKickedOut(); };
+ * ```
+ */
 export const CLOSE_CODES = {
   /** The client closed, or the gateway closed a clean connection. */
   normal: 1000,
@@ -151,7 +163,14 @@ export const CLOSE_CODES = {
   forceDisconnected: 4100,
 } as const;
 
-/** True when `value` is a code of the registry. */
+/**
+ * True when `value` is a code of the registry (exactly: no case folding).
+ *
+ * @example
+ * ```ts
+ * if (isErrorCode(event.reason)) report(event.reason);
+ * ```
+ */
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
@@ -166,6 +185,11 @@ const CODE_BY_CLOSE: ReadonlyMap<number, ErrorCode> = new Map(
  * The error code of one of our close codes (4000–4099), or undefined for any other close code
  * (standard ones such as 1001 or 1008 are shared by several codes: read the close reason, which
  * is the code string itself).
+ *
+ * @example
+ * ```ts
+ * errorCodeForClose(4007); // 'ERR_TOKEN_EXPIRED'
+ * ```
  */
 export function errorCodeForClose(closeCode: number): ErrorCode | undefined {
   return CODE_BY_CLOSE.get(closeCode);

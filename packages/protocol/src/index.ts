@@ -8,10 +8,12 @@ export { StagepassError, invalidOption, isStagepassError } from './stagepass-err
 export type { ErrorDetails, StagepassErrorOptions } from './stagepass-error.js';
 export { OPAQUE_ID_PATTERN, isOpaqueId } from './opaque-id.js';
 export { CLOSE_CODES } from './error-codes.js';
-export { PROTOCOL_VERSION, CONNECT_PATH } from './wire-types.js';
+export { PROTOCOL_VERSION, CONNECT_PATH, ACK_RESULT_MEMBERS, SERVER_MESSAGE_TYPES } from './wire-types.js';
 export type * from './wire-types.js';
 export * as wireLimits from './wire-limits.js';
-export { parseClientMessage, MessageError, CLIENT_REQUEST_TYPES, utf8Length } from './parse-client-message.js';
+export {
+  parseClientMessage, MessageError, CLIENT_MESSAGE_MEMBERS, CLIENT_REQUEST_TYPES, utf8Length,
+} from './parse-client-message.js';
 export { toUnixSeconds } from './time-units.js';
 export type { UnixSeconds, EpochMilliseconds, Milliseconds, Seconds, Clock } from './time-units.js';
 export { checkOptionNames, wholeNumberOption, functionOption, booleanOption } from './option-checks.js';

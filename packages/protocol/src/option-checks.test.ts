@@ -31,6 +31,7 @@ describe('option checks', () => {
       assert.equal(err.message, 'createGateway: port must be a whole number from 0 to 65535.');
       assert.equal(err.rule, 'must be a whole number from 0 to 65535');
     }
+    assert.equal(refusal(() => wholeNumberOption(301, 'clockTolerance', 30, 0, 300, { unit: 'seconds' })).message, 'clockTolerance: must be a whole number of seconds from 0 to 300');
   });
   it('take functions and booleans', () => {
     const clock = () => 1;

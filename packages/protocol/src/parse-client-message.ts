@@ -1,3 +1,4 @@
+import { isOpaqueId } from './opaque-id.js';
 import { StagepassError } from './stagepass-error.js';
 import {
   MAX_EXCLUDED_STREAMS, MAX_ID_LENGTH, MAX_REQUEST_ID, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_RECIPIENTS,
@@ -5,8 +6,17 @@ import {
 } from './wire-limits.js';
 import type { ClientMessage, ClientRequestType } from './wire-types.js';
 
-/** The members each client message may have (besides `type`); `?` marks optional ones. */
-const SHAPES: Readonly<Record<ClientMessage['type'], readonly string[]>> = {
+/**
+ * The members each client message may have (besides `type`); `?` marks optional ones. Exactly the
+ * "members" column of docs/protocol.md (a test keeps the two in step), plus every request's `id?`.
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_MESSAGE_MEMBERS } from '@stagepass/protocol';
+ * CLIENT_MESSAGE_MEMBERS.subscribe; // ['id?', 'streamId']
+ * ```
+ */
+export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], readonly string[]>> = Object.freeze({
   connect: ['v', 'token'],
   publish: ['id?', 'name?', 'hasAudio', 'hasVideo', 'videoType?'],
   unpublish: ['id?', 'streamId'],
@@ -20,15 +30,28 @@ const SHAPES: Readonly<Record<ClientMessage['type'], readonly string[]>> = {
   forceMuteStream: ['id?', 'streamId'],
   forceMuteAll: ['id?', 'excludedStreamIds?'],
   disableForceMute: ['id?'],
-};
+});
 
-/** The request types, in the order docs/protocol.md lists them. */
-export const CLIENT_REQUEST_TYPES = Object.keys(SHAPES).filter((t) => t !== 'connect') as ClientRequestType[];
+/**
+ * The request types, in the order docs/protocol.md lists them.
+ *
+ * @example
+ * ```ts
+ * CLIENT_REQUEST_TYPES.includes('publish'); // true
+ * ```
+ */
+export const CLIENT_REQUEST_TYPES = Object.keys(CLIENT_MESSAGE_MEMBERS).filter((t) => t !== 'connect') as ClientRequestType[];
 
-const ID = /^[\x21-\x7e]+$/;
 const MAX_TOKEN_CHARS = 8192;
 
-/** A refused message: ERR_MESSAGE_INVALID with the request id, when one could be read. */
+/**
+ * A refused message: ERR_MESSAGE_INVALID with the request id, when one could be read.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof MessageError) reply({ type: 'error', id: err.requestId, code: err.code, message: err.message }); }
+ * ```
+ */
 export class MessageError extends StagepassError {
   readonly requestId: number | null;
   constructor(message: string, requestId: number | null) {
@@ -39,10 +62,16 @@ export class MessageError extends StagepassError {
 
 type Checker = (value: unknown, name: string) => void;
 
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && ID.test(value);
+const isId = (value: unknown): value is string => isOpaqueId(value, MAX_ID_LENGTH);
 
-/** UTF-8 length of well-formed text, without Buffer (this package also runs in browsers). */
+/**
+ * UTF-8 length of well-formed text, without Buffer (this package also runs in browsers).
+ *
+ * @example
+ * ```ts
+ * utf8Length('é🎉'); // 6
+ * ```
+ */
 export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
@@ -62,6 +91,11 @@ function fail(problem: string, id: number | null): never {
  * Reads one client message from a WebSocket text frame: valid JSON, a known `type`, exactly the
  * members that type has, each of the right type and size. Throws {@link MessageError} otherwise.
  * Size limits of the whole frame are the transport's job.
+ *
+ * @example
+ * ```ts
+ * const message = parseClientMessage('{"type":"subscribe","id":3,"streamId":"S1"}');
+ * ```
  */
 export function parseClientMessage(text: string): ClientMessage {
   let value: unknown;
@@ -76,8 +110,8 @@ export function parseClientMessage(text: string): ClientMessage {
   const id = typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 0 && rawId <= MAX_REQUEST_ID ? rawId : null;
   if (rawId !== undefined && id === null) fail(`id must be an integer from 0 to ${MAX_REQUEST_ID}`, null);
   const type = message.type;
-  if (typeof type !== 'string' || !Object.hasOwn(SHAPES, type)) fail('type is missing or unknown', id);
-  const shape = SHAPES[type as ClientMessage['type']];
+  if (typeof type !== 'string' || !Object.hasOwn(CLIENT_MESSAGE_MEMBERS, type)) fail('type is missing or unknown', id);
+  const shape = CLIENT_MESSAGE_MEMBERS[type as ClientMessage['type']];
   const allowed = new Set(shape.map((m) => m.replace('?', '')));
   for (const key of Object.keys(message)) {
     if (key !== 'type' && !allowed.has(key)) fail(`${type} has no member "${key.slice(0, 32)}"`, id);

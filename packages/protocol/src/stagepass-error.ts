@@ -1,9 +1,16 @@
 import type { ErrorCode } from './error-codes.js';
 
-/** Extra, non-secret facts about an error (an option name, a limit). Never a token, secret or data. */
+/** Extra, non-secret facts about an error (an option name, a limit). Never a token, secret or data. `{ option: 'ttl', limit: 2592000 }` */
 export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
 
-/** The third argument of {@link StagepassError}: structured facts, so no caller parses a message. */
+/**
+ * The third argument of {@link StagepassError}: structured facts, so no caller parses a message.
+ *
+ * @example
+ * ```ts
+ * new StagepassError('ERR_INVALID_OPTION', 'ttl: must be positive', { option: 'ttl', rule: 'must be positive' });
+ * ```
+ */
 export interface StagepassErrorOptions {
   /** The option, argument or field at fault, as its owner names it (`ttl`, `apps[0].keys[1].secret`). */
   readonly option?: string;
@@ -70,7 +77,14 @@ export function invalidOption(option: string, rule: string, scope?: string, caus
   return new StagepassError('ERR_INVALID_OPTION', message, { option, rule, cause });
 }
 
-/** True when `value` is a {@link StagepassError}, also across copies of this package. */
+/**
+ * True when `value` is a {@link StagepassError}, also across copies of this package.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isStagepassError(err)) console.error(err.code); else throw err; }
+ * ```
+ */
 export function isStagepassError(value: unknown): value is StagepassError {
   return value instanceof StagepassError
     || (value instanceof Error && value.name === 'StagepassError' && typeof (value as { code?: unknown }).code === 'string');

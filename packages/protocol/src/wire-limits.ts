@@ -1,7 +1,22 @@
-/** Limits of the wire protocol, enforced by the gateway's validator and documented in docs/protocol.md. */
+/**
+ * Limits of the wire protocol, enforced by the gateway's validator and documented in docs/protocol.md
+ * (tests keep the two in step). A client may check them first to refuse locally.
+ *
+ * @example
+ * ```ts
+ * import { wireLimits, utf8Length } from '@stagepass/protocol';
+ * if (utf8Length(data) > wireLimits.MAX_SIGNAL_DATA_BYTES) throw new RangeError('signal data over 8 KiB');
+ * ```
+ */
+
+/** App IDs (in the connect URL, tokens and REST paths): 1–256 printable ASCII characters without spaces. */
+export const MAX_APP_ID_LENGTH = 256;
+/** Session IDs (in the connect URL and tokens): 1–512 printable ASCII characters without spaces. */
+export const MAX_SESSION_ID_LENGTH = 512;
 
 /** Signal type: at most 128 characters of A–Z a–z 0–9 - _ ~ */
 export const MAX_SIGNAL_TYPE_LENGTH = 128;
+/** A whole signal type: 0–128 of those characters (absent or `""` is the default type). */
 export const SIGNAL_TYPE_PATTERN = /^[A-Za-z0-9_~-]{0,128}$/;
 /** Signal data: at most 8 KiB once UTF-8 encoded. */
 export const MAX_SIGNAL_DATA_BYTES = 8192;

@@ -21,7 +21,7 @@ export * as limits from './lib/limits.js';
 export {
   CAPABILITIES, CAPABILITY_NAMES, DEFAULT_ROLE, ROLES, StagepassError, isRole, isStagepassError, roleCan,
 } from '@stagepass/protocol';
-export type { Capabilities, Capability, ErrorCode, Role } from '@stagepass/protocol';
+export type { Capabilities, Capability, ErrorCode, Role, Seconds, UnixSeconds } from '@stagepass/protocol';
 export { createAppJwt } from './app-jwt/create-app-jwt.js';
 export type { AppJwtOptions } from './app-jwt/create-app-jwt.js';
 export { createAppJwtVerifier } from './app-jwt/create-app-jwt-verifier.js';

@@ -1,4 +1,4 @@
-import type { Capabilities, Role } from '@stagepass/protocol';
+import type { Capabilities, Role, UnixSeconds } from '@stagepass/protocol';
 import type { JwsAlgorithm } from './keys/algorithms.js';
 
 /**
@@ -22,11 +22,13 @@ export interface VerifiedToken {
   readonly role: Role;
   readonly capabilities: Capabilities;
   /** When the token was created (`create_time`, else `iat`). */
-  readonly createTime: number;
+  readonly createTime: UnixSeconds;
   /** When it was signed (`iat`, or `create_time` for T1). */
-  readonly issuedAt: number;
-  readonly expireTime: number;
-  readonly notBefore: number | undefined;
+  readonly issuedAt: UnixSeconds;
+  /** When it expires (`exp`, `expire_time`). */
+  readonly expireTime: UnixSeconds;
+  /** Not valid before (`nbf`), if the token says. */
+  readonly notBefore: UnixSeconds | undefined;
   /** Connection data, shown to everyone in the session; undefined when the token has none. */
   readonly data: string | undefined;
   readonly initialLayoutClassList: readonly string[];

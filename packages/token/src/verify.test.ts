@@ -91,6 +91,17 @@ describe('size and structure', () => {
     refusedWith('ERR_TOKEN_MALFORMED', 42);
     refusedWith('ERR_TOKEN_MALFORMED', null);
   });
+  it('words a malformed token as a token, and names a retired kid or a wrong algorithm', () => {
+    const [h, p, s] = mint().split('.') as [string, string, string];
+    assert.equal(refusedWith('ERR_TOKEN_MALFORMED', `${h}=.${p}.${s}`).message, 'The token header is not canonical base64url; pass the token exactly as it was minted.');
+    assert.equal(refusedWith('ERR_TOKEN_SIGNATURE_INVALID', mint({ kid: 'retired' }), { secret: undefined, keys: [{ secret: SECRET, kid: 'current' }] }).message,
+      'No key of this app has the key ID the token names; it may have been retired.');
+    const ed = generateKeyPairSync('ed25519').publicKey;
+    assert.equal(refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', mint(), { secret: undefined, keys: [{ publicKey: ed }] }).message,
+      'Refused: the token header names an algorithm this app has no key for (allowed: EdDSA).');
+    assert.equal(refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', mint({ kid: 'ed' }), { secret: undefined, keys: [{ publicKey: ed, kid: 'ed' }, { secret: SECRET }] }).message,
+      'The key this token names is a EdDSA key; the token header names an algorithm this app has no key for under that kid.');
+  });
   it('refuses a signature spelled with non-zero trailing bits (one signature, one spelling)', () => {
     const token = mint();
     const last = token.at(-1)!;
@@ -239,6 +250,29 @@ describe('verifyToken options', () => {
     named({}, 'secret');
   });
 });
+
+describe('verifyToken option errors', () => {
+  it('say the caller\'s option and the rule, made so at the source', () => {
+    const err = assertRefusedOption(() => verifyToken('x', { appId: APP, keys: [{ secret: SECRET }, { secret: 'short', kid: 'k' }] }));
+    assert.equal(err.option, 'keys[1].secret');
+    assert.equal(err.rule, 'is 5 bytes; HS256 secrets must be at least 32 bytes (e.g. 32 random bytes, hex-encoded)');
+    assert.equal(err.message, `keys[1].secret: ${err.rule}`);
+    const fromPublicKey = assertRefusedOption(() => verifyToken('x', { appId: APP, publicKey: 'not a key' }));
+    assert.equal(fromPublicKey.message, 'publicKey: is not a readable public key (PEM, JWK or KeyObject expected)');
+    const tolerance = assertRefusedOption(() => verifyToken('x', { appId: APP, secret: SECRET, clockTolerance: -1 }));
+    assert.equal(tolerance.message, 'clockTolerance: must be a whole number of seconds from 0 to 300');
+  });
+});
+
+function assertRefusedOption(fn: () => unknown): StagepassError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof StagepassError && err.code === 'ERR_INVALID_OPTION', String(err));
+    return err;
+  }
+  assert.fail('expected ERR_INVALID_OPTION');
+}
 
 describe('app and session', () => {
   it('looks the key up by the presented App ID and requires the app claim to match it', () => {

@@ -115,6 +115,13 @@ describe('verifyAppJwt: ERR_AUTH_INVALID', () => {
     refused('ERR_AUTH_INVALID', `${h}.${p}.${s}=`);
     refused('ERR_AUTH_INVALID', 'a'.repeat(9000));
   });
+  it('words a malformed JWT as an app JWT, not a session token', () => {
+    const [h, p, s] = mint().split('.') as [string, string, string];
+    assert.equal(refused('ERR_AUTH_INVALID', `${h}=.${p}.${s}`).message, 'The app JWT header is not canonical base64url; pass the token exactly as it was minted.');
+    assert.equal(refused('ERR_AUTH_INVALID', `${h}.${p}`).message, 'The app JWT is not a compact JWS of three dot-separated parts; pass the token exactly as it was minted.');
+    assert.equal(refused('ERR_AUTH_INVALID', forgeHs256('{"alg":"HS256"}', '[1]', SECRET)).message, 'The app JWT claims is not a JSON object; pass the token exactly as it was minted.');
+    assert.equal(refused('ERR_AUTH_INVALID', forgeClaims(baseClaims(), SECRET, { alg: 'HS256', typ: 'JOSE' })).message, 'The app JWT header typ must be "JWT".');
+  });
   it('refuses a non-canonical signature spelling (one signature, one spelling)', () => {
     const jwt = mint();
     const last = jwt.at(-1)!;

@@ -1,11 +1,12 @@
-import { StagepassError } from '@stagepass/protocol';
-import { parseJsonPart, splitCompactJws } from '../formats/jws.js';
-import { invalidOption, refused } from '../lib/errors.js';
-import { DEFAULT_CLOCK_TOLERANCE, MAX_CLOCK_TOLERANCE, MILLISECONDS_THRESHOLD, isTokenTooLarge } from '../lib/limits.js';
-import { checkAppId, isOpaqueId, toUnixSeconds } from '../lib/validate.js';
+import { invalidOption, isOpaqueId, toUnixSeconds, type Seconds, type UnixSeconds } from '@stagepass/protocol';
+import { parseJsonPart, splitCompactJws, type JwsKind } from '../formats/jws.js';
+import { refused } from '../lib/errors.js';
+import { MILLISECONDS_THRESHOLD, isTokenTooLarge } from '../lib/limits.js';
+import { checkAppId, clockToleranceOption, unixSecondsOption } from '../lib/validate.js';
 import { importVerificationKey, type VerificationKey } from '../keys/import-key.js';
 import type { JwsAlgorithm } from '../keys/algorithms.js';
 import type { VerificationKeyInput } from '../keys/key-input.js';
+import { chooseKeys, createKeyRing, type KeyChoiceFault } from '../keys/key-ring.js';
 import { APP_JWT_ISSUER_TYPE, MAX_APP_JWT_ID_LENGTH, MAX_APP_JWT_TTL_SECONDS } from './app-jwt-limits.js';
 
 /** The app whose backend signs the JWTs, and its keys. */
@@ -19,7 +20,7 @@ export interface AppJwtVerifierOptions {
    */
   readonly keys: readonly VerificationKeyInput[];
   /** Seconds of clock skew forgiven on `iat` and `exp`: 0–300, default 30. */
-  readonly clockTolerance?: number;
+  readonly clockTolerance?: Seconds;
 }
 
 /** What a verified app JWT says. Times are integer UNIX seconds. */
@@ -27,8 +28,8 @@ export interface VerifiedAppJwt {
   readonly appId: string;
   /** `jti`: accept it once (remember it until `expireTime` + the clock tolerance). */
   readonly jti: string;
-  readonly issuedAt: number;
-  readonly expireTime: number;
+  readonly issuedAt: UnixSeconds;
+  readonly expireTime: UnixSeconds;
   /** The `kid` of the key that verified it, if that key has one. */
   readonly keyId: string | undefined;
   readonly algorithm: JwsAlgorithm;
@@ -37,12 +38,13 @@ export interface VerifiedAppJwt {
 /** A reusable app JWT verifier for one app: keys are imported once, here. */
 export interface AppJwtVerifier {
   readonly appId: string;
-  readonly clockTolerance: number;
+  /** Seconds of clock skew forgiven (also how long past `expireTime` a `jti` must be remembered). */
+  readonly clockTolerance: Seconds;
   /**
    * Verifies one app JWT. Throws StagepassError `ERR_AUTH_INVALID` or `ERR_AUTH_EXPIRED`; never
    * returns an unverified result. Does not remember `jti`s: replay protection is the caller's.
    */
-  verify(jwt: unknown, options?: { readonly now?: number }): VerifiedAppJwt;
+  verify(jwt: unknown, options?: { readonly now?: UnixSeconds }): VerifiedAppJwt;
 }
 
 /** One answer for every key-dependent refusal, so it does not tell whether the app or a key exists. */
@@ -52,44 +54,26 @@ function invalid(message: string): never {
   throw refused('ERR_AUTH_INVALID', message);
 }
 
-/** Runs the token package's strict JWS parsing, reporting its refusals as ERR_AUTH_INVALID. */
-function asAuthInvalid<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof StagepassError) invalid(err.message.replace(/^The token\b/, 'The app JWT'));
-    throw err;
+/** The token package's strict JWS parsing, refusing in the words of an app JWT. */
+const APP_JWT: JwsKind = Object.freeze({ noun: 'The app JWT', code: 'ERR_AUTH_INVALID' });
+
+/** The refusal of an app JWT for which no key was chosen: header faults named, key faults all alike. */
+function keyChoiceRefused(fault: KeyChoiceFault): never {
+  switch (fault) {
+    case 'no-alg': invalid('The app JWT header has no alg.');
+    case 'alg-none': invalid('Unsigned app JWTs (alg "none") are never accepted.');
+    case 'kid-not-string': invalid('The app JWT header kid must be a string.');
+    case 'typ-not-jwt': invalid('The app JWT header typ must be "JWT".');
+    case 'kid-other-alg': case 'kid-unknown': case 'alg-not-allowed': invalid(DOES_NOT_VERIFY);
   }
 }
 
-function checkTolerance(value: unknown): number {
-  if (value === undefined) return DEFAULT_CLOCK_TOLERANCE;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_CLOCK_TOLERANCE) {
-    throw invalidOption('clockTolerance', `must be a whole number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
-  }
-  return value;
-}
-
-function timeClaim(value: unknown, name: string): number {
+function timeClaim(value: unknown, name: string): UnixSeconds {
   if (value === undefined) invalid(`The app JWT has no ${name} claim.`);
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value >= MILLISECONDS_THRESHOLD) {
     invalid(`The app JWT claim ${name} must be a whole number of UNIX seconds.`);
   }
   return value;
-}
-
-/** The keys that may check this JWT: by `kid` when it names one, else every key of its `alg`. */
-function candidateKeys(keys: readonly VerificationKey[], header: Record<string, unknown>): VerificationKey[] {
-  const { alg, kid } = header;
-  if (typeof alg !== 'string') invalid('The app JWT header has no alg.');
-  if (alg.toLowerCase() === 'none') invalid('Unsigned app JWTs (alg "none") are never accepted.');
-  if (kid !== undefined && typeof kid !== 'string') invalid('The app JWT header kid must be a string.');
-  if (header.typ !== undefined && header.typ !== 'JWT') invalid('The app JWT header typ must be "JWT".');
-  if (kid !== undefined) {
-    const named = keys.find((key) => key.kid === kid);
-    if (named !== undefined) return named.alg === alg ? [named] : [];
-  }
-  return keys.filter((key) => key.alg === alg && (kid === undefined || key.kid === undefined));
 }
 
 /**
@@ -113,15 +97,17 @@ export function createAppJwtVerifier(options: AppJwtVerifierOptions): AppJwtVeri
   const keys = options.keys.map((key, i) => importVerificationKey(key, `keys[${i}]`));
   const kids = keys.flatMap((key) => key.kid === undefined ? [] : [key.kid]);
   if (new Set(kids).size !== kids.length) throw invalidOption('keys', 'two keys share a kid');
-  const clockTolerance = checkTolerance(options.clockTolerance);
+  const ring = createKeyRing(keys);
+  const clockTolerance = clockToleranceOption(options.clockTolerance);
 
-  function verify(jwt: unknown, verifyOptions: { readonly now?: number } = {}): VerifiedAppJwt {
+  function verify(jwt: unknown, verifyOptions: { readonly now?: UnixSeconds } = {}): VerifiedAppJwt {
     if (typeof verifyOptions !== 'object' || verifyOptions === null) throw invalidOption('options', 'must be an object');
-    const now = verifyOptions.now === undefined ? Math.floor(Date.now() / 1000) : toUnixSeconds(verifyOptions.now, 'now');
+    const now = verifyOptions.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(verifyOptions.now, 'now');
     if (typeof jwt !== 'string' || jwt === '') invalid('The app JWT is missing.');
     if (isTokenTooLarge(jwt)) invalid('The app JWT is larger than 8 KiB.');
-    const jws = asAuthInvalid(() => splitCompactJws(jwt));
-    const candidates = candidateKeys(keys, jws.header);
+    const jws = splitCompactJws(jwt, APP_JWT);
+    const candidates = chooseKeys(ring, jws.header);
+    if (typeof candidates === 'string') keyChoiceRefused(candidates);
     // Every candidate is tried, so timing does not tell which key (if any) came close.
     let matched: VerificationKey | undefined;
     for (const key of candidates) {
@@ -129,7 +115,7 @@ export function createAppJwtVerifier(options: AppJwtVerifierOptions): AppJwtVeri
     }
     if (matched === undefined) invalid(DOES_NOT_VERIFY);
     // Only now is anything in the claims believed.
-    const claims = asAuthInvalid(() => parseJsonPart(jws.payload, 'claims'));
+    const claims = parseJsonPart(jws.payload, 'claims', APP_JWT);
     if (claims.iss !== appId) invalid('The app JWT claim iss is not the App ID of the request.');
     if (claims.ist !== APP_JWT_ISSUER_TYPE) invalid(`The app JWT claim ist must be "${APP_JWT_ISSUER_TYPE}".`);
     // A client token of this app is signed with the same secret: it must never work as an app JWT.

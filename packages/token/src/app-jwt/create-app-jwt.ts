@@ -1,7 +1,7 @@
+import { invalidOption, toUnixSeconds, type Seconds, type UnixSeconds } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
-import { invalidOption } from '../lib/errors.js';
 import { randomId128 } from '../lib/random.js';
-import { checkAppId, parseTtl, toUnixSeconds } from '../lib/validate.js';
+import { checkAppId, parseTtl, unixSecondsOption } from '../lib/validate.js';
 import { importSigningKey } from '../keys/import-key.js';
 import type { AsymmetricKeyMaterial } from '../keys/key-input.js';
 import { APP_JWT_ISSUER_TYPE, DEFAULT_APP_JWT_TTL_SECONDS, MAX_APP_JWT_TTL_SECONDS } from './app-jwt-limits.js';
@@ -17,9 +17,9 @@ export interface AppJwtOptions {
   /** Key ID written into the header, so the gateway picks that key at once. */
   readonly kid?: string;
   /** Lifetime: seconds or a duration such as "2m". Default 60 s, at most 300 s (5 minutes). */
-  readonly ttl?: number | string;
+  readonly ttl?: Seconds | string;
   /** The issue time, integer UNIX seconds (default: now). */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
 }
 
 /**
@@ -50,7 +50,7 @@ export function createAppJwt(options: AppJwtOptions): string {
   if (ttl > MAX_APP_JWT_TTL_SECONDS) {
     throw invalidOption('ttl', `must be at most ${MAX_APP_JWT_TTL_SECONDS} s: the gateway refuses app JWTs that reach further ahead`);
   }
-  const now = options.now === undefined ? Math.floor(Date.now() / 1000) : toUnixSeconds(options.now, 'now');
+  const now = options.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(options.now, 'now');
   const header = key.kid === undefined ? { alg: key.alg, typ: 'JWT' } : { alg: key.alg, typ: 'JWT', kid: key.kid };
   const claims = { iss: appId, ist: APP_JWT_ISSUER_TYPE, iat: now, exp: now + ttl, jti: randomId128() };
   const signingInput = `${encodeBase64urlText(JSON.stringify(header))}.${encodeBase64urlText(JSON.stringify(claims))}`;

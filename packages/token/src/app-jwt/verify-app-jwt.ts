@@ -1,9 +1,9 @@
-import { invalidOption } from '../lib/errors.js';
+import { invalidOption, type UnixSeconds } from '@stagepass/protocol';
 import { createAppJwtVerifier, type AppJwtVerifierOptions, type VerifiedAppJwt } from './create-app-jwt-verifier.js';
 
 export interface VerifyAppJwtOptions extends AppJwtVerifierOptions {
   /** The current time, integer UNIX seconds (default: now). */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
 }
 
 /**

@@ -1,18 +1,18 @@
-import { isRole, type Role } from '@stagepass/protocol';
+import { isOpaqueId, isRole, type Role, type Seconds, type UnixSeconds } from '@stagepass/protocol';
 import { createHash } from 'node:crypto';
 import { refused } from '../lib/errors.js';
 import { MAX_APP_ID_LENGTH, MAX_LAYOUT_LENGTH, MAX_LIFETIME_SECONDS, MILLISECONDS_THRESHOLD } from '../lib/limits.js';
-import { isAcceptableData, isOpaqueId, isSessionId } from '../lib/validate.js';
+import { isAcceptableData, isSessionId } from '../lib/validate.js';
 
 /** A token's claims once read and type-checked, whatever its format. */
 export interface NormalizedClaims {
   readonly appId: string;
   readonly sessionId: string;
   readonly role: Role;
-  readonly expireTime: number;
-  readonly issuedAt: number;
-  readonly createTime: number;
-  readonly notBefore: number | undefined;
+  readonly expireTime: UnixSeconds;
+  readonly issuedAt: UnixSeconds;
+  readonly createTime: UnixSeconds;
+  readonly notBefore: UnixSeconds | undefined;
   readonly data: string | undefined;
   readonly layout: string;
   readonly tokenId: string | undefined;
@@ -26,7 +26,7 @@ export function claimInvalid(name: string, problem: string): never {
 }
 
 /** A time claim: a non-negative integer of UNIX seconds (milliseconds are refused, not guessed). */
-export function checkTime(value: unknown, name: string): number {
+export function checkTime(value: unknown, name: string): UnixSeconds {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     claimInvalid(name, 'must be a whole number of UNIX seconds');
   }
@@ -34,7 +34,7 @@ export function checkTime(value: unknown, name: string): number {
   return value;
 }
 
-export function optionalTime(value: unknown, name: string): number | undefined {
+export function optionalTime(value: unknown, name: string): UnixSeconds | undefined {
   return value === undefined ? undefined : checkTime(value, name);
 }
 
@@ -85,8 +85,8 @@ export function digestTokenId(token: string): string {
 export interface ClaimChecks {
   readonly appId: string;
   readonly sessionId: string | undefined;
-  readonly now: number;
-  readonly clockTolerance: number;
+  readonly now: UnixSeconds;
+  readonly clockTolerance: Seconds;
 }
 
 /**

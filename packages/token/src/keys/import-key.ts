@@ -1,8 +1,8 @@
+import { invalidOption } from '@stagepass/protocol';
 import {
   KeyObject, createHmac, createPrivateKey, createPublicKey, createSecretKey, createSign, createVerify, sign, timingSafeEqual, verify,
   type JsonWebKey,
 } from 'node:crypto';
-import { invalidOption } from '../lib/errors.js';
 import { MIN_RSA_BITS, MIN_SECRET_BYTES } from '../lib/limits.js';
 import { checkKid } from '../lib/validate.js';
 import type { AsymmetricAlgorithm, JwsAlgorithm } from './algorithms.js';
@@ -82,10 +82,10 @@ function toKeyObject(material: AsymmetricKeyMaterial, kind: 'public' | 'private'
   }
 }
 
-function bindAlgorithm(key: KeyObject, requested: unknown, option: string): AsymmetricAlgorithm {
+function bindAlgorithm(key: KeyObject, requested: unknown, option: string, algOption: string): AsymmetricAlgorithm {
   const alg = algorithmForKey(key, option);
   if (requested !== undefined && requested !== alg) {
-    throw invalidOption(option === 'privateKey' ? 'alg' : `${option}.alg`, `the key is an ${alg} key, not ${String(requested)}`);
+    throw invalidOption(algOption, `the key is an ${alg} key, not ${String(requested)}`);
   }
   return alg;
 }
@@ -117,13 +117,22 @@ function asymmetricSign(alg: AsymmetricAlgorithm, privateKey: KeyObject): Signin
   }
 }
 
-/** Imports a verification key once, at configuration: all checks happen here, not per token. */
-export function importVerificationKey(input: VerificationKeyInput, option = 'key'): VerificationKey {
+/** A member of a key input, as named in an error. */
+export type KeyMember = 'kid' | 'alg' | 'secret' | 'publicKey' | 'privateKey';
+
+/**
+ * Imports a verification key once, at configuration: all checks happen here, not per token.
+ * Errors name the key `option` and its members `member(name)` (default `option.name`), so that a
+ * caller who took the key under another name (`secret`) gets its own name in the message.
+ */
+export function importVerificationKey(
+  input: VerificationKeyInput, option = 'key', member: (name: KeyMember) => string = (name) => `${option}.${name}`,
+): VerificationKey {
   if (typeof input !== 'object' || input === null) throw invalidOption(option, 'must be an object with secret, publicKey or privateKey');
-  const kid = checkKid(input.kid, `${option}.kid`);
+  const kid = checkKid(input.kid, member('kid'));
   if ('secret' in input) {
-    if (input.alg !== undefined && input.alg !== 'HS256') throw invalidOption(`${option}.alg`, 'a secret can only be an HS256 key');
-    const secret = secretBytes(input.secret, `${option}.secret`);
+    if (input.alg !== undefined && input.alg !== 'HS256') throw invalidOption(member('alg'), 'a secret can only be an HS256 key');
+    const secret = secretBytes(input.secret, member('secret'));
     const hmacKey = createSecretKey(secret); // imported once: cheaper per token than raw bytes
     return {
       kid, alg: 'HS256', secret,
@@ -133,9 +142,9 @@ export function importVerificationKey(input: VerificationKeyInput, option = 'key
   }
   const material = 'publicKey' in input ? input.publicKey : 'privateKey' in input ? input.privateKey : undefined;
   if (material === undefined) throw invalidOption(option, 'must have secret, publicKey or privateKey');
-  const materialOption = `${option}.${'publicKey' in input ? 'publicKey' : 'privateKey'}`;
+  const materialOption = member('publicKey' in input ? 'publicKey' : 'privateKey');
   const publicKey = toKeyObject(material, 'public', materialOption);
-  const alg = bindAlgorithm(publicKey, input.alg, materialOption);
+  const alg = bindAlgorithm(publicKey, input.alg, materialOption, member('alg'));
   return { kid, alg, secret: undefined, verify: asymmetricVerify(alg, publicKey) };
 }
 
@@ -154,6 +163,6 @@ export function importSigningKey(input: SigningKeyInput, option = 'key'): Signin
   }
   if (!('privateKey' in input)) throw invalidOption(option, 'must have secret or privateKey');
   const privateKey = toKeyObject(input.privateKey, 'private', 'privateKey');
-  const alg = bindAlgorithm(privateKey, input.alg, 'privateKey');
+  const alg = bindAlgorithm(privateKey, input.alg, 'privateKey', 'alg');
   return { kid, alg, secret: undefined, sign: asymmetricSign(alg, privateKey) };
 }

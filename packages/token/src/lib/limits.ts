@@ -1,4 +1,5 @@
 /** Limits shared by minting and verification. Documented in docs/tokens.md. */
+import { wireLimits } from '@stagepass/protocol';
 
 /** Largest token accepted, in bytes; checked before any decoding. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -18,10 +19,10 @@ export const MAX_DATA_CODE_POINTS = 1000;
 export const MAX_DATA_UTF16_UNITS = 1024;
 /** Layout classes, joined with single spaces: at most 1024 characters. */
 export const MAX_LAYOUT_LENGTH = 1024;
-/** Session IDs: 1–512 printable ASCII characters without spaces. */
-export const MAX_SESSION_ID_LENGTH = 512;
-/** App IDs: 1–256 printable ASCII characters without spaces. */
-export const MAX_APP_ID_LENGTH = 256;
+/** Session IDs: 1–512 printable ASCII characters without spaces (the protocol's limit, one home). */
+export const MAX_SESSION_ID_LENGTH = wireLimits.MAX_SESSION_ID_LENGTH;
+/** App IDs: 1–256 printable ASCII characters without spaces (the protocol's limit, one home). */
+export const MAX_APP_ID_LENGTH = wireLimits.MAX_APP_ID_LENGTH;
 /** Key IDs: 1–128 printable ASCII characters without spaces. */
 export const MAX_KID_LENGTH = 128;
 /** HS256 (and T1) secrets: at least 32 bytes once UTF-8 encoded. */

@@ -1,16 +1,10 @@
-import { isRole, type Role } from '@stagepass/protocol';
-import { invalidOption } from './errors.js';
 import {
-  MAX_APP_ID_LENGTH, MAX_DATA_CODE_POINTS, MAX_DATA_UTF16_UNITS, MAX_KID_LENGTH,
+  invalidOption, isOpaqueId, isRole, toUnixSeconds, wholeNumberOption, type Role, type Seconds, type UnixSeconds,
+} from '@stagepass/protocol';
+import {
+  DEFAULT_CLOCK_TOLERANCE, MAX_APP_ID_LENGTH, MAX_CLOCK_TOLERANCE, MAX_DATA_CODE_POINTS, MAX_DATA_UTF16_UNITS, MAX_KID_LENGTH,
   MAX_LAYOUT_LENGTH, MAX_SESSION_ID_LENGTH, MILLISECONDS_THRESHOLD,
 } from './limits.js';
-
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
-
-/** 1–`max` printable ASCII characters, no spaces: session IDs, App IDs, key IDs. */
-export function isOpaqueId(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max && PRINTABLE_ASCII.test(value);
-}
 
 export function isSessionId(value: unknown): value is string {
   return isOpaqueId(value, MAX_SESSION_ID_LENGTH);
@@ -103,11 +97,11 @@ export function splitLayout(value: string): string[] {
 }
 
 /** A time option as integer UNIX seconds: an integer number or a Date (truncated to its second). */
-export function toUnixSeconds(value: unknown, option: string): number {
+export function unixSecondsOption(value: unknown, option: string): UnixSeconds {
   if (value instanceof Date) {
     const ms = value.getTime();
     if (!Number.isFinite(ms)) throw invalidOption(option, 'is an invalid Date');
-    return Math.floor(ms / 1000);
+    return toUnixSeconds(ms);
   }
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw invalidOption(option, 'must be integer UNIX seconds or a Date');
@@ -126,8 +120,15 @@ export function toUnixSeconds(value: unknown, option: string): number {
 const DURATION = /^([1-9][0-9]{0,9})([smhd]?)$/;
 const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
 
-/** A ttl option: positive integer seconds, or a string like "90", "30m", "24h", "7d". */
-export function parseTtl(value: unknown, option = 'ttl'): number {
+/**
+ * A ttl option: positive integer seconds, or a string like "90", "30m", "24h", "7d".
+ *
+ * @example
+ * ```ts
+ * parseTtl('30m'); // 1800
+ * ```
+ */
+export function parseTtl(value: unknown, option = 'ttl'): Seconds {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || !Number.isInteger(value) || value <= 0) {
       throw invalidOption(option, 'must be a positive whole number of seconds');
@@ -139,4 +140,9 @@ export function parseTtl(value: unknown, option = 'ttl'): number {
     if (match !== null) return Number(match[1]) * (UNIT_SECONDS[match[2] ?? ''] ?? 1);
   }
   throw invalidOption(option, 'must be positive seconds or a duration such as "30m", "24h" or "7d"');
+}
+
+/** The `clockTolerance` option of both verifiers: whole seconds from 0 to 300, default 30. */
+export function clockToleranceOption(value: unknown): Seconds {
+  return wholeNumberOption(value, 'clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0, MAX_CLOCK_TOLERANCE, { unit: 'seconds' });
 }

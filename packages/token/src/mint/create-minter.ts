@@ -1,10 +1,9 @@
-import { DEFAULT_ROLE } from '@stagepass/protocol';
+import { DEFAULT_ROLE, invalidOption, toUnixSeconds, type Seconds, type UnixSeconds } from '@stagepass/protocol';
 import { encodeBase64urlText } from '../lib/base64.js';
-import { invalidOption } from '../lib/errors.js';
 import { DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS, MAX_TOKEN_BYTES } from '../lib/limits.js';
 import { randomId128, randomNonce } from '../lib/random.js';
 import {
-  checkAppId, checkDataInput, checkLayoutInput, checkRoleInput, checkSessionId, parseTtl, toUnixSeconds,
+  checkAppId, checkDataInput, checkLayoutInput, checkRoleInput, checkSessionId, parseTtl, unixSecondsOption,
 } from '../lib/validate.js';
 import { importSigningKey, type SigningKey } from '../keys/import-key.js';
 import type { AsymmetricKeyMaterial } from '../keys/key-input.js';
@@ -38,17 +37,17 @@ export interface MintOptions {
   /** Default `publisher`. `publisherOnly` is accepted and written as `publisheronly`. */
   readonly role?: Role | 'publisherOnly';
   /** Expiry as integer UNIX seconds or a Date. Give this or `ttl`, not both. */
-  readonly expireTime?: number | Date;
+  readonly expireTime?: UnixSeconds | Date;
   /** Lifetime: seconds, or "30m", "24h", "7d". Default 24 h; at most 30 days. */
-  readonly ttl?: number | string;
+  readonly ttl?: Seconds | string;
   /** Not valid before this time (integer UNIX seconds or a Date). */
-  readonly notBefore?: number | Date;
+  readonly notBefore?: UnixSeconds | Date;
   /** Connection data, shown to every client in the session: never personal data in clear. ≤ 1000 characters. */
   readonly data?: string;
   /** Layout classes for the client's first stream (no whitespace; ≤ 1024 characters joined). */
   readonly initialLayoutClassList?: readonly string[];
   /** The creation time, integer UNIX seconds (default: now). For tests and replays of a clock. */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
 }
 
 /** A reusable, synchronous token minter bound to one app key. */
@@ -86,13 +85,13 @@ function signingKeyFrom(options: MinterOptions, format: TokenFormat): SigningKey
   return key;
 }
 
-function expiryOf(options: MintOptions, now: number): number {
+function expiryOf(options: MintOptions, now: UnixSeconds): UnixSeconds {
   if (options.expireTime !== undefined && options.ttl !== undefined) {
     throw invalidOption('ttl', 'give expireTime or ttl, not both');
   }
   const option = options.expireTime !== undefined ? 'expireTime' : 'ttl';
   const expireTime = options.expireTime !== undefined
-    ? toUnixSeconds(options.expireTime, 'expireTime')
+    ? unixSecondsOption(options.expireTime, 'expireTime')
     : now + (options.ttl !== undefined ? parseTtl(options.ttl) : DEFAULT_TTL_SECONDS);
   if (expireTime <= now) throw invalidOption(option, 'must be in the future');
   if (expireTime - now > MAX_LIFETIME_SECONDS) {
@@ -101,9 +100,9 @@ function expiryOf(options: MintOptions, now: number): number {
   return expireTime;
 }
 
-function currentTime(value: unknown): number {
-  if (value === undefined) return Math.floor(Date.now() / 1000);
-  return toUnixSeconds(value, 'now');
+function currentTime(value: unknown): UnixSeconds {
+  if (value === undefined) return toUnixSeconds(Date.now());
+  return unixSecondsOption(value, 'now');
 }
 
 /**
@@ -130,7 +129,7 @@ export function createMinter(options: MinterOptions): TokenMinter {
     if (typeof mintOptions !== 'object' || mintOptions === null) throw invalidOption('options', 'must be an object');
     const now = currentTime(mintOptions.now);
     const expireTime = expiryOf(mintOptions, now);
-    const notBefore = mintOptions.notBefore === undefined ? undefined : toUnixSeconds(mintOptions.notBefore, 'notBefore');
+    const notBefore = mintOptions.notBefore === undefined ? undefined : unixSecondsOption(mintOptions.notBefore, 'notBefore');
     if (notBefore !== undefined) {
       if (format === 'opentok-t1') throw invalidOption('notBefore', 'opentok-t1 tokens cannot carry a not-before time');
       if (notBefore >= expireTime) throw invalidOption('notBefore', 'must be before the expiry time');

@@ -1,11 +1,12 @@
-import { CAPABILITIES } from '@stagepass/protocol';
-import { invalidOption, refused } from '../lib/errors.js';
-import { DEFAULT_CLOCK_TOLERANCE, MAX_CLOCK_TOLERANCE, MAX_TOKEN_BYTES, isTokenTooLarge } from '../lib/limits.js';
-import { checkAppId, splitLayout, toUnixSeconds } from '../lib/validate.js';
-import { importVerificationKey, type VerificationKey } from '../keys/import-key.js';
+import { CAPABILITIES, invalidOption, toUnixSeconds, type Seconds, type UnixSeconds } from '@stagepass/protocol';
+import { refused } from '../lib/errors.js';
+import { MAX_TOKEN_BYTES, isTokenTooLarge } from '../lib/limits.js';
+import { checkAppId, clockToleranceOption, splitLayout, unixSecondsOption } from '../lib/validate.js';
+import { importVerificationKey, type KeyMember, type VerificationKey } from '../keys/import-key.js';
 import type { VerificationKeyInput } from '../keys/key-input.js';
+import { chooseKeys, createKeyRing, type KeyChoiceFault, type KeyRing } from '../keys/key-ring.js';
 import { checkClaims, claimInvalid, digestTokenId, type NormalizedClaims } from '../formats/claims.js';
-import { parseJsonPart, splitCompactJws } from '../formats/jws.js';
+import { SESSION_TOKEN_JWS, parseJsonPart, splitCompactJws } from '../formats/jws.js';
 import type { JsonObject } from '../lib/strict-json.js';
 import { T1_PREFIX, readT1Claims, splitT1, t1SignatureMatches } from '../formats/opentok-t1.js';
 import { readStagepassClaims } from '../formats/stagepass.js';
@@ -24,7 +25,7 @@ export interface AppKeys {
 export interface VerifierOptions {
   readonly apps?: readonly AppKeys[];
   /** Seconds of clock skew forgiven on expiry, not-before and issue times: 0–300, default 30. */
-  readonly clockTolerance?: number;
+  readonly clockTolerance?: Seconds;
 }
 
 export interface VerifyOptions {
@@ -33,7 +34,7 @@ export interface VerifyOptions {
   /** The session being joined; when given, the token must be for it. */
   readonly sessionId?: string;
   /** The current time, integer UNIX seconds (default: now). */
-  readonly now?: number;
+  readonly now?: UnixSeconds;
 }
 
 /** A reusable, synchronous verifier holding the keys of one or more apps. */
@@ -50,55 +51,65 @@ export interface TokenVerifier {
   hasApp(appId: string): boolean;
 }
 
-interface PreparedApp {
+export interface PreparedApp {
   readonly appId: string;
-  readonly keys: readonly VerificationKey[];
+  /** The keys, indexed once for {@link chooseKeys}. */
+  readonly ring: KeyRing;
   readonly legacyT1: boolean;
   /** Validated JWS headers by their base64url segment (bounded). */
   readonly headers: Map<string, JsonObject>;
 }
 
-function prepareApp(app: AppKeys, option: string): PreparedApp {
-  if (typeof app !== 'object' || app === null) throw invalidOption(option, 'must be an object with appId and keys');
-  const appId = checkAppId(app.appId, `${option}.appId`);
-  if (!Array.isArray(app.keys) || app.keys.length === 0) throw invalidOption(`${option}.keys`, 'must hold at least one key');
-  const keys = app.keys.map((key, i) => importVerificationKey(key, `${option}.keys[${i}]`));
-  const kids = keys.flatMap((key) => key.kid === undefined ? [] : [key.kid]);
-  if (new Set(kids).size !== kids.length) throw invalidOption(`${option}.keys`, 'two keys share a kid');
-  if (app.legacyT1 !== undefined && typeof app.legacyT1 !== 'boolean') throw invalidOption(`${option}.legacyT1`, 'must be a boolean');
-  return { appId, keys, legacyT1: app.legacyT1 === true, headers: new Map() };
+/**
+ * How an app's options are named in errors: `apps[0].keys[1].secret` for createVerifier, the
+ * caller's own option names for verifyToken (`secret`, `keys[1].secret`).
+ */
+export interface AppOptionNames {
+  readonly app: string;
+  readonly appId: string;
+  readonly keys: string;
+  readonly legacyT1: string;
+  /** The key at `index` of `keys`, and how its members are named (default `key.member`). */
+  key(index: number): { readonly option: string; readonly member?: (name: KeyMember) => string };
 }
 
-function checkTolerance(value: unknown): number {
-  if (value === undefined) return DEFAULT_CLOCK_TOLERANCE;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_CLOCK_TOLERANCE) {
-    throw invalidOption('clockTolerance', `must be a whole number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
-  }
-  return value;
+function nestedNames(app: string): AppOptionNames {
+  return {
+    app, appId: `${app}.appId`, keys: `${app}.keys`, legacyT1: `${app}.legacyT1`, key: (index) => ({ option: `${app}.keys[${index}]` }),
+  };
+}
+
+/** Checks an app's options and imports its keys, naming a bad option as `names` says. */
+export function prepareApp(app: AppKeys, names: AppOptionNames): PreparedApp {
+  if (typeof app !== 'object' || app === null) throw invalidOption(names.app, 'must be an object with appId and keys');
+  const appId = checkAppId(app.appId, names.appId);
+  if (!Array.isArray(app.keys) || app.keys.length === 0) throw invalidOption(names.keys, 'must hold at least one key');
+  const keys = app.keys.map((key, i) => {
+    const { option, member } = names.key(i);
+    return importVerificationKey(key, option, member);
+  });
+  const kids = keys.flatMap((key) => key.kid === undefined ? [] : [key.kid]);
+  if (new Set(kids).size !== kids.length) throw invalidOption(names.keys, 'two keys share a kid');
+  if (app.legacyT1 !== undefined && typeof app.legacyT1 !== 'boolean') throw invalidOption(names.legacyT1, 'must be a boolean');
+  return { appId, ring: createKeyRing(keys), legacyT1: app.legacyT1 === true, headers: new Map() };
 }
 
 const UNTRUSTED_HEADER_ALG = 'the token header names an algorithm this app has no key for';
 
-/** Picks the JWS keys that may check this token: by `kid` when present, else all keys of its `alg`. */
-function candidateKeys(app: PreparedApp, header: Record<string, unknown>): VerificationKey[] {
-  const { alg, kid } = header;
-  if (typeof alg !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token header has no alg; pass the token exactly as it was minted.');
-  if (alg.toLowerCase() === 'none') throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'Unsigned tokens (alg "none") are never accepted.');
-  if (kid !== undefined && typeof kid !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token header kid must be a string.');
-  if (header.typ !== undefined && header.typ !== 'JWT') throw refused('ERR_TOKEN_MALFORMED', 'The token header typ must be "JWT".');
-  if (kid !== undefined) {
-    const key = app.keys.find((k) => k.kid === kid);
-    if (key !== undefined) {
-      if (key.alg !== alg) throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `The key this token names is a ${key.alg} key; ${UNTRUSTED_HEADER_ALG} under that kid.`);
-      return [key];
+/** The refusal of a session token for which {@link chooseKeys} found no key. */
+function keyChoiceRefused(fault: KeyChoiceFault, ring: KeyRing, header: Readonly<Record<string, unknown>>): never {
+  switch (fault) {
+    case 'no-alg': throw refused('ERR_TOKEN_MALFORMED', 'The token header has no alg; pass the token exactly as it was minted.');
+    case 'alg-none': throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'Unsigned tokens (alg "none") are never accepted.');
+    case 'kid-not-string': throw refused('ERR_TOKEN_MALFORMED', 'The token header kid must be a string.');
+    case 'typ-not-jwt': throw refused('ERR_TOKEN_MALFORMED', 'The token header typ must be "JWT".');
+    case 'kid-other-alg': {
+      const [key] = ring.byKid.get(header.kid as string)!;
+      throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `The key this token names is a ${key.alg} key; ${UNTRUSTED_HEADER_ALG} under that kid.`);
     }
+    case 'kid-unknown': throw refused('ERR_TOKEN_SIGNATURE_INVALID', 'No key of this app has the key ID the token names; it may have been retired.');
+    case 'alg-not-allowed': throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `Refused: ${UNTRUSTED_HEADER_ALG} (allowed: ${ring.algorithms}).`);
   }
-  const keys = app.keys.filter((k) => k.alg === alg && (kid === undefined || k.kid === undefined));
-  if (keys.length > 0) return keys;
-  if (app.keys.some((k) => k.alg === alg)) {
-    throw refused('ERR_TOKEN_SIGNATURE_INVALID', 'No key of this app has the key ID the token names; it may have been retired.');
-  }
-  throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `Refused: ${UNTRUSTED_HEADER_ALG} (allowed: ${[...new Set(app.keys.map((k) => k.alg))].join(', ')}).`);
 }
 
 function signatureInvalid(): never {
@@ -113,8 +124,9 @@ interface Checked {
 }
 
 function verifyJws(app: PreparedApp, token: string): Checked {
-  const jws = splitCompactJws(token, app.headers);
-  const keys = candidateKeys(app, jws.header);
+  const jws = splitCompactJws(token, SESSION_TOKEN_JWS, app.headers);
+  const keys = chooseKeys(app.ring, jws.header);
+  if (typeof keys === 'string') keyChoiceRefused(keys, app.ring, jws.header);
   // Every candidate is tried, so timing does not tell which key (if any) came close.
   let matched: VerificationKey | undefined;
   for (const key of keys) {
@@ -122,7 +134,7 @@ function verifyJws(app: PreparedApp, token: string): Checked {
   }
   if (matched === undefined) signatureInvalid();
   // Only now is anything in the claims believed.
-  const raw = parseJsonPart(jws.payload, 'claims');
+  const raw = parseJsonPart(jws.payload, 'claims', SESSION_TOKEN_JWS);
   let format: TokenFormat;
   let claims: NormalizedClaims;
   if (raw.iss !== undefined) {
@@ -142,7 +154,7 @@ function verifyT1(app: PreparedApp, token: string): Checked {
     throw refused('ERR_TOKEN_FORMAT_DISABLED', 'Legacy OpenTok T1 tokens are not enabled for this app; enable legacyT1 for it or mint JWT tokens.');
   }
   const parts = splitT1(token);
-  const secrets = app.keys.filter((k) => k.secret !== undefined);
+  const { secrets } = app.ring;
   if (secrets.length === 0) {
     throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'T1 tokens are signed with an app secret (HMAC-SHA1) and this app has none.');
   }
@@ -167,21 +179,25 @@ function verifyT1(app: PreparedApp, token: string): Checked {
  */
 export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
-  const clockTolerance = checkTolerance(options.clockTolerance);
+  const clockTolerance = clockToleranceOption(options.clockTolerance);
   const apps = new Map<string, PreparedApp>();
   if (options.apps !== undefined && !Array.isArray(options.apps)) throw invalidOption('apps', 'must be an array');
   (options.apps ?? []).forEach((app, i) => {
-    const prepared = prepareApp(app, `apps[${i}]`);
+    const prepared = prepareApp(app, nestedNames(`apps[${i}]`));
     if (apps.has(prepared.appId)) throw invalidOption(`apps[${i}].appId`, 'is listed twice');
     apps.set(prepared.appId, prepared);
   });
+  return verifierOf(apps, clockTolerance);
+}
 
+/** A verifier over apps already prepared (verifyToken prepares its one app under its own option names). */
+export function verifierOf(apps: Map<string, PreparedApp>, clockTolerance: Seconds): TokenVerifier {
   function verify(token: unknown, verifyOptions: VerifyOptions): VerifiedToken {
     if (typeof verifyOptions !== 'object' || verifyOptions === null) throw invalidOption('options', 'must be an object with appId');
     const { appId, sessionId } = verifyOptions;
     if (typeof appId !== 'string') throw invalidOption('appId', 'must be a string');
     if (sessionId !== undefined && typeof sessionId !== 'string') throw invalidOption('sessionId', 'must be a string');
-    const now = verifyOptions.now === undefined ? Math.floor(Date.now() / 1000) : toUnixSeconds(verifyOptions.now, 'now');
+    const now = verifyOptions.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(verifyOptions.now, 'now');
     if (typeof token !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token must be a string.');
     if (isTokenTooLarge(token)) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
     const app = apps.get(appId);
@@ -210,7 +226,7 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
   return {
     verify,
     setApp(app) {
-      const prepared = prepareApp(app, 'app');
+      const prepared = prepareApp(app, nestedNames('app'));
       apps.set(prepared.appId, prepared);
     },
     deleteApp: (appId) => apps.delete(appId),

@@ -1,8 +1,8 @@
-import { StagepassError } from '@stagepass/protocol';
-import { invalidOption } from '../lib/errors.js';
+import { invalidOption, type Seconds } from '@stagepass/protocol';
 import type { AsymmetricKeyMaterial, VerificationKeyInput } from '../keys/key-input.js';
 import type { VerifiedToken } from '../types.js';
-import { createVerifier, type VerifyOptions } from './create-verifier.js';
+import { clockToleranceOption } from '../lib/validate.js';
+import { prepareApp, verifierOf, type AppOptionNames, type VerifyOptions } from './create-verifier.js';
 
 export interface VerifyTokenOptions extends VerifyOptions {
   /** The app secret (HS256 and, with legacyT1, T1). */
@@ -12,7 +12,8 @@ export interface VerifyTokenOptions extends VerifyOptions {
   /** Several keys at once, e.g. during a rotation. */
   readonly keys?: readonly VerificationKeyInput[];
   readonly legacyT1?: boolean;
-  readonly clockTolerance?: number;
+  /** Seconds of clock skew forgiven: 0–300, default 30 (as {@link createVerifier}). */
+  readonly clockTolerance?: Seconds;
 }
 
 /**
@@ -27,37 +28,22 @@ export interface VerifyTokenOptions extends VerifyOptions {
 export function verifyToken(token: unknown, options: VerifyTokenOptions): VerifiedToken {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
   const keys: VerificationKeyInput[] = [...(options.keys ?? [])];
-  // The option each key came from, to name it in errors instead of the verifier's internal path.
-  const origins = keys.map((_, i) => `keys[${i}]`);
-  if (options.secret !== undefined) { keys.push({ secret: options.secret }); origins.push('secret'); }
-  if (options.publicKey !== undefined) { keys.push({ publicKey: options.publicKey }); origins.push('publicKey'); }
+  // Each key is named in errors by the option it came from (`keys[1].secret`, `secret`, `publicKey`).
+  const names: KeyNames[] = keys.map((_, i) => ({ option: `keys[${i}]` }));
+  if (options.secret !== undefined) { keys.push({ secret: options.secret }); names.push(ownOption('secret')); }
+  if (options.publicKey !== undefined) { keys.push({ publicKey: options.publicKey }); names.push(ownOption('publicKey')); }
   if (keys.length === 0) throw invalidOption('secret', 'give secret, publicKey or keys');
-  let verifier;
-  try {
-    verifier = createVerifier({
-      apps: [{ appId: options.appId, keys, legacyT1: options.legacyT1 ?? false }],
-      clockTolerance: options.clockTolerance,
-    });
-  } catch (err) {
-    throw renameOption(err, origins);
-  }
+  const clockTolerance = clockToleranceOption(options.clockTolerance);
+  const app = prepareApp({ appId: options.appId, keys, legacyT1: options.legacyT1 ?? false }, {
+    app: 'options', appId: 'appId', keys: 'keys', legacyT1: 'legacyT1', key: (index) => names[index]!,
+  });
+  const verifier = verifierOf(new Map([[app.appId, app]]), clockTolerance);
   return verifier.verify(token, { appId: options.appId, sessionId: options.sessionId, now: options.now });
 }
 
-/** Maps `apps[0].keys[1].secret` back to the caller's option (`secret`, `publicKey` or `keys[1].…`). */
-function renameOption(err: unknown, origins: readonly string[]): unknown {
-  if (!(err instanceof StagepassError) || err.code !== 'ERR_INVALID_OPTION' || typeof err.details.option !== 'string') return err;
-  const path = err.details.option;
-  const match = /^apps\[0\]\.(?:keys\[(\d+)\](?:\.(\w+))?|(\w+))$/.exec(path);
-  if (match === null) return err;
-  let option: string;
-  if (match[3] !== undefined) option = match[3];
-  else {
-    const origin = origins[Number(match[1])] ?? 'keys';
-    const member = match[2];
-    option = origin.startsWith('keys[') ? (member === undefined ? origin : `${origin}.${member}`)
-      : (member === undefined || member === 'secret' || member === 'publicKey' ? origin : member);
-  }
-  const message = err.message.startsWith(`${path}:`) ? `${option}:${err.message.slice(path.length + 1)}` : err.message;
-  return new StagepassError('ERR_INVALID_OPTION', message, { option, rule: err.rule, details: err.details, cause: err.cause });
+type KeyNames = ReturnType<AppOptionNames['key']>;
+
+/** A key given as one option (`secret`): its material is named by that option, any other member by itself. */
+function ownOption(option: 'secret' | 'publicKey'): KeyNames {
+  return { option, member: (name) => name === option ? option : name };
 }
