@@ -1,4 +1,4 @@
-import type { Capabilities } from './capabilities.js';
+import type { Capabilities, Capability } from './capabilities.js';
 import type { ErrorCode } from './error-codes.js';
 import type { Role } from './roles.js';
 import type { EpochMilliseconds, UnixSeconds } from './time-units.js';
@@ -285,7 +285,7 @@ export interface ErrorMessage {
   readonly code: ErrorCode;
   readonly message: string;
   /** With ERR_CAPABILITY_DENIED: the capability the role lacks. */
-  readonly capability?: string;
+  readonly capability?: Capability;
 }
 /** To everyone else: a connection joined. `{"type":"connectionCreated","connection":{…}}` */
 export interface ConnectionCreatedMessage { readonly type: 'connectionCreated'; readonly connection: ConnectionInfo }

@@ -1,14 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { StagepassError, isOpaqueId } from '@stagepass/protocol';
+import { StagepassError, isOpaqueId, wireLimits } from '@stagepass/protocol';
 import { createAppJwtVerifier, type AppJwtVerifier, type VerificationKeyInput } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { AppRecord } from '../registry/app-record.js';
 import { createAppVersionCache } from '../registry/app-version-cache.js';
 import { toAppKeys } from '../registry/to-app-keys.js';
 
-/** App IDs: 1–256 printable ASCII characters without spaces. */
-const MAX_APP_ID_LENGTH = 256;
 /** The replay guard's namespace for app JWT IDs, apart from the IDs of single-use session tokens. */
 const REPLAY_PREFIX = 'app-jwt:';
 const BEARER = /^Bearer +([^\s]+) *$/i;
@@ -83,7 +81,7 @@ export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): 
 
   return async (req, appId, nowMs) => {
     const jwt = presentedJwt(req);
-    if (!isOpaqueId(appId, MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
+    if (!isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
     const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [] });
     const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
     if (!(await replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance))) {

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { ERROR_CODES, StagepassError, isErrorCode, isOpaqueId, isStagepassError } from '@stagepass/protocol';
-import { limits } from '@stagepass/token';
+import { ERROR_CODES, StagepassError, isErrorCode, isOpaqueId, isStagepassError, wireLimits } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
@@ -232,7 +231,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       route: route?.pattern ?? null,
       status: result.status,
       // Only an App ID of the right shape is logged: the path is the caller's.
-      appId: isOpaqueId(appId, limits.MAX_APP_ID_LENGTH) ? appId : null,
+      appId: isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH) ? appId : null,
       code: (result.body as { code?: unknown } | undefined)?.code ?? null,
       ms: Math.round((performance.now() - started) * 10) / 10,
     }, 'rest request');

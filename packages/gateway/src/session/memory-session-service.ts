@@ -1,5 +1,5 @@
 import {
-  StagepassError, type ClientRequest, type ConnectionDestroyedReason, type EpochMilliseconds, type Milliseconds,
+  StagepassError, type Capability, type ClientRequest, type ConnectionDestroyedReason, type EpochMilliseconds, type Milliseconds,
 } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
 import { authorize } from './authorize.js';
@@ -126,7 +126,7 @@ export class MemorySessionService implements SessionService {
     }
   }
 
-  private refuse(connection: ConnectionRecord, id: number | undefined, err: StagepassError, capability?: string): void {
+  private refuse(connection: ConnectionRecord, id: number | undefined, err: StagepassError, capability?: Capability): void {
     this.bus.toConnection(connection, capability === undefined
       ? { type: 'error', id: id ?? null, code: err.code, message: err.message }
       : { type: 'error', id: id ?? null, code: err.code, message: err.message, capability });

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { GATEWAY_DEFAULTS } from '../gateway.js';
-import { RATE_LIMIT_CLOSE_AFTER_MS, RATE_LIMIT_CLOSE_AFTER_REFUSED } from '../transport/rate-limit.js';
-import { REST_ROUTES } from './rest-routes.js';
+import { GATEWAY_DEFAULTS } from './gateway.js';
+import { RATE_LIMIT_CLOSE_AFTER_MS, RATE_LIMIT_CLOSE_AFTER_REFUSED } from './connection/rate-limit.js';
+import { REST_ROUTES } from './rest/rest-routes.js';
 
-const docs = readFileSync(new URL('../../../../docs/protocol.md', import.meta.url), 'utf8');
+const docs = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
 
 /** The body rows of the first table after the line `heading`, as trimmed cells. */
 function tableAfter(heading: string): string[][] {
