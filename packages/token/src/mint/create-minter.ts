@@ -76,7 +76,7 @@ function signingKeyFrom(options: MinterOptions, format: TokenFormat): SigningKey
     ? { secret: options.secret!, kid: options.kid, alg: options.alg as 'HS256' | undefined }
     : { privateKey: options.privateKey!, kid: options.kid, alg: options.alg as Exclude<JwsAlgorithm, 'HS256'> | undefined });
   if (format === 'opentok-t1') {
-    if (key.secret === undefined) throw invalidOption('format', 'opentok-t1 tokens are signed with the app secret (HMAC-SHA1); give secret, not privateKey');
+    if (key.secret === undefined) throw invalidOption('format', 'opentok-t1 tokens are signed with the app secret (HMAC-SHA1), not with a private key');
     if (key.kid !== undefined) throw invalidOption('kid', 'opentok-t1 tokens have no key ID');
   }
   if (format === 'vonage' && key.alg !== 'RS256') {
