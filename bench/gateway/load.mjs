@@ -26,7 +26,14 @@
 import { createInterface } from 'node:readline';
 import { createMinter } from '@stagepass/token';
 import {
-  OP_TEXT, RawClient, bounded, maskInPlace, maskedFrame, maskedHeaderLength, openFileLimit, upgradeRequest,
+  OP_TEXT,
+  RawClient,
+  bounded,
+  maskInPlace,
+  maskedFrame,
+  maskedHeaderLength,
+  openFileLimit,
+  upgradeRequest,
 } from './raw-ws.mjs';
 
 const HARD_LIMIT_MS = 5 * 60 * 1000;
@@ -36,15 +43,33 @@ const CONNECTED_PREFIX = Buffer.from('{"type":"connected"');
 
 function parseArgs(argv) {
   const o = {
-    mode: argv[0], port: 0, appId: '', secret: '', kind: 'gateway',
-    warmupMs: 500, durationMs: 3000, concurrency: 128,
-    receivers: 100, rate: 2000, window: 250, dataBytes: 100,
-    count: 10000, warm: 1000, perSession: 1,
+    mode: argv[0],
+    port: 0,
+    appId: '',
+    secret: '',
+    kind: 'gateway',
+    warmupMs: 500,
+    durationMs: 3000,
+    concurrency: 128,
+    receivers: 100,
+    rate: 2000,
+    window: 250,
+    dataBytes: 100,
+    count: 10000,
+    warm: 1000,
+    perSession: 1,
   };
   const numeric = {
-    '--port': 'port', '--warmup-ms': 'warmupMs', '--duration-ms': 'durationMs', '--concurrency': 'concurrency',
-    '--receivers': 'receivers', '--window': 'window', '--data-bytes': 'dataBytes', '--count': 'count',
-    '--warm': 'warm', '--per-session': 'perSession',
+    '--port': 'port',
+    '--warmup-ms': 'warmupMs',
+    '--duration-ms': 'durationMs',
+    '--concurrency': 'concurrency',
+    '--receivers': 'receivers',
+    '--window': 'window',
+    '--data-bytes': 'dataBytes',
+    '--count': 'count',
+    '--warm': 'warm',
+    '--per-session': 'perSession',
   };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -62,8 +87,10 @@ function parseArgs(argv) {
     else if (arg === '--kind') o.kind = value;
     else fail(`unknown option ${arg}`);
   }
-  if (!['admissions', 'fanout', 'idle'].includes(o.mode)) fail('usage: node bench/gateway/load.mjs <admissions | fanout | idle> --port P --app-id A --secret S [--kind K] …');
-  if (!(o.port > 0) || o.appId === '' || o.secret === '') fail('--port, --app-id and --secret are required (server.mjs prints them)');
+  if (!['admissions', 'fanout', 'idle'].includes(o.mode))
+    fail('usage: node bench/gateway/load.mjs <admissions | fanout | idle> --port P --app-id A --secret S [--kind K] …');
+  if (!(o.port > 0) || o.appId === '' || o.secret === '')
+    fail('--port, --app-id and --secret are required (server.mjs prints them)');
   if (o.dataBytes < 20) fail('--data-bytes must be at least 20 (the send time goes in it)');
   return o;
 }
@@ -98,20 +125,28 @@ function prepareAdmissions(o, count, sessionOf) {
   for (let i = 0; i < count; i++) {
     const sessionId = sessionOf(i);
     const token = minter.mint({ sessionId, ttl: '1h' });
-    requests[i] = upgradeRequest(o.port, `/v1/connect?appId=${encodeURIComponent(o.appId)}&sessionId=${encodeURIComponent(sessionId)}`);
+    requests[i] = upgradeRequest(
+      o.port,
+      `/v1/connect?appId=${encodeURIComponent(o.appId)}&sessionId=${encodeURIComponent(sessionId)}`,
+    );
     frames[i] = maskedFrame(OP_TEXT, `{"type":"connect","v":1,"token":"${token}"}`);
   }
   return { requests, frames };
 }
 
 function isConnected(buf, start, end) {
-  return end - start >= CONNECTED_PREFIX.length && buf.compare(CONNECTED_PREFIX, 0, CONNECTED_PREFIX.length, start, start + CONNECTED_PREFIX.length) === 0;
+  return (
+    end - start >= CONNECTED_PREFIX.length &&
+    buf.compare(CONNECTED_PREFIX, 0, CONNECTED_PREFIX.length, start, start + CONNECTED_PREFIX.length) === 0
+  );
 }
 
 async function requireFileLimit(sockets) {
   const limit = await openFileLimit();
   if (limit !== undefined && limit < sockets + 200) {
-    fail(`this needs ${sockets} sockets but the open-file limit is ${limit}, and it could not be raised: run \`ulimit -n ${sockets + 1000}\` (as a user allowed to) before the benchmark, or lower --count`);
+    fail(
+      `this needs ${sockets} sockets but the open-file limit is ${limit}, and it could not be raised: run \`ulimit -n ${sockets + 1000}\` (as a user allowed to) before the benchmark, or lower --count`,
+    );
   }
 }
 
@@ -195,7 +230,12 @@ async function admissions(o) {
     }, o.warmupMs);
     for (let i = 0; i < o.concurrency; i++) startOne();
   });
-  await Promise.race([finished, sleep(10_000 + o.warmupMs + o.durationMs).then(() => { throw new Error(`admissions did not finish (${open} sockets open)`); })]);
+  await Promise.race([
+    finished,
+    sleep(10_000 + o.warmupMs + o.durationMs).then(() => {
+      throw new Error(`admissions did not finish (${open} sockets open)`);
+    }),
+  ]);
   if (errors.length > 0) throw new Error(`${errors.length} admission(s) failed, first: ${errors[0]}`);
   if (window?.end === undefined) throw new Error('the measured window never ended');
   const ms = window.end - window.start;
@@ -223,7 +263,10 @@ async function fanout(o) {
   // {"type":"signal","from":<16-char ID>,"signalType":"","data":…}; the raw broadcast servers send
   // what they receive, so they are given exactly that envelope: every receiver gets the same bytes.
   const data = (ts) => `T${ts.toFixed(3).padStart(16, '0')}${'x'.repeat(o.dataBytes - 17)}`;
-  const prefix = o.kind === 'gateway' ? '{"type":"signal","data":"' : `{"type":"signal","from":"${'A'.repeat(16)}","signalType":"","data":"`;
+  const prefix =
+    o.kind === 'gateway'
+      ? '{"type":"signal","data":"'
+      : `{"type":"signal","from":"${'A'.repeat(16)}","signalType":"","data":"`;
   const payloadLength = Buffer.byteLength(`${prefix}${data(0)}"}`);
   const frameLength = maskedHeaderLength(payloadLength) + payloadLength;
   function signalFrames(count) {
@@ -252,9 +295,13 @@ async function fanout(o) {
   let connected = 0;
   let ended = 0;
   let onAllConnected;
-  const allConnected = new Promise((resolve) => { onAllConnected = resolve; });
+  const allConnected = new Promise((resolve) => {
+    onAllConnected = resolve;
+  });
   let onAllEnded;
-  const allEnded = new Promise((resolve) => { onAllEnded = resolve; });
+  const allEnded = new Promise((resolve) => {
+    onAllEnded = resolve;
+  });
 
   // A delivery is a text frame ending in `"T<send time>xxx…"}`: anything else (connected,
   // connectionCreated of later joiners) is read and skipped.
@@ -309,7 +356,8 @@ async function fanout(o) {
     clients.push(c);
   });
   await Promise.race([opened.then(() => allConnected), sleep(10_000)]);
-  if (errors.length > 0 || connected !== receivers + 1) throw new Error(`only ${connected} of ${receivers + 1} admitted${errors.length > 0 ? `: ${errors[0]}` : ''}`);
+  if (errors.length > 0 || connected !== receivers + 1)
+    throw new Error(`only ${connected} of ${receivers + 1} admitted${errors.length > 0 ? `: ${errors[0]}` : ''}`);
   await sleep(200); // let the connectionCreated announcements drain
   const sender = clients[0];
   const listeners = clients.slice(1);
@@ -402,7 +450,9 @@ async function fanout(o) {
 async function idle(o, commands) {
   await requireFileLimit(o.count);
   const total = o.warm + o.count;
-  const { requests, frames } = prepareAdmissions(o, total, (i) => (i < o.warm ? `warm-${process.pid}-${i}` : `idle-${process.pid}-${Math.floor((i - o.warm) / o.perSession)}`));
+  const { requests, frames } = prepareAdmissions(o, total, (i) =>
+    i < o.warm ? `warm-${process.pid}-${i}` : `idle-${process.pid}-${Math.floor((i - o.warm) / o.perSession)}`,
+  );
   const errors = [];
   const handler = {
     onOpen(c) {
@@ -431,7 +481,9 @@ async function idle(o, commands) {
     const clients = [];
     let endedCount = 0;
     let onEnded;
-    const allEnded = new Promise((resolve) => { onEnded = resolve; });
+    const allEnded = new Promise((resolve) => {
+      onEnded = resolve;
+    });
     const opened = bounded(last - first, concurrency, (k, done) => {
       const c = new RawClient(o.port, requests[first + k], handler);
       c.tag = first + k;
@@ -443,7 +495,12 @@ async function idle(o, commands) {
       };
       clients.push(c);
     });
-    await Promise.race([opened, sleep(60_000).then(() => { throw new Error(`${label}: not all admitted within 60 s`); })]);
+    await Promise.race([
+      opened,
+      sleep(60_000).then(() => {
+        throw new Error(`${label}: not all admitted within 60 s`);
+      }),
+    ]);
     if (errors.length > 0) throw new Error(`${label}: ${errors.length} connection(s) failed, first: ${errors[0]}`);
     return { clients, allEnded };
   }
@@ -470,7 +527,12 @@ async function idle(o, commands) {
   if (errors.length > 0) throw new Error(`${errors.length} held connection(s) were dropped, first: ${errors[0]}`);
   const closing = performance.now();
   await closeAll(held);
-  return { count: o.count, perSession: o.perSession, openMs: round(openMs, 1), closeMs: round(performance.now() - closing, 1) };
+  return {
+    count: o.count,
+    perSession: o.perSession,
+    openMs: round(openMs, 1),
+    closeMs: round(performance.now() - closing, 1),
+  };
 }
 
 // ---------------------------------------------------------------------------------- main

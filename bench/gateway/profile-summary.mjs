@@ -64,9 +64,12 @@ for (const [id, us] of selfUs) {
 const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
 const print = (title, map, limit) => {
   process.stdout.write(`\n${title}\n`);
-  for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, limit)) process.stdout.write(`${pct(us)}  ${k}\n`);
+  for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, limit))
+    process.stdout.write(`${pct(us)}  ${k}\n`);
 };
-process.stdout.write(`${file}\nbusy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms; shares below are of busy time\n`);
+process.stdout.write(
+  `${file}\nbusy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms; shares below are of busy time\n`,
+);
 print('self time by function', byFunction, top);
 print('self time by file', byFile, top);
 
@@ -79,7 +82,7 @@ if (match !== undefined) {
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
       const n = nodes.get(cur);
       const key = label(n);
-      if (!seen.has(key) && (key.includes(match))) {
+      if (!seen.has(key) && key.includes(match)) {
         seen.add(key);
         inclusive.set(key, (inclusive.get(key) ?? 0) + us);
       }

@@ -21,13 +21,13 @@ const STATUS_101 = Buffer.from('HTTP/1.1 101');
 /** The bytes of one upgrade request to `path` (with its query), with a fresh Sec-WebSocket-Key. */
 export function upgradeRequest(port, path) {
   return Buffer.from(
-    `GET ${path} HTTP/1.1\r\n`
-    + `Host: ${HOST}:${port}\r\n`
-    + 'Upgrade: websocket\r\n'
-    + 'Connection: Upgrade\r\n'
-    + `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n`
-    + 'Sec-WebSocket-Version: 13\r\n'
-    + '\r\n',
+    `GET ${path} HTTP/1.1\r\n` +
+      `Host: ${HOST}:${port}\r\n` +
+      'Upgrade: websocket\r\n' +
+      'Connection: Upgrade\r\n' +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+      'Sec-WebSocket-Version: 13\r\n' +
+      '\r\n',
     'latin1',
   );
 }

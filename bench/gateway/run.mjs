@@ -52,26 +52,57 @@ function integer(text, name, min) {
 }
 
 function parseArgs(argv) {
-  const options = { rounds: 6, durationMs: 3000, warmupMs: 1000, only: undefined, json: false, cpuProf: undefined, save: undefined };
+  const options = {
+    rounds: 6,
+    durationMs: 3000,
+    warmupMs: 1000,
+    only: undefined,
+    json: false,
+    cpuProf: undefined,
+    save: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let inline;
-    if (arg.startsWith('--') && arg.includes('=')) [arg, inline] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
+    if (arg.startsWith('--') && arg.includes('='))
+      [arg, inline] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
     const next = (name) => {
       const v = inline ?? argv[++i];
       if (v === undefined) die(`${name} needs a value`);
       return v;
     };
     switch (arg) {
-      case '--rounds': options.rounds = integer(next(arg), arg, 1); break;
-      case '--duration-ms': options.durationMs = integer(next(arg), arg, 100); break;
-      case '--warmup-ms': options.warmupMs = integer(next(arg), arg, 0); break;
-      case '--only': options.only = next(arg).split(',').map((s) => s.trim()).filter(Boolean); break;
-      case '--json': options.json = true; break;
-      case '--cpu-prof': options.cpuProf = resolve(next(arg)); break;
-      case '--save': options.save = resolve(next(arg)); break;
-      case '-h': case '--help': process.stdout.write(`${usage()}\n`); process.exit(0); break;
-      default: die(`unknown option ${argv[i]}\n${usage()}`);
+      case '--rounds':
+        options.rounds = integer(next(arg), arg, 1);
+        break;
+      case '--duration-ms':
+        options.durationMs = integer(next(arg), arg, 100);
+        break;
+      case '--warmup-ms':
+        options.warmupMs = integer(next(arg), arg, 0);
+        break;
+      case '--only':
+        options.only = next(arg)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        break;
+      case '--json':
+        options.json = true;
+        break;
+      case '--cpu-prof':
+        options.cpuProf = resolve(next(arg));
+        break;
+      case '--save':
+        options.save = resolve(next(arg));
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${usage()}\n`);
+        process.exit(0);
+        break;
+      default:
+        die(`unknown option ${argv[i]}\n${usage()}`);
     }
   }
   if (options.only !== undefined) {
@@ -93,11 +124,16 @@ class CaseError extends Error {}
 function spawnNode(args, fdsNeeded, fdLimit) {
   const raise = fdsNeeded !== undefined && fdLimit !== undefined && fdLimit < fdsNeeded;
   const child = raise
-    ? spawn('/bin/sh', ['-c', `ulimit -n ${fdsNeeded} 2>/dev/null; exec "$0" "$@"`, process.execPath, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] })
+    ? spawn('/bin/sh', ['-c', `ulimit -n ${fdsNeeded} 2>/dev/null; exec "$0" "$@"`, process.execPath, ...args], {
+        cwd: root,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
     : spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => { if (stderr.length < 64 * 1024) stderr += chunk; });
+  child.stderr.on('data', (chunk) => {
+    if (stderr.length < 64 * 1024) stderr += chunk;
+  });
   child.stdin.on('error', () => {});
   const exited = new Promise((resolveExit) => child.once('close', (code, signal) => resolveExit({ code, signal })));
   const lines = createInterface({ input: child.stdout });
@@ -111,28 +147,34 @@ function commander(server) {
     const resolveLine = waiting.shift();
     if (resolveLine !== undefined) resolveLine(line);
   });
-  return (command) => new Promise((resolveCommand, reject) => {
-    const timer = setTimeout(() => reject(new CaseError(`server did not answer ${command} within 30 s`)), 30_000);
-    waiting.push((line) => {
-      clearTimeout(timer);
-      try {
-        resolveCommand(JSON.parse(line));
-      } catch {
-        reject(new CaseError(`server answered ${command} with ${line}`));
-      }
+  return (command) =>
+    new Promise((resolveCommand, reject) => {
+      const timer = setTimeout(() => reject(new CaseError(`server did not answer ${command} within 30 s`)), 30_000);
+      waiting.push((line) => {
+        clearTimeout(timer);
+        try {
+          resolveCommand(JSON.parse(line));
+        } catch {
+          reject(new CaseError(`server answered ${command} with ${line}`));
+        }
+      });
+      server.child.stdin.write(`${command}\n`);
     });
-    server.child.stdin.write(`${command}\n`);
-  });
 }
 
 function firstLine(proc, what, timeoutMs) {
   return new Promise((resolveLine, reject) => {
-    const timer = setTimeout(() => reject(new CaseError(`${what} printed nothing within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new CaseError(`${what} printed nothing within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     proc.lines.once('line', (line) => {
       clearTimeout(timer);
       resolveLine(line);
     });
-    proc.exited.then(({ code, signal }) => reject(new CaseError(`${what} exited with ${code ?? signal} before starting`)));
+    proc.exited.then(({ code, signal }) =>
+      reject(new CaseError(`${what} exited with ${code ?? signal} before starting`)),
+    );
   });
 }
 
@@ -140,7 +182,14 @@ function firstLine(proc, what, timeoutMs) {
 async function runCase(c, options, fdLimit) {
   const fdsNeeded = c.load[0] === 'idle' ? Number(c.load[c.load.indexOf('--count') + 1]) + 1000 : undefined;
   const nodeArgs = ['--expose-gc'];
-  if (options.cpuProf !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProf, '--cpu-prof-name', `${c.name}-${Date.now()}.cpuprofile`);
+  if (options.cpuProf !== undefined)
+    nodeArgs.push(
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      options.cpuProf,
+      '--cpu-prof-name',
+      `${c.name}-${Date.now()}.cpuprofile`,
+    );
   const serverArgs = fdsNeeded === undefined ? [] : ['--min-open-files', String(fdsNeeded)];
   const server = spawnNode([...nodeArgs, serverScript, c.server, ...serverArgs], fdsNeeded, fdLimit);
   let load;
@@ -152,10 +201,26 @@ async function runCase(c, options, fdLimit) {
   try {
     const hello = JSON.parse(await firstLine(server, 'server.mjs', 20_000));
     const ask = commander(server);
-    load = spawnNode([
-      loadScript, ...c.load, '--port', String(hello.port), '--app-id', hello.appId, '--secret', hello.secret, '--kind', c.server,
-      '--warmup-ms', String(options.warmupMs), '--duration-ms', String(options.durationMs),
-    ], fdsNeeded, fdLimit);
+    load = spawnNode(
+      [
+        loadScript,
+        ...c.load,
+        '--port',
+        String(hello.port),
+        '--app-id',
+        hello.appId,
+        '--secret',
+        hello.secret,
+        '--kind',
+        c.server,
+        '--warmup-ms',
+        String(options.warmupMs),
+        '--duration-ms',
+        String(options.durationMs),
+      ],
+      fdsNeeded,
+      fdLimit,
+    );
     const extra = {};
     let result;
     let steps = Promise.resolve();
@@ -201,7 +266,9 @@ async function runCase(c, options, fdLimit) {
     if (extra.after !== undefined) {
       const count = extra.open;
       if (extra.after.connections - extra.before.connections !== count) {
-        throw new CaseError(`the server counts ${extra.after.connections - extra.before.connections} admitted connections, the load opened ${count}`);
+        throw new CaseError(
+          `the server counts ${extra.after.connections - extra.before.connections} admitted connections, the load opened ${count}`,
+        );
       }
       Object.assign(result, {
         heapPerConnKiB: round((extra.after.heapUsed - extra.before.heapUsed) / count / 1024, 2),
@@ -215,7 +282,8 @@ async function runCase(c, options, fdLimit) {
     server.child.stdin.end();
     const serverExit = await Promise.race([server.exited, new Promise((r) => setTimeout(r, 10_000))]);
     if (serverExit === undefined) throw new CaseError('server.mjs did not exit within 10 s of its stdin closing');
-    if (serverExit.code !== 0) throw new CaseError(`server.mjs exited with ${serverExit.code ?? serverExit.signal}\n${server.stderr()}`);
+    if (serverExit.code !== 0)
+      throw new CaseError(`server.mjs exited with ${serverExit.code ?? serverExit.signal}\n${server.stderr()}`);
     return result;
   } catch (err) {
     killAll();
@@ -228,7 +296,12 @@ async function runCase(c, options, fdLimit) {
 
 // ---------------------------------------------------------------------------------- summary
 
-const PRIMARY = { admissions: 'admissionsPerSec', 'fanout-rate': 'latencyP99Ms', 'fanout-max': 'deliveriesPerSec', idle: 'heapPerConnKiB' };
+const PRIMARY = {
+  admissions: 'admissionsPerSec',
+  'fanout-rate': 'latencyP99Ms',
+  'fanout-max': 'deliveriesPerSec',
+  idle: 'heapPerConnKiB',
+};
 
 function sustained(r) {
   return r.missing === 0 && r.deliveriesPerSec >= 0.98 * r.targetRate * r.receivers;
@@ -259,9 +332,17 @@ function evaluate(target, byName) {
     const rounds = Math.min(num.runs.length, den.runs.length);
     const perRound = Array.from({ length: rounds }, (_, i) => num.runs[i][target.metric] / den.runs[i][target.metric]);
     return {
-      name: target.name, kind: 'ratio', metric: target.metric, numerator: target.numerator, denominator: target.denominator,
-      value: round(value, 2), target: target.target, comparison: '>=', pass: value >= target.target,
-      roundMin: round(Math.min(...perRound), 2), roundMax: round(Math.max(...perRound), 2),
+      name: target.name,
+      kind: 'ratio',
+      metric: target.metric,
+      numerator: target.numerator,
+      denominator: target.denominator,
+      value: round(value, 2),
+      target: target.target,
+      comparison: '>=',
+      pass: value >= target.target,
+      roundMin: round(Math.min(...perRound), 2),
+      roundMax: round(Math.max(...perRound), 2),
     };
   }
   const c = byName.get(target.case);
@@ -270,9 +351,17 @@ function evaluate(target, byName) {
   const perRound = c.runs.map((r) => r[target.metric]);
   const extraOk = target.require === 'sustained' ? c.sustained : true;
   return {
-    name: target.name, kind: 'max', case: target.case, metric: target.metric, unit: target.unit,
-    value, target: target.target, comparison: '<=', pass: value <= target.target && extraOk,
-    roundMin: Math.min(...perRound), roundMax: Math.max(...perRound),
+    name: target.name,
+    kind: 'max',
+    case: target.case,
+    metric: target.metric,
+    unit: target.unit,
+    value,
+    target: target.target,
+    comparison: '<=',
+    pass: value <= target.target && extraOk,
+    roundMin: Math.min(...perRound),
+    roundMax: Math.max(...perRound),
     ...(target.require === 'sustained' ? { sustained: c.sustained } : {}),
   };
 }
@@ -283,73 +372,169 @@ function report(meta, cases, targets) {
   const ms = (x) => (x === undefined || Number.isNaN(x) ? '' : x.toFixed(2));
   out.push(`@stagepass/gateway benchmark — ${meta.date}`);
   out.push(`node ${meta.node}, ${meta.platform}, ${meta.cpus} CPU(s) (${meta.cpuModel})`);
-  out.push(`${meta.rounds} round(s), interleaved, every other one in reverse order (fan-out and idle cases at most 3); server and load in separate processes, fresh for every case and round; ${meta.warmupMs} ms warm-up + ${meta.durationMs} ms measured; median of rounds`);
-  out.push(`1-min load average: ${meta.loadAverage1m.start} at start, ${meta.loadAverage1m.end} at end (the bench itself adds ~2: server + load; more means other work competed)`);
-  out.push('gateway started with rateLimit { perSecond: 1e6, burst: 1e6 } and maxSocketsPerIp 1e6; every other option default');
+  out.push(
+    `${meta.rounds} round(s), interleaved, every other one in reverse order (fan-out and idle cases at most 3); server and load in separate processes, fresh for every case and round; ${meta.warmupMs} ms warm-up + ${meta.durationMs} ms measured; median of rounds`,
+  );
+  out.push(
+    `1-min load average: ${meta.loadAverage1m.start} at start, ${meta.loadAverage1m.end} at end (the bench itself adds ~2: server + load; more means other work competed)`,
+  );
+  out.push(
+    'gateway started with rateLimit { perSecond: 1e6, burst: 1e6 } and maxSocketsPerIp 1e6; every other option default',
+  );
   const cpu = (c) => [fmtPercent(c.serverCpu), fmtPercent(c.loadCpu)];
   if (fam('admissions').length > 0) {
     out.push('');
-    out.push('Admissions (raw-socket client, 128 in flight; each: upgrade → connect with its own token → connected → close)');
-    out.push(table(
-      ['case', 'median admissions/s', 'min–max', 'connect→connected p50 / p99', 'server CPU µs/admission (user)', 'server CPU', 'load CPU'],
-      fam('admissions').map((c) => [
-        c.name, fmtInt(c.admissionsPerSec), `${fmtInt(c.min)}–${fmtInt(c.max)}`, `${ms(c.latencyP50Ms)} / ${ms(c.latencyP99Ms)} ms`,
-        `${fmtInt(c.serverCpuPerOp)} (${fmtInt(c.serverUserCpuPerOp)})`, ...cpu(c),
-      ]),
-      [false, true, true, true, true, true, true],
-    ));
+    out.push(
+      'Admissions (raw-socket client, 128 in flight; each: upgrade → connect with its own token → connected → close)',
+    );
+    out.push(
+      table(
+        [
+          'case',
+          'median admissions/s',
+          'min–max',
+          'connect→connected p50 / p99',
+          'server CPU µs/admission (user)',
+          'server CPU',
+          'load CPU',
+        ],
+        fam('admissions').map((c) => [
+          c.name,
+          fmtInt(c.admissionsPerSec),
+          `${fmtInt(c.min)}–${fmtInt(c.max)}`,
+          `${ms(c.latencyP50Ms)} / ${ms(c.latencyP99Ms)} ms`,
+          `${fmtInt(c.serverCpuPerOp)} (${fmtInt(c.serverUserCpuPerOp)})`,
+          ...cpu(c),
+        ]),
+        [false, true, true, true, true, true, true],
+      ),
+    );
   }
   if (fam('fanout-rate').length > 0) {
     out.push('');
-    out.push('Fan-out at a fixed rate: 1 sender → 100 receivers in one session, 2,000 signals/s; latency = receive − send time (one clock)');
-    out.push(table(
-      ['case', 'signals/s', 'deliveries/s', 'p50 ms', 'p99 ms', 'p99 range ms', 'max ms', 'sustained', 'server CPU', 'load CPU'],
-      fam('fanout-rate').map((c) => [
-        c.name, fmtInt(c.signalsPerSec), fmtInt(c.deliveriesPerSec), ms(c.latencyP50Ms), ms(c.latencyP99Ms),
-        `${ms(c.min)}–${ms(c.max)}`, ms(c.latencyMaxMs), c.sustained ? 'yes' : `NO (${c.missing} missing)`, ...cpu(c),
-      ]),
-      [false, true, true, true, true, true, true, false, true, true],
-    ));
+    out.push(
+      'Fan-out at a fixed rate: 1 sender → 100 receivers in one session, 2,000 signals/s; latency = receive − send time (one clock)',
+    );
+    out.push(
+      table(
+        [
+          'case',
+          'signals/s',
+          'deliveries/s',
+          'p50 ms',
+          'p99 ms',
+          'p99 range ms',
+          'max ms',
+          'sustained',
+          'server CPU',
+          'load CPU',
+        ],
+        fam('fanout-rate').map((c) => [
+          c.name,
+          fmtInt(c.signalsPerSec),
+          fmtInt(c.deliveriesPerSec),
+          ms(c.latencyP50Ms),
+          ms(c.latencyP99Ms),
+          `${ms(c.min)}–${ms(c.max)}`,
+          ms(c.latencyMaxMs),
+          c.sustained ? 'yes' : `NO (${c.missing} missing)`,
+          ...cpu(c),
+        ]),
+        [false, true, true, true, true, true, true, false, true, true],
+      ),
+    );
   }
   if (fam('fanout-max').length > 0) {
     out.push('');
-    out.push('Fan-out, as fast as the server goes: 1 sender → 100 receivers, ≤ 250 signals in flight; deliveries/s to the 100 receivers');
-    out.push(table(
-      ['case', 'median deliveries/s', 'min–max', 'signals/s', 'server CPU ns/delivery (user)', 'server CPU', 'load CPU'],
-      fam('fanout-max').map((c) => [
-        c.name, fmtInt(c.deliveriesPerSec), `${fmtInt(c.min)}–${fmtInt(c.max)}`, fmtInt(c.signalsPerSec),
-        `${fmtInt(c.serverCpuPerOp)} (${fmtInt(c.serverUserCpuPerOp)})`, ...cpu(c),
-      ]),
-      [false, true, true, true, true, true, true],
-    ));
+    out.push(
+      'Fan-out, as fast as the server goes: 1 sender → 100 receivers, ≤ 250 signals in flight; deliveries/s to the 100 receivers',
+    );
+    out.push(
+      table(
+        [
+          'case',
+          'median deliveries/s',
+          'min–max',
+          'signals/s',
+          'server CPU ns/delivery (user)',
+          'server CPU',
+          'load CPU',
+        ],
+        fam('fanout-max').map((c) => [
+          c.name,
+          fmtInt(c.deliveriesPerSec),
+          `${fmtInt(c.min)}–${fmtInt(c.max)}`,
+          fmtInt(c.signalsPerSec),
+          `${fmtInt(c.serverCpuPerOp)} (${fmtInt(c.serverUserCpuPerOp)})`,
+          ...cpu(c),
+        ]),
+        [false, true, true, true, true, true, true],
+      ),
+    );
   }
   if (fam('idle').length > 0) {
     out.push('');
-    out.push('Memory per idle admitted connection: server heapUsed / RSS after global.gc(), (with 10,000 open − before) / 10,000; KiB = 1024 B');
-    out.push(table(
-      ['case', 'heap/conn KiB', 'min–max', 'RSS/conn KiB', 'heap before → after MB', 'RSS before → after MB', 'open 10k in'],
-      fam('idle').map((c) => [
-        c.name, c.heapPerConnKiB.toFixed(2), `${c.min.toFixed(2)}–${c.max.toFixed(2)}`, c.rssPerConnKiB.toFixed(2),
-        `${c.heapBeforeMB} → ${c.heapAfterMB}`, `${c.rssBeforeMB} → ${c.rssAfterMB}`, `${fmtInt(c.openMs)} ms`,
-      ]),
-      [false, true, true, true, true, true, true],
-    ));
+    out.push(
+      'Memory per idle admitted connection: server heapUsed / RSS after global.gc(), (with 10,000 open − before) / 10,000; KiB = 1024 B',
+    );
+    out.push(
+      table(
+        [
+          'case',
+          'heap/conn KiB',
+          'min–max',
+          'RSS/conn KiB',
+          'heap before → after MB',
+          'RSS before → after MB',
+          'open 10k in',
+        ],
+        fam('idle').map((c) => [
+          c.name,
+          c.heapPerConnKiB.toFixed(2),
+          `${c.min.toFixed(2)}–${c.max.toFixed(2)}`,
+          c.rssPerConnKiB.toFixed(2),
+          `${c.heapBeforeMB} → ${c.heapAfterMB}`,
+          `${c.rssBeforeMB} → ${c.rssAfterMB}`,
+          `${fmtInt(c.openMs)} ms`,
+        ]),
+        [false, true, true, true, true, true, true],
+      ),
+    );
   }
   if (targets.length > 0) {
     out.push('');
-    out.push(table(
-      ['target', 'value', 'per-round range', 'target', 'result'],
-      targets.map((t) => (t.kind === 'ratio'
-        ? [t.name, `${t.value.toFixed(2)}×`, `${t.roundMin.toFixed(2)}–${t.roundMax.toFixed(2)}×`, `≥ ${t.target}×`, t.pass ? 'PASS' : 'FAIL']
-        : [t.name, `${t.value} ${t.unit}`, `${t.roundMin}–${t.roundMax} ${t.unit}`, `≤ ${t.target} ${t.unit}${t.sustained !== undefined ? ', sustained' : ''}`,
-          t.pass ? 'PASS' : `FAIL${t.sustained === false ? ' (not sustained)' : ''}`])),
-      [false, true, true, true, false],
-    ));
+    out.push(
+      table(
+        ['target', 'value', 'per-round range', 'target', 'result'],
+        targets.map((t) =>
+          t.kind === 'ratio'
+            ? [
+                t.name,
+                `${t.value.toFixed(2)}×`,
+                `${t.roundMin.toFixed(2)}–${t.roundMax.toFixed(2)}×`,
+                `≥ ${t.target}×`,
+                t.pass ? 'PASS' : 'FAIL',
+              ]
+            : [
+                t.name,
+                `${t.value} ${t.unit}`,
+                `${t.roundMin}–${t.roundMax} ${t.unit}`,
+                `≤ ${t.target} ${t.unit}${t.sustained !== undefined ? ', sustained' : ''}`,
+                t.pass ? 'PASS' : `FAIL${t.sustained === false ? ' (not sustained)' : ''}`,
+              ],
+        ),
+        [false, true, true, true, false],
+      ),
+    );
     const failed = targets.filter((t) => !t.pass).length;
     out.push('');
-    out.push(`${targets.length - failed}/${targets.length} targets met. (ratios: medians of the two cases in this run)`);
+    out.push(
+      `${targets.length - failed}/${targets.length} targets met. (ratios: medians of the two cases in this run)`,
+    );
   }
-  out.push(`took ${meta.elapsedSeconds.toFixed(0)} s; \`node ${relative(root, here)}/run.mjs --json\` for machine-readable output`);
+  out.push(
+    `took ${meta.elapsedSeconds.toFixed(0)} s; \`node ${relative(root, here)}/run.mjs --json\` for machine-readable output`,
+  );
   return out.join('\n');
 }
 
@@ -378,7 +563,9 @@ async function main() {
         samples.get(c.name).push(await runCase(c, options, fdLimit));
       } catch (err) {
         progress.clear();
-        process.stderr.write(`bench:gateway: case ${c.name} (round ${r}) failed: ${err instanceof CaseError ? err.message : err?.stack ?? err}\n`);
+        process.stderr.write(
+          `bench:gateway: case ${c.name} (round ${r}) failed: ${err instanceof CaseError ? err.message : (err?.stack ?? err)}\n`,
+        );
         process.exit(1);
       }
     }

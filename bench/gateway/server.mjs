@@ -35,14 +35,21 @@ const KINDS = ['gateway', 'bare-ws', 'ws-broadcast-corked', 'ws-broadcast-plain'
 const MAX_LIFETIME_MS = 15 * 60 * 1000;
 
 const kind = process.argv[2];
-if (!KINDS.includes(kind) || (process.argv.length !== 3 && (process.argv.length !== 5 || process.argv[3] !== '--min-open-files'))) {
-  process.stderr.write(`usage: node --expose-gc bench/gateway/server.mjs <${KINDS.join(' | ')}> [--min-open-files N]\n`);
+if (
+  !KINDS.includes(kind) ||
+  (process.argv.length !== 3 && (process.argv.length !== 5 || process.argv[3] !== '--min-open-files'))
+) {
+  process.stderr.write(
+    `usage: node --expose-gc bench/gateway/server.mjs <${KINDS.join(' | ')}> [--min-open-files N]\n`,
+  );
   process.exit(2);
 }
 const minOpenFiles = Number(process.argv[4] ?? 0);
 const openFiles = await openFileLimit();
 if (openFiles !== undefined && openFiles < minOpenFiles) {
-  process.stderr.write(`server.mjs: this case needs ${minOpenFiles} open files but the limit is ${openFiles}, and it could not be raised: run \`ulimit -n ${minOpenFiles}\` (as a user allowed to) before the benchmark, or skip the idle-10k cases (--only)\n`);
+  process.stderr.write(
+    `server.mjs: this case needs ${minOpenFiles} open files but the limit is ${openFiles}, and it could not be raised: run \`ulimit -n ${minOpenFiles}\` (as a user allowed to) before the benchmark, or skip the idle-10k cases (--only)\n`,
+  );
   process.exit(2);
 }
 if (typeof globalThis.gc !== 'function') {
@@ -86,7 +93,12 @@ const CONNECTED = Buffer.from('{"type":"connected"}');
 const TEXT = { binary: false };
 
 function startWs(variant) {
-  const wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: 64 * 1024,
+  });
   const http = createServer((req, res) => {
     res.writeHead(404);
     res.end();
@@ -186,15 +198,20 @@ async function memory(server) {
   }
   const m = process.memoryUsage();
   return {
-    heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    rss: m.rss,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
     connections: server.connections(),
   };
 }
 
 async function main() {
-  const server = kind === 'gateway'
-    ? await startGateway()
-    : await startWs({ 'bare-ws': 'bare', 'ws-broadcast-corked': 'corked', 'ws-broadcast-plain': 'plain' }[kind]);
+  const server =
+    kind === 'gateway'
+      ? await startGateway()
+      : await startWs({ 'bare-ws': 'bare', 'ws-broadcast-corked': 'corked', 'ws-broadcast-plain': 'plain' }[kind]);
   print({ kind, port: server.port, appId: server.appId, secret: server.secret, pid: process.pid });
 
   let stopping = false;

@@ -14,7 +14,8 @@ export function round(x, digits) {
 
 export const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 
-export const fmtPercent = (fraction) => (fraction === undefined || Number.isNaN(fraction) ? '' : `${Math.round(fraction * 100)} %`);
+export const fmtPercent = (fraction) =>
+  fraction === undefined || Number.isNaN(fraction) ? '' : `${Math.round(fraction * 100)} %`;
 
 function pad(text, width, right = false) {
   text = String(text);
@@ -24,7 +25,11 @@ function pad(text, width, right = false) {
 /** A plain-text table: a header line, a rule, the rows; `rightAligned[i]` for numeric columns. */
 export function table(headers, rows, rightAligned) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => pad(c, widths[i], rightAligned[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => pad(c, widths[i], rightAligned[i]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

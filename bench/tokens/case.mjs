@@ -17,7 +17,8 @@ function parseArgs(argv) {
     else if (args.name === undefined) args.name = arg;
     else fail(`unexpected argument ${arg}`);
   }
-  if (args.name === undefined) fail(`usage: node bench/tokens/case.mjs <case-name>\ncases: ${CASES.map((c) => c.name).join(', ')}`);
+  if (args.name === undefined)
+    fail(`usage: node bench/tokens/case.mjs <case-name>\ncases: ${CASES.map((c) => c.name).join(', ')}`);
   return args;
 }
 
@@ -101,7 +102,9 @@ async function main() {
     result = { opsPerSec: ops / (ms / 1000), ops, ms };
   }
   void sink;
-  process.stdout.write(`${JSON.stringify({ name, ...result, opsPerSec: Math.round(result.opsPerSec), ms: Math.round(result.ms * 10) / 10 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ name, ...result, opsPerSec: Math.round(result.opsPerSec), ms: Math.round(result.ms * 10) / 10 })}\n`,
+  );
 }
 
 main().catch((error) => {

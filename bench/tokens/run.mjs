@@ -44,16 +44,35 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let inline;
-    if (arg.startsWith('--') && arg.includes('=')) [arg, inline] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
+    if (arg.startsWith('--') && arg.includes('='))
+      [arg, inline] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
     const next = (name) => inline ?? value(++i, name);
     switch (arg) {
-      case '--rounds': options.rounds = integer(next(arg), arg, 1); break;
-      case '--duration-ms': options.durationMs = integer(next(arg), arg, 1); break;
-      case '--warmup-ms': options.warmupMs = integer(next(arg), arg, 0); break;
-      case '--only': options.only = next(arg).split(',').map((s) => s.trim()).filter(Boolean); break;
-      case '--json': options.json = true; break;
-      case '-h': case '--help': process.stdout.write(`${usage()}\n`); process.exit(0); break;
-      default: die(`unknown option ${argv[i]}\n${usage()}`);
+      case '--rounds':
+        options.rounds = integer(next(arg), arg, 1);
+        break;
+      case '--duration-ms':
+        options.durationMs = integer(next(arg), arg, 1);
+        break;
+      case '--warmup-ms':
+        options.warmupMs = integer(next(arg), arg, 0);
+        break;
+      case '--only':
+        options.only = next(arg)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        break;
+      case '--json':
+        options.json = true;
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${usage()}\n`);
+        process.exit(0);
+        break;
+      default:
+        die(`unknown option ${argv[i]}\n${usage()}`);
     }
   }
   if (options.only !== undefined) {
@@ -75,7 +94,15 @@ function die(message) {
 }
 
 function runCase(name, options, env) {
-  const args = ['--no-deprecation', caseScript, name, '--duration-ms', String(options.durationMs), '--warmup-ms', String(options.warmupMs)];
+  const args = [
+    '--no-deprecation',
+    caseScript,
+    name,
+    '--duration-ms',
+    String(options.durationMs),
+    '--warmup-ms',
+    String(options.warmupMs),
+  ];
   const child = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const crashed = (why) => {
     clearProgress();
@@ -105,17 +132,30 @@ function evaluate(target, byName) {
     // The same ratio round by round (both cases ran in the same round): shows how steady it is.
     const perRound = num.samples.map((s, i) => s / den.samples[i]);
     return {
-      name: target.name, kind: 'ratio', numerator: target.numerator, denominator: target.denominator,
-      value: round(value, 2), target: target.target, comparison: '>=', pass: value >= target.target,
-      roundMin: round(Math.min(...perRound), 2), roundMax: round(Math.max(...perRound), 2),
+      name: target.name,
+      kind: 'ratio',
+      numerator: target.numerator,
+      denominator: target.denominator,
+      value: round(value, 2),
+      target: target.target,
+      comparison: '>=',
+      pass: value >= target.target,
+      roundMin: round(Math.min(...perRound), 2),
+      roundMax: round(Math.max(...perRound), 2),
     };
   }
   const c = byName.get(target.case);
   if (c === undefined) return undefined;
   const value = c[target.metric];
   return {
-    name: target.name, kind: 'max', case: target.case, metric: target.metric,
-    value, target: target.target, comparison: '<=', pass: value <= target.target,
+    name: target.name,
+    kind: 'max',
+    case: target.case,
+    metric: target.metric,
+    value,
+    target: target.target,
+    comparison: '<=',
+    pass: value <= target.target,
   };
 }
 
@@ -171,50 +211,78 @@ function main() {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({
-      ...machine,
-      date: started.toISOString(),
-      rounds: options.rounds,
-      durationMs: options.durationMs,
-      warmupMs: options.warmupMs,
-      elapsedSeconds: round(elapsedS, 1),
-      loadAverage1m: load,
-      cases,
-      ratios,
-    }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          ...machine,
+          date: started.toISOString(),
+          rounds: options.rounds,
+          durationMs: options.durationMs,
+          warmupMs: options.warmupMs,
+          elapsedSeconds: round(elapsedS, 1),
+          loadAverage1m: load,
+          cases,
+          ratios,
+        },
+        null,
+        2,
+      )}\n`,
+    );
     return;
   }
 
   const out = [];
   out.push(`@stagepass/token benchmark — ${started.toISOString()}`);
   out.push(`node ${machine.node}, ${machine.platform}, ${machine.cpus} CPU(s) (${machine.cpuModel})`);
-  out.push(`${options.rounds} round(s), interleaved; each case in its own process, ${options.warmupMs} ms warm-up + ${options.durationMs} ms measured; median of rounds`);
-  out.push(`1-min load average: ${load.start} at start, ${load.end} at end (the bench itself adds ~1; more means other work competed)`);
+  out.push(
+    `${options.rounds} round(s), interleaved; each case in its own process, ${options.warmupMs} ms warm-up + ${options.durationMs} ms measured; median of rounds`,
+  );
+  out.push(
+    `1-min load average: ${load.start} at start, ${load.end} at end (the bench itself adds ~1; more means other work competed)`,
+  );
   out.push('');
-  out.push(table(
-    ['case', 'median ops/s', 'min–max ops/s', 'note'],
-    cases.map((c) => [
-      c.name,
-      fmtInt(c.opsPerSec),
-      `${fmtInt(c.min)}–${fmtInt(c.max)}`,
-      c.peakRssMB === undefined ? '' : `${fmtInt(c.tokens)} tokens; peak RSS ${c.peakRssMB} MB (worst round of: ${c.peakRssSamplesMB.join(', ')})`,
-    ]),
-    [false, true, true, false],
-  ));
+  out.push(
+    table(
+      ['case', 'median ops/s', 'min–max ops/s', 'note'],
+      cases.map((c) => [
+        c.name,
+        fmtInt(c.opsPerSec),
+        `${fmtInt(c.min)}–${fmtInt(c.max)}`,
+        c.peakRssMB === undefined
+          ? ''
+          : `${fmtInt(c.tokens)} tokens; peak RSS ${c.peakRssMB} MB (worst round of: ${c.peakRssSamplesMB.join(', ')})`,
+      ]),
+      [false, true, true, false],
+    ),
+  );
   if (ratios.length > 0) {
     out.push('');
-    out.push(table(
-      ['target', 'value', 'per-round range', 'target', 'result'],
-      ratios.map((r) => r.kind === 'ratio'
-        ? [r.name, `${r.value.toFixed(2)}×`, `${r.roundMin.toFixed(2)}–${r.roundMax.toFixed(2)}×`, `≥ ${r.target}×`, r.pass ? 'PASS' : 'FAIL']
-        : [r.name, `${r.value} MB`, '', `≤ ${r.target} MB`, r.pass ? 'PASS' : 'FAIL']),
-      [false, true, true, true, false],
-    ));
+    out.push(
+      table(
+        ['target', 'value', 'per-round range', 'target', 'result'],
+        ratios.map((r) =>
+          r.kind === 'ratio'
+            ? [
+                r.name,
+                `${r.value.toFixed(2)}×`,
+                `${r.roundMin.toFixed(2)}–${r.roundMax.toFixed(2)}×`,
+                `≥ ${r.target}×`,
+                r.pass ? 'PASS' : 'FAIL',
+              ]
+            : [r.name, `${r.value} MB`, '', `≤ ${r.target} MB`, r.pass ? 'PASS' : 'FAIL'],
+        ),
+        [false, true, true, true, false],
+      ),
+    );
     const failed = ratios.filter((r) => !r.pass).length;
     out.push('');
-    out.push(`${ratios.length - failed}/${ratios.length} targets met. (ratios: median ops/s of the two cases in this run; MB = 2^20 bytes)`);
+    out.push(
+      `${ratios.length - failed}/${ratios.length} targets met. (ratios: median ops/s of the two cases in this run; MB = 2^20 bytes)`,
+    );
   }
-  out.push(`took ${elapsedS.toFixed(0)} s; \`node ${relative(root, here)}/run.mjs --json\` for machine-readable output`);
+  out.push(
+    `took ${elapsedS.toFixed(0)} s; \`node ${relative(root, here)}/run.mjs --json\` for machine-readable output`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

@@ -46,7 +46,10 @@ export function keys() {
 }
 
 export function generateKeys() {
-  const pem = { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } };
+  const pem = {
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  };
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048, ...pem });
   const ed25519 = generateKeyPairSync('ed25519', pem);
   const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1', ...pem });

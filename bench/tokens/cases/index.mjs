@@ -32,10 +32,46 @@ export const CASES = [
  * the `max` target bounds a reported metric (peak RSS: the largest over all rounds).
  */
 export const TARGETS = [
-  { name: 'HS256 mint vs livekit-server-sdk toJwt', kind: 'ratio', numerator: 'stagepass-hs256-mint', denominator: 'livekit-mint', target: 3 },
-  { name: 'HS256 mint vs raw HMAC-SHA256 (300 B)', kind: 'ratio', numerator: 'stagepass-hs256-mint', denominator: 'raw-hmac-sha256', target: 0.5 },
-  { name: 'HS256 verify vs LiveKit TokenVerifier', kind: 'ratio', numerator: 'stagepass-hs256-verify', denominator: 'livekit-verify', target: 3 },
-  { name: 'T1 mint vs opentok generateToken(T1)', kind: 'ratio', numerator: 'stagepass-t1-mint', denominator: 'opentok-t1-mint', target: 1.5 },
-  { name: 'RS256 verify (cached key) vs @vonage/jwt verifySignature', kind: 'ratio', numerator: 'stagepass-rs256-verify', denominator: 'vonage-rs256-verify', target: 5 },
-  { name: 'peak RSS minting 1,000,000 HS256 tokens (MB)', kind: 'max', case: 'stagepass-hs256-mint-1m', metric: 'peakRssMB', target: 70 },
+  {
+    name: 'HS256 mint vs livekit-server-sdk toJwt',
+    kind: 'ratio',
+    numerator: 'stagepass-hs256-mint',
+    denominator: 'livekit-mint',
+    target: 3,
+  },
+  {
+    name: 'HS256 mint vs raw HMAC-SHA256 (300 B)',
+    kind: 'ratio',
+    numerator: 'stagepass-hs256-mint',
+    denominator: 'raw-hmac-sha256',
+    target: 0.5,
+  },
+  {
+    name: 'HS256 verify vs LiveKit TokenVerifier',
+    kind: 'ratio',
+    numerator: 'stagepass-hs256-verify',
+    denominator: 'livekit-verify',
+    target: 3,
+  },
+  {
+    name: 'T1 mint vs opentok generateToken(T1)',
+    kind: 'ratio',
+    numerator: 'stagepass-t1-mint',
+    denominator: 'opentok-t1-mint',
+    target: 1.5,
+  },
+  {
+    name: 'RS256 verify (cached key) vs @vonage/jwt verifySignature',
+    kind: 'ratio',
+    numerator: 'stagepass-rs256-verify',
+    denominator: 'vonage-rs256-verify',
+    target: 5,
+  },
+  {
+    name: 'peak RSS minting 1,000,000 HS256 tokens (MB)',
+    kind: 'max',
+    case: 'stagepass-hs256-mint-1m',
+    metric: 'peakRssMB',
+    target: 70,
+  },
 ];

@@ -11,15 +11,25 @@ import { APP_ID, DATA, ROLE, SECRET, SECRET_BYTES, SESSION_ID, TTL_SECONDS, expe
 function claims() {
   const now = nowSeconds();
   return {
-    iss: APP_ID, ist: 'project', iat: now, exp: now + TTL_SECONDS,
-    session_id: SESSION_ID, create_time: now, nonce: Math.floor(Math.random() * 2 ** 53),
-    role: ROLE, expire_time: now + TTL_SECONDS, connection_data: DATA,
-    initial_layout_class_list: '', scope: 'session.connect', jti: randomUUID(),
+    iss: APP_ID,
+    ist: 'project',
+    iat: now,
+    exp: now + TTL_SECONDS,
+    session_id: SESSION_ID,
+    create_time: now,
+    nonce: Math.floor(Math.random() * 2 ** 53),
+    role: ROLE,
+    expire_time: now + TTL_SECONDS,
+    connection_data: DATA,
+    initial_layout_class_list: '',
+    scope: 'session.connect',
+    jti: randomUUID(),
   };
 }
 
 const jsonwebtokenKey = createSecretKey(Buffer.from(SECRET, 'utf8'));
-const joseKey = () => webcrypto.subtle.importKey('raw', SECRET_BYTES, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+const joseKey = () =>
+  webcrypto.subtle.importKey('raw', SECRET_BYTES, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 const signOptions = { algorithm: 'HS256' };
 const verifyOptions = { algorithms: ['HS256'], issuer: APP_ID };
 const isJws = (token) => typeof token === 'string' && /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
@@ -36,7 +46,8 @@ export const cases = {
       const token = jsonwebtoken.sign(claims(), jsonwebtokenKey, signOptions);
       return {
         op: () => jsonwebtoken.verify(token, jsonwebtokenKey, verifyOptions),
-        check: (payload) => expect(payload.role === ROLE && payload.connection_data === DATA, 'jsonwebtoken.verify returns the claims'),
+        check: (payload) =>
+          expect(payload.role === ROLE && payload.connection_data === DATA, 'jsonwebtoken.verify returns the claims'),
       };
     },
   },
@@ -57,7 +68,8 @@ export const cases = {
       const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key);
       return {
         op: () => jwtVerify(token, key, verifyOptions),
-        check: ({ payload }) => expect(payload.role === ROLE && payload.connection_data === DATA, 'jwtVerify returns the claims'),
+        check: ({ payload }) =>
+          expect(payload.role === ROLE && payload.connection_data === DATA, 'jwtVerify returns the claims'),
       };
     },
   },

@@ -24,7 +24,8 @@ export const cases = {
       const verifier = new TokenVerifier(APP_ID, SECRET); // reused, as our verifier is
       return {
         op: () => verifier.verify(token),
-        check: (claims) => expect(claims.sub === IDENTITY && claims.video?.room === SESSION_ID, 'verify returns the grants'),
+        check: (claims) =>
+          expect(claims.sub === IDENTITY && claims.video?.room === SESSION_ID, 'verify returns the grants'),
       };
     },
   },

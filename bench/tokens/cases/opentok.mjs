@@ -11,7 +11,8 @@ export const cases = {
       const ot = new OpenTok(APP_ID, SECRET);
       return {
         op: () => ot.generateToken(SESSION_ID, options, true),
-        check: (token) => expect(typeof token === 'string' && token.startsWith('T1=='), 'generateToken(…, true) returns a T1 token'),
+        check: (token) =>
+          expect(typeof token === 'string' && token.startsWith('T1=='), 'generateToken(…, true) returns a T1 token'),
       };
     },
   },

@@ -12,7 +12,11 @@ function mintCase(minterOptions, tokenPattern) {
       const minter = createMinter({ appId: APP_ID, ...minterOptions() });
       return {
         op: () => minter.mint(mintOptions),
-        check: (token) => expect(typeof token === 'string' && tokenPattern.test(token), `unexpected token ${String(token).slice(0, 40)}`),
+        check: (token) =>
+          expect(
+            typeof token === 'string' && tokenPattern.test(token),
+            `unexpected token ${String(token).slice(0, 40)}`,
+          ),
       };
     },
   };
@@ -25,8 +29,11 @@ function verifyCase(minterOptions, verifierKey, expected, legacyT1 = false) {
       const verifier = createVerifier({ apps: [{ appId: APP_ID, keys: [verifierKey()], legacyT1 }] });
       return {
         op: () => verifier.verify(token, verifyOptions),
-        check: (result) => expect(result.algorithm === expected && result.role === ROLE && result.data === DATA,
-          `verify returned ${JSON.stringify(result)}`),
+        check: (result) =>
+          expect(
+            result.algorithm === expected && result.role === ROLE && result.data === DATA,
+            `verify returned ${JSON.stringify(result)}`,
+          ),
       };
     },
   };
@@ -58,8 +65,9 @@ export const cases = {
       // Vary the session and the data a little, as a real server would.
       const sessions = Array.from({ length: 16 }, (_, i) => `${SESSION_ID}${i.toString(16)}`);
       const datas = Array.from({ length: 16 }, (_, i) => `${DATA.slice(0, -1)}${i.toString(16)}`);
-      return measurePeakRss((i) => minter.mint({ sessionId: sessions[i & 15], role: ROLE, data: datas[(i >> 4) & 15], ttl: TTL_SECONDS }));
+      return measurePeakRss((i) =>
+        minter.mint({ sessionId: sessions[i & 15], role: ROLE, data: datas[(i >> 4) & 15], ttl: TTL_SECONDS }),
+      );
     },
   },
 };
-

@@ -16,7 +16,8 @@ export const cases = {
       const client = video();
       return {
         op: () => client.generateClientToken(SESSION_ID, options),
-        check: (token) => expect(typeof token === 'string' && token.split('.').length === 3, 'generateClientToken returns a JWT'),
+        check: (token) =>
+          expect(typeof token === 'string' && token.split('.').length === 3, 'generateClientToken returns a JWT'),
       };
     },
   },

@@ -61,9 +61,15 @@ export function createNodeIo(): CliIo {
     readStdin: readAllStdin,
     readFile: (path) => readFile(path, 'utf8'),
     now: () => toUnixSeconds(Date.now()),
-    writeStdout: (text) => { process.stdout.write(text); },
-    writeStderr: (text) => { process.stderr.write(text); },
+    writeStdout: (text) => {
+      process.stdout.write(text);
+    },
+    writeStderr: (text) => {
+      process.stderr.write(text);
+    },
     nextSignal: nextProcessSignal,
-    exitNow: (code) => { process.exit(code); },
+    exitNow: (code) => {
+      process.exit(code);
+    },
   };
 }

@@ -31,7 +31,10 @@ function rootHelp(commands: readonly Command[]): string[] {
     ...table(commandRows(commands)),
     '',
     'Options:',
-    ...table([['-h, --help', 'Show help'], ['--version', 'Print the version']]),
+    ...table([
+      ['-h, --help', 'Show help'],
+      ['--version', 'Print the version'],
+    ]),
     '',
     'Environment (only the CLI reads it; flags win):',
     ...table([
@@ -70,8 +73,14 @@ function commandHelp(command: Command): string[] {
     lines.push('', 'Arguments:', ...table(command.positionals.map((p) => [p.name, p.description])));
   }
   const options = Object.entries(command.options).map(([name, spec]): [string, string] => {
-    const notes = [...(spec.required === true ? ['required'] : []), ...(spec.env === undefined ? [] : [`default: $${spec.env}`])];
-    return [optionLabel(name, spec), notes.length === 0 ? spec.description : `${spec.description} (${notes.join('; ')})`];
+    const notes = [
+      ...(spec.required === true ? ['required'] : []),
+      ...(spec.env === undefined ? [] : [`default: $${spec.env}`]),
+    ];
+    return [
+      optionLabel(name, spec),
+      notes.length === 0 ? spec.description : `${spec.description} (${notes.join('; ')})`,
+    ];
   });
   lines.push('', 'Options:', ...table(options));
   return lines;
@@ -89,6 +98,7 @@ function commandHelp(command: Command): string[] {
 export function formatHelp(path: readonly string[], commands: readonly Command[] = COMMANDS): string {
   const exact = commands.find((c) => c.path.length === path.length && c.path.every((w, i) => w === path[i]));
   const under = commands.filter((c) => path.every((w, i) => c.path[i] === w));
-  const lines = path.length === 0 ? rootHelp(commands) : exact !== undefined ? commandHelp(exact) : groupHelp(path, under);
+  const lines =
+    path.length === 0 ? rootHelp(commands) : exact !== undefined ? commandHelp(exact) : groupHelp(path, under);
   return `${lines.join('\n')}\n`;
 }

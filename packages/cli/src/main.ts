@@ -34,14 +34,24 @@ function jsonErrorFields(path: readonly string[]): Readonly<Record<string, unkno
   return command?.jsonErrorFields ?? {};
 }
 
-function usage(context: ErrorContext, message: string, option: string | undefined, helpPath: readonly string[]): number {
+function usage(
+  context: ErrorContext,
+  message: string,
+  option: string | undefined,
+  helpPath: readonly string[],
+): number {
   const { io } = context;
   const hint = helpPath.length === 0 ? 'stagepass --help' : `stagepass ${helpPath.join(' ')} --help`;
   io.writeStderr(`error: ${message}\nRun "${hint}".\n`);
   if (context.json) {
-    io.writeStdout(jsonLine({
-      ...jsonErrorFields(helpPath), code: 'ERR_INVALID_OPTION', message, ...(option === undefined ? {} : { option }),
-    }));
+    io.writeStdout(
+      jsonLine({
+        ...jsonErrorFields(helpPath),
+        code: 'ERR_INVALID_OPTION',
+        message,
+        ...(option === undefined ? {} : { option }),
+      }),
+    );
   }
   return EXIT_USAGE;
 }
@@ -67,12 +77,14 @@ function report(err: unknown, context: ErrorContext): number {
   if (isStagepassError(err)) {
     // Library messages never hold a token, a secret or connection data.
     io.writeStderr(`error: ${err.code}: ${err.message}\n`);
-    if (context.json) io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), code: err.code, message: err.message }));
+    if (context.json)
+      io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), code: err.code, message: err.message }));
     return EXIT_REFUSED;
   }
   const message = err instanceof Error ? err.message : String(err);
   io.writeStderr(`error: unexpected failure: ${message}\n`);
-  if (context.json) io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), message: `unexpected failure: ${message}` }));
+  if (context.json)
+    io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), message: `unexpected failure: ${message}` }));
   return EXIT_REFUSED;
 }
 

@@ -38,7 +38,11 @@ const KEY_FLAGS = ['--secret', '--private-key', '--public-key'] as const;
  * ```
  */
 export function flagForOption(option: string, givenFlags: ReadonlySet<string>): string | undefined {
-  const last = option.split('.').at(-1)?.replace(/\[\d+\]$/, '') ?? '';
+  const last =
+    option
+      .split('.')
+      .at(-1)
+      ?.replace(/\[\d+\]$/, '') ?? '';
   const flag = FLAG_OF_OPTION[last];
   if (flag !== undefined) return flag;
   if (last === 'keys' || last === 'key') return KEY_FLAGS.find((candidate) => givenFlags.has(candidate));
@@ -46,7 +50,10 @@ export function flagForOption(option: string, givenFlags: ReadonlySet<string>): 
 }
 
 const CAMEL_CASE_OPTION = new RegExp(
-  `\\b(?:${Object.keys(FLAG_OF_OPTION).filter((name) => /[A-Z]/.test(name)).join('|')})\\b`, 'g',
+  `\\b(?:${Object.keys(FLAG_OF_OPTION)
+    .filter((name) => /[A-Z]/.test(name))
+    .join('|')})\\b`,
+  'g',
 );
 
 /**

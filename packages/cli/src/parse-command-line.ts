@@ -8,14 +8,14 @@ export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly path: readonly string[] }
   | { readonly kind: 'version' }
   | {
-    readonly kind: 'command';
-    readonly command: Command;
-    /** The command's own options, made by its `toOptions`. */
-    readonly options: unknown;
-    readonly json: boolean;
-    /** The flags that have a value (from the command line or the environment), e.g. `--secret`. */
-    readonly givenFlags: ReadonlySet<string>;
-  };
+      readonly kind: 'command';
+      readonly command: Command;
+      /** The command's own options, made by its `toOptions`. */
+      readonly options: unknown;
+      readonly json: boolean;
+      /** The flags that have a value (from the command line or the environment), e.g. `--secret`. */
+      readonly givenFlags: ReadonlySet<string>;
+    };
 
 const HELP_FLAGS: ReadonlySet<string> = new Set(['--help', '-h']);
 /** Longest whole number accepted for integer flags: 15 digits is always a safe integer. */
@@ -68,8 +68,13 @@ function startsWithPath(path: readonly string[], prefix: readonly string[]): boo
 
 /** The next words after `prefix` among the commands, e.g. `create, verify, inspect` after `token`. */
 function nextWords(commands: readonly Command[], prefix: readonly string[]): string[] {
-  return [...new Set(commands.filter((c) => startsWithPath(c.path, prefix) && c.path.length > prefix.length)
-    .map((c) => c.path[prefix.length]!))];
+  return [
+    ...new Set(
+      commands
+        .filter((c) => startsWithPath(c.path, prefix) && c.path.length > prefix.length)
+        .map((c) => c.path[prefix.length]!),
+    ),
+  ];
 }
 
 function unknownOption(raw: string, helpPath: readonly string[]): UsageError {
@@ -92,7 +97,11 @@ function diagnose(command: Command, args: string[], config: ParseArgsConfig['opt
       return new UsageError(`${flag} needs a value`, flag, command.path);
     }
     if (spec.type === 'string' && token.inlineValue === false && token.value!.startsWith('-')) {
-      return new UsageError(`${flag} needs a value; write ${flag}=VALUE for a value that starts with "-"`, flag, command.path);
+      return new UsageError(
+        `${flag} needs a value; write ${flag}=VALUE for a value that starts with "-"`,
+        flag,
+        command.path,
+      );
     }
   }
   return new UsageError('the arguments cannot be parsed', undefined, command.path);
@@ -125,24 +134,40 @@ function parsedArgs(command: Command, values: Values, positionals: readonly stri
     return values[name];
   };
   return {
-    string: (name) => { const value = read(name); return typeof value === 'string' ? value : undefined; },
-    strings: (name) => { const value = read(name); return Array.isArray(value) ? [...value] : []; },
+    string: (name) => {
+      const value = read(name);
+      return typeof value === 'string' ? value : undefined;
+    },
+    strings: (name) => {
+      const value = read(name);
+      return Array.isArray(value) ? [...value] : [];
+    },
     flag: (name) => read(name) === true,
-    integer: (name) => { const value = read(name); return typeof value === 'string' ? Number(value) : undefined; },
+    integer: (name) => {
+      const value = read(name);
+      return typeof value === 'string' ? Number(value) : undefined;
+    },
     positional: (index) => positionals[index],
   };
 }
 
 /** Parses one command's arguments (after its words) against its declaration. */
 function parseCommandArgs(
-  command: Command, rest: readonly string[], env: Readonly<Record<string, string | undefined>>,
+  command: Command,
+  rest: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
 ): Extract<ParsedCommandLine, { kind: 'command' }> {
   const path = command.path;
-  const config: ParseArgsConfig['options'] = Object.fromEntries(Object.entries(command.options).map(([name, spec]) => [name, {
-    type: spec.type,
-    ...(spec.short === undefined ? {} : { short: spec.short }),
-    ...(spec.multiple === true ? { multiple: true } : {}),
-  }]));
+  const config: ParseArgsConfig['options'] = Object.fromEntries(
+    Object.entries(command.options).map(([name, spec]) => [
+      name,
+      {
+        type: spec.type,
+        ...(spec.short === undefined ? {} : { short: spec.short }),
+        ...(spec.multiple === true ? { multiple: true } : {}),
+      },
+    ]),
+  );
   const args = [...rest];
   let parsed;
   try {
@@ -170,7 +195,11 @@ function parseCommandArgs(
   if (positionals.length > expected.length) {
     const last = expected.at(-1);
     throw last === undefined
-      ? new UsageError(`unexpected argument: ${path.join(' ')} takes no arguments besides options (is a flag name missing?)`, undefined, path)
+      ? new UsageError(
+          `unexpected argument: ${path.join(' ')} takes no arguments besides options (is a flag name missing?)`,
+          undefined,
+          path,
+        )
       : new UsageError(`unexpected argument after ${last.name} (is a flag name missing?)`, last.name, path);
   }
 
@@ -209,7 +238,11 @@ function parseCommandArgs(
     throw new UsageError(`missing ${group.map((name) => `--${name}`).join(' or ')}${orEnv}`, `--${group[0]}`, path);
   }
 
-  const givenFlags = new Set(Object.keys(values).filter((name) => values[name] !== undefined).map((name) => `--${name}`));
+  const givenFlags = new Set(
+    Object.keys(values)
+      .filter((name) => values[name] !== undefined)
+      .map((name) => `--${name}`),
+  );
   return {
     kind: 'command',
     command,
@@ -264,12 +297,20 @@ export function parseCommandLine(
     const next = argv[depth];
     const hintPath = known;
     if (next === undefined) {
-      throw new UsageError(`missing command after "${known.join(' ')}" (one of: ${nextWords(commands, known).join(', ')})`, undefined, hintPath);
+      throw new UsageError(
+        `missing command after "${known.join(' ')}" (one of: ${nextWords(commands, known).join(', ')})`,
+        undefined,
+        hintPath,
+      );
     }
     if (HELP_FLAGS.has(next)) return { kind: 'help', path: known };
     if (next.startsWith('-')) throw unknownOption(next, hintPath);
     const typed = ECHOABLE_WORD.test(next) ? ` "${[...known, next].join(' ')}"` : '';
-    throw new UsageError(`unknown command${typed} (one of: ${nextWords(commands, known).join(', ')})`, undefined, hintPath);
+    throw new UsageError(
+      `unknown command${typed} (one of: ${nextWords(commands, known).join(', ')})`,
+      undefined,
+      hintPath,
+    );
   }
 
   const rest = argv.slice(depth);

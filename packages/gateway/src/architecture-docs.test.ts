@@ -25,9 +25,13 @@ describe('docs/architecture.md', () => {
     assert.deepEqual([...new Set(missing)], []);
   });
   it('names only folders of the gateway that exist', () => {
-    const folders = new Set(readdirSync(join(root, 'packages/gateway/src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${e.name}/`));
+    const folders = new Set(
+      readdirSync(join(root, 'packages/gateway/src'), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => `${e.name}/`),
+    );
     folders.add('transport/ws/');
-    const table = doc.slice(doc.indexOf('## The gateway\'s modules'), doc.indexOf('### The session core'));
+    const table = doc.slice(doc.indexOf("## The gateway's modules"), doc.indexOf('### The session core'));
     const named = [...table.matchAll(/^\| `([\w/]+\/)` \|/gm)].map((m) => m[1]!);
     assert.ok(named.length >= 7);
     for (const folder of named) assert.ok(folders.has(folder), folder);

@@ -22,7 +22,7 @@ function expectClose(info: { code: number; reason: string }, code: ErrorCode): v
   assert.deepEqual(info, { code: ERROR_CODES[code].closeCode, reason: code });
 }
 
-describe('gateway admission: refusals close with the code\'s close code and the code as reason', () => {
+describe("gateway admission: refusals close with the code's close code and the code as reason", () => {
   it('ERR_APP_UNKNOWN (4012): no app under the App ID in the URL', async () => {
     const sessionId = newSessionId();
     expectClose(await tg.refusal(sessionId, { urlAppId: 'no-such-app' }), 'ERR_APP_UNKNOWN');
@@ -31,9 +31,15 @@ describe('gateway admission: refusals close with the code\'s close code and the 
   it('ERR_ORIGIN_NOT_ALLOWED (4016): another origin, or no Origin at all, when the app lists origins', async () => {
     const app = tg.createApp({ allowedOrigins: ['https://ok.example'] });
     const sessionId = newSessionId();
-    expectClose(await tg.refusal(sessionId, { app, client: { origin: 'https://evil.example' } }), 'ERR_ORIGIN_NOT_ALLOWED');
+    expectClose(
+      await tg.refusal(sessionId, { app, client: { origin: 'https://evil.example' } }),
+      'ERR_ORIGIN_NOT_ALLOWED',
+    );
     expectClose(await tg.refusal(sessionId, { app }), 'ERR_ORIGIN_NOT_ALLOWED');
-    expectClose(await tg.refusal(sessionId, { app, client: { origin: 'https://ok.example:8443' } }), 'ERR_ORIGIN_NOT_ALLOWED');
+    expectClose(
+      await tg.refusal(sessionId, { app, client: { origin: 'https://ok.example:8443' } }),
+      'ERR_ORIGIN_NOT_ALLOWED',
+    );
     const admitted = await tg.join(sessionId, { app, client: { origin: 'https://ok.example' } });
     assert.equal(admitted.connected.sessionId, sessionId);
     // An app without a list admits any origin, and clients without one.
@@ -62,12 +68,25 @@ describe('gateway admission: refusals close with the code\'s close code and the 
     const base = tg.token({ sessionId });
     const cases: readonly [string, ErrorCode][] = [
       [resign(base, tg.app.secret, () => {}, { alg: 'RS256', typ: 'JWT' }), 'ERR_TOKEN_ALGORITHM_NOT_ALLOWED'],
-      [resign(base, tg.app.secret, (c) => { c.role = 'admin'; }), 'ERR_TOKEN_CLAIM_INVALID'],
-      [resign(base, tg.app.secret, (c) => { c.scope = 'session.admin'; }), 'ERR_TOKEN_CLAIM_INVALID'],
-      [resign(base, tg.app.secret, (c) => {
-        c.exp = (c.iat as number) + 31 * 24 * 3600;
-        c.expire_time = c.exp;
-      }), 'ERR_TOKEN_LIFETIME_TOO_LONG'],
+      [
+        resign(base, tg.app.secret, (c) => {
+          c.role = 'admin';
+        }),
+        'ERR_TOKEN_CLAIM_INVALID',
+      ],
+      [
+        resign(base, tg.app.secret, (c) => {
+          c.scope = 'session.admin';
+        }),
+        'ERR_TOKEN_CLAIM_INVALID',
+      ],
+      [
+        resign(base, tg.app.secret, (c) => {
+          c.exp = (c.iat as number) + 31 * 24 * 3600;
+          c.expire_time = c.exp;
+        }),
+        'ERR_TOKEN_LIFETIME_TOO_LONG',
+      ],
     ];
     for (const [token, code] of cases) {
       expectClose(await tg.refusal(sessionId, { token }), code);
@@ -84,14 +103,17 @@ describe('gateway admission: refusals close with the code\'s close code and the 
     assert.equal(joined.connected.role, 'moderator');
     assert.equal(joined.connected.connection.data, 'name=T1');
   });
-
 });
 
 describe('gateway admission: revocation, single use, session size', () => {
   it('ERR_TOKEN_REVOKED (4014): a revoked token ID, or every token issued before a time', async () => {
     const sessionId = newSessionId();
     const token = tg.token({ sessionId });
-    tg.registry.revoke(tg.app.appId, { kind: 'token', tokenId: claimsOf(token).jti as string, expireTime: claimsOf(token).exp as number });
+    tg.registry.revoke(tg.app.appId, {
+      kind: 'token',
+      tokenId: claimsOf(token).jti as string,
+      expireTime: claimsOf(token).exp as number,
+    });
     expectClose(await tg.refusal(sessionId, { token }), 'ERR_TOKEN_REVOKED');
     await tg.join(sessionId);
 
@@ -110,7 +132,10 @@ describe('gateway admission: revocation, single use, session size', () => {
     const { jti, exp } = claimsOf(token);
     const answer = await tg.http(`/v1/apps/${tg.app.appId}/revocations`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${createAppJwt({ appId: tg.app.appId, secret: tg.app.secret })}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${createAppJwt({ appId: tg.app.appId, secret: tg.app.secret })}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ tokenId: jti, expireTime: exp }),
     });
     assert.equal(answer.status, 204, answer.text);
@@ -143,15 +168,19 @@ describe('gateway admission: revocation, single use, session size', () => {
       const sockets = [tg.open(sessionId, app.appId), tg.open(sessionId, app.appId)];
       await Promise.all(sockets.map((s) => s.opened));
       for (const socket of sockets) socket.send({ type: 'connect', v: PROTOCOL_VERSION, token });
-      const outcomes = await Promise.all(sockets.map((s) => Promise.race([
-        s.next('connected').then(() => 'admitted'),
-        s.closed.then((info) => `${info.code} ${info.reason}`),
-      ])));
+      const outcomes = await Promise.all(
+        sockets.map((s) =>
+          Promise.race([
+            s.next('connected').then(() => 'admitted'),
+            s.closed.then((info) => `${info.code} ${info.reason}`),
+          ]),
+        ),
+      );
       assert.deepEqual(outcomes.sort(), ['4013 ERR_TOKEN_REPLAYED', 'admitted']);
     }
   });
 
-  it('ERR_SESSION_FULL (4015): past the app\'s maxConnectionsPerSession', async () => {
+  it("ERR_SESSION_FULL (4015): past the app's maxConnectionsPerSession", async () => {
     const app = tg.createApp({ maxConnectionsPerSession: 2 });
     const sessionId = newSessionId();
     await tg.join(sessionId, { app });
@@ -163,7 +192,6 @@ describe('gateway admission: revocation, single use, session size', () => {
     await second.client.closed;
     await tg.join(sessionId, { app });
   });
-
 });
 
 describe('gateway admission: the first message, the upgrade, metrics, key changes', () => {
@@ -176,7 +204,10 @@ describe('gateway admission: the first message, the upgrade, metrics, key change
       [(c) => c.send({ type: 'connect', v: PROTOCOL_VERSION, token, extra: 1 }), 'ERR_MESSAGE_INVALID'],
       [(c) => c.send({ type: 'connect', v: PROTOCOL_VERSION }), 'ERR_MESSAGE_INVALID'],
       [(c) => c.sendText('{"type":"connect",'), 'ERR_MESSAGE_INVALID'],
-      [(c) => c.ws.send(Buffer.from(JSON.stringify({ type: 'connect', v: PROTOCOL_VERSION, token }))), 'ERR_MESSAGE_INVALID'],
+      [
+        (c) => c.ws.send(Buffer.from(JSON.stringify({ type: 'connect', v: PROTOCOL_VERSION, token }))),
+        'ERR_MESSAGE_INVALID',
+      ],
     ];
     for (const [send, code] of firstMessages) {
       const client = tg.open(sessionId);
@@ -203,7 +234,10 @@ describe('gateway admission: the first message, the upgrade, metrics, key change
     ];
     for (const [path, status, code] of cases) {
       const client = tg.openPath(path);
-      const err = await client.opened.then(() => undefined, (e: { status?: number; body?: string }) => e);
+      const err = await client.opened.then(
+        () => undefined,
+        (e: { status?: number; body?: string }) => e,
+      );
       assert.ok(err !== undefined, `${path} was upgraded`);
       assert.equal(err.status, status, path);
       assert.equal(JSON.parse(err.body!).code, code, path);
@@ -227,12 +261,12 @@ describe('gateway admission: the first message, the upgrade, metrics, key change
     await tg.join(sessionId);
     assert.equal(await tg.metric('stagepass_admissions_total', 'result="ERR_APP_UNKNOWN"'), refusedBefore + 1);
     assert.equal(await tg.metric('stagepass_admissions_total', 'result="ok"'), okBefore + 1);
-    assert.ok(await tg.metric('stagepass_admissions_total', 'result="ERR_TOKEN_EXPIRED"') >= 1);
-    assert.ok(await tg.metric('stagepass_closes_total', 'code="4012"') >= 1);
-    assert.ok(await tg.metric('stagepass_upgrade_refusals_total', 'status="400"') >= 1);
+    assert.ok((await tg.metric('stagepass_admissions_total', 'result="ERR_TOKEN_EXPIRED"')) >= 1);
+    assert.ok((await tg.metric('stagepass_closes_total', 'code="4012"')) >= 1);
+    assert.ok((await tg.metric('stagepass_upgrade_refusals_total', 'status="400"')) >= 1);
   });
 
-  it('the app\'s key changes are picked up at the next admission (rotation, retirement)', async () => {
+  it("the app's key changes are picked up at the next admission (rotation, retirement)", async () => {
     const app = tg.createApp();
     const sessionId = newSessionId();
     await tg.join(sessionId, { app });
@@ -263,7 +297,7 @@ describe('gateway admission: time limits', () => {
     }
   });
 
-  it('ejectAtExpiry: the connection closes 4007 ERR_TOKEN_EXPIRED at its token\'s expiry; the others see tokenExpired', async () => {
+  it("ejectAtExpiry: the connection closes 4007 ERR_TOKEN_EXPIRED at its token's expiry; the others see tokenExpired", async () => {
     // The gateway's clock stands 150 ms before the tokens' expiry and runs.
     const mintedAt = nowS();
     const expireTime = mintedAt + 600;
@@ -275,7 +309,11 @@ describe('gateway admission: time limits', () => {
       const expiring = await timed.join(sessionId, { now: mintedAt, expireTime });
       const watcher = await timed.join(sessionId, { now: mintedAt, expireTime: mintedAt + 3600 });
       expectClose(await expiring.client.closedWithin(), 'ERR_TOKEN_EXPIRED');
-      assert.deepEqual(await watcher.client.next('connectionDestroyed'), { type: 'connectionDestroyed', connectionId: expiring.id, reason: 'tokenExpired' });
+      assert.deepEqual(await watcher.client.next('connectionDestroyed'), {
+        type: 'connectionDestroyed',
+        connectionId: expiring.id,
+        reason: 'tokenExpired',
+      });
       assert.equal(watcher.client.closeInfo, undefined);
     } finally {
       await timed.stop();
@@ -328,7 +366,10 @@ describe('gateway admission: while a join is in flight', () => {
       assert.equal(held.waiting, 1, 'one join, not two');
       held.release();
       await client.next('ack', (m) => m.id === 2);
-      assert.deepEqual(client.received.map((m) => m.type), ['connected', 'error', 'ack', 'streamCreated', 'signal', 'ack']);
+      assert.deepEqual(
+        client.received.map((m) => m.type),
+        ['connected', 'error', 'ack', 'streamCreated', 'signal', 'ack'],
+      );
       const error = client.received[1]!;
       assert.equal(error.type === 'error' && error.code, 'ERR_MESSAGE_INVALID');
       assert.equal((await slow.gateway.sessions.getSession(slow.app.appId, sessionId))!.connections.length, 1);
@@ -352,7 +393,10 @@ describe('gateway admission: while a join is in flight', () => {
       const destroyed = await watcher.client.next('connectionDestroyed');
       assert.equal(destroyed.reason, 'networkDisconnected');
       assert.equal(slow.gateway.sessions.stats().connections, before);
-      assert.deepEqual((await slow.gateway.sessions.getSession(slow.app.appId, sessionId))!.connections.map((c) => c.id), [watcher.id]);
+      assert.deepEqual(
+        (await slow.gateway.sessions.getSession(slow.app.appId, sessionId))!.connections.map((c) => c.id),
+        [watcher.id],
+      );
     } finally {
       held.release();
     }

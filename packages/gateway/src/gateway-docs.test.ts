@@ -20,7 +20,12 @@ function tableAfter(heading: string): string[][] {
   const first = lines.findIndex((line, i) => i > start && line.trim().startsWith('|'));
   const rows: string[][] = [];
   for (let i = first + 2; i < lines.length && lines[i]!.trim().startsWith('|'); i++) {
-    rows.push(lines[i]!.trim().slice(1, -1).split(' | ').map((cell) => cell.trim()));
+    rows.push(
+      lines[i]!.trim()
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
   }
   assert.ok(rows.length > 0, `no table after "${heading}"`);
   return rows;
@@ -53,7 +58,10 @@ describe('docs/protocol.md, "REST API for app backends"', () => {
       const [method, path] = read(route!, /^`(GET|POST|DELETE) (\/v1\/apps\/\{appId\}\/\S+)`$/);
       return { method, pattern: path!.replace(/\{(\w+)\}/g, ':$1'), body: body !== '—' };
     });
-    assert.deepEqual(documented, REST_ROUTES.map(({ method, pattern, body }) => ({ method, pattern, body })));
+    assert.deepEqual(
+      documented,
+      REST_ROUTES.map(({ method, pattern, body }) => ({ method, pattern, body })),
+    );
   });
 });
 
@@ -71,17 +79,32 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
     assert.deepEqual({ perSecond: Number(perSecond), burst: Number(burst) }, { ...GATEWAY_DEFAULTS.rateLimit });
     assert.equal(ms(row('admission time (upgrade → `connect`)')[0]!), GATEWAY_DEFAULTS.admissionTimeoutMs);
     assert.equal(ms(read(row('keep-alive')[0]!, /^ping every (.+)$/)[0]!), GATEWAY_DEFAULTS.pingIntervalMs);
-    assert.equal(ms(read(row('keep-alive')[1]!, /^terminate after (\d+ s) without any frame/)[0]!), GATEWAY_DEFAULTS.idleTimeoutMs);
-    assert.equal(bytes(read(row('outbound buffer per connection')[0]!, /^(.+) of unsent bytes$/)[0]!), GATEWAY_DEFAULTS.maxBufferedBytes);
-    assert.equal(Number(read(row('connections per session')[0]!, /^(\d+) \(or the app's `maxConnectionsPerSession`\)$/)[0]), GATEWAY_DEFAULTS.maxConnectionsPerSession);
+    assert.equal(
+      ms(read(row('keep-alive')[1]!, /^terminate after (\d+ s) without any frame/)[0]!),
+      GATEWAY_DEFAULTS.idleTimeoutMs,
+    );
+    assert.equal(
+      bytes(read(row('outbound buffer per connection')[0]!, /^(.+) of unsent bytes$/)[0]!),
+      GATEWAY_DEFAULTS.maxBufferedBytes,
+    );
+    assert.equal(
+      Number(read(row('connections per session')[0]!, /^(\d+) \(or the app's `maxConnectionsPerSession`\)$/)[0]),
+      GATEWAY_DEFAULTS.maxConnectionsPerSession,
+    );
     assert.equal(Number(row('sockets per IP address')[0]), GATEWAY_DEFAULTS.maxSocketsPerIp);
   });
   it('states when the rate limit closes a connection', () => {
-    const [after, refused] = read(row('message rate per connection')[1]!, /after (\d+ s) over the limit \(or (\d+) refused messages in a run\), close 1008/);
+    const [after, refused] = read(
+      row('message rate per connection')[1]!,
+      /after (\d+ s) over the limit \(or (\d+) refused messages in a run\), close 1008/,
+    );
     assert.equal(ms(after!), RATE_LIMIT_CLOSE_AFTER_MS);
     assert.equal(Number(refused), RATE_LIMIT_CLOSE_AFTER_REFUSED);
   });
   it('gives the admission time in "Connecting" too', () => {
-    assert.match(docs, new RegExp(`first and only once, within \\*\\*${GATEWAY_DEFAULTS.admissionTimeoutMs / 1000} s\\*\\*`));
+    assert.match(
+      docs,
+      new RegExp(`first and only once, within \\*\\*${GATEWAY_DEFAULTS.admissionTimeoutMs / 1000} s\\*\\*`),
+    );
   });
 });

@@ -44,7 +44,13 @@ describe('gateway HTTP endpoints', () => {
   });
 
   it('anything else is 404 {"code":"ERR_NOT_FOUND"}', async () => {
-    for (const [path, method] of [['/', 'GET'], ['/nope', 'GET'], ['/healthz', 'POST'], ['/metrics/x', 'GET'], ['/v1', 'GET']] as const) {
+    for (const [path, method] of [
+      ['/', 'GET'],
+      ['/nope', 'GET'],
+      ['/healthz', 'POST'],
+      ['/metrics/x', 'GET'],
+      ['/v1', 'GET'],
+    ] as const) {
       const answer = await tg.http(path, { method });
       assert.equal(answer.status, 404, `${method} ${path}`);
       assert.equal(answer.json().code, 'ERR_NOT_FOUND');
@@ -52,12 +58,16 @@ describe('gateway HTTP endpoints', () => {
   });
 
   it('routes /v1/apps/ to the REST API', async () => {
-    const answer = await tg.http(`/v1/apps/${tg.app.appId}/sessions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const answer = await tg.http(`/v1/apps/${tg.app.appId}/sessions`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(answer.status, 401);
     assert.equal(answer.json().code, 'ERR_AUTH_INVALID');
   });
 
-  it('GET /metrics is Prometheus text from the gateway\'s own registry: gauges, admissions by code, capability denials by capability', async () => {
+  it("GET /metrics is Prometheus text from the gateway's own registry: gauges, admissions by code, capability denials by capability", async () => {
     const sessionId = newSessionId();
     const a = await tg.join(sessionId, { role: 'subscriber' });
     await tg.join(sessionId, { role: 'publisher' });
@@ -69,15 +79,20 @@ describe('gateway HTTP endpoints', () => {
     assert.match(answer.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
     const text = answer.text;
     for (const line of [
-      'stagepass_connections 2', 'stagepass_sessions 1', 'stagepass_streams 0', 'stagepass_sockets 2',
-      'stagepass_admissions_total{result="ok"} 2', 'stagepass_admissions_total{result="ERR_TOKEN_SESSION_MISMATCH"} 1',
-      'stagepass_capability_denials_total{capability="publish"} 1', 'stagepass_capability_denials_total{capability="forceMute"} 1',
+      'stagepass_connections 2',
+      'stagepass_sessions 1',
+      'stagepass_streams 0',
+      'stagepass_sockets 2',
+      'stagepass_admissions_total{result="ok"} 2',
+      'stagepass_admissions_total{result="ERR_TOKEN_SESSION_MISMATCH"} 1',
+      'stagepass_capability_denials_total{capability="publish"} 1',
+      'stagepass_capability_denials_total{capability="forceMute"} 1',
       'stagepass_closes_total{code="4006"} 1',
     ]) {
       assert.ok(text.split('\n').includes(line), `missing "${line}" in\n${text}`);
     }
-    assert.ok(await tg.metric('stagepass_messages_in_total') >= 2);
-    assert.ok(await tg.metric('stagepass_messages_out_total') >= 5);
+    assert.ok((await tg.metric('stagepass_messages_in_total')) >= 2);
+    assert.ok((await tg.metric('stagepass_messages_out_total')) >= 5);
     assert.equal(text.includes('process_cpu'), false, 'process metrics are opt-in');
   });
 
@@ -97,7 +112,9 @@ describe('gateway HTTP endpoints', () => {
     assert.ok(parsed.some((l) => l.msg === 'http' && l.path === '/healthz' && l.status === 200));
     assert.ok(parsed.some((l) => l.msg === 'upgrade refused' && l.path === '/v1/connect' && l.status === 400));
     assert.ok(parsed.some((l) => l.msg === 'client admitted' && l.sessionId === sessionId && l.appId === tg.app.appId));
-    assert.ok(parsed.some((l) => l.msg === 'admission refused' && l.code === 'ERR_TOKEN_EXPIRED' && l.sessionId === sessionId));
+    assert.ok(
+      parsed.some((l) => l.msg === 'admission refused' && l.code === 'ERR_TOKEN_EXPIRED' && l.sessionId === sessionId),
+    );
   });
 });
 
@@ -106,12 +123,15 @@ describe('createGateway options', () => {
   after(() => registry.close());
 
   function refusedOption(options: unknown, option: string): void {
-    assert.throws(() => createGateway(options as GatewayOptions), (err: unknown) => {
-      assert.ok(isStagepassError(err), String(err));
-      assert.equal(err.code, 'ERR_INVALID_OPTION');
-      assert.equal((err as StagepassError).details.option, option);
-      return true;
-    });
+    assert.throws(
+      () => createGateway(options as GatewayOptions),
+      (err: unknown) => {
+        assert.ok(isStagepassError(err), String(err));
+        assert.equal(err.code, 'ERR_INVALID_OPTION');
+        assert.equal((err as StagepassError).details.option, option);
+        return true;
+      },
+    );
   }
 
   it('names the first bad option: ERR_INVALID_OPTION with details.option', () => {
@@ -149,12 +169,14 @@ describe('createGateway options', () => {
     await assert.rejects(gateway.listen(), { code: 'ERR_SERVER_SHUTTING_DOWN' });
   });
 
-  it('takes a session service, or a factory given the gateway\'s events (capability denials still counted)', async () => {
+  it("takes a session service, or a factory given the gateway's events (capability denials still counted)", async () => {
     let given: SessionEvents | undefined;
-    const tg = await TestGateway.start({ sessions: (events) => {
-      given = events;
-      return createMemorySessionService({ events });
-    } });
+    const tg = await TestGateway.start({
+      sessions: (events) => {
+        given = events;
+        return createMemorySessionService({ events });
+      },
+    });
     try {
       assert.equal(typeof given?.onCapabilityDenied, 'function');
       const { client } = await tg.join(newSessionId(), { role: 'subscriber' });
@@ -165,14 +187,14 @@ describe('createGateway options', () => {
     }
   });
 
-  it('exports Node\'s process metrics only when asked (processMetrics)', async () => {
+  it("exports Node's process metrics only when asked (processMetrics)", async () => {
     const tg = await TestGateway.start({ processMetrics: true });
     try {
       const { text } = await tg.http('/metrics');
       // CPU seconds count from the gateway's creation and may still read 0 this early: check presence.
       assert.match(text, /^process_cpu_user_seconds_total \d/m);
-      assert.ok(await tg.metric('process_start_time_seconds') > 0);
-      assert.ok(await tg.metric('nodejs_heap_size_total_bytes') > 0);
+      assert.ok((await tg.metric('process_start_time_seconds')) > 0);
+      assert.ok((await tg.metric('nodejs_heap_size_total_bytes')) > 0);
       assert.equal(await tg.metric('stagepass_connections'), 0);
     } finally {
       await tg.stop();
@@ -203,7 +225,10 @@ describe('gateway graceful shutdown', () => {
     assert.equal(ready.json().code, 'ERR_SERVER_SHUTTING_DOWN');
     assert.equal((await tg.http('/healthz')).status, 200);
     const late = tg.open(sessionId);
-    const err = await late.opened.then(() => undefined, (e: { status?: number; body?: string }) => e);
+    const err = await late.opened.then(
+      () => undefined,
+      (e: { status?: number; body?: string }) => e,
+    );
     assert.equal(err?.status, 503);
     assert.equal(JSON.parse(err.body!).code, 'ERR_SERVER_SHUTTING_DOWN');
 

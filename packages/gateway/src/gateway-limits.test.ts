@@ -38,7 +38,11 @@ describe('gateway limits: messages of an admitted client', () => {
     const before = await tg.metric('stagepass_closes_total', 'code="1009"');
     big.client.send({ type: 'signal', data: 'x'.repeat(64 * 1024) });
     assert.deepEqual(await big.client.closedWithin(), { code: 1009, reason: 'ERR_MESSAGE_TOO_LARGE' });
-    assert.deepEqual(await watcher.client.next('connectionDestroyed'), { type: 'connectionDestroyed', connectionId: big.id, reason: 'networkDisconnected' });
+    assert.deepEqual(await watcher.client.next('connectionDestroyed'), {
+      type: 'connectionDestroyed',
+      connectionId: big.id,
+      reason: 'networkDisconnected',
+    });
     assert.equal(await tg.metric('stagepass_closes_total', 'code="1009"'), before + 1);
     // Just under the limit is read (and refused by the protocol's own 8 KiB signal limit, not closed).
     const fits = await tg.join(sessionId);
@@ -68,7 +72,10 @@ describe('gateway limits: messages of an admitted client', () => {
     assert.ok(limited.length >= 150, `rate-limited replies: ${limited.length}`);
     const firstRefused = limited[0]!.type === 'error' ? limited[0]!.id! : 0;
     assert.ok(firstRefused > 100, `first refused: ${firstRefused}`);
-    assert.deepEqual(acks.filter((a) => a.type === 'ack' && a.id < firstRefused).map((a) => a.type === 'ack' && a.id), Array.from({ length: firstRefused - 1 }, (_, i) => i + 1));
+    assert.deepEqual(
+      acks.filter((a) => a.type === 'ack' && a.id < firstRefused).map((a) => a.type === 'ack' && a.id),
+      Array.from({ length: firstRefused - 1 }, (_, i) => i + 1),
+    );
     assert.equal((await watcher.client.next('connectionDestroyed')).reason, 'networkDisconnected');
   });
 
@@ -92,7 +99,12 @@ describe('gateway limits: messages of an admitted client', () => {
     client.sendText('{not json');
     assert.equal((await client.next('error')).code, 'ERR_MESSAGE_INVALID');
     client.send({ type: 'publish', id: 41, hasAudio: 'yes', hasVideo: true });
-    assert.deepEqual(await client.next('error'), { type: 'error', id: 41, code: 'ERR_MESSAGE_INVALID', message: 'publish.hasAudio must be true or false' });
+    assert.deepEqual(await client.next('error'), {
+      type: 'error',
+      id: 41,
+      code: 'ERR_MESSAGE_INVALID',
+      message: 'publish.hasAudio must be true or false',
+    });
     client.send({ type: 'signal', id: 42, data: 'x', color: 'red' });
     const unknown = await client.next('error');
     assert.equal(unknown.id, 42);
@@ -124,7 +136,11 @@ describe('gateway limits: messages of an admitted client', () => {
       sent += 50;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    assert.deepEqual(await watcher.client.next('connectionDestroyed'), { type: 'connectionDestroyed', connectionId: slow.id, reason: 'networkDisconnected' });
+    assert.deepEqual(await watcher.client.next('connectionDestroyed'), {
+      type: 'connectionDestroyed',
+      connectionId: slow.id,
+      reason: 'networkDisconnected',
+    });
     // Meanwhile the watcher is served at once.
     assert.equal((await watcher.client.request({ type: 'signal', to: watcher.id, data: 'prompt' })).type, 'ack');
     // The reader wakes up: behind its backlog it finds the close frame.
@@ -142,7 +158,11 @@ describe('gateway limits: sockets', () => {
       const alive = await quick.join(sessionId);
       const silent = await quick.join(sessionId, { client: { autoPong: false } });
       const destroyed = await alive.client.next('connectionDestroyed', () => true, 2000);
-      assert.deepEqual(destroyed, { type: 'connectionDestroyed', connectionId: silent.id, reason: 'networkDisconnected' });
+      assert.deepEqual(destroyed, {
+        type: 'connectionDestroyed',
+        connectionId: silent.id,
+        reason: 'networkDisconnected',
+      });
       assert.equal((await silent.client.closedWithin()).code, 1006);
       // The peer that answers pings stays, well past the idle time.
       await pause(300);
@@ -163,14 +183,17 @@ describe('gateway limits: sockets', () => {
       await pending.opened;
       await strict.join(sessionId);
       const refused = strict.open(sessionId);
-      const err = await refused.opened.then(() => undefined, (e: { status?: number; body?: string }) => e);
+      const err = await refused.opened.then(
+        () => undefined,
+        (e: { status?: number; body?: string }) => e,
+      );
       assert.equal(err?.status, 429);
       assert.equal(JSON.parse(err.body!).code, 'ERR_TOO_MANY_CONNECTIONS');
       assert.equal(await strict.metric('stagepass_upgrade_refusals_total', 'status="429"'), 1);
       // A closed socket frees its place.
       first.client.close(1000);
       await first.client.closed;
-      await until(async () => await strict.metric('stagepass_sockets') === 2);
+      await until(async () => (await strict.metric('stagepass_sockets')) === 2);
       await strict.join(sessionId);
     } finally {
       await strict.stop();

@@ -1,6 +1,12 @@
 import {
-  booleanOption, checkOptionNames, functionOption, invalidOption, wholeNumberOption,
-  type Clock, type Milliseconds, type Seconds,
+  booleanOption,
+  checkOptionNames,
+  functionOption,
+  invalidOption,
+  wholeNumberOption,
+  type Clock,
+  type Milliseconds,
+  type Seconds,
 } from '@stagepass/protocol';
 import { pino, type Logger } from 'pino';
 import type { RateLimit } from './connection/rate-limit.js';
@@ -100,8 +106,23 @@ const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 const MAX_TIMER_MS: Milliseconds = 2 ** 31 - 1;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'registry', 'host', 'port', 'sessions', 'rest', 'logger', 'maxPayloadBytes', 'rateLimit', 'pingIntervalMs', 'idleTimeoutMs',
-  'maxBufferedBytes', 'admissionTimeoutMs', 'maxConnectionsPerSession', 'maxSocketsPerIp', 'clockTolerance', 'now', 'processMetrics',
+  'registry',
+  'host',
+  'port',
+  'sessions',
+  'rest',
+  'logger',
+  'maxPayloadBytes',
+  'rateLimit',
+  'pingIntervalMs',
+  'idleTimeoutMs',
+  'maxBufferedBytes',
+  'admissionTimeoutMs',
+  'maxConnectionsPerSession',
+  'maxSocketsPerIp',
+  'clockTolerance',
+  'now',
+  'processMetrics',
 ]);
 const RATE_LIMIT_NAMES: ReadonlySet<string> = new Set(['perSecond', 'burst']);
 
@@ -113,8 +134,11 @@ function invalid(option: string, rule: string) {
 }
 
 function hasMethods(value: unknown, names: readonly string[]): boolean {
-  return typeof value === 'object' && value !== null
-    && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+  );
 }
 
 /** {@link GatewayOptions} with every default filled in and every value checked. */
@@ -145,12 +169,19 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
   if (!hasMethods(o.registry, ['getApp', 'getAppVersion', 'isRevoked', 'claim'])) {
     throw invalid('registry', 'must be an AppRegistry & ReplayGuard (e.g. createSqliteAppRegistry)');
   }
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) throw invalid('host', 'must be a host name or address');
-  if (o.sessions !== undefined && typeof o.sessions !== 'function' && !hasMethods(o.sessions, ['join', 'leave', 'handle', 'stats', 'closeAll'])) {
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0))
+    throw invalid('host', 'must be a host name or address');
+  if (
+    o.sessions !== undefined &&
+    typeof o.sessions !== 'function' &&
+    !hasMethods(o.sessions, ['join', 'leave', 'handle', 'stats', 'closeAll'])
+  ) {
     throw invalid('sessions', 'must be a SessionService or a function returning one');
   }
-  if (o.rest !== undefined && typeof o.rest !== 'function') throw invalid('rest', 'must be a function (e.g. createRestHandler)');
-  if (o.logger !== undefined && !hasMethods(o.logger, ['info', 'warn', 'error', 'debug'])) throw invalid('logger', 'must be a pino logger');
+  if (o.rest !== undefined && typeof o.rest !== 'function')
+    throw invalid('rest', 'must be a function (e.g. createRestHandler)');
+  if (o.logger !== undefined && !hasMethods(o.logger, ['info', 'warn', 'error', 'debug']))
+    throw invalid('logger', 'must be a pino logger');
   const now = functionOption<Clock>(o.now, 'now', Date.now, 'must be a function returning milliseconds', SCOPE);
   const processMetrics = booleanOption(o.processMetrics, 'processMetrics', false, SCOPE);
   const rate = (o.rateLimit ?? {}) as Partial<RateLimit>;
@@ -163,10 +194,25 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     throw invalid('rateLimit.perSecond', 'must be a number of messages per second above 0 (at most 1000000)');
   }
   const burst = wholeNumberOption(rate.burst, 'rateLimit.burst', GATEWAY_DEFAULTS.rateLimit.burst, 1, 1e6, SCOPE);
-  const pingIntervalMs = wholeNumberOption(o.pingIntervalMs, 'pingIntervalMs', GATEWAY_DEFAULTS.pingIntervalMs, 10, MAX_TIMER_MS, SCOPE);
-  const idleTimeoutMs = wholeNumberOption(o.idleTimeoutMs, 'idleTimeoutMs', GATEWAY_DEFAULTS.idleTimeoutMs, 10, MAX_TIMER_MS, SCOPE);
+  const pingIntervalMs = wholeNumberOption(
+    o.pingIntervalMs,
+    'pingIntervalMs',
+    GATEWAY_DEFAULTS.pingIntervalMs,
+    10,
+    MAX_TIMER_MS,
+    SCOPE,
+  );
+  const idleTimeoutMs = wholeNumberOption(
+    o.idleTimeoutMs,
+    'idleTimeoutMs',
+    GATEWAY_DEFAULTS.idleTimeoutMs,
+    10,
+    MAX_TIMER_MS,
+    SCOPE,
+  );
   // Sockets are checked once per ping interval: the idle time must leave room for at least one ping.
-  if (idleTimeoutMs <= pingIntervalMs) throw invalid('idleTimeoutMs', `must be longer than pingIntervalMs (${pingIntervalMs})`);
+  if (idleTimeoutMs <= pingIntervalMs)
+    throw invalid('idleTimeoutMs', `must be longer than pingIntervalMs (${pingIntervalMs})`);
   return {
     registry: o.registry,
     host: o.host ?? GATEWAY_DEFAULTS.host,
@@ -174,15 +220,57 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     sessions: o.sessions,
     rest: o.rest ?? createRestHandler,
     logger: o.logger ?? pino({ level: 'silent' }),
-    maxPayloadBytes: wholeNumberOption(o.maxPayloadBytes, 'maxPayloadBytes', GATEWAY_DEFAULTS.maxPayloadBytes, MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES, SCOPE),
+    maxPayloadBytes: wholeNumberOption(
+      o.maxPayloadBytes,
+      'maxPayloadBytes',
+      GATEWAY_DEFAULTS.maxPayloadBytes,
+      MIN_PAYLOAD_BYTES,
+      MAX_PAYLOAD_BYTES,
+      SCOPE,
+    ),
     rateLimit: { perSecond, burst },
     pingIntervalMs,
     idleTimeoutMs,
-    maxBufferedBytes: wholeNumberOption(o.maxBufferedBytes, 'maxBufferedBytes', GATEWAY_DEFAULTS.maxBufferedBytes, 1024, 2 ** 30, SCOPE),
-    admissionTimeoutMs: wholeNumberOption(o.admissionTimeoutMs, 'admissionTimeoutMs', GATEWAY_DEFAULTS.admissionTimeoutMs, 1, MAX_TIMER_MS, SCOPE),
-    maxConnectionsPerSession: wholeNumberOption(o.maxConnectionsPerSession, 'maxConnectionsPerSession', GATEWAY_DEFAULTS.maxConnectionsPerSession, 1, 1e6, SCOPE),
-    maxSocketsPerIp: wholeNumberOption(o.maxSocketsPerIp, 'maxSocketsPerIp', GATEWAY_DEFAULTS.maxSocketsPerIp, 1, 1e7, SCOPE),
-    clockTolerance: wholeNumberOption(o.clockTolerance, 'clockTolerance', GATEWAY_DEFAULTS.clockTolerance, 0, 300, SCOPE),
+    maxBufferedBytes: wholeNumberOption(
+      o.maxBufferedBytes,
+      'maxBufferedBytes',
+      GATEWAY_DEFAULTS.maxBufferedBytes,
+      1024,
+      2 ** 30,
+      SCOPE,
+    ),
+    admissionTimeoutMs: wholeNumberOption(
+      o.admissionTimeoutMs,
+      'admissionTimeoutMs',
+      GATEWAY_DEFAULTS.admissionTimeoutMs,
+      1,
+      MAX_TIMER_MS,
+      SCOPE,
+    ),
+    maxConnectionsPerSession: wholeNumberOption(
+      o.maxConnectionsPerSession,
+      'maxConnectionsPerSession',
+      GATEWAY_DEFAULTS.maxConnectionsPerSession,
+      1,
+      1e6,
+      SCOPE,
+    ),
+    maxSocketsPerIp: wholeNumberOption(
+      o.maxSocketsPerIp,
+      'maxSocketsPerIp',
+      GATEWAY_DEFAULTS.maxSocketsPerIp,
+      1,
+      1e7,
+      SCOPE,
+    ),
+    clockTolerance: wholeNumberOption(
+      o.clockTolerance,
+      'clockTolerance',
+      GATEWAY_DEFAULTS.clockTolerance,
+      0,
+      300,
+      SCOPE,
+    ),
     now,
     processMetrics,
   };
@@ -191,5 +279,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
 /** The options of `gateway.close()`, checked: the drain time. */
 export function resolveCloseOptions(closeOptions: GatewayCloseOptions): { drainMs: Milliseconds } {
   if (typeof closeOptions !== 'object' || closeOptions === null) throw invalid('close options', 'must be an object');
-  return { drainMs: wholeNumberOption(closeOptions.drainMs, 'drainMs', GATEWAY_DEFAULTS.drainMs, 0, MAX_TIMER_MS, SCOPE) };
+  return {
+    drainMs: wholeNumberOption(closeOptions.drainMs, 'drainMs', GATEWAY_DEFAULTS.drainMs, 0, MAX_TIMER_MS, SCOPE),
+  };
 }

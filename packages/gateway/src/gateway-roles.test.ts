@@ -9,8 +9,15 @@ import type { Capability, Role } from '@stagepass/protocol';
 import { TestGateway, newSessionId, type Joined } from './test-support/test-gateway.js';
 
 type Action =
-  | 'publish' | 'subscribe' | 'sendSignal' | 'receiveSignal' | 'forceDisconnect' | 'forceUnpublish'
-  | 'forceMuteStream' | 'forceMuteAll' | 'disableForceMute';
+  | 'publish'
+  | 'subscribe'
+  | 'sendSignal'
+  | 'receiveSignal'
+  | 'forceDisconnect'
+  | 'forceUnpublish'
+  | 'forceMuteStream'
+  | 'forceMuteAll'
+  | 'disableForceMute';
 
 /** 'ok', or the capability named in the ERR_CAPABILITY_DENIED reply. */
 type Outcome = 'ok' | Capability;
@@ -22,8 +29,18 @@ const MATRIX: Readonly<Record<Action, Readonly<Record<Role, Outcome>>>> = {
   subscribe: { subscriber: 'ok', publisher: 'ok', publisheronly: 'subscribe', moderator: 'ok' },
   sendSignal: { subscriber: 'ok', publisher: 'ok', publisheronly: 'signal', moderator: 'ok' },
   receiveSignal: { subscriber: 'ok', publisher: 'ok', publisheronly: 'ok', moderator: 'ok' },
-  forceDisconnect: { subscriber: 'forceDisconnect', publisher: 'forceDisconnect', publisheronly: 'forceDisconnect', moderator: 'ok' },
-  forceUnpublish: { subscriber: 'forceUnpublish', publisher: 'forceUnpublish', publisheronly: 'forceUnpublish', moderator: 'ok' },
+  forceDisconnect: {
+    subscriber: 'forceDisconnect',
+    publisher: 'forceDisconnect',
+    publisheronly: 'forceDisconnect',
+    moderator: 'ok',
+  },
+  forceUnpublish: {
+    subscriber: 'forceUnpublish',
+    publisher: 'forceUnpublish',
+    publisheronly: 'forceUnpublish',
+    moderator: 'ok',
+  },
   forceMuteStream: { subscriber: 'forceMute', publisher: 'forceMute', publisheronly: 'forceMute', moderator: 'ok' },
   forceMuteAll: { subscriber: 'forceMute', publisher: 'forceMute', publisheronly: 'forceMute', moderator: 'ok' },
   disableForceMute: { subscriber: 'forceMute', publisher: 'forceMute', publisheronly: 'forceMute', moderator: 'ok' },
@@ -70,7 +87,9 @@ function assertDenied(reply: { type: string; code?: string; capability?: string 
   assert.equal(reply.capability, capability);
 }
 
-function assertAck(reply: { type: string }): asserts reply is { type: 'ack'; id: number; result: Record<string, unknown> } {
+function assertAck(reply: {
+  type: string;
+}): asserts reply is { type: 'ack'; id: number; result: Record<string, unknown> } {
   assert.equal(reply.type, 'ack', `expected an ack, got ${JSON.stringify(reply)}`);
 }
 
@@ -81,7 +100,12 @@ async function snapshot(s: Scene) {
 /** Performs one action as the scene's actor and checks the outcome, and its effect or absence of effect. */
 const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<void>>> = {
   async publish(s, expected) {
-    const reply = await s.actor.client.request({ type: 'publish', hasAudio: true, hasVideo: false, videoType: 'screen' });
+    const reply = await s.actor.client.request({
+      type: 'publish',
+      hasAudio: true,
+      hasVideo: false,
+      videoType: 'screen',
+    });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
       assert.equal((await snapshot(s)).streams.length, 1);
@@ -100,7 +124,12 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     }
     assertAck(reply);
     const created = await s.owner.client.next('subscriberCreated');
-    assert.deepEqual(created, { type: 'subscriberCreated', subscriptionId: reply.result.subscriptionId, streamId: s.streamId, connectionId: s.actor.id });
+    assert.deepEqual(created, {
+      type: 'subscriberCreated',
+      subscriptionId: reply.result.subscriptionId,
+      streamId: s.streamId,
+      connectionId: s.actor.id,
+    });
   },
   async sendSignal(s, expected) {
     const reply = await s.actor.client.request({ type: 'signal', signalType: 'chat', data: 'hello' });
@@ -116,7 +145,12 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
   },
   async receiveSignal(s, expected) {
     assert.equal(expected, 'ok');
-    const reply = await s.owner.client.request({ type: 'signal', to: s.actor.id, signalType: 'direct', data: 'for you' });
+    const reply = await s.owner.client.request({
+      type: 'signal',
+      to: s.actor.id,
+      signalType: 'direct',
+      data: 'for you',
+    });
     assertAck(reply);
     const signal = await s.actor.client.next('signal');
     assert.deepEqual(signal, { type: 'signal', from: s.owner.id, signalType: 'direct', data: 'for you' });
@@ -125,13 +159,20 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
     const reply = await s.actor.client.request({ type: 'forceDisconnect', connectionId: s.victim.id });
     if (expected !== 'ok') {
       assertDenied(reply, expected);
-      assert.ok((await snapshot(s)).connections.some((c) => c.id === s.victim.id), 'the victim was disconnected anyway');
+      assert.ok(
+        (await snapshot(s)).connections.some((c) => c.id === s.victim.id),
+        'the victim was disconnected anyway',
+      );
       return;
     }
     assertAck(reply);
     assert.deepEqual(await s.victim.client.closedWithin(), { code: 4100, reason: 'forceDisconnected' });
     const destroyed = await s.owner.client.next('connectionDestroyed');
-    assert.deepEqual(destroyed, { type: 'connectionDestroyed', connectionId: s.victim.id, reason: 'forceDisconnected' });
+    assert.deepEqual(destroyed, {
+      type: 'connectionDestroyed',
+      connectionId: s.victim.id,
+      reason: 'forceDisconnected',
+    });
   },
   async forceUnpublish(s, expected) {
     const reply = await s.actor.client.request({ type: 'forceUnpublish', streamId: s.streamId });
@@ -165,7 +206,11 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
       return;
     }
     assertAck(reply);
-    assert.deepEqual(await s.victim.client.next('forceMuteChanged'), { type: 'forceMuteChanged', active: true, excludedStreamIds: [] });
+    assert.deepEqual(await s.victim.client.next('forceMuteChanged'), {
+      type: 'forceMuteChanged',
+      active: true,
+      excludedStreamIds: [],
+    });
     assert.deepEqual(await s.owner.client.next('muteForced'), { type: 'muteForced', streamId: s.streamId });
   },
   async disableForceMute(s, expected) {
@@ -178,7 +223,11 @@ const PERFORM: Readonly<Record<Action, (s: Scene, expected: Outcome) => Promise<
       return;
     }
     assertAck(reply);
-    assert.deepEqual(await s.victim.client.next('forceMuteChanged', (m) => !m.active), { type: 'forceMuteChanged', active: false, excludedStreamIds: [] });
+    assert.deepEqual(await s.victim.client.next('forceMuteChanged', (m) => !m.active), {
+      type: 'forceMuteChanged',
+      active: false,
+      excludedStreamIds: [],
+    });
   },
 };
 
@@ -220,29 +269,51 @@ describe('gateway: role × action matrix over real sockets', () => {
         }
         const other = (await tg.gateway.sessions.getSession(tg.app.appId, elsewhere.sessionId))!;
         assert.equal(other.connections.length, 3);
-        assert.deepEqual(other.streams.map((st) => [st.id, st.hasAudio, st.hasVideo]), [[elsewhere.streamId, true, true]]);
-        assert.equal(elsewhere.owner.client.received.some((m) => m.type === 'signal' || m.type === 'webrtc'), false);
+        assert.deepEqual(
+          other.streams.map((st) => [st.id, st.hasAudio, st.hasVideo]),
+          [[elsewhere.streamId, true, true]],
+        );
+        assert.equal(
+          elsewhere.owner.client.received.some((m) => m.type === 'signal' || m.type === 'webrtc'),
+          false,
+        );
       });
     });
   }
 });
 
 describe('gateway: sessions over real sockets', () => {
-  it('shows every connection\'s data to everyone: in connected, and in connectionCreated', async () => {
+  it("shows every connection's data to everyone: in connected, and in connectionCreated", async () => {
     const sessionId = newSessionId();
     const a = await tg.join(sessionId, { role: 'publisher', data: 'user=a' });
     const b = await tg.join(sessionId, { role: 'subscriber', data: 'user=b' });
     const c = await tg.join(sessionId, { role: 'publisheronly' });
     assert.deepEqual(a.connected.connections, []);
     assert.equal(a.connected.connection.data, 'user=a');
-    assert.deepEqual(b.connected.connections.map((x) => [x.id, x.data]), [[a.id, 'user=a']]);
-    assert.deepEqual(c.connected.connections.map((x) => [x.id, x.data]), [[a.id, 'user=a'], [b.id, 'user=b']]);
+    assert.deepEqual(
+      b.connected.connections.map((x) => [x.id, x.data]),
+      [[a.id, 'user=a']],
+    );
+    assert.deepEqual(
+      c.connected.connections.map((x) => [x.id, x.data]),
+      [
+        [a.id, 'user=a'],
+        [b.id, 'user=b'],
+      ],
+    );
     assert.equal(c.connected.connection.data, null);
     assert.equal((await a.client.next('connectionCreated')).connection.data, 'user=b');
     assert.equal((await a.client.next('connectionCreated')).connection.data, null);
     assert.equal((await b.client.next('connectionCreated')).connection.id, c.id);
     assert.equal(c.connected.role, 'publisheronly');
-    assert.deepEqual(c.connected.capabilities, { subscribe: false, publish: true, signal: false, forceDisconnect: false, forceUnpublish: false, forceMute: false });
+    assert.deepEqual(c.connected.capabilities, {
+      subscribe: false,
+      publish: true,
+      signal: false,
+      forceDisconnect: false,
+      forceUnpublish: false,
+      forceMute: false,
+    });
   });
 
   it('relays WebRTC negotiation between the two ends of a subscription only; a third party gets ERR_NOT_FOUND', async () => {
@@ -259,20 +330,43 @@ describe('gateway: sessions over real sockets', () => {
 
     const offer = { type: 'offer', sdp: 'v=0 offer' };
     assertAck(await publisher.client.request({ type: 'webrtc', subscriptionId, kind: 'offer', payload: offer }));
-    assert.deepEqual(await subscriber.client.next('webrtc'), { type: 'webrtc', subscriptionId, kind: 'offer', payload: offer, from: publisher.id });
+    assert.deepEqual(await subscriber.client.next('webrtc'), {
+      type: 'webrtc',
+      subscriptionId,
+      kind: 'offer',
+      payload: offer,
+      from: publisher.id,
+    });
     const answer = { type: 'answer', sdp: 'v=0 answer' };
     assertAck(await subscriber.client.request({ type: 'webrtc', subscriptionId, kind: 'answer', payload: answer }));
-    assert.deepEqual(await publisher.client.next('webrtc'), { type: 'webrtc', subscriptionId, kind: 'answer', payload: answer, from: subscriber.id });
+    assert.deepEqual(await publisher.client.next('webrtc'), {
+      type: 'webrtc',
+      subscriptionId,
+      kind: 'answer',
+      payload: answer,
+      from: subscriber.id,
+    });
     const candidate = { candidate: 'candidate:1 1 udp 1 10.0.0.1 5000 typ host', sdpMid: '0' };
-    assertAck(await subscriber.client.request({ type: 'webrtc', subscriptionId, kind: 'candidate', payload: candidate }));
+    assertAck(
+      await subscriber.client.request({ type: 'webrtc', subscriptionId, kind: 'candidate', payload: candidate }),
+    );
     assert.deepEqual((await publisher.client.next('webrtc')).payload, candidate);
 
-    const intruder = await third.client.request({ type: 'webrtc', subscriptionId, kind: 'offer', payload: { sdp: 'evil' } });
+    const intruder = await third.client.request({
+      type: 'webrtc',
+      subscriptionId,
+      kind: 'offer',
+      payload: { sdp: 'evil' },
+    });
     assert.equal(intruder.type, 'error');
     assert.equal(intruder.code, 'ERR_NOT_FOUND');
     await publisher.client.request({ type: 'signal', data: 'barrier' });
     await third.client.next('signal');
-    assert.equal(third.client.received.some((m) => m.type === 'webrtc'), false, 'the third party saw negotiation');
+    assert.equal(
+      third.client.received.some((m) => m.type === 'webrtc'),
+      false,
+      'the third party saw negotiation',
+    );
     // Exactly what the other end sent: the publisher got the answer and the candidate, the subscriber the offer.
     assert.equal(publisher.client.received.filter((m) => m.type === 'webrtc').length, 2);
     assert.equal(subscriber.client.received.filter((m) => m.type === 'webrtc').length, 1);
@@ -285,7 +379,12 @@ describe('gateway: sessions over real sockets', () => {
     assertAck(await sender.client.request({ type: 'signal', data: 'to all' }));
     assert.equal((await only.client.next('signal')).data, 'to all');
     assertAck(await sender.client.request({ type: 'signal', to: [only.id], signalType: 'dm', data: 'to you' }));
-    assert.deepEqual(await only.client.next('signal'), { type: 'signal', from: sender.id, signalType: 'dm', data: 'to you' });
+    assert.deepEqual(await only.client.next('signal'), {
+      type: 'signal',
+      from: sender.id,
+      signalType: 'dm',
+      data: 'to you',
+    });
     const refused = await only.client.request({ type: 'signal', to: sender.id, data: 'hi' });
     assertDenied(refused, 'signal');
     // Without an id a refused request still gets its error, with id null.
@@ -304,11 +403,22 @@ describe('gateway: sessions over real sockets', () => {
     assertAck(published);
     await stayer.client.next('streamCreated');
     leaver.client.close(1000);
-    assert.deepEqual(await stayer.client.next('streamDestroyed'), { type: 'streamDestroyed', streamId: published.result.streamId, reason: 'connectionClosed' });
-    assert.deepEqual(await stayer.client.next('connectionDestroyed'), { type: 'connectionDestroyed', connectionId: leaver.id, reason: 'clientDisconnected' });
+    assert.deepEqual(await stayer.client.next('streamDestroyed'), {
+      type: 'streamDestroyed',
+      streamId: published.result.streamId,
+      reason: 'connectionClosed',
+    });
+    assert.deepEqual(await stayer.client.next('connectionDestroyed'), {
+      type: 'connectionDestroyed',
+      connectionId: leaver.id,
+      reason: 'clientDisconnected',
+    });
     // A browser's ws.close() sends no status code (1005): still the client's own close.
     const other = await tg.join(sessionId, { role: 'subscriber' });
     other.client.ws.close();
-    assert.equal((await stayer.client.next('connectionDestroyed', (m) => m.connectionId === other.id)).reason, 'clientDisconnected');
+    assert.equal(
+      (await stayer.client.next('connectionDestroyed', (m) => m.connectionId === other.id)).reason,
+      'clientDisconnected',
+    );
   });
 });

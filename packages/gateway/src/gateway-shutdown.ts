@@ -9,7 +9,12 @@ export interface DrainHook {
 }
 
 /** Resolves once every socket is closed; past drainMs, destroys the ones left. */
-export function drainSockets(connections: Set<ClientProtocol>, hook: DrainHook, drainMs: Milliseconds, logger: Logger): Promise<void> {
+export function drainSockets(
+  connections: Set<ClientProtocol>,
+  hook: DrainHook,
+  drainMs: Milliseconds,
+  logger: Logger,
+): Promise<void> {
   return new Promise((resolve) => {
     let forced: NodeJS.Timeout | undefined;
     const done = () => {

@@ -6,11 +6,20 @@ import type { ClientProtocol } from './connection/client-protocol.js';
 import { startConnectionSweeps } from './connection/connection-sweeps.js';
 import { createExpirySchedule } from './connection/expiry-schedule.js';
 import {
-  CLOSE_HANDSHAKE_TIMEOUT_MS, resolveCloseOptions, resolveOptions,
-  type GatewayCloseOptions, type GatewayOptions, type ResolvedOptions,
+  CLOSE_HANDSHAKE_TIMEOUT_MS,
+  resolveCloseOptions,
+  resolveOptions,
+  type GatewayCloseOptions,
+  type GatewayOptions,
+  type ResolvedOptions,
 } from './gateway-options.js';
 import { closeServer, drainSockets, type DrainHook } from './gateway-shutdown.js';
-import { createGatewayMetrics, createHotCounts, type GatewayMetrics, type HotCounts } from './observability/gateway-metrics.js';
+import {
+  createGatewayMetrics,
+  createHotCounts,
+  type GatewayMetrics,
+  type HotCounts,
+} from './observability/gateway-metrics.js';
 import { createMemorySessionService } from './session/memory-session-service.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { createHttpHandler } from './transport/http-handler.js';
@@ -49,7 +58,6 @@ export interface Gateway {
   readonly server: Server;
 }
 
-
 /** The session service the options ask for, created with the gateway's events (capability denials feed /metrics). */
 function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): SessionService {
   const events: SessionEvents = {
@@ -62,7 +70,14 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
 }
 
 /** What every connection of this gateway shares. */
-function createTransportContext(o: ResolvedOptions, sessions: SessionService, metrics: GatewayMetrics, hot: HotCounts, drain: DrainHook, connections: Set<ClientProtocol>): TransportContext {
+function createTransportContext(
+  o: ResolvedOptions,
+  sessions: SessionService,
+  metrics: GatewayMetrics,
+  hot: HotCounts,
+  drain: DrainHook,
+  connections: Set<ClientProtocol>,
+): TransportContext {
   const { logger } = o;
   return {
     sessions,
@@ -72,7 +87,11 @@ function createTransportContext(o: ResolvedOptions, sessions: SessionService, me
       clockTolerance: o.clockTolerance,
       now: o.now,
       maxConnectionsPerSession: o.maxConnectionsPerSession,
-      onKeyError: (appId, err) => logger.error({ appId, code: (err as StagepassError).code, option: (err as StagepassError).details?.option }, 'an app key in the registry cannot be loaded'),
+      onKeyError: (appId, err) =>
+        logger.error(
+          { appId, code: (err as StagepassError).code, option: (err as StagepassError).details?.option },
+          'an app key in the registry cannot be loaded',
+        ),
     }),
     metrics,
     hot,
@@ -120,8 +139,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
   const rest = o.rest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
-  const server = createServer(createHttpHandler({ metrics: metrics.registry, isDraining: () => draining, rest, logger }));
-  server.on('upgrade', createUpgradeHandler({ ctx, wss, maxSocketsPerIp: o.maxSocketsPerIp, isDraining: () => draining }));
+  const server = createServer(
+    createHttpHandler({ metrics: metrics.registry, isDraining: () => draining, rest, logger }),
+  );
+  server.on(
+    'upgrade',
+    createUpgradeHandler({ ctx, wss, maxSocketsPerIp: o.maxSocketsPerIp, isDraining: () => draining }),
+  );
 
   let stopSweeps: (() => void) | undefined;
   function address(): GatewayAddress | undefined {
@@ -132,7 +156,10 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   let listening: Promise<GatewayAddress> | undefined;
   function listen(): Promise<GatewayAddress> {
-    if (draining) return Promise.reject(new StagepassError('ERR_SERVER_SHUTTING_DOWN', 'This gateway was closed; create a new one.'));
+    if (draining)
+      return Promise.reject(
+        new StagepassError('ERR_SERVER_SHUTTING_DOWN', 'This gateway was closed; create a new one.'),
+      );
     listening ??= new Promise<GatewayAddress>((resolve, reject) => {
       const failed = (err: Error) => reject(err);
       server.once('error', failed);

@@ -1,13 +1,23 @@
 export { createGateway, GATEWAY_DEFAULTS } from './gateway.js';
 export type {
-  Gateway, GatewayAddress, GatewayCloseOptions, GatewayOptions, RestHandlerDeps, RestHandlerFactory,
+  Gateway,
+  GatewayAddress,
+  GatewayCloseOptions,
+  GatewayOptions,
+  RestHandlerDeps,
+  RestHandlerFactory,
 } from './gateway.js';
 export type { RequestHandler } from './transport/http-handler.js';
 export type { RateLimit } from './connection/rate-limit.js';
 export { createMemorySessionService, MemorySessionService } from './session/memory-session-service.js';
 export type { MemorySessionServiceOptions } from './session/memory-session-service.js';
 export type {
-  AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
+  AdmittedClient,
+  BackendSignal,
+  Peer,
+  SessionEvents,
+  SessionService,
+  SessionSnapshot,
 } from './session/session-service.js';
 export { Outbound } from './session/outbound.js';
 export { authorize } from './session/authorize.js';
@@ -17,7 +27,13 @@ export type { MediaRouter } from './session/media-router.js';
 export { createLocalBus } from './session/local-bus.js';
 export type { SessionBus } from './session/local-bus.js';
 export type {
-  ConnectionRecord, MediaGate, Negotiation, SessionEvent, SessionRecord, StreamRecord, SubscriptionRecord,
+  ConnectionRecord,
+  MediaGate,
+  Negotiation,
+  SessionEvent,
+  SessionRecord,
+  StreamRecord,
+  SubscriptionRecord,
 } from './session/session-events.js';
 export { createRestHandler } from './rest/create-rest-handler.js';
 export type { RestHandler, RestHandlerOptions } from './rest/create-rest-handler.js';

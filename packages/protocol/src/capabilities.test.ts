@@ -23,15 +23,30 @@ describe('capability table', () => {
       publisheronly: [false, true, false, false, false, false],
       moderator: [true, true, true, true, true, true],
     };
-    assert.deepEqual([...CAPABILITY_NAMES], ['subscribe', 'publish', 'signal', 'forceDisconnect', 'forceUnpublish', 'forceMute']);
+    assert.deepEqual(
+      [...CAPABILITY_NAMES],
+      ['subscribe', 'publish', 'signal', 'forceDisconnect', 'forceUnpublish', 'forceMute'],
+    );
     for (const role of ROLES) {
-      assert.deepEqual(CAPABILITY_NAMES.map((cap) => CAPABILITIES[role][cap]), expected[role], role);
-      assert.deepEqual(CAPABILITY_NAMES.map((cap) => roleCan(role, cap)), expected[role], role);
+      assert.deepEqual(
+        CAPABILITY_NAMES.map((cap) => CAPABILITIES[role][cap]),
+        expected[role],
+        role,
+      );
+      assert.deepEqual(
+        CAPABILITY_NAMES.map((cap) => roleCan(role, cap)),
+        expected[role],
+        role,
+      );
     }
   });
   it('cannot be changed at run time', () => {
-    assert.throws(() => { (CAPABILITIES.subscriber as { publish: boolean }).publish = true; }, TypeError);
-    assert.throws(() => { (CAPABILITIES as Record<string, unknown>).guest = {}; }, TypeError);
+    assert.throws(() => {
+      (CAPABILITIES.subscriber as { publish: boolean }).publish = true;
+    }, TypeError);
+    assert.throws(() => {
+      (CAPABILITIES as Record<string, unknown>).guest = {};
+    }, TypeError);
     assert.equal(CAPABILITIES.subscriber.publish, false);
   });
 });

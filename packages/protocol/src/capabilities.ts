@@ -47,20 +47,36 @@ function freeze(flags: Record<Capability, boolean>): Capabilities {
  */
 export const CAPABILITIES: Readonly<Record<Role, Capabilities>> = Object.freeze({
   subscriber: freeze({
-    subscribe: true, publish: false, signal: true,
-    forceDisconnect: false, forceUnpublish: false, forceMute: false,
+    subscribe: true,
+    publish: false,
+    signal: true,
+    forceDisconnect: false,
+    forceUnpublish: false,
+    forceMute: false,
   }),
   publisher: freeze({
-    subscribe: true, publish: true, signal: true,
-    forceDisconnect: false, forceUnpublish: false, forceMute: false,
+    subscribe: true,
+    publish: true,
+    signal: true,
+    forceDisconnect: false,
+    forceUnpublish: false,
+    forceMute: false,
   }),
   publisheronly: freeze({
-    subscribe: false, publish: true, signal: false,
-    forceDisconnect: false, forceUnpublish: false, forceMute: false,
+    subscribe: false,
+    publish: true,
+    signal: false,
+    forceDisconnect: false,
+    forceUnpublish: false,
+    forceMute: false,
   }),
   moderator: freeze({
-    subscribe: true, publish: true, signal: true,
-    forceDisconnect: true, forceUnpublish: true, forceMute: true,
+    subscribe: true,
+    publish: true,
+    signal: true,
+    forceDisconnect: true,
+    forceUnpublish: true,
+    forceMute: true,
   }),
 });
 

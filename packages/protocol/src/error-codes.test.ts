@@ -25,10 +25,14 @@ describe('error registry', () => {
     }
   });
   it('gives every code its own close code in 4000–4099, or a fitting standard one', () => {
-    const ours = Object.values(ERROR_CODES).map((info) => info.closeCode).filter((close) => close >= 4000);
+    const ours = Object.values(ERROR_CODES)
+      .map((info) => info.closeCode)
+      .filter((close) => close >= 4000);
     assert.equal(new Set(ours).size, ours.length);
     for (const close of ours) assert.ok(close <= 4099, String(close));
-    const standard = Object.values(ERROR_CODES).map((info) => info.closeCode).filter((close) => close < 4000);
+    const standard = Object.values(ERROR_CODES)
+      .map((info) => info.closeCode)
+      .filter((close) => close < 4000);
     for (const close of standard) assert.ok([1001, 1008, 1009, 1011, 1013].includes(close), String(close));
   });
   it('recognises codes exactly', () => {
@@ -44,7 +48,11 @@ describe('StagepassError', () => {
     assert.ok(err instanceof Error);
     assert.equal(err.name, 'StagepassError');
     assert.equal(err.code, 'ERR_INVALID_OPTION');
-    assert.deepEqual(JSON.parse(JSON.stringify(err)), { option: 'ttl', code: 'ERR_INVALID_OPTION', message: 'ttl: must be positive' });
+    assert.deepEqual(JSON.parse(JSON.stringify(err)), {
+      option: 'ttl',
+      code: 'ERR_INVALID_OPTION',
+      message: 'ttl: must be positive',
+    });
     assert.equal(isStagepassError(err), true);
     assert.equal(isStagepassError(new TypeError('x')), false);
   });
@@ -53,12 +61,22 @@ describe('StagepassError', () => {
 describe('StagepassError options and invalidOption', () => {
   it('keeps option, rule and cause apart from the message', () => {
     const cause = new RangeError('inner');
-    const err = new StagepassError('ERR_INVALID_OPTION', 'x: must be y', { option: 'x', rule: 'must be y', cause, details: { limit: 3 } });
+    const err = new StagepassError('ERR_INVALID_OPTION', 'x: must be y', {
+      option: 'x',
+      rule: 'must be y',
+      cause,
+      details: { limit: 3 },
+    });
     assert.equal(err.option, 'x');
     assert.equal(err.rule, 'must be y');
     assert.equal(err.cause, cause);
     assert.deepEqual(err.details, { limit: 3, option: 'x' });
-    assert.deepEqual(JSON.parse(JSON.stringify(err)), { limit: 3, option: 'x', code: 'ERR_INVALID_OPTION', message: 'x: must be y' });
+    assert.deepEqual(JSON.parse(JSON.stringify(err)), {
+      limit: 3,
+      option: 'x',
+      code: 'ERR_INVALID_OPTION',
+      message: 'x: must be y',
+    });
   });
   it('words a bad option with or without a scope', () => {
     const plain = invalidOption('ttl', 'must be at most 30 days');
@@ -78,7 +96,8 @@ describe('errorCodeForClose', () => {
       if (info.closeCode >= 4000 && info.closeCode <= 4099) assert.equal(errorCodeForClose(info.closeCode), code);
     }
     for (const close of [1000, 1001, 1008, 1009, 1011, 1013, 4100, 4099, 3000]) {
-      if (![...Object.values(ERROR_CODES)].some((info) => info.closeCode === close)) assert.equal(errorCodeForClose(close), undefined, String(close));
+      if (![...Object.values(ERROR_CODES)].some((info) => info.closeCode === close))
+        assert.equal(errorCodeForClose(close), undefined, String(close));
     }
     assert.equal(errorCodeForClose(1008), undefined);
     assert.equal(errorCodeForClose(4007), 'ERR_TOKEN_EXPIRED');

@@ -13,128 +13,169 @@
  */
 export const ERROR_CODES = {
   ERR_INVALID_OPTION: {
-    httpStatus: 400, closeCode: 4000,
-    description: 'The caller passed an option or argument that is missing, of the wrong type or out of range; the message names it.',
+    httpStatus: 400,
+    closeCode: 4000,
+    description:
+      'The caller passed an option or argument that is missing, of the wrong type or out of range; the message names it.',
   },
   ERR_TOKEN_TOO_LARGE: {
-    httpStatus: 401, closeCode: 4001,
+    httpStatus: 401,
+    closeCode: 4001,
     description: 'The token is longer than 8 KiB; nothing in it was decoded.',
   },
   ERR_TOKEN_MALFORMED: {
-    httpStatus: 401, closeCode: 4002,
-    description: 'The token is not a well-formed token of any accepted format (encoding, structure, JSON, duplicate or forbidden members, unknown `crit`).',
+    httpStatus: 401,
+    closeCode: 4002,
+    description:
+      'The token is not a well-formed token of any accepted format (encoding, structure, JSON, duplicate or forbidden members, unknown `crit`).',
   },
   ERR_TOKEN_ALGORITHM_NOT_ALLOWED: {
-    httpStatus: 401, closeCode: 4003,
-    description: 'The token header names an algorithm other than the one configured for the key (`none` is never allowed).',
+    httpStatus: 401,
+    closeCode: 4003,
+    description:
+      'The token header names an algorithm other than the one configured for the key (`none` is never allowed).',
   },
   ERR_TOKEN_SIGNATURE_INVALID: {
-    httpStatus: 401, closeCode: 4004,
-    description: 'The signature does not verify with any of the app\'s keys; no claim of the token was believed.',
+    httpStatus: 401,
+    closeCode: 4004,
+    description: "The signature does not verify with any of the app's keys; no claim of the token was believed.",
   },
   ERR_TOKEN_APP_MISMATCH: {
-    httpStatus: 401, closeCode: 4005,
+    httpStatus: 401,
+    closeCode: 4005,
     description: 'The token was signed for another App ID than the one presented with it.',
   },
   ERR_TOKEN_SESSION_MISMATCH: {
-    httpStatus: 401, closeCode: 4006,
+    httpStatus: 401,
+    closeCode: 4006,
     description: 'The token is for another session than the one being joined.',
   },
   ERR_TOKEN_EXPIRED: {
-    httpStatus: 401, closeCode: 4007,
-    description: 'The token\'s expiry time has passed (beyond the clock tolerance).',
+    httpStatus: 401,
+    closeCode: 4007,
+    description: "The token's expiry time has passed (beyond the clock tolerance).",
   },
   ERR_TOKEN_NOT_YET_VALID: {
-    httpStatus: 401, closeCode: 4008,
-    description: 'The token\'s not-before or issued-at time is in the future (beyond the clock tolerance).',
+    httpStatus: 401,
+    closeCode: 4008,
+    description: "The token's not-before or issued-at time is in the future (beyond the clock tolerance).",
   },
   ERR_TOKEN_LIFETIME_TOO_LONG: {
-    httpStatus: 401, closeCode: 4009,
+    httpStatus: 401,
+    closeCode: 4009,
     description: 'The token lives more than 30 days from its creation to its expiry.',
   },
   ERR_TOKEN_CLAIM_INVALID: {
-    httpStatus: 401, closeCode: 4010,
-    description: 'A claim is missing, of the wrong type or out of range (scope, role, session ID, times, connection data, layout classes).',
+    httpStatus: 401,
+    closeCode: 4010,
+    description:
+      'A claim is missing, of the wrong type or out of range (scope, role, session ID, times, connection data, layout classes).',
   },
   ERR_TOKEN_FORMAT_DISABLED: {
-    httpStatus: 401, closeCode: 4011,
-    description: 'The token\'s format (legacy OpenTok T1) is not enabled for this app.',
+    httpStatus: 401,
+    closeCode: 4011,
+    description: "The token's format (legacy OpenTok T1) is not enabled for this app.",
   },
   ERR_APP_UNKNOWN: {
-    httpStatus: 401, closeCode: 4012,
+    httpStatus: 401,
+    closeCode: 4012,
     description: 'No app is registered under the presented App ID.',
   },
   ERR_TOKEN_REPLAYED: {
-    httpStatus: 401, closeCode: 4013,
+    httpStatus: 401,
+    closeCode: 4013,
     description: 'The app admits each token once (single-use tokens) and this token was already used.',
   },
   ERR_TOKEN_REVOKED: {
-    httpStatus: 401, closeCode: 4014,
-    description: 'The token was revoked: by its token ID, or with every token of its app or session issued before a time.',
+    httpStatus: 401,
+    closeCode: 4014,
+    description:
+      'The token was revoked: by its token ID, or with every token of its app or session issued before a time.',
   },
   ERR_SESSION_FULL: {
-    httpStatus: 403, closeCode: 4015,
+    httpStatus: 403,
+    closeCode: 4015,
     description: 'The session has as many connections as the app allows (maxConnectionsPerSession).',
   },
   ERR_ORIGIN_NOT_ALLOWED: {
-    httpStatus: 403, closeCode: 4016,
-    description: 'The page\'s Origin is not in the app\'s allowedOrigins.',
+    httpStatus: 403,
+    closeCode: 4016,
+    description: "The page's Origin is not in the app's allowedOrigins.",
   },
   ERR_ADMISSION_TIMEOUT: {
-    httpStatus: 408, closeCode: 4017,
+    httpStatus: 408,
+    closeCode: 4017,
     description: 'The client did not send its connect message (with the token) within the admission time.',
   },
   ERR_PROTOCOL_VERSION: {
-    httpStatus: 400, closeCode: 4018,
+    httpStatus: 400,
+    closeCode: 4018,
     description: 'The client speaks a protocol version this gateway does not.',
   },
   ERR_MESSAGE_INVALID: {
-    httpStatus: 400, closeCode: 4019,
-    description: 'A message is not valid JSON, has an unknown type or member, or a member of the wrong type or size; the reply names what.',
+    httpStatus: 400,
+    closeCode: 4019,
+    description:
+      'A message is not valid JSON, has an unknown type or member, or a member of the wrong type or size; the reply names what.',
   },
   ERR_CAPABILITY_DENIED: {
-    httpStatus: 403, closeCode: 4020,
-    description: 'The connection\'s role lacks the capability the request needs (named in the reply); the connection stays.',
+    httpStatus: 403,
+    closeCode: 4020,
+    description:
+      "The connection's role lacks the capability the request needs (named in the reply); the connection stays.",
   },
   ERR_NOT_FOUND: {
-    httpStatus: 404, closeCode: 4021,
+    httpStatus: 404,
+    closeCode: 4021,
     description: 'The connection, stream, subscription or session named is not in this session (or not of this app).',
   },
   ERR_RATE_LIMITED: {
-    httpStatus: 429, closeCode: 1008,
-    description: 'Too many messages too fast: requests are refused while over the limit, and a connection that keeps going is closed (1008).',
+    httpStatus: 429,
+    closeCode: 1008,
+    description:
+      'Too many messages too fast: requests are refused while over the limit, and a connection that keeps going is closed (1008).',
   },
   ERR_MESSAGE_TOO_LARGE: {
-    httpStatus: 413, closeCode: 1009,
+    httpStatus: 413,
+    closeCode: 1009,
     description: 'A WebSocket message (or HTTP body) is larger than the limit; the connection is closed (1009).',
   },
   ERR_SLOW_CONSUMER: {
-    httpStatus: 503, closeCode: 4022,
-    description: 'The client read so slowly that its outbound buffer passed the cap; it was closed so the others do not wait.',
+    httpStatus: 503,
+    closeCode: 4022,
+    description:
+      'The client read so slowly that its outbound buffer passed the cap; it was closed so the others do not wait.',
   },
   ERR_TOO_MANY_CONNECTIONS: {
-    httpStatus: 429, closeCode: 1013,
+    httpStatus: 429,
+    closeCode: 1013,
     description: 'Too many sockets from one IP address (HTTP 429 before the upgrade, or close 1013).',
   },
   ERR_SERVER_SHUTTING_DOWN: {
-    httpStatus: 503, closeCode: 1001,
+    httpStatus: 503,
+    closeCode: 1001,
     description: 'The gateway is stopping and admits no one; connected clients are closed with 1001.',
   },
   ERR_AUTH_INVALID: {
-    httpStatus: 401, closeCode: 4023,
-    description: 'The REST request\'s app JWT is missing, malformed, for an unknown app or badly signed.',
+    httpStatus: 401,
+    closeCode: 4023,
+    description: "The REST request's app JWT is missing, malformed, for an unknown app or badly signed.",
   },
   ERR_AUTH_EXPIRED: {
-    httpStatus: 401, closeCode: 4024,
-    description: 'The REST request\'s app JWT has expired or reaches more than 5 minutes ahead.',
+    httpStatus: 401,
+    closeCode: 4024,
+    description: "The REST request's app JWT has expired or reaches more than 5 minutes ahead.",
   },
   ERR_INTERNAL: {
-    httpStatus: 500, closeCode: 1011,
-    description: 'The gateway failed unexpectedly (a bug, or its store failing); the gateway log has the details, the reply none.',
+    httpStatus: 500,
+    closeCode: 1011,
+    description:
+      'The gateway failed unexpectedly (a bug, or its store failing); the gateway log has the details, the reply none.',
   },
   ERR_AUTH_REPLAYED: {
-    httpStatus: 401, closeCode: 4025,
-    description: 'The REST request\'s app JWT (its jti) was already used.',
+    httpStatus: 401,
+    closeCode: 4025,
+    description: "The REST request's app JWT (its jti) was already used.",
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

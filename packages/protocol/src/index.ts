@@ -12,7 +12,11 @@ export { PROTOCOL_VERSION, CONNECT_PATH, ACK_RESULT_MEMBERS, SERVER_MESSAGE_TYPE
 export type * from './wire-types.js';
 export * as wireLimits from './wire-limits.js';
 export {
-  parseClientMessage, MessageError, CLIENT_MESSAGE_MEMBERS, CLIENT_REQUEST_TYPES, utf8Length,
+  parseClientMessage,
+  MessageError,
+  CLIENT_MESSAGE_MEMBERS,
+  CLIENT_REQUEST_TYPES,
+  utf8Length,
 } from './parse-client-message.js';
 export { toUnixSeconds } from './time-units.js';
 export type { UnixSeconds, EpochMilliseconds, Milliseconds, Seconds, Clock } from './time-units.js';

@@ -17,7 +17,10 @@ function refusal(fn: () => unknown): StagepassError {
 
 describe('option checks', () => {
   it('refuse a non-object and unknown names, naming them', () => {
-    assert.equal(refusal(() => checkOptionNames(null, new Set(['a']), { scope: 'f', what: 'a' })).message, 'f: options must be an object with a.');
+    assert.equal(
+      refusal(() => checkOptionNames(null, new Set(['a']), { scope: 'f', what: 'a' })).message,
+      'f: options must be an object with a.',
+    );
     const unknown = refusal(() => checkOptionNames({ a: 1, b: 2 }, new Set(['a'])));
     assert.equal(unknown.option, 'b');
     assert.equal(unknown.message, 'b: is not an option');
@@ -31,13 +34,19 @@ describe('option checks', () => {
       assert.equal(err.message, 'createGateway: port must be a whole number from 0 to 65535.');
       assert.equal(err.rule, 'must be a whole number from 0 to 65535');
     }
-    assert.equal(refusal(() => wholeNumberOption(301, 'clockTolerance', 30, 0, 300, { unit: 'seconds' })).message, 'clockTolerance: must be a whole number of seconds from 0 to 300');
+    assert.equal(
+      refusal(() => wholeNumberOption(301, 'clockTolerance', 30, 0, 300, { unit: 'seconds' })).message,
+      'clockTolerance: must be a whole number of seconds from 0 to 300',
+    );
   });
   it('take functions and booleans', () => {
     const clock = () => 1;
     assert.equal(functionOption(clock, 'now', Date.now, 'must be a function'), clock);
     assert.equal(functionOption(undefined, 'now', Date.now, 'must be a function'), Date.now);
-    assert.equal(refusal(() => functionOption(1, 'now', Date.now, 'must be a function returning milliseconds')).rule, 'must be a function returning milliseconds');
+    assert.equal(
+      refusal(() => functionOption(1, 'now', Date.now, 'must be a function returning milliseconds')).rule,
+      'must be a function returning milliseconds',
+    );
     assert.equal(booleanOption(undefined, 'x', true), true);
     assert.equal(refusal(() => booleanOption('yes', 'x', true)).option, 'x');
   });

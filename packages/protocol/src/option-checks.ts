@@ -18,9 +18,17 @@ export interface OptionScope {
  * checkOptionNames(options, new Set(['port', 'host']), { scope: 'createGateway' });
  * ```
  */
-export function checkOptionNames(options: unknown, names: ReadonlySet<string>, context: OptionScope & { what?: string } = {}): asserts options is Record<string, unknown> {
+export function checkOptionNames(
+  options: unknown,
+  names: ReadonlySet<string>,
+  context: OptionScope & { what?: string } = {},
+): asserts options is Record<string, unknown> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalidOption('options', `must be an object${context.what === undefined ? '' : ` with ${context.what}`}`, context.scope);
+    throw invalidOption(
+      'options',
+      `must be an object${context.what === undefined ? '' : ` with ${context.what}`}`,
+      context.scope,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!names.has(key)) throw invalidOption(key.slice(0, 64), 'is not an option', context.scope);
@@ -37,7 +45,12 @@ export function checkOptionNames(options: unknown, names: ReadonlySet<string>, c
  * ```
  */
 export function wholeNumberOption(
-  value: unknown, option: string, fallback: number, min: number, max: number, context: OptionScope & { readonly unit?: string } = {},
+  value: unknown,
+  option: string,
+  fallback: number,
+  min: number,
+  max: number,
+  context: OptionScope & { readonly unit?: string } = {},
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -55,7 +68,13 @@ export function wholeNumberOption(
  * const now = functionOption<Clock>(options.now, 'now', Date.now, 'must be a function returning milliseconds');
  * ```
  */
-export function functionOption<T extends (...args: never[]) => unknown>(value: unknown, option: string, fallback: T, rule: string, context: OptionScope = {}): T {
+export function functionOption<T extends (...args: never[]) => unknown>(
+  value: unknown,
+  option: string,
+  fallback: T,
+  rule: string,
+  context: OptionScope = {},
+): T {
   if (value === undefined) return fallback;
   if (typeof value !== 'function') throw invalidOption(option, rule, context.scope);
   return value as T;

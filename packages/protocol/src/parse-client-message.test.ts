@@ -3,13 +3,16 @@ import { describe, it } from 'node:test';
 import { MessageError, parseClientMessage, utf8Length } from './parse-client-message.js';
 
 function refused(text: string, pattern: RegExp, id: number | null = null): void {
-  assert.throws(() => parseClientMessage(text), (err: unknown) => {
-    assert.ok(err instanceof MessageError, String(err));
-    assert.equal(err.code, 'ERR_MESSAGE_INVALID');
-    assert.match(err.message, pattern);
-    assert.equal(err.requestId, id);
-    return true;
-  });
+  assert.throws(
+    () => parseClientMessage(text),
+    (err: unknown) => {
+      assert.ok(err instanceof MessageError, String(err));
+      assert.equal(err.code, 'ERR_MESSAGE_INVALID');
+      assert.match(err.message, pattern);
+      assert.equal(err.requestId, id);
+      return true;
+    },
+  );
 }
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -49,10 +52,15 @@ describe('parseClientMessage', () => {
     refused(json({ type: 'toString' }), /unknown/);
   });
   it('refuses bad request ids without echoing them', () => {
-    for (const id of [-1, 1.5, '1', 2 ** 31]) refused(json({ type: 'disableForceMute', id }), /id must be an integer/, null);
+    for (const id of [-1, 1.5, '1', 2 ** 31])
+      refused(json({ type: 'disableForceMute', id }), /id must be an integer/, null);
   });
   it('checks every member type and size', () => {
-    refused(json({ type: 'publish', id: 1, hasAudio: 'yes', hasVideo: true }), /publish.hasAudio must be true or false/, 1);
+    refused(
+      json({ type: 'publish', id: 1, hasAudio: 'yes', hasVideo: true }),
+      /publish.hasAudio must be true or false/,
+      1,
+    );
     refused(json({ type: 'publish', hasAudio: true, hasVideo: true, videoType: 'window' }), /videoType/);
     refused(json({ type: 'publish', hasAudio: true, hasVideo: true, name: 'n'.repeat(257) }), /name/);
     refused(json({ type: 'unpublish', streamId: '' }), /streamId must be an ID/);
@@ -70,9 +78,19 @@ describe('parseClientMessage', () => {
     refused(json({ type: 'signal', data: '', to: 5 }), /to must be/);
     refused(json({ type: 'forceMuteAll', excludedStreamIds: 'S1' }), /excludedStreamIds/);
     const ids = (n: number) => Array.from({ length: n }, (_, i) => `C${i}`);
-    assert.equal((parseClientMessage(json({ type: 'signal', data: '', to: ids(1000) })) as unknown as { to: string[] }).to.length, 1000);
+    assert.equal(
+      (parseClientMessage(json({ type: 'signal', data: '', to: ids(1000) })) as unknown as { to: string[] }).to.length,
+      1000,
+    );
     refused(json({ type: 'signal', data: '', to: ids(1001) }), /to must be/);
-    assert.equal((parseClientMessage(json({ type: 'forceMuteAll', excludedStreamIds: ids(1000) })) as unknown as { excludedStreamIds: string[] }).excludedStreamIds.length, 1000);
+    assert.equal(
+      (
+        parseClientMessage(json({ type: 'forceMuteAll', excludedStreamIds: ids(1000) })) as unknown as {
+          excludedStreamIds: string[];
+        }
+      ).excludedStreamIds.length,
+      1000,
+    );
     refused(json({ type: 'forceMuteAll', excludedStreamIds: ids(1001) }), /excludedStreamIds/);
     refused(json({ type: 'connect', v: 0, token: 't' }), /v must be/);
     refused(json({ type: 'connect', v: 1, token: '' }), /token must be/);
@@ -90,6 +108,7 @@ describe('parseClientMessage', () => {
 
 describe('utf8Length', () => {
   it('counts UTF-8 bytes', () => {
-    for (const text of ['', 'abc', 'é', '€', '😀', 'aé€😀z']) assert.equal(utf8Length(text), Buffer.byteLength(text), text);
+    for (const text of ['', 'abc', 'é', '€', '😀', 'aé€😀z'])
+      assert.equal(utf8Length(text), Buffer.byteLength(text), text);
   });
 });

@@ -1,8 +1,13 @@
 import { isOpaqueId } from './opaque-id.js';
 import { StagepassError } from './stagepass-error.js';
 import {
-  MAX_EXCLUDED_STREAMS, MAX_ID_LENGTH, MAX_REQUEST_ID, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_RECIPIENTS,
-  MAX_STREAM_NAME_LENGTH, SIGNAL_TYPE_PATTERN,
+  MAX_EXCLUDED_STREAMS,
+  MAX_ID_LENGTH,
+  MAX_REQUEST_ID,
+  MAX_SIGNAL_DATA_BYTES,
+  MAX_SIGNAL_RECIPIENTS,
+  MAX_STREAM_NAME_LENGTH,
+  SIGNAL_TYPE_PATTERN,
 } from './wire-limits.js';
 import type { ClientMessage, ClientRequestType } from './wire-types.js';
 
@@ -40,7 +45,9 @@ export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], read
  * CLIENT_REQUEST_TYPES.includes('publish'); // true
  * ```
  */
-export const CLIENT_REQUEST_TYPES = Object.keys(CLIENT_MESSAGE_MEMBERS).filter((t) => t !== 'connect') as ClientRequestType[];
+export const CLIENT_REQUEST_TYPES = Object.keys(CLIENT_MESSAGE_MEMBERS).filter(
+  (t) => t !== 'connect',
+) as ClientRequestType[];
 
 const MAX_TOKEN_CHARS = 8192;
 
@@ -76,7 +83,10 @@ export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) { bytes += 2; i++; } // a pair: 2 units, 4 bytes
+    if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 2;
+      i++;
+    } // a pair: 2 units, 4 bytes
     else if (c >= 0x800) bytes += 2;
     else if (c >= 0x80) bytes += 1;
   }
@@ -104,10 +114,12 @@ export function parseClientMessage(text: string): ClientMessage {
   } catch {
     fail('the message is not valid JSON', null);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('the message must be a JSON object', null);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('the message must be a JSON object', null);
   const message = value as Record<string, unknown>;
   const rawId = message.id;
-  const id = typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 0 && rawId <= MAX_REQUEST_ID ? rawId : null;
+  const id =
+    typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 0 && rawId <= MAX_REQUEST_ID ? rawId : null;
   if (rawId !== undefined && id === null) fail(`id must be an integer from 0 to ${MAX_REQUEST_ID}`, null);
   const type = message.type;
   if (typeof type !== 'string' || !Object.hasOwn(CLIENT_MESSAGE_MEMBERS, type)) fail('type is missing or unknown', id);
@@ -131,44 +143,70 @@ export function parseClientMessage(text: string): ClientMessage {
   const problem = (text: string): never => {
     throw new Error(text);
   };
-  const anId: Checker = (v) => { if (!isId(v)) problem(`must be an ID (1–${MAX_ID_LENGTH} printable ASCII characters)`); };
-  const aBoolean: Checker = (v) => { if (typeof v !== 'boolean') problem('must be true or false'); };
+  const anId: Checker = (v) => {
+    if (!isId(v)) problem(`must be an ID (1–${MAX_ID_LENGTH} printable ASCII characters)`);
+  };
+  const aBoolean: Checker = (v) => {
+    if (typeof v !== 'boolean') problem('must be true or false');
+  };
   switch (type) {
     case 'connect':
-      check('v', (v) => { if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problem('must be a positive integer'); });
-      check('token', (v) => { if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TOKEN_CHARS) problem(`must be a string of 1–${MAX_TOKEN_CHARS} characters`); });
+      check('v', (v) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problem('must be a positive integer');
+      });
+      check('token', (v) => {
+        if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TOKEN_CHARS)
+          problem(`must be a string of 1–${MAX_TOKEN_CHARS} characters`);
+      });
       break;
     case 'publish':
-      check('name', (v) => { if (typeof v !== 'string' || v.length > MAX_STREAM_NAME_LENGTH || !v.isWellFormed()) problem(`must be text of at most ${MAX_STREAM_NAME_LENGTH} characters`); });
+      check('name', (v) => {
+        if (typeof v !== 'string' || v.length > MAX_STREAM_NAME_LENGTH || !v.isWellFormed())
+          problem(`must be text of at most ${MAX_STREAM_NAME_LENGTH} characters`);
+      });
       check('hasAudio', aBoolean);
       check('hasVideo', aBoolean);
-      check('videoType', (v) => { if (v !== 'camera' && v !== 'screen') problem('must be "camera" or "screen"'); });
+      check('videoType', (v) => {
+        if (v !== 'camera' && v !== 'screen') problem('must be "camera" or "screen"');
+      });
       break;
     case 'setStreamProperty':
       check('streamId', anId);
-      check('property', (v) => { if (v !== 'hasAudio' && v !== 'hasVideo') problem('must be "hasAudio" or "hasVideo"'); });
+      check('property', (v) => {
+        if (v !== 'hasAudio' && v !== 'hasVideo') problem('must be "hasAudio" or "hasVideo"');
+      });
       check('value', aBoolean);
       break;
     case 'webrtc':
       check('subscriptionId', anId);
-      check('kind', (v) => { if (v !== 'offer' && v !== 'answer' && v !== 'candidate') problem('must be "offer", "answer" or "candidate"'); });
-      check('payload', (v) => { if (typeof v !== 'object' || v === null || Array.isArray(v)) problem('must be an object'); });
+      check('kind', (v) => {
+        if (v !== 'offer' && v !== 'answer' && v !== 'candidate') problem('must be "offer", "answer" or "candidate"');
+      });
+      check('payload', (v) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) problem('must be an object');
+      });
       break;
     case 'signal':
       check('to', (v) => {
         if (Array.isArray(v)) {
-          if (v.length === 0 || v.length > MAX_SIGNAL_RECIPIENTS || !v.every(isId)) problem(`must be a connection ID or a list of 1–${MAX_SIGNAL_RECIPIENTS} of them`);
+          if (v.length === 0 || v.length > MAX_SIGNAL_RECIPIENTS || !v.every(isId))
+            problem(`must be a connection ID or a list of 1–${MAX_SIGNAL_RECIPIENTS} of them`);
         } else if (!isId(v)) problem('must be a connection ID or a list of them');
       });
-      check('signalType', (v) => { if (typeof v !== 'string' || !SIGNAL_TYPE_PATTERN.test(v)) problem('must be at most 128 characters of A-Z a-z 0-9 - _ ~'); });
+      check('signalType', (v) => {
+        if (typeof v !== 'string' || !SIGNAL_TYPE_PATTERN.test(v))
+          problem('must be at most 128 characters of A-Z a-z 0-9 - _ ~');
+      });
       check('data', (v) => {
         if (typeof v !== 'string' || !v.isWellFormed()) problem('must be text');
-        if (utf8Length(v as string) > MAX_SIGNAL_DATA_BYTES) problem(`must be at most ${MAX_SIGNAL_DATA_BYTES} bytes (UTF-8)`);
+        if (utf8Length(v as string) > MAX_SIGNAL_DATA_BYTES)
+          problem(`must be at most ${MAX_SIGNAL_DATA_BYTES} bytes (UTF-8)`);
       });
       break;
     case 'forceMuteAll':
       check('excludedStreamIds', (v) => {
-        if (!Array.isArray(v) || v.length > MAX_EXCLUDED_STREAMS || !v.every(isId)) problem(`must be a list of at most ${MAX_EXCLUDED_STREAMS} stream IDs`);
+        if (!Array.isArray(v) || v.length > MAX_EXCLUDED_STREAMS || !v.every(isId))
+          problem(`must be a list of at most ${MAX_EXCLUDED_STREAMS} stream IDs`);
       });
       break;
     default:

@@ -6,8 +6,16 @@ import { CLOSE_CODES, ERROR_CODES, isErrorCode } from './error-codes.js';
 import { CLIENT_MESSAGE_MEMBERS, CLIENT_REQUEST_TYPES } from './parse-client-message.js';
 import { ROLES, type Role } from './roles.js';
 import {
-  MAX_APP_ID_LENGTH, MAX_EXCLUDED_STREAMS, MAX_ID_LENGTH, MAX_SESSION_ID_LENGTH, MAX_REQUEST_ID, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_RECIPIENTS, MAX_SIGNAL_TYPE_LENGTH,
-  MAX_STREAM_NAME_LENGTH, SIGNAL_TYPE_PATTERN,
+  MAX_APP_ID_LENGTH,
+  MAX_EXCLUDED_STREAMS,
+  MAX_ID_LENGTH,
+  MAX_SESSION_ID_LENGTH,
+  MAX_REQUEST_ID,
+  MAX_SIGNAL_DATA_BYTES,
+  MAX_SIGNAL_RECIPIENTS,
+  MAX_SIGNAL_TYPE_LENGTH,
+  MAX_STREAM_NAME_LENGTH,
+  SIGNAL_TYPE_PATTERN,
 } from './wire-limits.js';
 import { ACK_RESULT_MEMBERS, SERVER_MESSAGE_TYPES, type ClientRequestType, type ServerMessage } from './wire-types.js';
 
@@ -21,7 +29,12 @@ function tableAfter(heading: string): string[][] {
   const first = lines.findIndex((line, i) => i > start && line.trim().startsWith('|'));
   const rows: string[][] = [];
   for (let i = first + 2; i < lines.length && lines[i]!.trim().startsWith('|'); i++) {
-    rows.push(lines[i]!.trim().slice(1, -1).split(' | ').map((cell) => cell.trim()));
+    rows.push(
+      lines[i]!.trim()
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
   }
   assert.ok(rows.length > 0, `no table after "${heading}"`);
   return rows;
@@ -47,7 +60,7 @@ function documentedRoles(cell: string): Role[] | undefined {
 
 /** The characters a documented class such as `A-Za-z0-9-_~` stands for, as a RegExp for one character. */
 function documentedClass(text: string): RegExp {
-  const parts = [...text.matchAll(/(.)-(.)|(.)/g)].map((m) => m[3] === undefined ? `${m[1]}-${m[2]}` : `\\${m[3]}`);
+  const parts = [...text.matchAll(/(.)-(.)|(.)/g)].map((m) => (m[3] === undefined ? `${m[1]}-${m[2]}` : `\\${m[3]}`));
   return new RegExp(`^[${parts.join('')}]$`);
 }
 
@@ -58,7 +71,7 @@ describe('docs/protocol.md, "Client → gateway"', () => {
   it('lists connect and then exactly the request types, in order', () => {
     assert.deepEqual(types, ['connect', ...CLIENT_REQUEST_TYPES]);
   });
-  it('lists each message\'s members as the validator takes them, `?` for optional (every request also takes id?)', () => {
+  it("lists each message's members as the validator takes them, `?` for optional (every request also takes id?)", () => {
     for (const row of rows) {
       const type = quoted(row[0]!)[0] as keyof typeof CLIENT_MESSAGE_MEMBERS;
       const members = CLIENT_MESSAGE_MEMBERS[type].filter((member) => member !== 'id?');
@@ -69,18 +82,24 @@ describe('docs/protocol.md, "Client → gateway"', () => {
   it('names the capability of each request as REQUEST_CAPABILITY does, and the roles that have it', () => {
     for (const row of rows.slice(1)) {
       const type = quoted(row[0]!)[0] as ClientRequestType;
-      const named = quoted(row[2]!).filter((word): word is Capability => (CAPABILITY_NAMES as readonly string[]).includes(word));
+      const named = quoted(row[2]!).filter((word): word is Capability =>
+        (CAPABILITY_NAMES as readonly string[]).includes(word),
+      );
       assert.ok(named.length <= 1, type);
       assert.equal(named[0] ?? null, REQUEST_CAPABILITY[type], type);
       const roles = documentedRoles(row[2]!);
       const capability = REQUEST_CAPABILITY[type];
       if (roles !== undefined && capability !== null) {
-        assert.deepEqual(roles, ROLES.filter((role) => CAPABILITIES[role][capability]), type);
+        assert.deepEqual(
+          roles,
+          ROLES.filter((role) => CAPABILITIES[role][capability]),
+          type,
+        );
       }
     }
     assert.equal(quoted(rows[0]![2]!).length, 0, 'connect needs no capability');
   });
-  it('gives each request\'s ack result the members of ACK_RESULT_MEMBERS', () => {
+  it("gives each request's ack result the members of ACK_RESULT_MEMBERS", () => {
     assert.deepEqual(Object.keys(ACK_RESULT_MEMBERS), CLIENT_REQUEST_TYPES);
     for (const row of rows.slice(1)) {
       const type = quoted(row[0]!)[0] as ClientRequestType;
@@ -96,7 +115,12 @@ describe('docs/protocol.md, "Client → gateway"', () => {
     assert.match(cell('signal'), new RegExp(`\`signalType\`\\? \\(≤ ${MAX_SIGNAL_TYPE_LENGTH} of`));
     assert.match(cell('signal'), new RegExp(`a list of 1–${MAX_SIGNAL_RECIPIENTS}\\)`));
     assert.match(cell('forceMuteAll'), new RegExp(`\`excludedStreamIds\`\\? \\(≤ ${MAX_EXCLUDED_STREAMS}\\)`));
-    assert.match(docs, new RegExp(`subscription IDs are assigned by the gateway \\(from a CSPRNG\\): 1–${MAX_ID_LENGTH} printable ASCII`));
+    assert.match(
+      docs,
+      new RegExp(
+        `subscription IDs are assigned by the gateway \\(from a CSPRNG\\): 1–${MAX_ID_LENGTH} printable ASCII`,
+      ),
+    );
     assert.equal(MAX_REQUEST_ID, 2 ** 31 - 1);
     assert.match(docs, /an integer from 0 to 2³¹−1 chosen by the client/);
   });
@@ -114,7 +138,12 @@ describe('docs/protocol.md, "Gateway → client"', () => {
 
 describe('docs/protocol.md, "Connecting"', () => {
   it('states the ID limits of wireLimits', () => {
-    assert.match(docs, new RegExp(`Both are 1–${MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces \\(App IDs at most ${MAX_APP_ID_LENGTH}\\)`));
+    assert.match(
+      docs,
+      new RegExp(
+        `Both are 1–${MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces \\(App IDs at most ${MAX_APP_ID_LENGTH}\\)`,
+      ),
+    );
   });
 });
 
@@ -127,17 +156,23 @@ describe('docs/protocol.md, close codes and upgrade statuses', () => {
       else assert.equal(Number(close), CLOSE_CODES[name as keyof typeof CLOSE_CODES], name);
     }
   });
-  it('gives each upgrade refusal with a code that code\'s HTTP status', () => {
+  it("gives each upgrade refusal with a code that code's HTTP status", () => {
     for (const [status, when] of tableAfter('1. Open a WebSocket to')) {
-      for (const name of quoted(when!).filter(isErrorCode)) assert.equal(Number(status), ERROR_CODES[name].httpStatus, name);
+      for (const name of quoted(when!).filter(isErrorCode))
+        assert.equal(Number(status), ERROR_CODES[name].httpStatus, name);
     }
   });
 });
 
 /** The limits rows the gateway owns; packages/gateway/src/rest/rest-routes-docs.test.ts checks them. */
 const GATEWAY_LIMIT_ROWS = [
-  'message size', 'message rate per connection', 'admission time (upgrade → `connect`)', 'keep-alive',
-  'outbound buffer per connection', 'connections per session', 'sockets per IP address',
+  'message size',
+  'message rate per connection',
+  'admission time (upgrade → `connect`)',
+  'keep-alive',
+  'outbound buffer per connection',
+  'connections per session',
+  'sockets per IP address',
 ];
 
 describe('docs/protocol.md, "Limits"', () => {
@@ -145,10 +180,16 @@ describe('docs/protocol.md, "Limits"', () => {
   const row = (name: string) => rows.find((r) => r[0] === name)!;
 
   it('has the wire rows checked here and the gateway rows checked by the gateway', () => {
-    assert.deepEqual(rows.map((r) => r[0]), [...GATEWAY_LIMIT_ROWS, 'signal data', 'signal type']);
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [...GATEWAY_LIMIT_ROWS, 'signal data', 'signal type'],
+    );
   });
   it('states the signal limits of wireLimits', () => {
-    assert.deepEqual(row('signal data').slice(1), [`${MAX_SIGNAL_DATA_BYTES / 1024} KiB (UTF-8)`, '`ERR_MESSAGE_INVALID`']);
+    assert.deepEqual(row('signal data').slice(1), [
+      `${MAX_SIGNAL_DATA_BYTES / 1024} KiB (UTF-8)`,
+      '`ERR_MESSAGE_INVALID`',
+    ]);
     const type = /^(\d+) characters `([^`]+)`$/.exec(row('signal type')[1]!);
     assert.ok(type !== null);
     assert.equal(Number(type[1]), MAX_SIGNAL_TYPE_LENGTH);
@@ -161,7 +202,7 @@ describe('docs/protocol.md, "Limits"', () => {
     assert.equal(SIGNAL_TYPE_PATTERN.test('a'.repeat(MAX_SIGNAL_TYPE_LENGTH)), true);
     assert.equal(SIGNAL_TYPE_PATTERN.test('a'.repeat(MAX_SIGNAL_TYPE_LENGTH + 1)), false);
   });
-  it('gives every close code it names the registry\'s close code for that error', () => {
+  it("gives every close code it names the registry's close code for that error", () => {
     let seen = 0;
     for (const [, , past] of rows) {
       for (const m of past!.matchAll(/close (\d{4}) `(ERR_\w+)`/g)) {

@@ -54,7 +54,8 @@ export class StagepassError extends Error {
     this.code = code;
     this.option = options.option;
     this.rule = options.rule;
-    this.details = options.option === undefined ? options.details ?? {} : { ...options.details, option: options.option };
+    this.details =
+      options.option === undefined ? (options.details ?? {}) : { ...options.details, option: options.option };
   }
 
   /** A plain object for JSON output: `{ code, message, ...details }`. */
@@ -86,6 +87,10 @@ export function invalidOption(option: string, rule: string, scope?: string, caus
  * ```
  */
 export function isStagepassError(value: unknown): value is StagepassError {
-  return value instanceof StagepassError
-    || (value instanceof Error && value.name === 'StagepassError' && typeof (value as { code?: unknown }).code === 'string');
+  return (
+    value instanceof StagepassError ||
+    (value instanceof Error &&
+      value.name === 'StagepassError' &&
+      typeof (value as { code?: unknown }).code === 'string')
+  );
 }

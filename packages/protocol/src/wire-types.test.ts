@@ -13,9 +13,10 @@ describe('typed ack results', () => {
     // @ts-expect-error a publish ack has a streamId
     const missing: AckResult<'publish'> = {};
     const any: AckMessage = published;
-    assert.deepEqual([published.result.streamId, subscribed.subscriptionId, signalled, wrong, missing, any.result], [
-      'S1', 'U1', {}, { streamId: 'S1' }, {}, { streamId: 'S1' },
-    ]);
+    assert.deepEqual(
+      [published.result.streamId, subscribed.subscriptionId, signalled, wrong, missing, any.result],
+      ['S1', 'U1', {}, { streamId: 'S1' }, {}, { streamId: 'S1' }],
+    );
   });
   it('name a result member list for every request type', () => {
     assert.deepEqual(Object.keys(ACK_RESULT_MEMBERS).sort(), [...CLIENT_REQUEST_TYPES].sort());

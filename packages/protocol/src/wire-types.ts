@@ -83,7 +83,8 @@ export interface ForceMuteState {
 }
 
 /** Why a connection left, as `connectionDestroyed` tells the others (see docs/protocol.md, "Closing"). */
-export type ConnectionDestroyedReason = 'clientDisconnected' | 'forceDisconnected' | 'networkDisconnected' | 'tokenExpired';
+export type ConnectionDestroyedReason =
+  'clientDisconnected' | 'forceDisconnected' | 'networkDisconnected' | 'tokenExpired';
 /** Why a stream ended, as `streamDestroyed` tells everyone. */
 export type StreamDestroyedReason = 'unpublished' | 'forceUnpublished' | 'connectionClosed';
 
@@ -97,10 +98,16 @@ export type StreamDestroyedReason = 'unpublished' | 'forceUnpublished' | 'connec
  * {"type":"connect","v":1,"token":"eyJhbGciOi…"}
  * ```
  */
-export interface ConnectMessage { readonly type: 'connect'; readonly v: number; readonly token: string }
+export interface ConnectMessage {
+  readonly type: 'connect';
+  readonly v: number;
+  readonly token: string;
+}
 
 /** Every request may carry an `id` (0 … 2³¹−1), echoed by its `ack` or `error`. */
-interface Request { readonly id?: number }
+interface Request {
+  readonly id?: number;
+}
 
 /** Publishes a stream (capability `publish`); the ack holds its `streamId`. `{"type":"publish","id":1,"hasAudio":true,"hasVideo":true}` */
 export interface PublishMessage extends Request {
@@ -111,7 +118,10 @@ export interface PublishMessage extends Request {
   readonly videoType?: VideoType;
 }
 /** Ends one of the sender's streams. `{"type":"unpublish","id":2,"streamId":"S1"}` */
-export interface UnpublishMessage extends Request { readonly type: 'unpublish'; readonly streamId: string }
+export interface UnpublishMessage extends Request {
+  readonly type: 'unpublish';
+  readonly streamId: string;
+}
 /** Turns audio or video of one of the sender's streams on or off. `{"type":"setStreamProperty","streamId":"S1","property":"hasAudio","value":false}` */
 export interface SetStreamPropertyMessage extends Request {
   readonly type: 'setStreamProperty';
@@ -120,9 +130,15 @@ export interface SetStreamPropertyMessage extends Request {
   readonly value: boolean;
 }
 /** Subscribes to a stream (capability `subscribe`); the ack holds the `subscriptionId`. `{"type":"subscribe","id":3,"streamId":"S1"}` */
-export interface SubscribeMessage extends Request { readonly type: 'subscribe'; readonly streamId: string }
+export interface SubscribeMessage extends Request {
+  readonly type: 'subscribe';
+  readonly streamId: string;
+}
 /** Ends one of the sender's subscriptions. `{"type":"unsubscribe","subscriptionId":"U1"}` */
-export interface UnsubscribeMessage extends Request { readonly type: 'unsubscribe'; readonly subscriptionId: string }
+export interface UnsubscribeMessage extends Request {
+  readonly type: 'unsubscribe';
+  readonly subscriptionId: string;
+}
 /** WebRTC negotiation for one subscription, relayed to the other side of it only. `{"type":"webrtc","subscriptionId":"U1","kind":"offer","payload":{"type":"offer","sdp":"v=0…"}}` */
 export interface WebRtcMessage extends Request {
   readonly type: 'webrtc';
@@ -142,15 +158,29 @@ export interface SignalMessage extends Request {
   readonly data: string;
 }
 /** Disconnects a connection of the session (moderators). `{"type":"forceDisconnect","connectionId":"C2"}` */
-export interface ForceDisconnectMessage extends Request { readonly type: 'forceDisconnect'; readonly connectionId: string }
+export interface ForceDisconnectMessage extends Request {
+  readonly type: 'forceDisconnect';
+  readonly connectionId: string;
+}
 /** Ends another connection's stream (moderators). `{"type":"forceUnpublish","streamId":"S2"}` */
-export interface ForceUnpublishMessage extends Request { readonly type: 'forceUnpublish'; readonly streamId: string }
+export interface ForceUnpublishMessage extends Request {
+  readonly type: 'forceUnpublish';
+  readonly streamId: string;
+}
 /** Mutes one stream's audio (moderators). `{"type":"forceMuteStream","streamId":"S2"}` */
-export interface ForceMuteStreamMessage extends Request { readonly type: 'forceMuteStream'; readonly streamId: string }
+export interface ForceMuteStreamMessage extends Request {
+  readonly type: 'forceMuteStream';
+  readonly streamId: string;
+}
 /** Mutes every stream but the excluded, and later ones too, until `disableForceMute`. `{"type":"forceMuteAll","excludedStreamIds":["S1"]}` */
-export interface ForceMuteAllMessage extends Request { readonly type: 'forceMuteAll'; readonly excludedStreamIds?: readonly string[] }
+export interface ForceMuteAllMessage extends Request {
+  readonly type: 'forceMuteAll';
+  readonly excludedStreamIds?: readonly string[];
+}
 /** Ends a `forceMuteAll` (streams stay as they are). `{"type":"disableForceMute"}` */
-export interface DisableForceMuteMessage extends Request { readonly type: 'disableForceMute' }
+export interface DisableForceMuteMessage extends Request {
+  readonly type: 'disableForceMute';
+}
 
 /**
  * Every message a client may send after `connected`.
@@ -162,9 +192,18 @@ export interface DisableForceMuteMessage extends Request { readonly type: 'disab
  * ```
  */
 export type ClientRequest =
-  | PublishMessage | UnpublishMessage | SetStreamPropertyMessage | SubscribeMessage | UnsubscribeMessage
-  | WebRtcMessage | SignalMessage | ForceDisconnectMessage | ForceUnpublishMessage | ForceMuteStreamMessage
-  | ForceMuteAllMessage | DisableForceMuteMessage;
+  | PublishMessage
+  | UnpublishMessage
+  | SetStreamPropertyMessage
+  | SubscribeMessage
+  | UnsubscribeMessage
+  | WebRtcMessage
+  | SignalMessage
+  | ForceDisconnectMessage
+  | ForceUnpublishMessage
+  | ForceMuteStreamMessage
+  | ForceMuteAllMessage
+  | DisableForceMuteMessage;
 
 /** Every message a client sends: `connect`, then requests. {@link parseClientMessage} reads one. */
 export type ClientMessage = ConnectMessage | ClientRequest;
@@ -240,8 +279,9 @@ export type AckResults = {
  * const published = ack.result as AckResult<'publish'>; // { streamId: string }
  * ```
  */
-export type AckResult<T extends ClientRequestType = ClientRequestType> =
-  ClientRequestType extends T ? Readonly<Record<string, unknown>> : AckResults[T];
+export type AckResult<T extends ClientRequestType = ClientRequestType> = ClientRequestType extends T
+  ? Readonly<Record<string, unknown>>
+  : AckResults[T];
 
 /** An ack as read off the wire, before it is matched to its request by `id`. */
 interface UntypedAckMessage {
@@ -267,8 +307,9 @@ interface TypedAckMessage<T extends ClientRequestType> extends UntypedAckMessage
  * function onPublished(ack: AckMessage<'publish'>) { console.log(ack.result.streamId); }
  * ```
  */
-export type AckMessage<T extends ClientRequestType = ClientRequestType> =
-  ClientRequestType extends T ? UntypedAckMessage : TypedAckMessage<T>;
+export type AckMessage<T extends ClientRequestType = ClientRequestType> = ClientRequestType extends T
+  ? UntypedAckMessage
+  : TypedAckMessage<T>;
 
 /**
  * A refused request (the connection stays). With ERR_CAPABILITY_DENIED, `capability` names what the role lacks.
@@ -288,7 +329,10 @@ export interface ErrorMessage {
   readonly capability?: Capability;
 }
 /** To everyone else: a connection joined. `{"type":"connectionCreated","connection":{…}}` */
-export interface ConnectionCreatedMessage { readonly type: 'connectionCreated'; readonly connection: ConnectionInfo }
+export interface ConnectionCreatedMessage {
+  readonly type: 'connectionCreated';
+  readonly connection: ConnectionInfo;
+}
 /** To everyone else: a connection left. `{"type":"connectionDestroyed","connectionId":"C2","reason":"clientDisconnected"}` */
 export interface ConnectionDestroyedMessage {
   readonly type: 'connectionDestroyed';
@@ -296,7 +340,10 @@ export interface ConnectionDestroyedMessage {
   readonly reason: ConnectionDestroyedReason;
 }
 /** To everyone, the publisher too: a stream was published. `{"type":"streamCreated","stream":{…}}` */
-export interface StreamCreatedMessage { readonly type: 'streamCreated'; readonly stream: StreamInfo }
+export interface StreamCreatedMessage {
+  readonly type: 'streamCreated';
+  readonly stream: StreamInfo;
+}
 /** To everyone: a stream ended. `{"type":"streamDestroyed","streamId":"S1","reason":"unpublished"}` */
 export interface StreamDestroyedMessage {
   readonly type: 'streamDestroyed';
@@ -343,7 +390,10 @@ export interface SignalDeliveryMessage {
   readonly data: string;
 }
 /** To a publisher whose stream's audio was force-muted. `{"type":"muteForced","streamId":"S1"}` */
-export interface MuteForcedMessage { readonly type: 'muteForced'; readonly streamId: string }
+export interface MuteForcedMessage {
+  readonly type: 'muteForced';
+  readonly streamId: string;
+}
 /** To everyone: force mute was turned on or off. `{"type":"forceMuteChanged","active":true,"excludedStreamIds":[]}` */
 export interface ForceMuteChangedMessage {
   readonly type: 'forceMuteChanged';
@@ -362,9 +412,20 @@ export interface ForceMuteChangedMessage {
  * ```
  */
 export type ServerMessage =
-  | ConnectedMessage | AckMessage | ErrorMessage | ConnectionCreatedMessage | ConnectionDestroyedMessage
-  | StreamCreatedMessage | StreamDestroyedMessage | StreamPropertyChangedMessage | SubscriberCreatedMessage
-  | SubscriberDestroyedMessage | WebRtcRelayMessage | SignalDeliveryMessage | MuteForcedMessage | ForceMuteChangedMessage;
+  | ConnectedMessage
+  | AckMessage
+  | ErrorMessage
+  | ConnectionCreatedMessage
+  | ConnectionDestroyedMessage
+  | StreamCreatedMessage
+  | StreamDestroyedMessage
+  | StreamPropertyChangedMessage
+  | SubscriberCreatedMessage
+  | SubscriberDestroyedMessage
+  | WebRtcRelayMessage
+  | SignalDeliveryMessage
+  | MuteForcedMessage
+  | ForceMuteChangedMessage;
 
 /**
  * The type of every message the gateway sends, in the order docs/protocol.md lists them. A client
@@ -377,7 +438,18 @@ export type ServerMessage =
  * ```
  */
 export const SERVER_MESSAGE_TYPES = Object.freeze([
-  'connected', 'ack', 'error', 'connectionCreated', 'connectionDestroyed', 'streamCreated', 'streamDestroyed',
-  'streamPropertyChanged', 'subscriberCreated', 'subscriberDestroyed', 'webrtc', 'signal', 'muteForced', 'forceMuteChanged',
+  'connected',
+  'ack',
+  'error',
+  'connectionCreated',
+  'connectionDestroyed',
+  'streamCreated',
+  'streamDestroyed',
+  'streamPropertyChanged',
+  'subscriberCreated',
+  'subscriberDestroyed',
+  'webrtc',
+  'signal',
+  'muteForced',
+  'forceMuteChanged',
 ] as const satisfies readonly ServerMessage['type'][]);
-

@@ -14,12 +14,24 @@ export { JWS_ALGORITHMS } from './keys/algorithms.js';
 export { algorithmForKey } from './keys/import-key.js';
 export type { AsymmetricAlgorithm, JwsAlgorithm } from './keys/algorithms.js';
 export type {
-  AsymmetricKeyMaterial, PrivateKeyInput, PublicKeyInput, SecretKeyInput, SigningKeyInput, VerificationKeyInput,
+  AsymmetricKeyMaterial,
+  PrivateKeyInput,
+  PublicKeyInput,
+  SecretKeyInput,
+  SigningKeyInput,
+  VerificationKeyInput,
 } from './keys/key-input.js';
 export { parseTtl } from './lib/validate.js';
 export * as limits from './lib/limits.js';
 export {
-  CAPABILITIES, CAPABILITY_NAMES, DEFAULT_ROLE, ROLES, StagepassError, isRole, isStagepassError, roleCan,
+  CAPABILITIES,
+  CAPABILITY_NAMES,
+  DEFAULT_ROLE,
+  ROLES,
+  StagepassError,
+  isRole,
+  isStagepassError,
+  roleCan,
 } from '@stagepass/protocol';
 export type { Capabilities, Capability, ErrorCode, Role, Seconds, UnixSeconds } from '@stagepass/protocol';
 export { createAppJwt } from './app-jwt/create-app-jwt.js';

@@ -17,7 +17,14 @@ describe('inspectToken', () => {
     assert.equal(inspected.claims.role, 'moderator');
   });
   it('decodes T1 tokens into their head and parameters', () => {
-    const token = createToken({ appId: APP, secret: SECRET, sessionId: 's', now: NOW, format: 'opentok-t1', data: 'a&b' });
+    const token = createToken({
+      appId: APP,
+      secret: SECRET,
+      sessionId: 's',
+      now: NOW,
+      format: 'opentok-t1',
+      data: 'a&b',
+    });
     const inspected = inspectToken(token);
     assert.equal(inspected.format, 'opentok-t1');
     assert.equal(inspected.header.partner_id, APP);

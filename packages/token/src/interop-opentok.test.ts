@@ -6,10 +6,28 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { CAPABILITIES, StagepassError, createMinter, createToken, inspectToken, verifyToken, type Role, type VerifiedToken } from './index.js';
 import {
-  LATER, NOW, OpenTok, ROLES_IN_TOKENS, SPECIAL_DATA, assertRefused, dataOfLength, encodeOpenTokToken,
-  opentokHelpers, opentokSecret, opentokSessionId,
+  CAPABILITIES,
+  StagepassError,
+  createMinter,
+  createToken,
+  inspectToken,
+  verifyToken,
+  type Role,
+  type VerifiedToken,
+} from './index.js';
+import {
+  LATER,
+  NOW,
+  OpenTok,
+  ROLES_IN_TOKENS,
+  SPECIAL_DATA,
+  assertRefused,
+  dataOfLength,
+  encodeOpenTokToken,
+  opentokHelpers,
+  opentokSecret,
+  opentokSessionId,
 } from './test-support/interop-fixtures.js';
 
 const API_KEY = '4711';
@@ -40,12 +58,19 @@ interface Expected {
  * Checks a token minted by the OpenTok SDK (on the real clock) against what was asked for; times
  * come from the token itself and must lie within the minting window [before, after].
  */
-function assertOpenTokGrant(token: string, granted: VerifiedToken, expected: Expected, before: number, after: number): void {
+function assertOpenTokGrant(
+  token: string,
+  granted: VerifiedToken,
+  expected: Expected,
+  before: number,
+  after: number,
+): void {
   const claims = inspectToken(token).claims;
   const createTime = Number(claims.create_time);
   const issuedAt = expected.format === 'opentok-t1' ? createTime : Number(claims.iat);
   // OpenTok rounds create_time (Math.round) but floors iat: both within a second of the window.
-  for (const t of [createTime, issuedAt]) assert.ok(t >= before && t <= after + 1, `time ${t} outside [${before}, ${after + 1}]`);
+  for (const t of [createTime, issuedAt])
+    assert.ok(t >= before && t <= after + 1, `time ${t} outside [${before}, ${after + 1}]`);
   assert.deepEqual(granted, {
     format: expected.format,
     algorithm: expected.format === 'opentok-t1' ? 'HMAC-SHA1' : 'HS256',
@@ -70,24 +95,51 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
       const sessionId = opentokSessionId(API_KEY);
       const before = unixNow();
       const expireTime = before + 3600;
-      const token = opentok.generateToken(sessionId, { role, data: SPECIAL_DATA, expireTime, initialLayoutClassList: LAYOUT });
+      const token = opentok.generateToken(sessionId, {
+        role,
+        data: SPECIAL_DATA,
+        expireTime,
+        initialLayoutClassList: LAYOUT,
+      });
       const after = unixNow();
       assert.equal(inspectToken(token).format, 'stagepass');
       const granted = verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId });
-      assertOpenTokGrant(token, granted, { format: 'stagepass', sessionId, role, data: SPECIAL_DATA, expireTime, layout: LAYOUT }, before, after);
+      assertOpenTokGrant(
+        token,
+        granted,
+        { format: 'stagepass', sessionId, role, data: SPECIAL_DATA, expireTime, layout: LAYOUT },
+        before,
+        after,
+      );
     });
 
     it(`T1 (generateToken(…, true)), role ${role}: verifies with legacyT1, refused without it`, () => {
       const sessionId = opentokSessionId(API_KEY);
       const before = unixNow();
       const expireTime = before + 7200;
-      const token = opentok.generateToken(sessionId, { role, data: SPECIAL_DATA, expireTime, initialLayoutClassList: LAYOUT }, true);
+      const token = opentok.generateToken(
+        sessionId,
+        { role, data: SPECIAL_DATA, expireTime, initialLayoutClassList: LAYOUT },
+        true,
+      );
       const after = unixNow();
       assert.ok(token.startsWith('T1=='));
       const granted = verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true });
-      assertOpenTokGrant(token, granted, { format: 'opentok-t1', sessionId, role, data: SPECIAL_DATA, expireTime, layout: LAYOUT }, before, after);
-      assertRefused(() => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId }), 'ERR_TOKEN_FORMAT_DISABLED');
-      assertRefused(() => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: false }), 'ERR_TOKEN_FORMAT_DISABLED');
+      assertOpenTokGrant(
+        token,
+        granted,
+        { format: 'opentok-t1', sessionId, role, data: SPECIAL_DATA, expireTime, layout: LAYOUT },
+        before,
+        after,
+      );
+      assertRefused(
+        () => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId }),
+        'ERR_TOKEN_FORMAT_DISABLED',
+      );
+      assertRefused(
+        () => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: false }),
+        'ERR_TOKEN_FORMAT_DISABLED',
+      );
     });
   }
 
@@ -116,9 +168,20 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
       const token = opentok.generateToken(sessionId, { role: 'subscriber', data, expireTime }, t1);
       const after = unixNow();
       const granted = verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true });
-      assertOpenTokGrant(token, granted, {
-        format: t1 ? 'opentok-t1' : 'stagepass', sessionId, role: 'subscriber', data, expireTime, layout: [],
-      }, before, after);
+      assertOpenTokGrant(
+        token,
+        granted,
+        {
+          format: t1 ? 'opentok-t1' : 'stagepass',
+          sessionId,
+          role: 'subscriber',
+          data,
+          expireTime,
+          layout: [],
+        },
+        before,
+        after,
+      );
     }
     // 1025 characters cannot be minted by OpenTok at all: nothing to interoperate with.
     assert.throws(() => opentok.generateToken(sessionId, { data: dataOfLength('', 1025) }), /maximum length 1024/);
@@ -131,7 +194,13 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
       const expireTime = before + 600;
       const token = opentok.generateToken(sessionId, { data, expireTime });
       const granted = verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId });
-      assertOpenTokGrant(token, granted, { format: 'stagepass', sessionId, role: 'publisher', data, expireTime, layout: [] }, before, unixNow());
+      assertOpenTokGrant(
+        token,
+        granted,
+        { format: 'stagepass', sessionId, role: 'publisher', data, expireTime, layout: [] },
+        before,
+        unixNow(),
+      );
     }
   });
 
@@ -140,7 +209,10 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
     for (const data of ['€'.repeat(1024), '🎉'.repeat(512)]) {
       const token = opentok.generateToken(sessionId, { data, expireTime: unixNow() + 600 }, true);
       assert.ok(token.length > 8192, `expected an oversized token, got ${token.length} bytes`);
-      assertRefused(() => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true }), 'ERR_TOKEN_TOO_LARGE');
+      assertRefused(
+        () => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true }),
+        'ERR_TOKEN_TOO_LARGE',
+      );
     }
     // The same data in a T1 token that fits verifies.
     const data = '€'.repeat(600);
@@ -149,7 +221,13 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
     const token = opentok.generateToken(sessionId, { data, expireTime }, true);
     assert.ok(token.length <= 8192);
     const granted = verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true });
-    assertOpenTokGrant(token, granted, { format: 'opentok-t1', sessionId, role: 'publisher', data, expireTime, layout: [] }, before, unixNow());
+    assertOpenTokGrant(
+      token,
+      granted,
+      { format: 'opentok-t1', sessionId, role: 'publisher', data, expireTime, layout: [] },
+      before,
+      unixNow(),
+    );
   });
 
   it('a token signed with another secret is refused ERR_TOKEN_SIGNATURE_INVALID (JWT and T1)', () => {
@@ -157,7 +235,10 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
     const stranger = new OpenTok(API_KEY, OTHER_SECRET);
     for (const t1 of [false, true]) {
       const token = stranger.generateToken(sessionId, { role: 'moderator' }, t1);
-      assertRefused(() => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true }), 'ERR_TOKEN_SIGNATURE_INVALID');
+      assertRefused(
+        () => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true }),
+        'ERR_TOKEN_SIGNATURE_INVALID',
+      );
     }
   });
 
@@ -165,7 +246,10 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
     const sessionId = opentokSessionId(API_KEY);
     for (const t1 of [false, true]) {
       const token = opentok.generateToken(sessionId, { role: 'moderator' }, t1);
-      assertRefused(() => verifyToken(token, { appId: OTHER_API_KEY, secret: SECRET, legacyT1: true }), 'ERR_TOKEN_APP_MISMATCH');
+      assertRefused(
+        () => verifyToken(token, { appId: OTHER_API_KEY, secret: SECRET, legacyT1: true }),
+        'ERR_TOKEN_APP_MISMATCH',
+      );
     }
   });
 
@@ -174,20 +258,28 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
     for (const t1 of [false, true]) {
       const token = opentok.generateToken(sessionId, {}, t1);
       assertRefused(
-        () => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId: opentokSessionId(API_KEY), legacyT1: true }),
+        () =>
+          verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId: opentokSessionId(API_KEY), legacyT1: true }),
         'ERR_TOKEN_SESSION_MISMATCH',
       );
     }
   });
 });
 
-describe('Stagepass opentok-t1 tokens pass OpenTok\'s decoder and signature check', () => {
+describe("Stagepass opentok-t1 tokens pass OpenTok's decoder and signature check", () => {
   const t1Minter = createMinter({ appId: API_KEY, secret: SECRET, format: 'opentok-t1' });
 
   for (const role of ROLES_IN_TOKENS) {
     it(`role ${role}: verifyTokenSignature is true and decodeToken returns exactly our values`, () => {
       const sessionId = opentokSessionId(API_KEY);
-      const token = t1Minter.mint({ sessionId, role, data: SPECIAL_DATA, initialLayoutClassList: LAYOUT, expireTime: NOW + 3600, now: NOW });
+      const token = t1Minter.mint({
+        sessionId,
+        role,
+        data: SPECIAL_DATA,
+        initialLayoutClassList: LAYOUT,
+        expireTime: NOW + 3600,
+        now: NOW,
+      });
       assert.equal(opentokHelpers.verifyTokenSignature(token, SECRET), true);
       assert.equal(opentokHelpers.verifyTokenSignature(token, OTHER_SECRET), false);
       const inspected = inspectToken(token);
@@ -195,18 +287,21 @@ describe('Stagepass opentok-t1 tokens pass OpenTok\'s decoder and signature chec
       const nonce = inspected.claims.nonce;
       assert.equal(typeof nonce, 'string');
       assert.match(nonce as string, /^(?:0|[1-9][0-9]*)$/);
-      assert.deepEqual({ ...opentokHelpers.decodeToken(token) }, {
-        partner_id: API_KEY,
-        sig: inspected.header.sig,
-        session_id: sessionId,
-        create_time: String(NOW),
-        nonce,
-        role,
-        expire_time: String(NOW + 3600),
-        connection_data: SPECIAL_DATA,
-        initial_layout_class_list: LAYOUT.join(' '),
-        scope: 'session.connect',
-      });
+      assert.deepEqual(
+        { ...opentokHelpers.decodeToken(token) },
+        {
+          partner_id: API_KEY,
+          sig: inspected.header.sig,
+          session_id: sessionId,
+          create_time: String(NOW),
+          nonce,
+          role,
+          expire_time: String(NOW + 3600),
+          connection_data: SPECIAL_DATA,
+          initial_layout_class_list: LAYOUT.join(' '),
+          scope: 'session.connect',
+        },
+      );
       // And it verifies with us too, with the same values.
       const granted = verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true, now: LATER });
       assert.equal(granted.format, 'opentok-t1');
@@ -242,16 +337,29 @@ describe('Stagepass opentok-t1 tokens pass OpenTok\'s decoder and signature chec
 
   it('our T1 minter refuses data that would make the token over 8 KiB, instead of minting an unverifiable token', () => {
     const sessionId = opentokSessionId(API_KEY);
-    assert.throws(() => t1Minter.mint({ sessionId, data: '€'.repeat(1000), now: NOW, ttl: 60 }),
-      (err: unknown) => err instanceof StagepassError && err.code === 'ERR_INVALID_OPTION' && err.details.option === 'data');
+    assert.throws(
+      () => t1Minter.mint({ sessionId, data: '€'.repeat(1000), now: NOW, ttl: 60 }),
+      (err: unknown) =>
+        err instanceof StagepassError && err.code === 'ERR_INVALID_OPTION' && err.details.option === 'data',
+    );
     const data = '€'.repeat(600);
     const token = t1Minter.mint({ sessionId, data, now: NOW, ttl: 60 });
     assert.equal(opentokHelpers.verifyTokenSignature(token, SECRET), true);
     assert.equal(verifyToken(token, { appId: API_KEY, secret: SECRET, legacyT1: true, now: LATER }).data, data);
   });
 
-  const cases: readonly { name: string; data: string | undefined; layout: readonly string[] | undefined; role: Role }[] = [
-    { name: 'data with & = : spaces and unicode, and layout classes', data: 'a=1&b=2:c d é 中文 🎉 +% !\'()*~', layout: LAYOUT, role: 'moderator' },
+  const cases: readonly {
+    name: string;
+    data: string | undefined;
+    layout: readonly string[] | undefined;
+    role: Role;
+  }[] = [
+    {
+      name: 'data with & = : spaces and unicode, and layout classes',
+      data: "a=1&b=2:c d é 中文 🎉 +% !'()*~",
+      layout: LAYOUT,
+      role: 'moderator',
+    },
     { name: 'special data, no layout', data: SPECIAL_DATA, layout: undefined, role: 'publisheronly' },
     { name: 'no data, layout classes', data: undefined, layout: ['one', 'two'], role: 'subscriber' },
     { name: 'no data, no layout', data: undefined, layout: undefined, role: 'publisher' },
@@ -261,8 +369,15 @@ describe('Stagepass opentok-t1 tokens pass OpenTok\'s decoder and signature chec
       const sessionId = opentokSessionId(API_KEY);
       const expireTime = NOW + 86_400;
       const ours = createToken({
-        appId: API_KEY, secret: SECRET, format: 'opentok-t1', sessionId, role: c.role,
-        data: c.data, initialLayoutClassList: c.layout, expireTime, now: NOW,
+        appId: API_KEY,
+        secret: SECRET,
+        format: 'opentok-t1',
+        sessionId,
+        role: c.role,
+        data: c.data,
+        initialLayoutClassList: c.layout,
+        expireTime,
+        now: NOW,
       });
       const nonceText = inspectToken(ours).claims.nonce;
       assert.equal(typeof nonceText, 'string');
@@ -271,7 +386,13 @@ describe('Stagepass opentok-t1 tokens pass OpenTok\'s decoder and signature chec
       assert.equal(String(nonce), nonceText);
       // OpenTok's field order: session_id, create_time, nonce, role, expire_time, connection_data,
       // initial_layout_class_list, scope.
-      const tokenData: Record<string, string | number> = { session_id: sessionId, create_time: NOW, nonce, role: c.role, expire_time: expireTime };
+      const tokenData: Record<string, string | number> = {
+        session_id: sessionId,
+        create_time: NOW,
+        nonce,
+        role: c.role,
+        expire_time: expireTime,
+      };
       if (c.data !== undefined) tokenData.connection_data = c.data;
       tokenData.initial_layout_class_list = (c.layout ?? []).join(' ');
       tokenData.scope = 'session.connect';

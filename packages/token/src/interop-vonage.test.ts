@@ -9,7 +9,15 @@ import { verifySignature } from '@vonage/jwt';
 import { Video } from '@vonage/video';
 import { CAPABILITIES, createSessionId, createToken, inspectToken, verifyToken } from './index.js';
 import {
-  LATER, NOW, ROLES_IN_TOKENS, SPECIAL_DATA, assertRefused, dataOfLength, jsonwebtoken, jwsSegments, decodeSegment,
+  LATER,
+  NOW,
+  ROLES_IN_TOKENS,
+  SPECIAL_DATA,
+  assertRefused,
+  dataOfLength,
+  jsonwebtoken,
+  jwsSegments,
+  decodeSegment,
   rsaKeyPair,
 } from './test-support/interop-fixtures.js';
 
@@ -30,7 +38,12 @@ describe('@vonage/video client tokens verify with Stagepass', () => {
       const sessionId = createSessionId();
       const before = unixNow();
       const expireTime = before + 3600;
-      const token = video.generateClientToken(sessionId, { role, data: SPECIAL_DATA, expireTime, initialLayoutClassList: LAYOUT });
+      const token = video.generateClientToken(sessionId, {
+        role,
+        data: SPECIAL_DATA,
+        expireTime,
+        initialLayoutClassList: LAYOUT,
+      });
       const after = unixNow();
       assert.deepEqual(decodeSegment(jwsSegments(token)[0]), { alg: 'RS256', typ: 'JWT' });
       const claims = inspectToken(token).claims;
@@ -86,12 +99,18 @@ describe('@vonage/video client tokens verify with Stagepass', () => {
 
   it('verified with the wrong public key: ERR_TOKEN_SIGNATURE_INVALID', () => {
     const token = video.generateClientToken(createSessionId(), { role: 'moderator', expireTime: unixNow() + 600 });
-    assertRefused(() => verifyToken(token, { appId: APP_ID, publicKey: OTHER_KEYS.publicKey }), 'ERR_TOKEN_SIGNATURE_INVALID');
+    assertRefused(
+      () => verifyToken(token, { appId: APP_ID, publicKey: OTHER_KEYS.publicKey }),
+      'ERR_TOKEN_SIGNATURE_INVALID',
+    );
   });
 
   it('an app configured with a secret only refuses the RS256 token ERR_TOKEN_ALGORITHM_NOT_ALLOWED', () => {
     const token = video.generateClientToken(createSessionId(), { expireTime: unixNow() + 600 });
-    assertRefused(() => verifyToken(token, { appId: APP_ID, secret: 'k'.repeat(40) }), 'ERR_TOKEN_ALGORITHM_NOT_ALLOWED');
+    assertRefused(
+      () => verifyToken(token, { appId: APP_ID, secret: 'k'.repeat(40) }),
+      'ERR_TOKEN_ALGORITHM_NOT_ALLOWED',
+    );
   });
 
   it('expireTime in milliseconds makes a token that never expires for them: refused ERR_TOKEN_CLAIM_INVALID', () => {
@@ -101,8 +120,18 @@ describe('@vonage/video client tokens verify with Stagepass', () => {
     assert.equal(inspectToken(token).claims.exp, expireMs);
     // jsonwebtoken (what @vonage/jwt verifies with) accepts it, even a century from now.
     const farFuture = unixNow() + 100 * 365 * 86_400;
-    assert.equal((jsonwebtoken.verify(token, KEYS.publicKey, { algorithms: ['RS256'], clockTimestamp: farFuture }) as { exp: number }).exp, expireMs);
-    const err = assertRefused(() => verifyToken(token, { appId: APP_ID, publicKey: KEYS.publicKey, sessionId }), 'ERR_TOKEN_CLAIM_INVALID');
+    assert.equal(
+      (
+        jsonwebtoken.verify(token, KEYS.publicKey, { algorithms: ['RS256'], clockTimestamp: farFuture }) as {
+          exp: number;
+        }
+      ).exp,
+      expireMs,
+    );
+    const err = assertRefused(
+      () => verifyToken(token, { appId: APP_ID, publicKey: KEYS.publicKey, sessionId }),
+      'ERR_TOKEN_CLAIM_INVALID',
+    );
     assert.match(err.message, /milliseconds/);
   });
 });
@@ -110,8 +139,13 @@ describe('@vonage/video client tokens verify with Stagepass', () => {
 describe('Stagepass vonage tokens pass @vonage/jwt and jsonwebtoken', () => {
   it('verifySignature (from @vonage/jwt) returns true with the public key, false with another', () => {
     const token = createToken({
-      appId: APP_ID, privateKey: KEYS.privateKey, format: 'vonage', sessionId: createSessionId(),
-      role: 'publisher', data: SPECIAL_DATA, ttl: '1h', // on the real clock: verifySignature has no clock option
+      appId: APP_ID,
+      privateKey: KEYS.privateKey,
+      format: 'vonage',
+      sessionId: createSessionId(),
+      role: 'publisher',
+      data: SPECIAL_DATA,
+      ttl: '1h', // on the real clock: verifySignature has no clock option
     });
     assert.equal(verifySignature(token, KEYS.publicKey), true);
     assert.equal(verifySignature(token, OTHER_KEYS.publicKey), false);
@@ -121,8 +155,15 @@ describe('Stagepass vonage tokens pass @vonage/jwt and jsonwebtoken', () => {
     it(`jsonwebtoken.verify(RS256) returns exactly our claims, role ${role}`, () => {
       const sessionId = createSessionId();
       const token = createToken({
-        appId: APP_ID, privateKey: KEYS.privateKey, format: 'vonage', sessionId, role,
-        data: SPECIAL_DATA, initialLayoutClassList: LAYOUT, expireTime: NOW + 3600, now: NOW,
+        appId: APP_ID,
+        privateKey: KEYS.privateKey,
+        format: 'vonage',
+        sessionId,
+        role,
+        data: SPECIAL_DATA,
+        initialLayoutClassList: LAYOUT,
+        expireTime: NOW + 3600,
+        now: NOW,
       });
       assert.deepEqual(decodeSegment(jwsSegments(token)[0]), { alg: 'RS256', typ: 'JWT' });
       const jti = inspectToken(token).claims.jti;
@@ -152,12 +193,28 @@ describe('Stagepass vonage tokens pass @vonage/jwt and jsonwebtoken', () => {
 
   it('without data: no connection_data claim; jsonwebtoken refuses it once expired, as we do', () => {
     const sessionId = createSessionId();
-    const token = createToken({ appId: APP_ID, privateKey: KEYS.privateKey, format: 'vonage', sessionId, ttl: 60, now: NOW });
-    const claims = jsonwebtoken.verify(token, KEYS.publicKey, { algorithms: ['RS256'], clockTimestamp: LATER }) as Record<string, unknown>;
+    const token = createToken({
+      appId: APP_ID,
+      privateKey: KEYS.privateKey,
+      format: 'vonage',
+      sessionId,
+      ttl: 60,
+      now: NOW,
+    });
+    const claims = jsonwebtoken.verify(token, KEYS.publicKey, {
+      algorithms: ['RS256'],
+      clockTimestamp: LATER,
+    }) as Record<string, unknown>;
     assert.equal('connection_data' in claims, false);
     assert.equal(claims.role, 'publisher');
     assert.equal(claims.initial_layout_class_list, '');
-    assert.throws(() => jsonwebtoken.verify(token, KEYS.publicKey, { algorithms: ['RS256'], clockTimestamp: NOW + 61 }), { name: 'TokenExpiredError' });
-    assertRefused(() => verifyToken(token, { appId: APP_ID, publicKey: KEYS.publicKey, now: NOW + 91, clockTolerance: 30 }), 'ERR_TOKEN_EXPIRED');
+    assert.throws(
+      () => jsonwebtoken.verify(token, KEYS.publicKey, { algorithms: ['RS256'], clockTimestamp: NOW + 61 }),
+      { name: 'TokenExpiredError' },
+    );
+    assertRefused(
+      () => verifyToken(token, { appId: APP_ID, publicKey: KEYS.publicKey, now: NOW + 91, clockTolerance: 30 }),
+      'ERR_TOKEN_EXPIRED',
+    );
   });
 });

@@ -2,8 +2,15 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  CAPABILITIES, StagepassError, createMinter, createSessionId, createToken, inspectToken, verifyToken,
-  type MintOptions, type MinterOptions,
+  CAPABILITIES,
+  StagepassError,
+  createMinter,
+  createSessionId,
+  createToken,
+  inspectToken,
+  verifyToken,
+  type MintOptions,
+  type MinterOptions,
 } from './index.js';
 
 const NOW = 1_800_000_000;
@@ -12,7 +19,8 @@ const SECRET = 'test-secret-0123456789-0123456789-abcdef';
 const DAY = 86_400;
 
 function mint(extra: Partial<MintOptions & MinterOptions> = {}): string {
-  return createToken({ appId: APP, secret: SECRET, sessionId: 'session-1', now: NOW, ...extra } as MinterOptions & MintOptions);
+  return createToken({ appId: APP, secret: SECRET, sessionId: 'session-1', now: NOW, ...extra } as MinterOptions &
+    MintOptions);
 }
 function claimsOf(token: string): Record<string, unknown> {
   return inspectToken(token).claims as Record<string, unknown>;
@@ -34,8 +42,19 @@ describe('createToken: the stagepass claim set', () => {
     const { header, claims } = inspectToken(token);
     assert.deepEqual(header, { alg: 'HS256', typ: 'JWT' });
     assert.deepEqual(Object.keys(claims).sort(), [
-      'connection_data', 'create_time', 'exp', 'expire_time', 'iat', 'initial_layout_class_list', 'iss', 'ist', 'jti',
-      'nonce', 'role', 'scope', 'session_id',
+      'connection_data',
+      'create_time',
+      'exp',
+      'expire_time',
+      'iat',
+      'initial_layout_class_list',
+      'iss',
+      'ist',
+      'jti',
+      'nonce',
+      'role',
+      'scope',
+      'session_id',
     ]);
     assert.equal(claims.iss, APP);
     assert.equal(claims.ist, 'project');
@@ -75,14 +94,26 @@ describe('roles', () => {
     assert.equal(claimsOf(mint()).role, 'publisher');
     for (const role of ['subscriber', 'publisher', 'publisheronly', 'moderator'] as const) {
       assert.equal(claimsOf(mint({ role })).role, role);
-      assert.deepEqual(verifyToken(mint({ role }), { appId: APP, secret: SECRET, now: NOW }).capabilities, CAPABILITIES[role]);
+      assert.deepEqual(
+        verifyToken(mint({ role }), { appId: APP, secret: SECRET, now: NOW }).capabilities,
+        CAPABILITIES[role],
+      );
     }
   });
   it('normalises the input spelling publisherOnly to publisheronly', () => {
     assert.equal(claimsOf(mint({ role: 'publisherOnly' })).role, 'publisheronly');
   });
   it('refuses anything else: exact match, no case folding, no trimming', () => {
-    for (const role of ['Publisher', 'PUBLISHER', ' publisher', 'publisher ', 'admin', '', 'publisher-only', 'constructor']) {
+    for (const role of [
+      'Publisher',
+      'PUBLISHER',
+      ' publisher',
+      'publisher ',
+      'admin',
+      '',
+      'publisher-only',
+      'constructor',
+    ]) {
       rejectsOption(() => mint({ role: role as 'publisher' }), 'role');
     }
     rejectsOption(() => mint({ role: 7 as unknown as 'publisher' }), 'role');
@@ -100,7 +131,21 @@ describe('expiry', () => {
     assert.equal(claimsOf(mint({ ttl: '30m' })).exp, NOW + 1800);
     assert.equal(claimsOf(mint({ ttl: '24h' })).exp, NOW + DAY);
     assert.equal(claimsOf(mint({ ttl: '7d' })).exp, NOW + 7 * DAY);
-    for (const ttl of ['1.5h', '-5', '0', 'h', '5 m', '5M', '1w', '', 1.5, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    for (const ttl of [
+      '1.5h',
+      '-5',
+      '0',
+      'h',
+      '5 m',
+      '5M',
+      '1w',
+      '',
+      1.5,
+      0,
+      -1,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ]) {
       rejectsOption(() => mint({ ttl }), 'ttl');
     }
   });
@@ -181,7 +226,11 @@ describe('layout class list', () => {
     rejectsOption(() => mint({ initialLayoutClassList: 'focus' as unknown as string[] }), 'initialLayoutClassList');
     const ok = ['x'.repeat(512), 'y'.repeat(511)]; // 1024 joined
     assert.equal((claimsOf(mint({ initialLayoutClassList: ok })).initial_layout_class_list as string).length, 1024);
-    rejectsOption(() => mint({ initialLayoutClassList: ['x'.repeat(512), 'y'.repeat(512)] }), 'initialLayoutClassList', /1024/);
+    rejectsOption(
+      () => mint({ initialLayoutClassList: ['x'.repeat(512), 'y'.repeat(512)] }),
+      'initialLayoutClassList',
+      /1024/,
+    );
   });
 });
 
@@ -190,7 +239,8 @@ describe('session IDs and App IDs', () => {
     const opentok = '1_MX40NzExfn4xNzAwMDAwMDAwMDAwfnh5en5-';
     assert.equal(claimsOf(mint({ sessionId: opentok })).session_id, opentok);
     assert.equal(claimsOf(mint({ sessionId: 'x'.repeat(512) })).session_id, 'x'.repeat(512));
-    for (const bad of ['', 'x'.repeat(513), 'a b', 'tab\t', 'é', 'line\n']) rejectsOption(() => mint({ sessionId: bad }), 'sessionId');
+    for (const bad of ['', 'x'.repeat(513), 'a b', 'tab\t', 'é', 'line\n'])
+      rejectsOption(() => mint({ sessionId: bad }), 'sessionId');
     rejectsOption(() => mint({ sessionId: undefined as unknown as string }), 'sessionId');
   });
   it('createSessionId makes distinct URL-safe IDs offline', () => {
@@ -212,7 +262,10 @@ describe('keys', () => {
     rejectsOption(() => mint({ secret: 'x'.repeat(31) }), 'secret', /at least 32 bytes/);
     assert.ok(mint({ secret: 'é'.repeat(16) })); // 16 characters, 32 bytes
     const token = mint({ secret: 'ü'.repeat(20) });
-    assert.equal(verifyToken(token, { appId: APP, secret: Buffer.from('ü'.repeat(20), 'utf8'), now: NOW }).role, 'publisher');
+    assert.equal(
+      verifyToken(token, { appId: APP, secret: Buffer.from('ü'.repeat(20), 'utf8'), now: NOW }).role,
+      'publisher',
+    );
   });
   it('never echoes the secret', () => {
     try {
@@ -261,7 +314,14 @@ describe('formats', () => {
   });
   it('vonage needs an RSA private key and writes the Vonage claim set', () => {
     rejectsOption(() => mint({ format: 'vonage' }), 'format', /RS256/);
-    const token = createToken({ appId: APP, privateKey: rsa.privateKey, format: 'vonage', sessionId: 's', now: NOW, data: 'd' });
+    const token = createToken({
+      appId: APP,
+      privateKey: rsa.privateKey,
+      format: 'vonage',
+      sessionId: 's',
+      now: NOW,
+      data: 'd',
+    });
     const { header, claims, format } = inspectToken(token);
     assert.equal(format, 'vonage');
     assert.deepEqual(header, { alg: 'RS256', typ: 'JWT' });

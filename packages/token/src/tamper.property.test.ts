@@ -10,10 +10,21 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  StagepassError, createMinter, createVerifier, type ErrorCode, type TokenVerifier, type VerifiedToken,
+  StagepassError,
+  createMinter,
+  createVerifier,
+  type ErrorCode,
+  type TokenVerifier,
+  type VerifiedToken,
 } from './index.js';
 import {
-  LATER, NOW, SPECIAL_DATA, assertRefused, ed25519KeyPair, opentokSecret, rsaKeyPair,
+  LATER,
+  NOW,
+  SPECIAL_DATA,
+  assertRefused,
+  ed25519KeyPair,
+  opentokSecret,
+  rsaKeyPair,
 } from './test-support/interop-fixtures.js';
 
 const NUM_RUNS = 2000;
@@ -31,8 +42,21 @@ interface Subject {
   readonly expectGranted: Partial<VerifiedToken>;
 }
 
-function subject(name: string, kind: Kind, token: string, appId: string, verifier: TokenVerifier, expectGranted: Partial<VerifiedToken>): Subject {
-  return { name, kind, token, expectGranted, verify: (t) => verifier.verify(t, { appId, sessionId: SESSION_ID, now: LATER }) };
+function subject(
+  name: string,
+  kind: Kind,
+  token: string,
+  appId: string,
+  verifier: TokenVerifier,
+  expectGranted: Partial<VerifiedToken>,
+): Subject {
+  return {
+    name,
+    kind,
+    token,
+    expectGranted,
+    verify: (t) => verifier.verify(t, { appId, sessionId: SESSION_ID, now: LATER }),
+  };
 }
 
 const HS_APP = randomUUID();
@@ -44,26 +68,55 @@ const RSA = rsaKeyPair();
 const T1_APP = '4711';
 const T1_SECRET = opentokSecret();
 
-const mintOptions = { sessionId: SESSION_ID, role: 'moderator', data: SPECIAL_DATA, initialLayoutClassList: LAYOUT, expireTime: NOW + 3600, now: NOW } as const;
-const expectGranted = { sessionId: SESSION_ID, role: 'moderator', data: SPECIAL_DATA, expireTime: NOW + 3600, createTime: NOW } as const;
+const mintOptions = {
+  sessionId: SESSION_ID,
+  role: 'moderator',
+  data: SPECIAL_DATA,
+  initialLayoutClassList: LAYOUT,
+  expireTime: NOW + 3600,
+  now: NOW,
+} as const;
+const expectGranted = {
+  sessionId: SESSION_ID,
+  role: 'moderator',
+  data: SPECIAL_DATA,
+  expireTime: NOW + 3600,
+  createTime: NOW,
+} as const;
 
 const SUBJECTS: readonly Subject[] = [
-  subject('stagepass HS256 (kid)', 'jws',
-    createMinter({ appId: HS_APP, secret: HS_SECRET, kid: 'hs-1' }).mint(mintOptions), HS_APP,
+  subject(
+    'stagepass HS256 (kid)',
+    'jws',
+    createMinter({ appId: HS_APP, secret: HS_SECRET, kid: 'hs-1' }).mint(mintOptions),
+    HS_APP,
     createVerifier({ apps: [{ appId: HS_APP, keys: [{ secret: HS_SECRET, kid: 'hs-1' }] }] }),
-    { ...expectGranted, format: 'stagepass', algorithm: 'HS256', keyId: 'hs-1' }),
-  subject('stagepass EdDSA', 'jws',
-    createMinter({ appId: ED_APP, privateKey: ED.privateKey }).mint(mintOptions), ED_APP,
+    { ...expectGranted, format: 'stagepass', algorithm: 'HS256', keyId: 'hs-1' },
+  ),
+  subject(
+    'stagepass EdDSA',
+    'jws',
+    createMinter({ appId: ED_APP, privateKey: ED.privateKey }).mint(mintOptions),
+    ED_APP,
     createVerifier({ apps: [{ appId: ED_APP, keys: [{ publicKey: ED.publicKey }] }] }),
-    { ...expectGranted, format: 'stagepass', algorithm: 'EdDSA' }),
-  subject('vonage RS256', 'jws',
-    createMinter({ appId: VONAGE_APP, privateKey: RSA.privateKey, format: 'vonage' }).mint(mintOptions), VONAGE_APP,
+    { ...expectGranted, format: 'stagepass', algorithm: 'EdDSA' },
+  ),
+  subject(
+    'vonage RS256',
+    'jws',
+    createMinter({ appId: VONAGE_APP, privateKey: RSA.privateKey, format: 'vonage' }).mint(mintOptions),
+    VONAGE_APP,
     createVerifier({ apps: [{ appId: VONAGE_APP, keys: [{ publicKey: RSA.publicKey }] }] }),
-    { ...expectGranted, format: 'vonage', algorithm: 'RS256' }),
-  subject('opentok-t1 (legacyT1)', 't1',
-    createMinter({ appId: T1_APP, secret: T1_SECRET, format: 'opentok-t1' }).mint(mintOptions), T1_APP,
+    { ...expectGranted, format: 'vonage', algorithm: 'RS256' },
+  ),
+  subject(
+    'opentok-t1 (legacyT1)',
+    't1',
+    createMinter({ appId: T1_APP, secret: T1_SECRET, format: 'opentok-t1' }).mint(mintOptions),
+    T1_APP,
     createVerifier({ apps: [{ appId: T1_APP, keys: [{ secret: T1_SECRET }], legacyT1: true }] }),
-    { ...expectGranted, format: 'opentok-t1', algorithm: 'HMAC-SHA1' }),
+    { ...expectGranted, format: 'opentok-t1', algorithm: 'HMAC-SHA1' },
+  ),
 ];
 
 /**
@@ -95,7 +148,12 @@ function otherPrintable(original: number, k: number): number {
 }
 
 /** The segments a token is built of, and how to put them back together. */
-function segmentsOf(subject: Subject): { parts: string[]; join: (parts: readonly string[]) => string; decode: (s: string) => Buffer; encode: (b: Buffer) => string } {
+function segmentsOf(subject: Subject): {
+  parts: string[];
+  join: (parts: readonly string[]) => string;
+  decode: (s: string) => Buffer;
+  encode: (b: Buffer) => string;
+} {
   if (subject.kind === 'jws') {
     return {
       parts: subject.token.split('.'),
@@ -116,7 +174,11 @@ function applyMutation(subject: Subject, m: Mutation): string {
   const token = subject.token;
   switch (m.kind) {
     case 'replace':
-      return token.slice(0, m.index) + String.fromCharCode(otherPrintable(token.charCodeAt(m.index), m.code)) + token.slice(m.index + 1);
+      return (
+        token.slice(0, m.index) +
+        String.fromCharCode(otherPrintable(token.charCodeAt(m.index), m.code)) +
+        token.slice(m.index + 1)
+      );
     case 'delete':
       return token.slice(0, m.index) + token.slice(m.index + 1);
     case 'insert':
@@ -127,7 +189,10 @@ function applyMutation(subject: Subject, m: Mutation): string {
       const { parts, join } = segmentsOf(subject);
       const i = m.segment % parts.length;
       const part = parts[i] ?? '';
-      const doubled = subject.kind === 'jws' && !m.glued ? [...parts.slice(0, i), part, part, ...parts.slice(i + 1)] : parts.map((p, j) => (j === i ? p + p : p));
+      const doubled =
+        subject.kind === 'jws' && !m.glued
+          ? [...parts.slice(0, i), part, part, ...parts.slice(i + 1)]
+          : parts.map((p, j) => (j === i ? p + p : p));
       return subject.kind === 'jws' && !m.glued ? doubled.join('.') : join(doubled);
     }
     case 'decoded': {
@@ -161,7 +226,12 @@ function mutationArbitrary(subject: Subject): fc.Arbitrary<Mutation> {
     fc.record({ kind: fc.constant('insert' as const), index: fc.nat({ max: n }), code: fc.nat({ max: 94 }) }),
     fc.record({ kind: fc.constant('truncate' as const), length: fc.nat({ max: n - 1 }) }),
     fc.record({ kind: fc.constant('double' as const), segment: fc.nat({ max: maxSegment }), glued: fc.boolean() }),
-    fc.record({ kind: fc.constant('decoded' as const), segment: fc.nat({ max: maxSegment }), index: fc.nat({ max: 10_000 }), byte: fc.nat({ max: 254 }) }),
+    fc.record({
+      kind: fc.constant('decoded' as const),
+      segment: fc.nat({ max: maxSegment }),
+      index: fc.nat({ max: 10_000 }),
+      byte: fc.nat({ max: 254 }),
+    }),
   ];
   if (subject.kind === 't1') {
     arbitraries.push(fc.record({ kind: fc.constant('doubleParam' as const), param: fc.nat({ max: 20 }) }));
@@ -181,10 +251,15 @@ function refusalCode(subject: Subject, tampered: string): ErrorCode {
     thrown = err;
   }
   if (!(thrown instanceof StagepassError)) {
-    assert.fail(`a tampered ${subject.name} token threw a non-StagepassError ${String(thrown)} for ${JSON.stringify(tampered)}`);
+    assert.fail(
+      `a tampered ${subject.name} token threw a non-StagepassError ${String(thrown)} for ${JSON.stringify(tampered)}`,
+    );
   }
   assert.ok(thrown.code.startsWith('ERR_TOKEN_') || thrown.code === 'ERR_APP_UNKNOWN', thrown.code);
-  assert.ok(ALLOWED[subject.kind].has(thrown.code), `${subject.name}: unexpected ${thrown.code} for ${JSON.stringify(tampered)}`);
+  assert.ok(
+    ALLOWED[subject.kind].has(thrown.code),
+    `${subject.name}: unexpected ${thrown.code} for ${JSON.stringify(tampered)}`,
+  );
   return thrown.code;
 }
 
@@ -199,14 +274,17 @@ describe('tampered tokens never verify and throw only StagepassErrors (fast-chec
       assert.deepEqual(granted.initialLayoutClassList, LAYOUT);
 
       const seen = new Map<string, number>();
-      fc.assert(fc.property(mutationArbitrary(s), (m) => {
-        const code = refusalCode(s, applyMutation(s, m));
-        seen.set(code, (seen.get(code) ?? 0) + 1);
-        if (m.kind === 'decoded' && s.kind === 'jws' && m.segment % 3 !== 0) {
-          // Claims or signature bytes changed under a canonical encoding: only the signature can fail.
-          assert.equal(code, 'ERR_TOKEN_SIGNATURE_INVALID');
-        }
-      }), { numRuns: NUM_RUNS });
+      fc.assert(
+        fc.property(mutationArbitrary(s), (m) => {
+          const code = refusalCode(s, applyMutation(s, m));
+          seen.set(code, (seen.get(code) ?? 0) + 1);
+          if (m.kind === 'decoded' && s.kind === 'jws' && m.segment % 3 !== 0) {
+            // Claims or signature bytes changed under a canonical encoding: only the signature can fail.
+            assert.equal(code, 'ERR_TOKEN_SIGNATURE_INVALID');
+          }
+        }),
+        { numRuns: NUM_RUNS },
+      );
       // The run reached past the parser to the signature check, not only into MALFORMED.
       assert.ok((seen.get('ERR_TOKEN_MALFORMED') ?? 0) > 0, JSON.stringify([...seen]));
       assert.ok((seen.get('ERR_TOKEN_SIGNATURE_INVALID') ?? 0) > 0, JSON.stringify([...seen]));
@@ -249,16 +327,20 @@ describe('exhaustive: every index of an HS256 token × 3 replacement characters'
         }
       }
     }
-    assert.equal([...counts.values()].reduce((a, b) => a + b, 0), token.length * 3);
+    assert.equal(
+      [...counts.values()].reduce((a, b) => a + b, 0),
+      token.length * 3,
+    );
   });
 });
 
 describe('canonical base64: no second spelling of a token', () => {
   /** The other last characters that decode (leniently) to the same bytes. */
   function aliasesOfLastChar(segment: string, alphabet: 'base64url' | 'base64'): string[] {
-    const chars = alphabet === 'base64url'
-      ? 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-      : 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const chars =
+      alphabet === 'base64url'
+        ? 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+        : 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
     const bytes = Buffer.from(segment, alphabet);
     const head = segment.slice(0, -1);
     return [...chars].filter((c) => c !== segment.at(-1) && Buffer.from(head + c, alphabet).equals(bytes));
@@ -283,7 +365,7 @@ describe('canonical base64: no second spelling of a token', () => {
     });
   }
 
-  it('HS256: each of the 3 lenient aliases of the signature\'s last character', () => {
+  it("HS256: each of the 3 lenient aliases of the signature's last character", () => {
     const s = SUBJECTS[0]!;
     const sig = s.token.split('.')[2]!;
     assert.equal(sig.length, 43); // 32 bytes: 2 trailing bits

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  StagepassError, createMinter, createToken, createVerifier, verifyToken, type ErrorCode, type VerifyTokenOptions,
+  StagepassError,
+  createMinter,
+  createToken,
+  createVerifier,
+  verifyToken,
+  type ErrorCode,
+  type VerifyTokenOptions,
 } from './index.js';
 import { baseClaims, forgeClaims, forgeHs256, forgeT1 } from './test-support/forge.js';
 
@@ -24,30 +30,50 @@ function refusedWith(code: ErrorCode, token: unknown, extra: Partial<VerifyToken
   }
   assert.ok(caught instanceof StagepassError, `expected StagepassError ${code}, got ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
-  if (typeof token === 'string' && token.length > 20) assert.ok(!caught.message.includes(token.slice(-20)), 'message quotes the token');
+  if (typeof token === 'string' && token.length > 20)
+    assert.ok(!caught.message.includes(token.slice(-20)), 'message quotes the token');
   assert.ok(!caught.message.includes(SECRET));
   return caught;
 }
-const forged = (changes: Record<string, unknown>, secret = SECRET) => forgeClaims({ ...baseClaims(APP, NOW), ...changes }, secret);
+const forged = (changes: Record<string, unknown>, secret = SECRET) =>
+  forgeClaims({ ...baseClaims(APP, NOW), ...changes }, secret);
 const withoutClaim = (name: string) => {
   const claims = baseClaims(APP, NOW);
   delete claims[name];
   return forgeClaims(claims, SECRET);
 };
 const mint = (extra: Record<string, unknown> = {}) =>
-  createToken({ appId: APP, secret: SECRET, sessionId: 'session-1', now: NOW, ...extra } as Parameters<typeof createToken>[0]);
+  createToken({ appId: APP, secret: SECRET, sessionId: 'session-1', now: NOW, ...extra } as Parameters<
+    typeof createToken
+  >[0]);
 
 describe('verifyToken: a valid token', () => {
   it('returns what the token grants', () => {
-    const token = mint({ role: 'subscriber', data: 'user=42', initialLayoutClassList: ['a', 'b'], ttl: '1h', kid: 'k1' });
-    const result = verifyToken(token, { appId: APP, keys: [{ secret: SECRET, kid: 'k1' }], sessionId: 'session-1', now: NOW + 10 });
+    const token = mint({
+      role: 'subscriber',
+      data: 'user=42',
+      initialLayoutClassList: ['a', 'b'],
+      ttl: '1h',
+      kid: 'k1',
+    });
+    const result = verifyToken(token, {
+      appId: APP,
+      keys: [{ secret: SECRET, kid: 'k1' }],
+      sessionId: 'session-1',
+      now: NOW + 10,
+    });
     assert.equal(result.format, 'stagepass');
     assert.equal(result.algorithm, 'HS256');
     assert.equal(result.appId, APP);
     assert.equal(result.sessionId, 'session-1');
     assert.equal(result.role, 'subscriber');
     assert.deepEqual(result.capabilities, {
-      subscribe: true, publish: false, signal: true, forceDisconnect: false, forceUnpublish: false, forceMute: false,
+      subscribe: true,
+      publish: false,
+      signal: true,
+      forceDisconnect: false,
+      forceUnpublish: false,
+      forceMute: false,
     });
     assert.equal(result.createTime, NOW);
     assert.equal(result.issuedAt, NOW);
@@ -64,10 +90,18 @@ describe('verifyToken: a valid token', () => {
     assert.equal(verify(withoutClaim('jti')).tokenId, result.tokenId);
   });
   it('verifies EdDSA, ES256 and RS256 tokens with only the public key', () => {
-    for (const [type, options] of [['ed25519', {}], ['ec', { namedCurve: 'P-256' }], ['rsa', { modulusLength: 2048 }]] as const) {
+    for (const [type, options] of [
+      ['ed25519', {}],
+      ['ec', { namedCurve: 'P-256' }],
+      ['rsa', { modulusLength: 2048 }],
+    ] as const) {
       const pair = generateKeyPairSync(type as 'ed25519', options as object);
       const token = createToken({ appId: APP, privateKey: pair.privateKey, sessionId: 's', now: NOW });
-      const result = verifyToken(token, { appId: APP, publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }), now: NOW });
+      const result = verifyToken(token, {
+        appId: APP,
+        publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }),
+        now: NOW,
+      });
       assert.equal(result.algorithm, { ed25519: 'EdDSA', ec: 'ES256', rsa: 'RS256' }[type]);
       assert.equal(result.sessionId, 's');
     }
@@ -84,8 +118,19 @@ describe('size and structure', () => {
   it('refuses anything but three canonical base64url parts', () => {
     const token = mint();
     const [h, p, s] = token.split('.') as [string, string, string];
-    for (const bad of [`${h}.${p}`, `${token}.x`, `${h}..${s}`.replace('..', '.'), '', '..', `${h}.${p}.${s}=`, `${h}=.${p}.${s}`,
-      `${h}.${p}+.${s}`, `${h}.${p}.${s.slice(0, -1)}/`, ` ${token}`, `${token}\n`]) {
+    for (const bad of [
+      `${h}.${p}`,
+      `${token}.x`,
+      `${h}..${s}`.replace('..', '.'),
+      '',
+      '..',
+      `${h}.${p}.${s}=`,
+      `${h}=.${p}.${s}`,
+      `${h}.${p}+.${s}`,
+      `${h}.${p}.${s.slice(0, -1)}/`,
+      ` ${token}`,
+      `${token}\n`,
+    ]) {
       refusedWith('ERR_TOKEN_MALFORMED', bad);
     }
     refusedWith('ERR_TOKEN_MALFORMED', 42);
@@ -93,14 +138,29 @@ describe('size and structure', () => {
   });
   it('words a malformed token as a token, and names a retired kid or a wrong algorithm', () => {
     const [h, p, s] = mint().split('.') as [string, string, string];
-    assert.equal(refusedWith('ERR_TOKEN_MALFORMED', `${h}=.${p}.${s}`).message, 'The token header is not canonical base64url; pass the token exactly as it was minted.');
-    assert.equal(refusedWith('ERR_TOKEN_SIGNATURE_INVALID', mint({ kid: 'retired' }), { secret: undefined, keys: [{ secret: SECRET, kid: 'current' }] }).message,
-      'No key of this app has the key ID the token names; it may have been retired.');
+    assert.equal(
+      refusedWith('ERR_TOKEN_MALFORMED', `${h}=.${p}.${s}`).message,
+      'The token header is not canonical base64url; pass the token exactly as it was minted.',
+    );
+    assert.equal(
+      refusedWith('ERR_TOKEN_SIGNATURE_INVALID', mint({ kid: 'retired' }), {
+        secret: undefined,
+        keys: [{ secret: SECRET, kid: 'current' }],
+      }).message,
+      'No key of this app has the key ID the token names; it may have been retired.',
+    );
     const ed = generateKeyPairSync('ed25519').publicKey;
-    assert.equal(refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', mint(), { secret: undefined, keys: [{ publicKey: ed }] }).message,
-      'Refused: the token header names an algorithm this app has no key for (allowed: EdDSA).');
-    assert.equal(refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', mint({ kid: 'ed' }), { secret: undefined, keys: [{ publicKey: ed, kid: 'ed' }, { secret: SECRET }] }).message,
-      'The key this token names is a EdDSA key; the token header names an algorithm this app has no key for under that kid.');
+    assert.equal(
+      refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', mint(), { secret: undefined, keys: [{ publicKey: ed }] }).message,
+      'Refused: the token header names an algorithm this app has no key for (allowed: EdDSA).',
+    );
+    assert.equal(
+      refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', mint({ kid: 'ed' }), {
+        secret: undefined,
+        keys: [{ publicKey: ed, kid: 'ed' }, { secret: SECRET }],
+      }).message,
+      'The key this token names is a EdDSA key; the token header names an algorithm this app has no key for under that kid.',
+    );
   });
   it('refuses a signature spelled with non-zero trailing bits (one signature, one spelling)', () => {
     const token = mint();
@@ -111,23 +171,39 @@ describe('size and structure', () => {
     const aliases = [1, 2, 3].map((d) => alphabet[(index & ~3) | ((index + d) & 3)]!);
     for (const alias of aliases) {
       const respelled = token.slice(0, -1) + alias;
-      assert.deepEqual(Buffer.from(respelled.split('.')[2]!, 'base64url'), Buffer.from(token.split('.')[2]!, 'base64url'));
+      assert.deepEqual(
+        Buffer.from(respelled.split('.')[2]!, 'base64url'),
+        Buffer.from(token.split('.')[2]!, 'base64url'),
+      );
       refusedWith('ERR_TOKEN_MALFORMED', respelled);
     }
   });
   it('refuses headers and claims that are not JSON objects, or hold duplicate or __proto__ members', () => {
     refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('[]', JSON.stringify(baseClaims(APP, NOW)), SECRET));
-    refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('{"alg":"HS256","alg":"none"}', JSON.stringify(baseClaims(APP, NOW)), SECRET));
+    refusedWith(
+      'ERR_TOKEN_MALFORMED',
+      forgeHs256('{"alg":"HS256","alg":"none"}', JSON.stringify(baseClaims(APP, NOW)), SECRET),
+    );
     refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('{"alg":"HS256"}', '[1,2]', SECRET));
     refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('{"alg":"HS256"}', 'not json', SECRET));
     const claims = JSON.stringify(baseClaims(APP, NOW));
-    refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('{"alg":"HS256"}', `${claims.slice(0, -1)},"role":"moderator"}`, SECRET));
-    refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('{"alg":"HS256"}', `${claims.slice(0, -1)},"__proto__":{"role":"moderator"}}`, SECRET));
+    refusedWith(
+      'ERR_TOKEN_MALFORMED',
+      forgeHs256('{"alg":"HS256"}', `${claims.slice(0, -1)},"role":"moderator"}`, SECRET),
+    );
+    refusedWith(
+      'ERR_TOKEN_MALFORMED',
+      forgeHs256('{"alg":"HS256"}', `${claims.slice(0, -1)},"__proto__":{"role":"moderator"}}`, SECRET),
+    );
     assert.equal(({} as Record<string, unknown>).role, undefined);
   });
   it('refuses invalid UTF-8 in the claims', () => {
     const header = Buffer.from('{"alg":"HS256"}').toString('base64url');
-    const claims = Buffer.concat([Buffer.from(JSON.stringify(baseClaims(APP, NOW)).slice(0, -1) + ',"x":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+    const claims = Buffer.concat([
+      Buffer.from(JSON.stringify(baseClaims(APP, NOW)).slice(0, -1) + ',"x":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
     const input = `${header}.${claims.toString('base64url')}`;
     refusedWith('ERR_TOKEN_MALFORMED', `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`);
   });
@@ -136,7 +212,14 @@ describe('size and structure', () => {
     refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('{"alg":"HS256","crit":["exp"]}', claims, SECRET));
     refusedWith('ERR_TOKEN_MALFORMED', forgeHs256('{"alg":"HS256","crit":[]}', claims, SECRET));
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const header = { alg: 'HS256', typ: 'JWT', jku: 'http://127.0.0.1:1/keys', x5u: 'http://127.0.0.1:1/x', jwk: attacker.publicKey.export({ format: 'jwk' }), x5c: ['AAAA'] };
+    const header = {
+      alg: 'HS256',
+      typ: 'JWT',
+      jku: 'http://127.0.0.1:1/keys',
+      x5u: 'http://127.0.0.1:1/x',
+      jwk: attacker.publicKey.export({ format: 'jwk' }),
+      x5c: ['AAAA'],
+    };
     assert.equal(verify(forgeClaims(baseClaims(APP, NOW), SECRET, header)).role, 'publisher'); // signed with our secret: fine, extras ignored
     refusedWith('ERR_TOKEN_SIGNATURE_INVALID', forgeClaims(baseClaims(APP, NOW), OTHER_SECRET, header));
   });
@@ -150,11 +233,12 @@ describe('size and structure', () => {
 
 describe('algorithms', () => {
   const claims = JSON.stringify(baseClaims(APP, NOW));
-  const unsigned = (alg: string) => `${Buffer.from(JSON.stringify({ alg, typ: 'JWT' })).toString('base64url')}.${Buffer.from(claims).toString('base64url')}.`;
+  const unsigned = (alg: string) =>
+    `${Buffer.from(JSON.stringify({ alg, typ: 'JWT' })).toString('base64url')}.${Buffer.from(claims).toString('base64url')}.`;
   it('refuses alg none in any case', () => {
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', unsigned(alg));
   });
-  it('refuses an algorithm other than the key\'s', () => {
+  it("refuses an algorithm other than the key's", () => {
     refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', forgeHs256('{"alg":"HS512"}', claims, SECRET));
     refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', forgeHs256('{"alg":"hs256"}', claims, SECRET));
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -170,7 +254,13 @@ describe('algorithms', () => {
   it('refuses a kid that names a key of another algorithm', () => {
     const ed = generateKeyPairSync('ed25519');
     const token = createToken({ appId: APP, secret: SECRET, kid: 'ed', sessionId: 's', now: NOW });
-    refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', token, { secret: undefined, keys: [{ publicKey: ed.publicKey, kid: 'ed' }, { secret: SECRET, kid: 'hs' }] });
+    refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', token, {
+      secret: undefined,
+      keys: [
+        { publicKey: ed.publicKey, kid: 'ed' },
+        { secret: SECRET, kid: 'hs' },
+      ],
+    });
   });
 });
 
@@ -179,7 +269,10 @@ describe('signature', () => {
     refusedWith('ERR_TOKEN_SIGNATURE_INVALID', mint({ secret: OTHER_SECRET }));
   });
   it('checks the signature before believing any claim: forged and expired is a signature error', () => {
-    const forgedExpired = forged({ exp: NOW - DAY, expire_time: NOW - DAY, iat: NOW - 2 * DAY, create_time: NOW - 2 * DAY }, OTHER_SECRET);
+    const forgedExpired = forged(
+      { exp: NOW - DAY, expire_time: NOW - DAY, iat: NOW - 2 * DAY, create_time: NOW - 2 * DAY },
+      OTHER_SECRET,
+    );
     refusedWith('ERR_TOKEN_SIGNATURE_INVALID', forgedExpired);
     refusedWith('ERR_TOKEN_SIGNATURE_INVALID', forged({ iss: 'other-app', role: 'nobody', scope: 'x' }, OTHER_SECRET));
     // Forged claims that are not even JSON: still a signature error, not malformed.
@@ -199,7 +292,17 @@ describe('signature', () => {
 });
 
 describe('key rotation', () => {
-  const verifier = createVerifier({ apps: [{ appId: APP, keys: [{ secret: SECRET, kid: 'new' }, { secret: OTHER_SECRET, kid: 'old' }] }] });
+  const verifier = createVerifier({
+    apps: [
+      {
+        appId: APP,
+        keys: [
+          { secret: SECRET, kid: 'new' },
+          { secret: OTHER_SECRET, kid: 'old' },
+        ],
+      },
+    ],
+  });
   it('picks the key by kid', () => {
     const byNew = createToken({ appId: APP, secret: SECRET, kid: 'new', sessionId: 's', now: NOW });
     const byOld = createToken({ appId: APP, secret: OTHER_SECRET, kid: 'old', sessionId: 's', now: NOW });
@@ -230,18 +333,52 @@ describe('key rotation', () => {
   });
   it('refuses bad configuration with ERR_INVALID_OPTION', () => {
     assert.throws(() => createVerifier({ apps: [{ appId: APP, keys: [] }] }), { code: 'ERR_INVALID_OPTION' });
-    assert.throws(() => createVerifier({ apps: [{ appId: APP, keys: [{ secret: 'short' }] }] }), { code: 'ERR_INVALID_OPTION' });
-    assert.throws(() => createVerifier({ apps: [{ appId: APP, keys: [{ secret: SECRET, kid: 'a' }, { secret: OTHER_SECRET, kid: 'a' }] }] }), { code: 'ERR_INVALID_OPTION' });
-    assert.throws(() => createVerifier({ apps: [{ appId: APP, keys: [{ secret: SECRET }] }, { appId: APP, keys: [{ secret: SECRET }] }] }), { code: 'ERR_INVALID_OPTION' });
-    assert.throws(() => createVerifier({ apps: [{ appId: APP, keys: [{ secret: SECRET, alg: 'RS256' as 'HS256' }] }] }), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => createVerifier({ apps: [{ appId: APP, keys: [{ secret: 'short' }] }] }), {
+      code: 'ERR_INVALID_OPTION',
+    });
+    assert.throws(
+      () =>
+        createVerifier({
+          apps: [
+            {
+              appId: APP,
+              keys: [
+                { secret: SECRET, kid: 'a' },
+                { secret: OTHER_SECRET, kid: 'a' },
+              ],
+            },
+          ],
+        }),
+      { code: 'ERR_INVALID_OPTION' },
+    );
+    assert.throws(
+      () =>
+        createVerifier({
+          apps: [
+            { appId: APP, keys: [{ secret: SECRET }] },
+            { appId: APP, keys: [{ secret: SECRET }] },
+          ],
+        }),
+      { code: 'ERR_INVALID_OPTION' },
+    );
+    assert.throws(
+      () => createVerifier({ apps: [{ appId: APP, keys: [{ secret: SECRET, alg: 'RS256' as 'HS256' }] }] }),
+      { code: 'ERR_INVALID_OPTION' },
+    );
   });
 });
 
 describe('verifyToken options', () => {
-  it('names the caller\'s own option in configuration errors', () => {
+  it("names the caller's own option in configuration errors", () => {
     const named = (options: Partial<VerifyTokenOptions>, option: string) =>
-      assert.throws(() => verifyToken('x', { appId: APP, ...options }), (err: unknown) =>
-        err instanceof StagepassError && err.code === 'ERR_INVALID_OPTION' && err.details.option === option && err.message.startsWith(`${option}:`));
+      assert.throws(
+        () => verifyToken('x', { appId: APP, ...options }),
+        (err: unknown) =>
+          err instanceof StagepassError &&
+          err.code === 'ERR_INVALID_OPTION' &&
+          err.details.option === option &&
+          err.message.startsWith(`${option}:`),
+      );
     named({ secret: 'short' }, 'secret');
     named({ appId: 'has space', secret: SECRET }, 'appId');
     named({ publicKey: generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey }, 'publicKey');
@@ -252,8 +389,10 @@ describe('verifyToken options', () => {
 });
 
 describe('verifyToken option errors', () => {
-  it('say the caller\'s option and the rule, made so at the source', () => {
-    const err = assertRefusedOption(() => verifyToken('x', { appId: APP, keys: [{ secret: SECRET }, { secret: 'short', kid: 'k' }] }));
+  it("say the caller's option and the rule, made so at the source", () => {
+    const err = assertRefusedOption(() =>
+      verifyToken('x', { appId: APP, keys: [{ secret: SECRET }, { secret: 'short', kid: 'k' }] }),
+    );
     assert.equal(err.option, 'keys[1].secret');
     assert.equal(err.rule, 'is 5 bytes; HS256 secrets must be at least 32 bytes (e.g. 32 random bytes, hex-encoded)');
     assert.equal(err.message, `keys[1].secret: ${err.rule}`);
@@ -279,7 +418,9 @@ describe('app and session', () => {
     const verifier = createVerifier({ apps: [{ appId: APP, keys: [{ secret: SECRET }] }] });
     assert.equal(verifier.verify(mint(), { appId: APP, now: NOW }).appId, APP);
     assert.throws(() => verifier.verify(mint(), { appId: 'unknown-app', now: NOW }), { code: 'ERR_APP_UNKNOWN' });
-    assert.throws(() => verifier.verify(mint(), { appId: 7 as unknown as string, now: NOW }), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => verifier.verify(mint(), { appId: 7 as unknown as string, now: NOW }), {
+      code: 'ERR_INVALID_OPTION',
+    });
   });
   it('refuses a token whose app claim is another app (same secret)', () => {
     const other = createToken({ appId: 'other-app', secret: SECRET, sessionId: 'session-1', now: NOW });
@@ -341,7 +482,8 @@ describe('claims', () => {
     invalid(forged({ iat: -1 }));
   });
   it('requires the role exactly, with no default', () => {
-    for (const role of ['Publisher', 'publisherOnly', ' moderator', 'admin', '', null, 1, 'constructor', '__proto__']) invalid(forged({ role }));
+    for (const role of ['Publisher', 'publisherOnly', ' moderator', 'admin', '', null, 1, 'constructor', '__proto__'])
+      invalid(forged({ role }));
     invalid(withoutClaim('role'));
   });
   it('requires a session ID of 1–512 printable ASCII characters', () => {
@@ -352,7 +494,13 @@ describe('claims', () => {
     assert.equal(verify(forged({ connection_data: 'x'.repeat(1024) })).data, 'x'.repeat(1024));
     invalid(forged({ connection_data: 'x'.repeat(1025) }));
     invalid(forged({ connection_data: 42 }));
-    invalid(forgeHs256('{"alg":"HS256"}', JSON.stringify(baseClaims(APP, NOW)).replace('}', ',"connection_data":"\\ud800"}'), SECRET));
+    invalid(
+      forgeHs256(
+        '{"alg":"HS256"}',
+        JSON.stringify(baseClaims(APP, NOW)).replace('}', ',"connection_data":"\\ud800"}'),
+        SECRET,
+      ),
+    );
   });
   it('checks layout class list and jti types', () => {
     invalid(forged({ initial_layout_class_list: ['a'] }));
@@ -378,10 +526,19 @@ describe('opentok-t1 tokens', () => {
   const t1 = (extra: Record<string, unknown> = {}) => mint({ format: 'opentok-t1', ...extra });
   const signedQuery = (changes: Record<string, string | undefined> = {}) => {
     const params: Record<string, string | undefined> = {
-      session_id: 'session-1', create_time: String(NOW), nonce: '0.5', role: 'publisher', expire_time: String(NOW + 3600),
-      initial_layout_class_list: '', scope: 'session.connect', ...changes,
+      session_id: 'session-1',
+      create_time: String(NOW),
+      nonce: '0.5',
+      role: 'publisher',
+      expire_time: String(NOW + 3600),
+      initial_layout_class_list: '',
+      scope: 'session.connect',
+      ...changes,
     };
-    return Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join('&');
+    return Object.entries(params)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
+      .join('&');
   };
   it('verifies only when legacy T1 is enabled for the app', () => {
     refusedWith('ERR_TOKEN_FORMAT_DISABLED', t1());
@@ -400,7 +557,9 @@ describe('opentok-t1 tokens', () => {
     refusedWith('ERR_TOKEN_MALFORMED', forgeT1(`${signedQuery()}&role=moderator`, SECRET, APP), { legacyT1: true });
     const sig = createHmac('sha1', SECRET).update(signedQuery()).digest('hex');
     const head = `partner_id=${APP}&partner_id=${APP}&sig=${sig}`;
-    refusedWith('ERR_TOKEN_MALFORMED', `T1==${Buffer.from(`${head}:${signedQuery()}`).toString('base64')}`, { legacyT1: true });
+    refusedWith('ERR_TOKEN_MALFORMED', `T1==${Buffer.from(`${head}:${signedQuery()}`).toString('base64')}`, {
+      legacyT1: true,
+    });
   });
   it('requires partner_id to be the presented App ID', () => {
     refusedWith('ERR_TOKEN_APP_MISMATCH', forgeT1(signedQuery(), SECRET, '4711'), { legacyT1: true });
@@ -410,12 +569,24 @@ describe('opentok-t1 tokens', () => {
     refusedWith('ERR_TOKEN_MALFORMED', forgeT1(signedQuery(), SECRET, APP, sig.toUpperCase()), { legacyT1: true });
     refusedWith('ERR_TOKEN_MALFORMED', forgeT1(signedQuery(), SECRET, APP, sig.slice(1)), { legacyT1: true });
     refusedWith('ERR_TOKEN_MALFORMED', forgeT1(signedQuery(), SECRET, APP, `${sig}0`), { legacyT1: true });
-    refusedWith('ERR_TOKEN_SIGNATURE_INVALID', forgeT1(signedQuery(), SECRET, APP, `${sig.slice(0, -1)}${sig.endsWith('0') ? '1' : '0'}`), { legacyT1: true });
+    refusedWith(
+      'ERR_TOKEN_SIGNATURE_INVALID',
+      forgeT1(signedQuery(), SECRET, APP, `${sig.slice(0, -1)}${sig.endsWith('0') ? '1' : '0'}`),
+      { legacyT1: true },
+    );
     refusedWith('ERR_TOKEN_SIGNATURE_INVALID', forgeT1(signedQuery(), OTHER_SECRET, APP), { legacyT1: true });
   });
   it('refuses empty or non-numeric times', () => {
-    for (const changes of [{ create_time: '' }, { expire_time: '' }, { expire_time: '12x' }, { expire_time: '1e10' },
-      { expire_time: ' 1' }, { create_time: undefined }, { expire_time: undefined }, { expire_time: '-5' }]) {
+    for (const changes of [
+      { create_time: '' },
+      { expire_time: '' },
+      { expire_time: '12x' },
+      { expire_time: '1e10' },
+      { expire_time: ' 1' },
+      { create_time: undefined },
+      { expire_time: undefined },
+      { expire_time: '-5' },
+    ]) {
       refusedWith('ERR_TOKEN_CLAIM_INVALID', forgeT1(signedQuery(changes), SECRET, APP), { legacyT1: true });
     }
   });
@@ -423,9 +594,17 @@ describe('opentok-t1 tokens', () => {
     const opts = { legacyT1: true };
     refusedWith('ERR_TOKEN_CLAIM_INVALID', forgeT1(signedQuery({ role: 'Publisher' }), SECRET, APP), opts);
     refusedWith('ERR_TOKEN_CLAIM_INVALID', forgeT1(signedQuery({ scope: 'other' }), SECRET, APP), opts);
-    refusedWith('ERR_TOKEN_CLAIM_INVALID', forgeT1(`${signedQuery()}&connection_data=${'x'.repeat(1025)}`, SECRET, APP), opts);
+    refusedWith(
+      'ERR_TOKEN_CLAIM_INVALID',
+      forgeT1(`${signedQuery()}&connection_data=${'x'.repeat(1025)}`, SECRET, APP),
+      opts,
+    );
     refusedWith('ERR_TOKEN_EXPIRED', forgeT1(signedQuery({ expire_time: String(NOW - 31) }), SECRET, APP), opts);
-    refusedWith('ERR_TOKEN_LIFETIME_TOO_LONG', forgeT1(signedQuery({ expire_time: String(NOW + 31 * DAY) }), SECRET, APP), opts);
+    refusedWith(
+      'ERR_TOKEN_LIFETIME_TOO_LONG',
+      forgeT1(signedQuery({ expire_time: String(NOW + 31 * DAY) }), SECRET, APP),
+      opts,
+    );
     refusedWith('ERR_TOKEN_NOT_YET_VALID', forgeT1(signedQuery({ create_time: String(NOW + 60) }), SECRET, APP), opts);
     refusedWith('ERR_TOKEN_SESSION_MISMATCH', forgeT1(signedQuery(), SECRET, APP), { ...opts, sessionId: 'other' });
   });
@@ -440,14 +619,23 @@ describe('opentok-t1 tokens', () => {
   });
   it('needs an app secret', () => {
     const ed = generateKeyPairSync('ed25519');
-    refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', t1(), { secret: undefined, publicKey: ed.publicKey, legacyT1: true });
+    refusedWith('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', t1(), {
+      secret: undefined,
+      publicKey: ed.publicKey,
+      legacyT1: true,
+    });
   });
 });
 
 describe('vonage tokens', () => {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   it('verify with the public key', () => {
-    const token = createMinter({ appId: APP, privateKey: rsa.privateKey, format: 'vonage' }).mint({ sessionId: 's', role: 'publisheronly', data: 'x', now: NOW });
+    const token = createMinter({ appId: APP, privateKey: rsa.privateKey, format: 'vonage' }).mint({
+      sessionId: 's',
+      role: 'publisheronly',
+      data: 'x',
+      now: NOW,
+    });
     const result = verifyToken(token, { appId: APP, publicKey: rsa.publicKey, now: NOW });
     assert.equal(result.format, 'vonage');
     assert.equal(result.role, 'publisheronly');
@@ -455,7 +643,12 @@ describe('vonage tokens', () => {
     assert.equal(result.capabilities.subscribe, false);
   });
   it('requires sub video and the app claim', () => {
-    const token = createMinter({ appId: 'other', privateKey: rsa.privateKey, format: 'vonage' }).mint({ sessionId: 's', now: NOW });
-    assert.throws(() => verifyToken(token, { appId: APP, publicKey: rsa.publicKey, now: NOW }), { code: 'ERR_TOKEN_APP_MISMATCH' });
+    const token = createMinter({ appId: 'other', privateKey: rsa.privateKey, format: 'vonage' }).mint({
+      sessionId: 's',
+      now: NOW,
+    });
+    assert.throws(() => verifyToken(token, { appId: APP, publicKey: rsa.publicKey, now: NOW }), {
+      code: 'ERR_TOKEN_APP_MISMATCH',
+    });
   });
 });

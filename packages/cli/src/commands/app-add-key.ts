@@ -30,7 +30,8 @@ export interface AppAddKeyResult {
  * ```
  */
 export async function appAddKey(options: AppAddKeyOptions, io: CommandIo): Promise<AppAddKeyResult> {
-  const publicKeyPem = options.publicKeyFile === undefined ? undefined : await readPublicKeyPem(io, options.publicKeyFile);
+  const publicKeyPem =
+    options.publicKeyFile === undefined ? undefined : await readPublicKeyPem(io, options.publicKeyFile);
   return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, (registry) => {
     const key = registry.addKey(options.appId, {
       ...(options.kid === undefined ? {} : { kid: options.kid }),
@@ -57,5 +58,10 @@ export function renderAppAddKey(result: AppAddKeyResult): CommandOutput {
     `Active keys: ${result.activeKids.join(', ')}`,
   ];
   const key: KeyView = keyView(result.key, false);
-  return { ok: true, json: { appId: result.appId, key, activeKids: result.activeKids }, text: text(lines), warnings: [] };
+  return {
+    ok: true,
+    json: { appId: result.appId, key, activeKids: result.activeKids },
+    text: text(lines),
+    warnings: [],
+  };
 }

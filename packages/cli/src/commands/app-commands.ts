@@ -16,7 +16,9 @@ import { DB_FLAG, given, HELP_FLAG, JSON_FLAG, SECRET_ENV } from './common-flags
 const APP_ID_ARGUMENT = { name: 'APP_ID', description: 'The App ID' };
 const SHOW_SECRET_FLAG: OptionSpec = { type: 'boolean', description: 'Also print the HS256 secrets' };
 const ORIGIN_FLAG: OptionSpec = {
-  type: 'string', value: 'O', multiple: true,
+  type: 'string',
+  value: 'O',
+  multiple: true,
   description: 'Allowed page origin, exactly scheme://host[:port]; repeat for several (none = any origin)',
 };
 const ON_OFF = ['true', 'false'] as const;
@@ -43,20 +45,25 @@ export const appCreateCommand: Command = defineCommand({
     'single-use': { type: 'boolean', description: 'Admit each token once' },
     'eject-at-expiry': { type: 'boolean', description: 'Disconnect clients when their token expires' },
     origin: ORIGIN_FLAG,
-    'max-connections': { type: 'string', value: 'N', description: 'Most connections per session, 1–100000 (default: the gateway\'s)' },
+    'max-connections': {
+      type: 'string',
+      value: 'N',
+      description: "Most connections per session, 1–100000 (default: the gateway's)",
+    },
     db: DB_FLAG,
     json: JSON_FLAG,
     help: HELP_FLAG,
   },
-  toOptions: (args) => given({
-    db: args.string('db') ?? DEFAULT_DB_PATH,
-    name: args.string('name')!,
-    legacyT1: args.flag('legacy-t1') || undefined,
-    singleUseTokens: args.flag('single-use') || undefined,
-    ejectAtExpiry: args.flag('eject-at-expiry') || undefined,
-    allowedOrigins: args.strings('origin').length > 0 ? args.strings('origin') : undefined,
-    maxConnections: args.string('max-connections'),
-  }),
+  toOptions: (args) =>
+    given({
+      db: args.string('db') ?? DEFAULT_DB_PATH,
+      name: args.string('name')!,
+      legacyT1: args.flag('legacy-t1') || undefined,
+      singleUseTokens: args.flag('single-use') || undefined,
+      ejectAtExpiry: args.flag('eject-at-expiry') || undefined,
+      allowedOrigins: args.strings('origin').length > 0 ? args.strings('origin') : undefined,
+      maxConnections: args.string('max-connections'),
+    }),
   run: appCreate,
   render: renderAppCreate,
 });
@@ -69,7 +76,8 @@ export const appListCommand: Command = defineCommand({
   description: [MASTER_KEY_NOTE],
   positionals: [],
   options: { 'show-secret': SHOW_SECRET_FLAG, db: DB_FLAG, json: JSON_FLAG, help: HELP_FLAG },
-  toOptions: (args) => given({ db: args.string('db') ?? DEFAULT_DB_PATH, showSecret: args.flag('show-secret') || undefined }),
+  toOptions: (args) =>
+    given({ db: args.string('db') ?? DEFAULT_DB_PATH, showSecret: args.flag('show-secret') || undefined }),
   run: appList,
   render: renderAppList,
 });
@@ -82,9 +90,12 @@ export const appShowCommand: Command = defineCommand({
   description: ['An unknown App ID exits 1 (ERR_NOT_FOUND).', MASTER_KEY_NOTE],
   positionals: [APP_ID_ARGUMENT],
   options: { 'show-secret': SHOW_SECRET_FLAG, db: DB_FLAG, json: JSON_FLAG, help: HELP_FLAG },
-  toOptions: (args) => given({
-    db: args.string('db') ?? DEFAULT_DB_PATH, appId: args.positional(0)!, showSecret: args.flag('show-secret') || undefined,
-  }),
+  toOptions: (args) =>
+    given({
+      db: args.string('db') ?? DEFAULT_DB_PATH,
+      appId: args.positional(0)!,
+      showSecret: args.flag('show-secret') || undefined,
+    }),
   run: appShow,
   render: renderAppShow,
 });
@@ -103,27 +114,40 @@ export const appImportCommand: Command = defineCommand({
   ],
   positionals: [],
   options: {
-    'app-id': { type: 'string', value: 'ID', required: true, description: 'The OpenTok API key or Vonage application ID' },
+    'app-id': {
+      type: 'string',
+      value: 'ID',
+      required: true,
+      description: 'The OpenTok API key or Vonage application ID',
+    },
     name: { type: 'string', value: 'NAME', required: true, description: 'A name for people (≤ 200 characters)' },
     secret: {
-      type: 'string', value: 'S', env: SECRET_ENV, conflicts: ['public-key'],
+      type: 'string',
+      value: 'S',
+      env: SECRET_ENV,
+      conflicts: ['public-key'],
       description: 'The OpenTok API secret (≥ 32 bytes); never printed',
     },
-    'public-key': { type: 'string', value: 'FILE', description: 'The Vonage application\'s public key file, PEM or JWK' },
+    'public-key': {
+      type: 'string',
+      value: 'FILE',
+      description: "The Vonage application's public key file, PEM or JWK",
+    },
     'legacy-t1': { type: 'boolean', description: 'Accept legacy OpenTok T1 tokens' },
     db: DB_FLAG,
     json: JSON_FLAG,
     help: HELP_FLAG,
   },
   requireOneOf: [['secret', 'public-key']],
-  toOptions: (args) => given({
-    db: args.string('db') ?? DEFAULT_DB_PATH,
-    appId: args.string('app-id')!,
-    name: args.string('name')!,
-    secret: args.string('secret'),
-    publicKeyFile: args.string('public-key'),
-    legacyT1: args.flag('legacy-t1') || undefined,
-  }),
+  toOptions: (args) =>
+    given({
+      db: args.string('db') ?? DEFAULT_DB_PATH,
+      appId: args.string('app-id')!,
+      name: args.string('name')!,
+      secret: args.string('secret'),
+      publicKeyFile: args.string('public-key'),
+      legacyT1: args.flag('legacy-t1') || undefined,
+    }),
   run: appImport,
   render: renderAppImport,
 });
@@ -134,7 +158,7 @@ export const appRotateSecretCommand: Command = defineCommand({
   summary: 'Add a new active HS256 secret and print it (once)',
   usage: ['stagepass app rotate-secret APP_ID [--db PATH] [--json]'],
   description: [
-    'The app\'s other keys keep verifying until retired: mint with the new key, then retire the old one',
+    "The app's other keys keep verifying until retired: mint with the new key, then retire the old one",
     'once its tokens have expired ("stagepass app retire-key APP_ID KID").',
     MASTER_KEY_NOTE,
   ],
@@ -159,7 +183,10 @@ export const appAddKeyCommand: Command = defineCommand({
   options: {
     'public-key': { type: 'string', value: 'FILE', description: 'Public key file, PEM or JWK' },
     secret: {
-      type: 'string', value: 'S', env: SECRET_ENV, conflicts: ['public-key'],
+      type: 'string',
+      value: 'S',
+      env: SECRET_ENV,
+      conflicts: ['public-key'],
       description: 'An HS256 secret of your own (≥ 32 bytes); never printed',
     },
     kid: { type: 'string', value: 'KID', description: 'Key ID (default: the next k1, k2, …)' },
@@ -168,13 +195,14 @@ export const appAddKeyCommand: Command = defineCommand({
     help: HELP_FLAG,
   },
   requireOneOf: [['public-key', 'secret']],
-  toOptions: (args) => given({
-    db: args.string('db') ?? DEFAULT_DB_PATH,
-    appId: args.positional(0)!,
-    publicKeyFile: args.string('public-key'),
-    secret: args.string('secret'),
-    kid: args.string('kid'),
-  }),
+  toOptions: (args) =>
+    given({
+      db: args.string('db') ?? DEFAULT_DB_PATH,
+      appId: args.positional(0)!,
+      publicKeyFile: args.string('public-key'),
+      secret: args.string('secret'),
+      kid: args.string('kid'),
+    }),
   run: appAddKey,
   render: renderAppAddKey,
 });
@@ -184,10 +212,14 @@ export const appRetireKeyCommand: Command = defineCommand({
   path: ['app', 'retire-key'],
   summary: 'Retire a key: tokens signed with it no longer verify',
   usage: ['stagepass app retire-key APP_ID KID [--db PATH] [--json]'],
-  description: ['The app\'s last active key cannot be retired: add or rotate in another first.', MASTER_KEY_NOTE],
+  description: ["The app's last active key cannot be retired: add or rotate in another first.", MASTER_KEY_NOTE],
   positionals: [APP_ID_ARGUMENT, { name: 'KID', description: 'The key ID, e.g. k1' }],
   options: { db: DB_FLAG, json: JSON_FLAG, help: HELP_FLAG },
-  toOptions: (args) => ({ db: args.string('db') ?? DEFAULT_DB_PATH, appId: args.positional(0)!, kid: args.positional(1)! }),
+  toOptions: (args) => ({
+    db: args.string('db') ?? DEFAULT_DB_PATH,
+    appId: args.positional(0)!,
+    kid: args.positional(1)!,
+  }),
   run: appRetireKey,
   render: renderAppRetireKey,
 });
@@ -195,7 +227,7 @@ export const appRetireKeyCommand: Command = defineCommand({
 /** `stagepass app set`: change an app's settings. */
 export const appSetCommand: Command = defineCommand({
   path: ['app', 'set'],
-  summary: 'Change an app\'s settings',
+  summary: "Change an app's settings",
   usage: [
     'stagepass app set APP_ID [--legacy-t1 true|false] [--single-use true|false] [--eject-at-expiry true|false]',
     '       [--origin O]... [--clear-origins] [--max-connections N|none] [--db PATH] [--json]',
@@ -205,30 +237,46 @@ export const appSetCommand: Command = defineCommand({
   options: {
     'legacy-t1': { type: 'string', value: 'BOOL', choices: ON_OFF, description: 'Accept legacy OpenTok T1 tokens' },
     'single-use': { type: 'string', value: 'BOOL', choices: ON_OFF, description: 'Admit each token once' },
-    'eject-at-expiry': { type: 'string', value: 'BOOL', choices: ON_OFF, description: 'Disconnect clients when their token expires' },
+    'eject-at-expiry': {
+      type: 'string',
+      value: 'BOOL',
+      choices: ON_OFF,
+      description: 'Disconnect clients when their token expires',
+    },
     origin: { ...ORIGIN_FLAG, conflicts: ['clear-origins'] },
     'clear-origins': { type: 'boolean', description: 'Allow any origin again' },
-    'max-connections': { type: 'string', value: 'N', description: 'Most connections per session, 1–100000, or none (the gateway\'s default)' },
+    'max-connections': {
+      type: 'string',
+      value: 'N',
+      description: "Most connections per session, 1–100000, or none (the gateway's default)",
+    },
     db: DB_FLAG,
     json: JSON_FLAG,
     help: HELP_FLAG,
   },
-  toOptions: (args) => given({
-    db: args.string('db') ?? DEFAULT_DB_PATH,
-    appId: args.positional(0)!,
-    legacyT1: args.string('legacy-t1'),
-    singleUseTokens: args.string('single-use'),
-    ejectAtExpiry: args.string('eject-at-expiry'),
-    allowedOrigins: args.strings('origin').length > 0 ? args.strings('origin') : undefined,
-    clearOrigins: args.flag('clear-origins') || undefined,
-    maxConnections: args.string('max-connections'),
-  }),
+  toOptions: (args) =>
+    given({
+      db: args.string('db') ?? DEFAULT_DB_PATH,
+      appId: args.positional(0)!,
+      legacyT1: args.string('legacy-t1'),
+      singleUseTokens: args.string('single-use'),
+      ejectAtExpiry: args.string('eject-at-expiry'),
+      allowedOrigins: args.strings('origin').length > 0 ? args.strings('origin') : undefined,
+      clearOrigins: args.flag('clear-origins') || undefined,
+      maxConnections: args.string('max-connections'),
+    }),
   run: appSet,
   render: renderAppSet,
 });
 
 /** The `stagepass app …` commands, in help order. */
 export const APP_COMMANDS: readonly Command[] = [
-  appCreateCommand, appListCommand, appShowCommand, appImportCommand,
-  appRotateSecretCommand, appAddKeyCommand, appRetireKeyCommand, appSetCommand,
+  appCreateCommand,
+  appListCommand,
+  appShowCommand,
+  appImportCommand,
+  appRotateSecretCommand,
+  appAddKeyCommand,
+  appRetireKeyCommand,
+  appSetCommand,
 ];

@@ -22,7 +22,9 @@ const io: CommandIo = {
 async function usageErrorOf(err: StagepassError, flags?: Readonly<Record<string, string>>): Promise<UsageError> {
   const options = { db: join(dir, 'apps.db') };
   const mode = flags === undefined ? { create: true } : { create: true, flags };
-  const caught: unknown = await withAppRegistry(options, io, mode, () => { throw err; }).catch((e: unknown) => e);
+  const caught: unknown = await withAppRegistry(options, io, mode, () => {
+    throw err;
+  }).catch((e: unknown) => e);
   assert.ok(isUsageError(caught), `not a usage error: ${String(caught)}`);
   return caught;
 }
@@ -31,11 +33,16 @@ describe('withAppRegistry: registry option errors become usage errors naming the
   it('with a rule: the flag (and which value) and the rule', async () => {
     const name = await usageErrorOf(invalidOption('name', 'must be a non-empty string'));
     assert.deepEqual([name.message, name.option], ['--name: must be a non-empty string', '--name']);
-    const origin = await usageErrorOf(invalidOption('settings.allowedOrigins[1]', 'must be exactly scheme://host[:port]', 'createApp'));
-    assert.deepEqual([origin.message, origin.option], ['--origin (value 2): must be exactly scheme://host[:port]', '--origin']);
+    const origin = await usageErrorOf(
+      invalidOption('settings.allowedOrigins[1]', 'must be exactly scheme://host[:port]', 'createApp'),
+    );
+    assert.deepEqual(
+      [origin.message, origin.option],
+      ['--origin (value 2): must be exactly scheme://host[:port]', '--origin'],
+    );
   });
 
-  it('a command\'s own mapping wins; an option no flag gives is said by its rule alone', async () => {
+  it("a command's own mapping wins; an option no flag gives is said by its rule alone", async () => {
     const kid = await usageErrorOf(invalidOption('kid', 'must be 1–64 printable ASCII characters'), { kid: 'KID' });
     assert.deepEqual([kid.message, kid.option], ['KID: must be 1–64 printable ASCII characters', 'KID']);
     const hidden = await usageErrorOf(invalidOption('secret', 'is 5 bytes'), { secret: '' });
@@ -43,17 +50,22 @@ describe('withAppRegistry: registry option errors become usage errors naming the
   });
 
   it('without a rule (a registry that does not set it yet): its message without the option prefix', async () => {
-    const legacy = new StagepassError('ERR_INVALID_OPTION', 'settings.maxConnectionsPerSession: must be at most 100000', {
-      option: 'settings.maxConnectionsPerSession',
-    });
+    const legacy = new StagepassError(
+      'ERR_INVALID_OPTION',
+      'settings.maxConnectionsPerSession: must be at most 100000',
+      {
+        option: 'settings.maxConnectionsPerSession',
+      },
+    );
     const error = await usageErrorOf(legacy);
     assert.deepEqual([error.message, error.option], ['--max-connections: must be at most 100000', '--max-connections']);
   });
 
   it('other errors pass through unchanged', async () => {
     const notFound = new StagepassError('ERR_NOT_FOUND', 'no app x');
-    const caught: unknown = await withAppRegistry({ db: join(dir, 'apps.db') }, io, { create: true }, () => { throw notFound; })
-      .catch((e: unknown) => e);
+    const caught: unknown = await withAppRegistry({ db: join(dir, 'apps.db') }, io, { create: true }, () => {
+      throw notFound;
+    }).catch((e: unknown) => e);
     assert.equal(caught, notFound);
   });
 });

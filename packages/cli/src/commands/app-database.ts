@@ -89,7 +89,10 @@ export async function withAppRegistry<T>(
     const keyText = io.env[MASTER_KEY_ENV];
     const masterKey = keyText === undefined || keyText === '' ? undefined : parseMasterKey(keyText);
     if (!mode.create && !existsSync(options.db)) {
-      throw new StagepassError('ERR_NOT_FOUND', 'no app database at the --db path (create an app first: stagepass app create --name NAME)');
+      throw new StagepassError(
+        'ERR_NOT_FOUND',
+        'no app database at the --db path (create an app first: stagepass app create --name NAME)',
+      );
     }
     const registry = createSqliteAppRegistry({ path: options.db, ...(masterKey === undefined ? {} : { masterKey }) });
     try {
@@ -131,7 +134,10 @@ export function parseMaxConnections(value: string | undefined, allowNone: boolea
   if (allowNone && value === 'none') return null;
   const number = /^[0-9]{1,7}$/.test(value) ? Number(value) : 0;
   if (number < 1 || number > MAX_CONNECTIONS_PER_SESSION) {
-    throw new UsageError(`--max-connections: must be a whole number from 1 to ${MAX_CONNECTIONS_PER_SESSION}${allowNone ? ', or none' : ''}`, '--max-connections');
+    throw new UsageError(
+      `--max-connections: must be a whole number from 1 to ${MAX_CONNECTIONS_PER_SESSION}${allowNone ? ', or none' : ''}`,
+      '--max-connections',
+    );
   }
   return number;
 }

@@ -30,15 +30,18 @@ export interface AppImportResult {
  * ```
  */
 export async function appImport(options: AppImportOptions, io: CommandIo): Promise<AppImportResult> {
-  const publicKeyPem = options.publicKeyFile === undefined ? undefined : await readPublicKeyPem(io, options.publicKeyFile);
+  const publicKeyPem =
+    options.publicKeyFile === undefined ? undefined : await readPublicKeyPem(io, options.publicKeyFile);
   const settings: Partial<AppSettings> = options.legacyT1 === true ? { legacyT1: true } : {};
-  const app = await withAppRegistry(options, io, { create: true }, (registry) => registry.importApp({
-    appId: options.appId,
-    name: options.name,
-    ...(options.secret === undefined ? {} : { secret: options.secret }),
-    ...(publicKeyPem === undefined ? {} : { publicKeyPem }),
-    settings,
-  }));
+  const app = await withAppRegistry(options, io, { create: true }, (registry) =>
+    registry.importApp({
+      appId: options.appId,
+      name: options.name,
+      ...(options.secret === undefined ? {} : { secret: options.secret }),
+      ...(publicKeyPem === undefined ? {} : { publicKeyPem }),
+      settings,
+    }),
+  );
   return { app };
 }
 

@@ -57,10 +57,12 @@ export function renderAppRotateSecret(result: AppRotateSecretResult): CommandOut
     '',
     'Store the secret now, on your backend only, and mint new tokens with it:',
     `  ${result.tokenCommand}`,
-    ...(others.length === 0 ? [] : [
-      `The other active keys (${others.join(', ')}) keep verifying until you retire them, once their tokens have expired:`,
-      ...others.map((kid) => `  stagepass app retire-key ${shellWord(result.appId)} ${shellWord(kid)}`),
-    ]),
+    ...(others.length === 0
+      ? []
+      : [
+          `The other active keys (${others.join(', ')}) keep verifying until you retire them, once their tokens have expired:`,
+          ...others.map((kid) => `  stagepass app retire-key ${shellWord(result.appId)} ${shellWord(kid)}`),
+        ]),
   ];
   return { ok: true, json: { ...result }, text: text(lines), warnings: [] };
 }

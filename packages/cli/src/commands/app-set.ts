@@ -48,7 +48,9 @@ export async function appSet(options: AppSetOptions, io: CommandIo): Promise<App
     maxConnectionsPerSession,
   }).filter(([, value]) => value !== undefined);
   if (entries.length === 0) {
-    throw new UsageError('nothing to set: give at least one of --legacy-t1, --single-use, --eject-at-expiry, --origin, --clear-origins, --max-connections');
+    throw new UsageError(
+      'nothing to set: give at least one of --legacy-t1, --single-use, --eject-at-expiry, --origin, --clear-origins, --max-connections',
+    );
   }
   const settings = Object.fromEntries(entries) as Partial<AppSettings>;
   return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, (registry) => {
@@ -68,7 +70,9 @@ export async function appSet(options: AppSetOptions, io: CommandIo): Promise<App
  */
 export function renderAppSet(result: AppSetResult): CommandOutput {
   const { app } = result;
-  const head = result.changed ? `Updated app ${app.appId} (version ${app.version}).` : `App ${app.appId} already had these settings (version ${app.version}).`;
+  const head = result.changed
+    ? `Updated app ${app.appId} (version ${app.version}).`
+    : `App ${app.appId} already had these settings (version ${app.version}).`;
   const lines = [head, ...settingsLines(app.settings).map((line) => `  ${line}`)];
   return {
     ok: true,

@@ -26,7 +26,9 @@ export interface AppShowResult {
  * ```
  */
 export async function appShow(options: AppShowOptions, io: CommandIo): Promise<AppShowResult> {
-  const app = await withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, (registry) => registry.getApp(options.appId));
+  const app = await withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, (registry) =>
+    registry.getApp(options.appId),
+  );
   if (app === undefined) throw new StagepassError('ERR_NOT_FOUND', 'no app with this App ID');
   return { app, showSecret: options.showSecret === true };
 }
@@ -41,5 +43,10 @@ export async function appShow(options: AppShowOptions, io: CommandIo): Promise<A
  * ```
  */
 export function renderAppShow(result: AppShowResult): CommandOutput {
-  return { ok: true, json: { ...appView(result.app, result.showSecret) }, text: text(appLines(result.app, result.showSecret)), warnings: [] };
+  return {
+    ok: true,
+    json: { ...appView(result.app, result.showSecret) },
+    text: text(appLines(result.app, result.showSecret)),
+    warnings: [],
+  };
 }

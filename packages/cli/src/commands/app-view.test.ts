@@ -11,7 +11,15 @@ describe('tokenCommand', () => {
     const line = tokenCommand('app-1', 'k1', 'a'.repeat(64), 'VPBYwZIU');
     assert.equal(line, `stagepass token create --app-id app-1 --kid k1 --secret ${'a'.repeat(64)} --session VPBYwZIU`);
     const args = line.split(' ').slice(3);
-    const parsed = parseArgs({ args, options: { 'app-id': { type: 'string' }, kid: { type: 'string' }, secret: { type: 'string' }, session: { type: 'string' } } });
+    const parsed = parseArgs({
+      args,
+      options: {
+        'app-id': { type: 'string' },
+        kid: { type: 'string' },
+        secret: { type: 'string' },
+        session: { type: 'string' },
+      },
+    });
     assert.equal(parsed.values.session, 'VPBYwZIU');
   });
 });

@@ -10,7 +10,10 @@ import { createSessionId } from '@stagepass/token';
  */
 
 /** A key as printed: the record without its secret unless asked. */
-export type KeyView = Omit<KeyRecord, 'secret' | 'publicKeyPem'> & { readonly secret?: string; readonly publicKeyPem?: string };
+export type KeyView = Omit<KeyRecord, 'secret' | 'publicKeyPem'> & {
+  readonly secret?: string;
+  readonly publicKeyPem?: string;
+};
 
 /** An app as printed (`--json`): the registry record, secrets left out unless asked. */
 export type AppView = Omit<AppRecord, 'keys'> & { readonly keys: readonly KeyView[] };
@@ -40,16 +43,22 @@ function fingerprint(pem: string): string {
 
 /** One line per key: `k2  HS256  active   created …  secret …`. */
 export function keyLine(key: KeyRecord, showSecret: boolean): string {
-  const material = key.secret !== undefined
-    ? (showSecret ? `secret ${key.secret}` : 'secret hidden (--show-secret)')
-    : key.publicKeyPem !== undefined ? `public key ${fingerprint(key.publicKeyPem)}` : '';
+  const material =
+    key.secret !== undefined
+      ? showSecret
+        ? `secret ${key.secret}`
+        : 'secret hidden (--show-secret)'
+      : key.publicKeyPem !== undefined
+        ? `public key ${fingerprint(key.publicKeyPem)}`
+        : '';
   return `${key.kid}  ${key.alg.padEnd(5)}  ${key.status.padEnd(7)}  created ${iso(key.createdAt)}  ${material}`;
 }
 
 /** The settings, one per line. */
 export function settingsLines(settings: AppSettings): string[] {
   const origins = settings.allowedOrigins.length === 0 ? 'any origin' : settings.allowedOrigins.join(' ');
-  const max = settings.maxConnectionsPerSession === null ? 'the gateway default' : String(settings.maxConnectionsPerSession);
+  const max =
+    settings.maxConnectionsPerSession === null ? 'the gateway default' : String(settings.maxConnectionsPerSession);
   return [
     `legacyT1                  ${String(settings.legacyT1)}`,
     `singleUseTokens           ${String(settings.singleUseTokens)}`,
@@ -93,7 +102,19 @@ export function pastableSessionId(): string {
  * session ID, ready to paste into a shell.
  */
 export function tokenCommand(appId: string, kid: string, secret: string, sessionId = pastableSessionId()): string {
-  const words = ['stagepass', 'token', 'create', '--app-id', appId, '--kid', kid, '--secret', secret, '--session', sessionId];
+  const words = [
+    'stagepass',
+    'token',
+    'create',
+    '--app-id',
+    appId,
+    '--kid',
+    kid,
+    '--secret',
+    secret,
+    '--session',
+    sessionId,
+  ];
   return words.map(shellWord).join(' ');
 }
 

@@ -10,12 +10,19 @@ export const APP_ID_ENV = 'STAGEPASS_APP_ID';
 export const SECRET_ENV = 'STAGEPASS_SECRET';
 
 /** `--json`: stdout is one JSON object, the result or the error. */
-export const JSON_FLAG: OptionSpec = { type: 'boolean', description: 'Print the result (or the error) as one JSON object on stdout' };
+export const JSON_FLAG: OptionSpec = {
+  type: 'boolean',
+  description: 'Print the result (or the error) as one JSON object on stdout',
+};
 /** `-h, --help`. */
 export const HELP_FLAG: OptionSpec = { type: 'boolean', short: 'h', description: 'Show this help' };
 /** `--app-id ID`, required, defaulted by `$STAGEPASS_APP_ID`. */
 export const APP_ID_FLAG: OptionSpec = {
-  type: 'string', value: 'ID', required: true, env: APP_ID_ENV, description: 'App ID',
+  type: 'string',
+  value: 'ID',
+  required: true,
+  env: APP_ID_ENV,
+  description: 'App ID',
 };
 
 /** Drops undefined members, so parsed options hold only what was given. */
@@ -25,5 +32,8 @@ export function given<T extends Record<string, unknown>>(options: T): T {
 
 /** `--db`: the app database file (`app …` and `serve`). */
 export const DB_FLAG: OptionSpec = {
-  type: 'string', value: 'PATH', env: DB_ENV, description: `The app database file (${DEFAULT_DB_PATH} when neither is set)`,
+  type: 'string',
+  value: 'PATH',
+  env: DB_ENV,
+  description: `The app database file (${DEFAULT_DB_PATH} when neither is set)`,
 };

@@ -10,7 +10,9 @@ import { DEFAULT_HOST, DEFAULT_PORT, HOST_ENV, LOG_LEVELS, PORT_ENV, renderServe
 export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
-  usage: ['stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS]'],
+  usage: [
+    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS]',
+  ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
     'app backends under /v1/apps/, and /healthz, /readyz, /metrics. Apps live in the SQLite file --db;',
@@ -20,12 +22,32 @@ export const serveCommand: Command = defineCommand({
   ],
   positionals: [],
   options: {
-    host: { type: 'string', value: 'HOST', env: HOST_ENV, description: `Address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)` },
-    port: { type: 'string', value: 'PORT', env: PORT_ENV, description: `Port (default ${DEFAULT_PORT}; 0 picks a free one)` },
+    host: {
+      type: 'string',
+      value: 'HOST',
+      env: HOST_ENV,
+      description: `Address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)`,
+    },
+    port: {
+      type: 'string',
+      value: 'PORT',
+      env: PORT_ENV,
+      description: `Port (default ${DEFAULT_PORT}; 0 picks a free one)`,
+    },
     db: DB_FLAG,
     'log-level': { type: 'string', value: 'LEVEL', choices: LOG_LEVELS, description: 'Log level (default info)' },
-    pretty: { type: 'string', value: 'WHEN', choices: ['auto', 'true', 'false'], description: 'Readable log lines instead of JSON (default auto: on a terminal)' },
-    'drain-ms': { type: 'string', value: 'MS', integer: true, description: 'Time clients get to close on shutdown, ms (default 5000)' },
+    pretty: {
+      type: 'string',
+      value: 'WHEN',
+      choices: ['auto', 'true', 'false'],
+      description: 'Readable log lines instead of JSON (default auto: on a terminal)',
+    },
+    'drain-ms': {
+      type: 'string',
+      value: 'MS',
+      integer: true,
+      description: 'Time clients get to close on shutdown, ms (default 5000)',
+    },
     help: HELP_FLAG,
   },
   toOptions: (args) => ({

@@ -20,12 +20,20 @@ interface Running {
 
 /** Starts `stagepass serve` on a free port with its own database; resolves once it listens. */
 async function startServe(db: string, drainMs = 2000): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--pretty', 'false', '--drain-ms', String(drainMs)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', '0', '--db', db, '--pretty', 'false', '--drain-ms', String(drainMs)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 10_000);
@@ -44,7 +52,10 @@ async function startServe(db: string, drainMs = 2000): Promise<Running> {
 /** Resolves once `condition` holds (polled), or rejects after 10 s. */
 function until(condition: () => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { clearInterval(poll); reject(new Error('timed out')); }, 10_000);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error('timed out'));
+    }, 10_000);
     const poll = setInterval(() => {
       if (!condition()) return;
       clearInterval(poll);
@@ -54,9 +65,16 @@ function until(condition: () => boolean): Promise<void> {
   });
 }
 
-function admit(port: number, appId: string, sessionId: string, token: string): Promise<{ ws: WebSocket; connected: Record<string, unknown> }> {
+function admit(
+  port: number,
+  appId: string,
+  sessionId: string,
+  token: string,
+): Promise<{ ws: WebSocket; connected: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/connect?appId=${encodeURIComponent(appId)}&sessionId=${encodeURIComponent(sessionId)}`);
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${port}/v1/connect?appId=${encodeURIComponent(appId)}&sessionId=${encodeURIComponent(sessionId)}`,
+    );
     ws.once('open', () => ws.send(JSON.stringify({ type: 'connect', v: 1, token })));
     ws.once('message', (data) => resolve({ ws, connected: JSON.parse(String(data)) as Record<string, unknown> }));
     ws.once('close', (code, reason) => reject(new Error(`closed ${code} ${String(reason)}`)));
@@ -81,7 +99,9 @@ describe('stagepass serve (npm start)', () => {
     assert.equal(connected.type, 'connected');
     assert.equal(connected.role, 'moderator');
 
-    const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, String(reason)])));
+    const closed = new Promise<[number, string]>((resolve) =>
+      ws.once('close', (code, reason) => resolve([code, String(reason)])),
+    );
     first.child.kill('SIGTERM');
     assert.deepEqual(await closed, [1001, 'ERR_SERVER_SHUTTING_DOWN']);
     assert.equal(await first.exit, 0);
@@ -101,7 +121,10 @@ describe('stagepass serve (npm start)', () => {
   });
 
   it('a second signal while clients drain exits at once: 130 after SIGINT, 143 after SIGTERM', async () => {
-    for (const [first, second, code] of [['SIGTERM', 'SIGINT', 130], ['SIGINT', 'SIGTERM', 143]] as const) {
+    for (const [first, second, code] of [
+      ['SIGTERM', 'SIGINT', 130],
+      ['SIGINT', 'SIGTERM', 143],
+    ] as const) {
       const running = await startServe(join(dir, `second-${second}.db`), 60_000);
       const appId = /App ID\s+(\S+)/.exec(running.output())?.[1];
       const secret = /Secret\s+([0-9a-f]{64})/.exec(running.output())?.[1];
@@ -121,9 +144,13 @@ describe('stagepass serve (npm start)', () => {
   });
 
   it('refuses a bad port before starting', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '70000', '--db', join(dir, 'x.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '70000', '--db', join(dir, 'x.db')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
-    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 2);
     assert.match(err, /--port: must be a port number/);

@@ -52,7 +52,8 @@ export const PORT_ENV = 'STAGEPASS_PORT';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError('--port: must be a port number, 0–65535', '--port');
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw new UsageError('--port: must be a port number, 0–65535', '--port');
   return Number(text);
 }
 
@@ -88,12 +89,19 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   const port = parsePort(options.port);
   // Loaded on use: the token commands must start fast.
   const [{ createGateway, createSqliteAppRegistry, parseMasterKey }, { pino }] = await Promise.all([
-    import('@stagepass/gateway'), import('pino'),
+    import('@stagepass/gateway'),
+    import('pino'),
   ]);
   const pretty = options.pretty === 'auto' ? process.stdout.isTTY === true : options.pretty === 'true';
   const logger = pino(
     { level: options.logLevel, base: { service: 'stagepass-gateway' } },
-    pretty ? (await import('pino-pretty')).default({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : undefined,
+    pretty
+      ? (await import('pino-pretty')).default({
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service',
+        })
+      : undefined,
   );
   const keyText = io.env[MASTER_KEY_ENV];
   const masterKey = keyText === undefined || keyText === '' ? undefined : parseMasterKey(keyText);
@@ -103,7 +111,10 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     const { app, secret } = registry.createApp({ name: 'Development app' });
     devApp = { appId: app.appId, kid: app.keys[0]!.kid, secret };
   }
-  logger.info({ db: options.db, encrypted: masterKey !== undefined, apps: registry.listApps().length }, 'app registry open');
+  logger.info(
+    { db: options.db, encrypted: masterKey !== undefined, apps: registry.listApps().length },
+    'app registry open',
+  );
   const gateway = createGateway({ registry, host: options.host, port, logger });
   let address;
   try {

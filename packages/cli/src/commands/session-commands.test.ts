@@ -14,13 +14,19 @@ import { join as joinPath } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, type CliResult } from '../test-support/run-cli.js';
 import {
-  createMemorySessionService, createRestHandler, createSqliteAppRegistry,
-  type AdmittedClient, type AppRegistry, type Outbound, type Peer, type ReplayGuard, type SessionService,
+  createMemorySessionService,
+  createRestHandler,
+  createSqliteAppRegistry,
+  type AdmittedClient,
+  type AppRegistry,
+  type Outbound,
+  type Peer,
+  type ReplayGuard,
+  type SessionService,
 } from '@stagepass/gateway';
 import { CAPABILITIES, type ServerMessage } from '@stagepass/protocol';
 import { parseCommandLine } from '../parse-command-line.js';
 import { isUsageError } from '../usage-error.js';
-
 
 let registry: AppRegistry & ReplayGuard;
 let sessions: SessionService;
@@ -44,7 +50,8 @@ function stagepass(args: readonly string[], env: Record<string, string> = {}): P
  * `stagepass session WORD …` with the gateway URL and the app's credentials first. Gateway IDs are
  * base64url and may start with "-": tests pass them after "--" or as --flag=ID, as users must.
  */
-const session = (word: string, ...args: string[]) => stagepass(['session', word, '--url', url, '--app-id', appId, '--secret', secret, ...args]);
+const session = (word: string, ...args: string[]) =>
+  stagepass(['session', word, '--url', url, '--app-id', appId, '--secret', secret, ...args]);
 
 function json(result: Result): Record<string, unknown> {
   assert.ok(result.stdout.endsWith('\n') && !result.stdout.trimEnd().includes('\n'), 'one JSON line');
@@ -55,19 +62,34 @@ function json(result: Result): Record<string, unknown> {
 class FakePeer implements Peer {
   readonly texts: string[] = [];
   closed: { code: number; reason: string } | undefined;
-  send(message: Outbound): void { this.texts.push(message.text); }
-  close(code: number, reason: string): void { this.closed = { code, reason }; }
+  send(message: Outbound): void {
+    this.texts.push(message.text);
+  }
+  close(code: number, reason: string): void {
+    this.closed = { code, reason };
+  }
   of(type: ServerMessage['type']): ServerMessage[] {
     return this.texts.map((t) => JSON.parse(t) as ServerMessage).filter((m) => m.type === type);
   }
 }
 
-async function join(sessionId: string, extra: Partial<AdmittedClient> = {}): Promise<{ id: string; peer: FakePeer; client: AdmittedClient }> {
+async function join(
+  sessionId: string,
+  extra: Partial<AdmittedClient> = {},
+): Promise<{ id: string; peer: FakePeer; client: AdmittedClient }> {
   const now = Math.floor(Date.now() / 1000);
   const client: AdmittedClient = {
-    appId, sessionId, role: 'publisher', capabilities: CAPABILITIES.publisher, data: null,
-    tokenId: randomBytes(16).toString('base64url'), issuedAt: now - 60, expireTime: now + 3600,
-    ejectAtExpiry: false, maxConnectionsPerSession: 100, ...extra,
+    appId,
+    sessionId,
+    role: 'publisher',
+    capabilities: CAPABILITIES.publisher,
+    data: null,
+    tokenId: randomBytes(16).toString('base64url'),
+    issuedAt: now - 60,
+    expireTime: now + 3600,
+    ejectAtExpiry: false,
+    maxConnectionsPerSession: 100,
+    ...extra,
   };
   const peer = new FakePeer();
   return { id: await sessions.join(client, peer), peer, client };
@@ -89,7 +111,10 @@ before(async () => {
   const ed = generateKeyPairSync('ed25519');
   const edPem = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   writeFileSync(joinPath(dir, 'ed25519.pem'), edPem);
-  registry.addKey(appId, { kid: 'ed-1', publicKeyPem: ed.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+  registry.addKey(appId, {
+    kid: 'ed-1',
+    publicKeyPem: ed.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  });
   NEVER_PRINTED.push(secret, edPem.split('\n')[1]!);
   sessions = createMemorySessionService();
   server = createServer(createRestHandler({ registry, sessions, replay: registry }));
@@ -132,8 +157,14 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     assert.equal(shown.code, 0, shown.stderr);
     const view = json(shown);
     assert.equal(view.sessionId, 'room-1');
-    assert.deepEqual((view.connections as { id: string }[]).map((c) => c.id), [a.id, b.id]);
-    assert.deepEqual((view.streams as { id: string }[]).map((s) => s.id), [streamA, streamB]);
+    assert.deepEqual(
+      (view.connections as { id: string }[]).map((c) => c.id),
+      [a.id, b.id],
+    );
+    assert.deepEqual(
+      (view.streams as { id: string }[]).map((s) => s.id),
+      [streamA, streamB],
+    );
     assert.deepEqual(view.forceMute, { active: false, excludedStreamIds: [] });
     const text = await session('show', 'room-1');
     assert.equal(text.code, 0, text.stderr);
@@ -160,7 +191,10 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     assert.deepEqual(json(muted), { sessionId: 'room-1', forceMute: { active: true, excludedStreamIds: [streamA] } });
     assert.deepEqual(b.peer.of('muteForced'), [{ type: 'muteForced', streamId: streamB }]);
     assert.deepEqual(a.peer.of('muteForced'), []);
-    assert.deepEqual((await sessions.getSession(appId, 'room-1'))!.forceMute, { active: true, excludedStreamIds: [streamA] });
+    assert.deepEqual((await sessions.getSession(appId, 'room-1'))!.forceMute, {
+      active: true,
+      excludedStreamIds: [streamA],
+    });
     const unmuted = await session('unmute-all', 'room-1');
     assert.equal(unmuted.code, 0, unmuted.stderr);
     assert.equal(unmuted.stdout, 'force mute off in session room-1\n');
@@ -168,7 +202,13 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
 
     // revoke a's token: a is closed 4014, b stays
     const expireTime = a.client.expireTime;
-    const revoked = await session('revoke', `--token-id=${a.client.tokenId}`, '--expire-time', String(expireTime), '--json');
+    const revoked = await session(
+      'revoke',
+      `--token-id=${a.client.tokenId}`,
+      '--expire-time',
+      String(expireTime),
+      '--json',
+    );
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.deepEqual(json(revoked), { tokenId: a.client.tokenId, expireTime });
     assert.deepEqual(a.peer.closed, { code: 4014, reason: 'ERR_TOKEN_REVOKED' });
@@ -187,7 +227,9 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     const unpublished = await session('unpublish', '--json', '--', 'room-2', stream);
     assert.equal(unpublished.code, 0, unpublished.stderr);
     assert.deepEqual(json(unpublished), { sessionId: 'room-2', streamId: stream });
-    assert.deepEqual(a.peer.of('streamDestroyed'), [{ type: 'streamDestroyed', streamId: stream, reason: 'forceUnpublished' }]);
+    assert.deepEqual(a.peer.of('streamDestroyed'), [
+      { type: 'streamDestroyed', streamId: stream, reason: 'forceUnpublished' },
+    ]);
     const disconnected = await session('disconnect', '--', 'room-2', a.id);
     assert.equal(disconnected.code, 0, disconnected.stderr);
     assert.equal(disconnected.stdout, `disconnected connection ${a.id}\n`);
@@ -206,27 +248,72 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
   });
 
   it('signs with a private key file and a kid, and reads STAGEPASS_URL / _APP_ID / _SECRET', async () => {
-    const withKey = await stagepass(['session', 'create', '--url', url, '--app-id', appId, '--private-key', joinPath(dir, 'ed25519.pem'), '--kid', 'ed-1', '--json']);
+    const withKey = await stagepass([
+      'session',
+      'create',
+      '--url',
+      url,
+      '--app-id',
+      appId,
+      '--private-key',
+      joinPath(dir, 'ed25519.pem'),
+      '--kid',
+      'ed-1',
+      '--json',
+    ]);
     assert.equal(withKey.code, 0, withKey.stderr);
     assert.equal(typeof json(withKey).sessionId, 'string');
-    const fromEnv = await stagepass(['session', 'create', '--session-id', 'env-room'], { STAGEPASS_URL: url, STAGEPASS_APP_ID: appId, STAGEPASS_SECRET: secret });
+    const fromEnv = await stagepass(['session', 'create', '--session-id', 'env-room'], {
+      STAGEPASS_URL: url,
+      STAGEPASS_APP_ID: appId,
+      STAGEPASS_SECRET: secret,
+    });
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
     assert.equal(fromEnv.stdout, 'env-room\n');
   });
 });
 
 describe('stagepass session: refusals', () => {
-  it('exits 1 with the gateway\'s code when it refuses: wrong secret → ERR_AUTH_INVALID', async () => {
-    const wrong = await stagepass(['session', 'create', '--url', url, '--app-id', appId, '--secret', randomBytes(32).toString('hex')]);
+  it("exits 1 with the gateway's code when it refuses: wrong secret → ERR_AUTH_INVALID", async () => {
+    const wrong = await stagepass([
+      'session',
+      'create',
+      '--url',
+      url,
+      '--app-id',
+      appId,
+      '--secret',
+      randomBytes(32).toString('hex'),
+    ]);
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stdout, '');
     assert.match(wrong.stderr, /^error: ERR_AUTH_INVALID: The app JWT does not verify/);
-    const wrongJson = await stagepass(['session', 'show', 'room-1', '--url', url, '--app-id', appId, '--secret', randomBytes(32).toString('hex'), '--json']);
+    const wrongJson = await stagepass([
+      'session',
+      'show',
+      'room-1',
+      '--url',
+      url,
+      '--app-id',
+      appId,
+      '--secret',
+      randomBytes(32).toString('hex'),
+      '--json',
+    ]);
     assert.equal(wrongJson.code, 1);
     const body = json(wrongJson);
     assert.equal(body.code, 'ERR_AUTH_INVALID');
     assert.equal(body.status, 401);
-    const unknownApp = await stagepass(['session', 'create', '--url', url, '--app-id', 'no-such-app', '--secret', secret]);
+    const unknownApp = await stagepass([
+      'session',
+      'create',
+      '--url',
+      url,
+      '--app-id',
+      'no-such-app',
+      '--secret',
+      secret,
+    ]);
     assert.equal(unknownApp.code, 1);
     assert.match(unknownApp.stderr, /^error: ERR_AUTH_INVALID: /);
   });
@@ -244,13 +331,40 @@ describe('stagepass session: refusals', () => {
   });
 
   it('exits 1 naming the URL when no gateway listens there', async () => {
-    const refused = await stagepass(['session', 'show', 'room-1', '--url', deadUrl, '--app-id', appId, '--secret', secret]);
+    const refused = await stagepass([
+      'session',
+      'show',
+      'room-1',
+      '--url',
+      deadUrl,
+      '--app-id',
+      appId,
+      '--secret',
+      secret,
+    ]);
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, '');
-    assert.equal(refused.stderr, `error: ECONNREFUSED: cannot reach the Stagepass gateway at ${deadUrl} (connection refused): is it running? Point --url (or STAGEPASS_URL) at it.\n`);
-    const asJson = await stagepass(['session', 'create', '--url', `${deadUrl}/`, '--app-id', appId, '--secret', secret, '--json']);
+    assert.equal(
+      refused.stderr,
+      `error: ECONNREFUSED: cannot reach the Stagepass gateway at ${deadUrl} (connection refused): is it running? Point --url (or STAGEPASS_URL) at it.\n`,
+    );
+    const asJson = await stagepass([
+      'session',
+      'create',
+      '--url',
+      `${deadUrl}/`,
+      '--app-id',
+      appId,
+      '--secret',
+      secret,
+      '--json',
+    ]);
     assert.equal(asJson.code, 1);
-    assert.deepEqual(json(asJson), { code: 'ECONNREFUSED', message: `cannot reach the Stagepass gateway at ${deadUrl} (connection refused): is it running? Point --url (or STAGEPASS_URL) at it.`, status: null });
+    assert.deepEqual(json(asJson), {
+      code: 'ECONNREFUSED',
+      message: `cannot reach the Stagepass gateway at ${deadUrl} (connection refused): is it running? Point --url (or STAGEPASS_URL) at it.`,
+      status: null,
+    });
   });
 
   it('exits 2 on usage errors, before any request', async () => {
@@ -258,7 +372,17 @@ describe('stagepass session: refusals', () => {
     assert.equal(noExpiry.code, 2);
     assert.match(noExpiry.stderr, /^error: --token-id needs --expire-time/);
     assert.match(noExpiry.stderr, /Run "stagepass session revoke --help"/);
-    const badUrl = await stagepass(['session', 'show', 's', '--url', 'ftp://example.com', '--app-id', appId, '--secret', secret]);
+    const badUrl = await stagepass([
+      'session',
+      'show',
+      's',
+      '--url',
+      'ftp://example.com',
+      '--app-id',
+      appId,
+      '--secret',
+      secret,
+    ]);
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /^error: --url: must be an http:\/\/ or https:\/\/ URL/);
     const shortSecret = await stagepass(['session', 'show', 's', '--url', url, '--app-id', appId, '--secret', 'short']);
@@ -277,20 +401,46 @@ const BASE = { url: 'http://127.0.0.1:4280', appId: 'a1', secret: SECRET };
 describe('parseCommandLine: stagepass session …', () => {
   const rows: { argv: string[]; env?: Record<string, string>; options: unknown }[] = [
     { argv: ['session', 'create', ...CREDS], options: BASE },
-    { argv: ['session', 'create', '--session-id', 's1', '--url', 'https://gw.example', ...CREDS], options: { ...BASE, url: 'https://gw.example', sessionId: 's1' } },
-    { argv: ['session', 'create'], env: { STAGEPASS_URL: 'http://gw:1', STAGEPASS_APP_ID: 'e1', STAGEPASS_SECRET: SECRET }, options: { url: 'http://gw:1', appId: 'e1', secret: SECRET } },
-    { argv: ['session', 'create', '--private-key', 'k.pem', '--kid', 'k2', '--app-id', 'a1'], env: { STAGEPASS_SECRET: SECRET }, options: { url: BASE.url, appId: 'a1', privateKeyFile: 'k.pem', kid: 'k2' } },
+    {
+      argv: ['session', 'create', '--session-id', 's1', '--url', 'https://gw.example', ...CREDS],
+      options: { ...BASE, url: 'https://gw.example', sessionId: 's1' },
+    },
+    {
+      argv: ['session', 'create'],
+      env: { STAGEPASS_URL: 'http://gw:1', STAGEPASS_APP_ID: 'e1', STAGEPASS_SECRET: SECRET },
+      options: { url: 'http://gw:1', appId: 'e1', secret: SECRET },
+    },
+    {
+      argv: ['session', 'create', '--private-key', 'k.pem', '--kid', 'k2', '--app-id', 'a1'],
+      env: { STAGEPASS_SECRET: SECRET },
+      options: { url: BASE.url, appId: 'a1', privateKeyFile: 'k.pem', kid: 'k2' },
+    },
     { argv: ['session', 'show', 's1', ...CREDS], options: { ...BASE, sessionId: 's1' } },
-    { argv: ['session', 'disconnect', 's1', 'c1', ...CREDS], options: { ...BASE, sessionId: 's1', connectionId: 'c1' } },
+    {
+      argv: ['session', 'disconnect', 's1', 'c1', ...CREDS],
+      options: { ...BASE, sessionId: 's1', connectionId: 'c1' },
+    },
     { argv: ['session', 'unpublish', 's1', 'st1', ...CREDS], options: { ...BASE, sessionId: 's1', streamId: 'st1' } },
     { argv: ['session', 'mute', 's1', 'st1', ...CREDS], options: { ...BASE, sessionId: 's1', streamId: 'st1' } },
-    { argv: ['session', 'mute-all', 's1', '--exclude', 'x', '--exclude', 'y', ...CREDS], options: { ...BASE, sessionId: 's1', excludedStreamIds: ['x', 'y'] } },
+    {
+      argv: ['session', 'mute-all', 's1', '--exclude', 'x', '--exclude', 'y', ...CREDS],
+      options: { ...BASE, sessionId: 's1', excludedStreamIds: ['x', 'y'] },
+    },
     { argv: ['session', 'mute-all', 's1', ...CREDS], options: { ...BASE, sessionId: 's1', excludedStreamIds: [] } },
     { argv: ['session', 'unmute-all', 's1', ...CREDS], options: { ...BASE, sessionId: 's1' } },
     { argv: ['session', 'signal', 's1', '--data', 'hi', ...CREDS], options: { ...BASE, sessionId: 's1', data: 'hi' } },
-    { argv: ['session', 'signal', 's1', '--to', 'c1', '--type', 't', '--data', 'hi', ...CREDS], options: { ...BASE, sessionId: 's1', to: 'c1', type: 't', data: 'hi' } },
-    { argv: ['session', 'revoke', '--token-id', 't1', '--expire-time', '1800000000', ...CREDS], options: { ...BASE, tokenId: 't1', expireTime: 1800000000 } },
-    { argv: ['session', 'revoke', '--issued-before', '1800000000', '--session', 's1', ...CREDS], options: { ...BASE, issuedBefore: 1800000000, sessionId: 's1' } },
+    {
+      argv: ['session', 'signal', 's1', '--to', 'c1', '--type', 't', '--data', 'hi', ...CREDS],
+      options: { ...BASE, sessionId: 's1', to: 'c1', type: 't', data: 'hi' },
+    },
+    {
+      argv: ['session', 'revoke', '--token-id', 't1', '--expire-time', '1800000000', ...CREDS],
+      options: { ...BASE, tokenId: 't1', expireTime: 1800000000 },
+    },
+    {
+      argv: ['session', 'revoke', '--issued-before', '1800000000', '--session', 's1', ...CREDS],
+      options: { ...BASE, issuedBefore: 1800000000, sessionId: 's1' },
+    },
   ];
   for (const row of rows) {
     it(row.argv.join(' ').replaceAll(SECRET, '$SECRET'), () => {
@@ -301,22 +451,50 @@ describe('parseCommandLine: stagepass session …', () => {
   }
   const errors: { argv: string[]; option: string | undefined; message: RegExp }[] = [
     { argv: ['session', 'show', ...CREDS], option: 'SESSION_ID', message: /^missing SESSION_ID argument/ },
-    { argv: ['session', 'disconnect', 's1', ...CREDS], option: 'CONNECTION_ID', message: /^missing CONNECTION_ID argument/ },
-    { argv: ['session', 'show', 's1', '--app-id', 'a1'], option: '--secret', message: /^missing --secret or --private-key \(or set STAGEPASS_SECRET\)$/ },
+    {
+      argv: ['session', 'disconnect', 's1', ...CREDS],
+      option: 'CONNECTION_ID',
+      message: /^missing CONNECTION_ID argument/,
+    },
+    {
+      argv: ['session', 'show', 's1', '--app-id', 'a1'],
+      option: '--secret',
+      message: /^missing --secret or --private-key \(or set STAGEPASS_SECRET\)$/,
+    },
     { argv: ['session', 'revoke', ...CREDS], option: '--token-id', message: /^missing --token-id or --issued-before$/ },
-    { argv: ['session', 'revoke', '--token-id', 't', '--issued-before', '1', ...CREDS], option: '--token-id', message: /cannot be used together/ },
-    { argv: ['session', 'revoke', '--token-id', 't', '--session', 's', ...CREDS], option: '--session', message: /cannot be used together/ },
-    { argv: ['session', 'revoke', '--issued-before', '17e8', ...CREDS], option: '--issued-before', message: /whole number/ },
-    { argv: ['session', 'frob'], option: undefined, message: /^unknown command "session frob" \(one of: create, show, disconnect, unpublish, mute, mute-all, unmute-all, signal, revoke\)$/ },
+    {
+      argv: ['session', 'revoke', '--token-id', 't', '--issued-before', '1', ...CREDS],
+      option: '--token-id',
+      message: /cannot be used together/,
+    },
+    {
+      argv: ['session', 'revoke', '--token-id', 't', '--session', 's', ...CREDS],
+      option: '--session',
+      message: /cannot be used together/,
+    },
+    {
+      argv: ['session', 'revoke', '--issued-before', '17e8', ...CREDS],
+      option: '--issued-before',
+      message: /whole number/,
+    },
+    {
+      argv: ['session', 'frob'],
+      option: undefined,
+      message:
+        /^unknown command "session frob" \(one of: create, show, disconnect, unpublish, mute, mute-all, unmute-all, signal, revoke\)$/,
+    },
   ];
   for (const row of errors) {
     it(`usage: ${row.argv.join(' ').replaceAll(SECRET, '$SECRET')}`, () => {
-      assert.throws(() => parseCommandLine(row.argv, {}), (err: unknown) => {
-        assert.ok(isUsageError(err));
-        assert.equal(err.option, row.option);
-        assert.match(err.message, row.message);
-        return true;
-      });
+      assert.throws(
+        () => parseCommandLine(row.argv, {}),
+        (err: unknown) => {
+          assert.ok(isUsageError(err));
+          assert.equal(err.option, row.option);
+          assert.match(err.message, row.message);
+          return true;
+        },
+      );
     });
   }
 });

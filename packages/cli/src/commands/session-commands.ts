@@ -17,23 +17,33 @@ import { renderSessionUnpublish, sessionUnpublish } from './session-unpublish.js
 export const URL_ENV = 'STAGEPASS_URL';
 
 const URL_FLAG: OptionSpec = {
-  type: 'string', value: 'URL', env: URL_ENV, description: `Gateway base URL; ${DEFAULT_GATEWAY_URL} if unset`,
+  type: 'string',
+  value: 'URL',
+  env: URL_ENV,
+  description: `Gateway base URL; ${DEFAULT_GATEWAY_URL} if unset`,
 };
 /** The gateway and the app credentials: each request carries a fresh app JWT signed with them. */
 const GATEWAY_FLAGS: Readonly<Record<string, OptionSpec>> = {
   url: URL_FLAG,
   'app-id': APP_ID_FLAG,
   secret: {
-    type: 'string', value: 'S', env: SECRET_ENV, conflicts: ['private-key'],
+    type: 'string',
+    value: 'S',
+    env: SECRET_ENV,
+    conflicts: ['private-key'],
     description: 'App secret: signs the app JWT of each request (HS256); never printed',
   },
-  'private-key': { type: 'string', value: 'FILE', description: 'A private key file registered with the app (PEM or JWK), instead of the secret' },
+  'private-key': {
+    type: 'string',
+    value: 'FILE',
+    description: 'A private key file registered with the app (PEM or JWK), instead of the secret',
+  },
   kid: { type: 'string', value: 'KID', description: 'Key ID written in the app JWT header' },
 };
 const SESSION_ARGUMENT = { name: 'SESSION_ID', description: 'The session ID' };
 const GATEWAY_USAGE = '       [--url URL] [--app-id ID] [--secret S | --private-key FILE [--kid KID]] [--json]';
 const GATEWAY_DESCRIPTION = [
-  'Talks to a running gateway\'s REST API (docs/protocol.md); each request is signed with a fresh app JWT.',
+  "Talks to a running gateway's REST API (docs/protocol.md); each request is signed with a fresh app JWT.",
   'Exit 0 when done, 1 when the gateway refuses (its code, e.g. ERR_NOT_FOUND) or cannot be reached, 2 on a usage error.',
   'Gateway IDs may start with "-": give such an ID after "--" (… -- SESSION_ID ID), or as --flag=ID.',
 ];
@@ -58,7 +68,9 @@ export const sessionCreateCommand: Command = defineCommand({
   positionals: [],
   options: {
     'session-id': { type: 'string', value: 'ID', description: 'Session ID to use (default: the gateway makes one)' },
-    ...GATEWAY_FLAGS, json: JSON_FLAG, help: HELP_FLAG,
+    ...GATEWAY_FLAGS,
+    json: JSON_FLAG,
+    help: HELP_FLAG,
   },
   requireOneOf: [['secret', 'private-key']],
   toOptions: (args) => given({ ...gatewayOptions(args), sessionId: args.string('session-id') }),
@@ -130,11 +142,22 @@ export const sessionMuteAllCommand: Command = defineCommand({
   description: GATEWAY_DESCRIPTION,
   positionals: [SESSION_ARGUMENT],
   options: {
-    exclude: { type: 'string', value: 'STREAM_ID', multiple: true, description: 'A stream that keeps its audio; repeat for several' },
-    ...GATEWAY_FLAGS, json: JSON_FLAG, help: HELP_FLAG,
+    exclude: {
+      type: 'string',
+      value: 'STREAM_ID',
+      multiple: true,
+      description: 'A stream that keeps its audio; repeat for several',
+    },
+    ...GATEWAY_FLAGS,
+    json: JSON_FLAG,
+    help: HELP_FLAG,
   },
   requireOneOf: [['secret', 'private-key']],
-  toOptions: (args) => ({ ...gatewayOptions(args), sessionId: args.positional(0)!, excludedStreamIds: args.strings('exclude') }),
+  toOptions: (args) => ({
+    ...gatewayOptions(args),
+    sessionId: args.positional(0)!,
+    excludedStreamIds: args.strings('exclude'),
+  }),
   run: sessionMuteAll,
   render: renderForceMute,
 });
@@ -158,18 +181,32 @@ export const sessionSignalCommand: Command = defineCommand({
   path: ['session', 'signal'],
   summary: 'Send a signal to everyone in a session, or to one connection',
   usage: ['stagepass session signal SESSION_ID [--to CONNECTION_ID] [--type T] --data D', GATEWAY_USAGE],
-  description: [...GATEWAY_DESCRIPTION, 'Clients receive it with from: null. Write --data=VALUE for data that starts with "-".'],
+  description: [
+    ...GATEWAY_DESCRIPTION,
+    'Clients receive it with from: null. Write --data=VALUE for data that starts with "-".',
+  ],
   positionals: [SESSION_ARGUMENT],
   options: {
-    to: { type: 'string', value: 'CONNECTION_ID', description: 'Only this connection (default: everyone in the session)' },
+    to: {
+      type: 'string',
+      value: 'CONNECTION_ID',
+      description: 'Only this connection (default: everyone in the session)',
+    },
     type: { type: 'string', value: 'T', description: 'Signal type: up to 128 of A-Z a-z 0-9 - _ ~ (default "")' },
-    data: { type: 'string', value: 'D', required: true, description: 'The signal\'s text, at most 8 KiB (UTF-8)' },
-    ...GATEWAY_FLAGS, json: JSON_FLAG, help: HELP_FLAG,
+    data: { type: 'string', value: 'D', required: true, description: "The signal's text, at most 8 KiB (UTF-8)" },
+    ...GATEWAY_FLAGS,
+    json: JSON_FLAG,
+    help: HELP_FLAG,
   },
   requireOneOf: [['secret', 'private-key']],
-  toOptions: (args) => given({
-    ...gatewayOptions(args), sessionId: args.positional(0)!, to: args.string('to'), type: args.string('type'), data: args.string('data')!,
-  }),
+  toOptions: (args) =>
+    given({
+      ...gatewayOptions(args),
+      sessionId: args.positional(0)!,
+      to: args.string('to'),
+      type: args.string('type'),
+      data: args.string('data')!,
+    }),
   run: sessionSignal,
   render: renderSessionSignal,
 });
@@ -189,26 +226,60 @@ export const sessionRevokeCommand: Command = defineCommand({
   ],
   positionals: [],
   options: {
-    'token-id': { type: 'string', value: 'ID', conflicts: ['issued-before'], description: 'Revoke the token with this ID' },
-    'expire-time': { type: 'string', value: 'UNIX', integer: true, conflicts: ['issued-before'], description: 'That token\'s expiry, integer UNIX seconds' },
-    'issued-before': { type: 'string', value: 'UNIX', integer: true, description: 'Revoke every token issued before this time, integer UNIX seconds' },
-    session: { type: 'string', value: 'SESSION_ID', conflicts: ['token-id'], description: 'With --issued-before: only this session\'s tokens' },
-    ...GATEWAY_FLAGS, json: JSON_FLAG, help: HELP_FLAG,
+    'token-id': {
+      type: 'string',
+      value: 'ID',
+      conflicts: ['issued-before'],
+      description: 'Revoke the token with this ID',
+    },
+    'expire-time': {
+      type: 'string',
+      value: 'UNIX',
+      integer: true,
+      conflicts: ['issued-before'],
+      description: "That token's expiry, integer UNIX seconds",
+    },
+    'issued-before': {
+      type: 'string',
+      value: 'UNIX',
+      integer: true,
+      description: 'Revoke every token issued before this time, integer UNIX seconds',
+    },
+    session: {
+      type: 'string',
+      value: 'SESSION_ID',
+      conflicts: ['token-id'],
+      description: "With --issued-before: only this session's tokens",
+    },
+    ...GATEWAY_FLAGS,
+    json: JSON_FLAG,
+    help: HELP_FLAG,
   },
-  requireOneOf: [['token-id', 'issued-before'], ['secret', 'private-key']],
-  toOptions: (args) => given({
-    ...gatewayOptions(args),
-    tokenId: args.string('token-id'),
-    expireTime: args.integer('expire-time'),
-    issuedBefore: args.integer('issued-before'),
-    sessionId: args.string('session'),
-  }),
+  requireOneOf: [
+    ['token-id', 'issued-before'],
+    ['secret', 'private-key'],
+  ],
+  toOptions: (args) =>
+    given({
+      ...gatewayOptions(args),
+      tokenId: args.string('token-id'),
+      expireTime: args.integer('expire-time'),
+      issuedBefore: args.integer('issued-before'),
+      sessionId: args.string('session'),
+    }),
   run: sessionRevoke,
   render: renderSessionRevoke,
 });
 
 /** The `stagepass session …` commands, in help order. */
 export const SESSION_COMMANDS: readonly Command[] = [
-  sessionCreateCommand, sessionShowCommand, sessionDisconnectCommand, sessionUnpublishCommand, sessionMuteCommand,
-  sessionMuteAllCommand, sessionUnmuteAllCommand, sessionSignalCommand, sessionRevokeCommand,
+  sessionCreateCommand,
+  sessionShowCommand,
+  sessionDisconnectCommand,
+  sessionUnpublishCommand,
+  sessionMuteCommand,
+  sessionMuteAllCommand,
+  sessionUnmuteAllCommand,
+  sessionSignalCommand,
+  sessionRevokeCommand,
 ];

@@ -25,14 +25,24 @@ export interface SessionCreated {
  * if (created.ok) created.sessionId;
  * ```
  */
-export async function sessionCreate(options: SessionCreateOptions, io: CommandIo): Promise<GatewayResult<SessionCreated>> {
+export async function sessionCreate(
+  options: SessionCreateOptions,
+  io: CommandIo,
+): Promise<GatewayResult<SessionCreated>> {
   const reply = await callGateway(options, io, {
-    method: 'POST', path: ['sessions'], body: options.sessionId === undefined ? {} : { sessionId: options.sessionId },
+    method: 'POST',
+    path: ['sessions'],
+    body: options.sessionId === undefined ? {} : { sessionId: options.sessionId },
   });
   if (!reply.ok) return reply;
   const { sessionId, createdAt } = reply.body ?? {};
   if (typeof sessionId !== 'string' || typeof createdAt !== 'number') {
-    return { ok: false, status: reply.status, code: `HTTP_${reply.status}`, message: 'the gateway\'s answer has no sessionId; is --url a Stagepass gateway?' };
+    return {
+      ok: false,
+      status: reply.status,
+      code: `HTTP_${reply.status}`,
+      message: "the gateway's answer has no sessionId; is --url a Stagepass gateway?",
+    };
   }
   return { ok: true, sessionId, createdAt };
 }
@@ -48,5 +58,10 @@ export async function sessionCreate(options: SessionCreateOptions, io: CommandIo
  */
 export function renderSessionCreate(result: GatewayResult<SessionCreated>): CommandOutput {
   if (!result.ok) return renderGatewayFailure(result);
-  return { ok: true, json: { sessionId: result.sessionId, createdAt: result.createdAt }, text: `${result.sessionId}\n`, warnings: [] };
+  return {
+    ok: true,
+    json: { sessionId: result.sessionId, createdAt: result.createdAt },
+    text: `${result.sessionId}\n`,
+    warnings: [],
+  };
 }

@@ -1,6 +1,12 @@
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
-import { callGateway, renderDone, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
+import {
+  callGateway,
+  renderDone,
+  renderGatewayFailure,
+  type GatewayOptions,
+  type GatewayResult,
+} from './session-request.js';
 
 /** `stagepass session disconnect` options, as parsed from the command line. */
 export interface SessionDisconnectOptions extends GatewayOptions {
@@ -22,14 +28,23 @@ export interface SessionDisconnected {
  * await sessionDisconnect({ url, appId, secret, sessionId, connectionId }, io);
  * ```
  */
-export async function sessionDisconnect(options: SessionDisconnectOptions, io: CommandIo): Promise<GatewayResult<SessionDisconnected>> {
+export async function sessionDisconnect(
+  options: SessionDisconnectOptions,
+  io: CommandIo,
+): Promise<GatewayResult<SessionDisconnected>> {
   const { sessionId, connectionId } = options;
-  const reply = await callGateway(options, io, { method: 'DELETE', path: ['sessions', sessionId, 'connections', connectionId] });
+  const reply = await callGateway(options, io, {
+    method: 'DELETE',
+    path: ['sessions', sessionId, 'connections', connectionId],
+  });
   return reply.ok ? { ok: true, sessionId, connectionId } : reply;
 }
 
 /** One line, or `{sessionId, connectionId}` with `--json`. */
 export function renderSessionDisconnect(result: GatewayResult<SessionDisconnected>): CommandOutput {
   if (!result.ok) return renderGatewayFailure(result);
-  return renderDone({ sessionId: result.sessionId, connectionId: result.connectionId }, `disconnected connection ${result.connectionId}`);
+  return renderDone(
+    { sessionId: result.sessionId, connectionId: result.connectionId },
+    `disconnected connection ${result.connectionId}`,
+  );
 }

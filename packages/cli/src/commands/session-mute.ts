@@ -1,7 +1,13 @@
 import type { ForceMuteState } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
-import { callGateway, renderDone, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
+import {
+  callGateway,
+  renderDone,
+  renderGatewayFailure,
+  type GatewayOptions,
+  type GatewayResult,
+} from './session-request.js';
 
 /** `stagepass session mute` options: one stream. */
 export interface SessionMuteOptions extends GatewayOptions {
@@ -41,7 +47,10 @@ export interface ForceMuteSet {
  */
 export async function sessionMute(options: SessionMuteOptions, io: CommandIo): Promise<GatewayResult<StreamMuted>> {
   const { sessionId, streamId } = options;
-  const reply = await callGateway(options, io, { method: 'POST', path: ['sessions', sessionId, 'streams', streamId, 'mute'] });
+  const reply = await callGateway(options, io, {
+    method: 'POST',
+    path: ['sessions', sessionId, 'streams', streamId, 'mute'],
+  });
   return reply.ok ? { ok: true, sessionId, streamId } : reply;
 }
 
@@ -54,9 +63,16 @@ export async function sessionMute(options: SessionMuteOptions, io: CommandIo): P
  * await sessionMuteAll({ url, appId, secret, sessionId, excludedStreamIds: [hostStream] }, io);
  * ```
  */
-export async function sessionMuteAll(options: SessionMuteAllOptions, io: CommandIo): Promise<GatewayResult<ForceMuteSet>> {
+export async function sessionMuteAll(
+  options: SessionMuteAllOptions,
+  io: CommandIo,
+): Promise<GatewayResult<ForceMuteSet>> {
   const forceMute = { active: true, excludedStreamIds: [...(options.excludedStreamIds ?? [])] };
-  const reply = await callGateway(options, io, { method: 'POST', path: ['sessions', options.sessionId, 'mute'], body: forceMute });
+  const reply = await callGateway(options, io, {
+    method: 'POST',
+    path: ['sessions', options.sessionId, 'mute'],
+    body: forceMute,
+  });
   return reply.ok ? { ok: true, sessionId: options.sessionId, forceMute } : reply;
 }
 
@@ -68,9 +84,18 @@ export async function sessionMuteAll(options: SessionMuteAllOptions, io: Command
  * await sessionUnmuteAll({ url, appId, secret, sessionId }, io);
  * ```
  */
-export async function sessionUnmuteAll(options: SessionUnmuteAllOptions, io: CommandIo): Promise<GatewayResult<ForceMuteSet>> {
-  const reply = await callGateway(options, io, { method: 'POST', path: ['sessions', options.sessionId, 'mute'], body: { active: false } });
-  return reply.ok ? { ok: true, sessionId: options.sessionId, forceMute: { active: false, excludedStreamIds: [] } } : reply;
+export async function sessionUnmuteAll(
+  options: SessionUnmuteAllOptions,
+  io: CommandIo,
+): Promise<GatewayResult<ForceMuteSet>> {
+  const reply = await callGateway(options, io, {
+    method: 'POST',
+    path: ['sessions', options.sessionId, 'mute'],
+    body: { active: false },
+  });
+  return reply.ok
+    ? { ok: true, sessionId: options.sessionId, forceMute: { active: false, excludedStreamIds: [] } }
+    : reply;
 }
 
 /** One line, or `{sessionId, streamId}` with `--json`. */

@@ -70,13 +70,20 @@ function printable(text: string): string {
 
 function unreachable(err: unknown, where: string): GatewayFailure {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return { ok: false, status: null, code: 'ETIMEDOUT', message: `no answer from the gateway at ${where} within ${REQUEST_TIMEOUT_MS / 1000} s` };
+    return {
+      ok: false,
+      status: null,
+      code: 'ETIMEDOUT',
+      message: `no answer from the gateway at ${where} within ${REQUEST_TIMEOUT_MS / 1000} s`,
+    };
   }
   const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
   const code = typeof cause?.code === 'string' && /^E[A-Z0-9_]+$/.test(cause.code) ? cause.code : 'ECONNECT';
   const why = code === 'ECONNREFUSED' ? 'connection refused' : code;
   return {
-    ok: false, status: null, code,
+    ok: false,
+    status: null,
+    code,
     message: `cannot reach the Stagepass gateway at ${where} (${why}): is it running? Point --url (or STAGEPASS_URL) at it.`,
   };
 }
@@ -94,12 +101,13 @@ function unreachable(err: unknown, where: string): GatewayFailure {
  * ```
  */
 export async function callGateway(
-  options: GatewayOptions, io: CommandIo, request: GatewayRequest,
+  options: GatewayOptions,
+  io: CommandIo,
+  request: GatewayRequest,
 ): Promise<GatewayResult<{ readonly status: number; readonly body: Readonly<Record<string, unknown>> | undefined }>> {
   const base = baseUrl(options.url);
-  const privateKey = options.privateKeyFile === undefined
-    ? undefined
-    : await readKeyFile(io, options.privateKeyFile, '--private-key');
+  const privateKey =
+    options.privateKeyFile === undefined ? undefined : await readKeyFile(io, options.privateKeyFile, '--private-key');
   const jwt = createAppJwt({ appId: options.appId, secret: options.secret, privateKey, kid: options.kid });
   const path = ['v1', 'apps', options.appId, ...request.path].map(encodeURIComponent).join('/');
   const target = new URL(`${base.pathname.replace(/\/+$/, '')}/${path}`, base);
@@ -129,14 +137,17 @@ export async function callGateway(
       body = undefined;
     }
   }
-  const object = typeof body === 'object' && body !== null && !Array.isArray(body) ? body as Record<string, unknown> : undefined;
+  const object =
+    typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
   if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status, body: object };
   if (typeof object?.code === 'string' && /^ERR_[A-Z_]{1,60}$/.test(object.code)) {
     const message = typeof object.message === 'string' ? printable(object.message) : '';
     return { ok: false, status: response.status, code: object.code, message };
   }
   return {
-    ok: false, status: response.status, code: `HTTP_${response.status}`,
+    ok: false,
+    status: response.status,
+    code: `HTTP_${response.status}`,
     message: `the server at ${where} answered HTTP ${response.status} without a Stagepass error; is --url a Stagepass gateway?`,
   };
 }

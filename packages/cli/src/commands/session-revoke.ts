@@ -3,7 +3,13 @@ import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { formatUnixTime } from '../time-format.js';
 import { UsageError } from '../usage-error.js';
-import { callGateway, renderDone, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
+import {
+  callGateway,
+  renderDone,
+  renderGatewayFailure,
+  type GatewayOptions,
+  type GatewayResult,
+} from './session-request.js';
 
 /** `stagepass session revoke` options: one token by ID, or every token issued before a time. */
 export interface SessionRevokeOptions extends GatewayOptions {
@@ -32,11 +38,17 @@ export type SessionRevoked =
  * await sessionRevoke({ url, appId, secret, issuedBefore: Math.floor(Date.now() / 1000), sessionId }, io);
  * ```
  */
-export async function sessionRevoke(options: SessionRevokeOptions, io: CommandIo): Promise<GatewayResult<SessionRevoked>> {
+export async function sessionRevoke(
+  options: SessionRevokeOptions,
+  io: CommandIo,
+): Promise<GatewayResult<SessionRevoked>> {
   let revocation: SessionRevoked;
   if (options.tokenId !== undefined) {
     if (options.expireTime === undefined) {
-      throw new UsageError('--token-id needs --expire-time (the token\'s expiry, UNIX seconds: expireTime of "stagepass token verify --json")', '--expire-time');
+      throw new UsageError(
+        '--token-id needs --expire-time (the token\'s expiry, UNIX seconds: expireTime of "stagepass token verify --json")',
+        '--expire-time',
+      );
     }
     revocation = { tokenId: options.tokenId, expireTime: options.expireTime };
   } else {
@@ -44,9 +56,8 @@ export async function sessionRevoke(options: SessionRevokeOptions, io: CommandIo
     if (options.expireTime !== undefined) throw new UsageError('--expire-time goes with --token-id', '--expire-time');
     revocation = { issuedBefore: options.issuedBefore, sessionId: options.sessionId ?? null };
   }
-  const body = 'tokenId' in revocation || revocation.sessionId !== null
-    ? revocation
-    : { issuedBefore: revocation.issuedBefore };
+  const body =
+    'tokenId' in revocation || revocation.sessionId !== null ? revocation : { issuedBefore: revocation.issuedBefore };
   const reply = await callGateway(options, io, { method: 'POST', path: ['revocations'], body });
   return reply.ok ? { ok: true, ...revocation } : reply;
 }
@@ -56,8 +67,9 @@ export function renderSessionRevoke(result: GatewayResult<SessionRevoked>): Comm
   if (!result.ok) return renderGatewayFailure(result);
   const { ok: _ok, ...json } = result;
   const time = (seconds: UnixSeconds) => formatUnixTime(seconds) ?? String(seconds);
-  const line = 'tokenId' in result
-    ? `revoked token ${result.tokenId} (remembered until ${time(result.expireTime)})`
-    : `revoked every token issued before ${time(result.issuedBefore)}${result.sessionId === null ? ' in the app' : ` in session ${result.sessionId}`}`;
+  const line =
+    'tokenId' in result
+      ? `revoked token ${result.tokenId} (remembered until ${time(result.expireTime)})`
+      : `revoked every token issued before ${time(result.issuedBefore)}${result.sessionId === null ? ' in the app' : ` in session ${result.sessionId}`}`;
   return renderDone(json, line);
 }

@@ -31,13 +31,20 @@ export async function sessionShow(options: SessionShowOptions, io: CommandIo): P
   if (!reply.ok) return reply;
   const body = reply.body ?? {};
   if (typeof body.sessionId !== 'string' || !Array.isArray(body.connections) || !Array.isArray(body.streams)) {
-    return { ok: false, status: reply.status, code: `HTTP_${reply.status}`, message: 'the gateway\'s answer is not a session; is --url a Stagepass gateway?' };
+    return {
+      ok: false,
+      status: reply.status,
+      code: `HTTP_${reply.status}`,
+      message: "the gateway's answer is not a session; is --url a Stagepass gateway?",
+    };
   }
   return { ok: true, ...(body as unknown as SessionShown) };
 }
 
 function when(ms: unknown): string {
-  return typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : String(ms);
+  return typeof ms === 'number' && Number.isFinite(ms)
+    ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    : String(ms);
 }
 
 /**
@@ -63,6 +70,8 @@ export function renderSessionShow(result: GatewayResult<SessionShown>): CommandO
     lines.push(`  ${s.id}  connection ${s.connectionId}  ${JSON.stringify(s.name)}  ${media}`);
   }
   const { active, excludedStreamIds } = result.forceMute;
-  lines.push(`force mute: ${active ? `on${excludedStreamIds.length > 0 ? ` (except ${excludedStreamIds.join(', ')})` : ''}` : 'off'}`);
+  lines.push(
+    `force mute: ${active ? `on${excludedStreamIds.length > 0 ? ` (except ${excludedStreamIds.join(', ')})` : ''}` : 'off'}`,
+  );
   return { ok: true, json, text: `${lines.join('\n')}\n`, warnings: [] };
 }

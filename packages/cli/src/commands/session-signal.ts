@@ -1,6 +1,12 @@
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
-import { callGateway, renderDone, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
+import {
+  callGateway,
+  renderDone,
+  renderGatewayFailure,
+  type GatewayOptions,
+  type GatewayResult,
+} from './session-request.js';
 
 /** `stagepass session signal` options, as parsed from the command line. */
 export interface SessionSignalOptions extends GatewayOptions {
@@ -28,10 +34,18 @@ export interface SessionSignalled {
  * await sessionSignal({ url, appId, secret, sessionId, type: 'chat', data: 'Starting in 5 minutes' }, io);
  * ```
  */
-export async function sessionSignal(options: SessionSignalOptions, io: CommandIo): Promise<GatewayResult<SessionSignalled>> {
+export async function sessionSignal(
+  options: SessionSignalOptions,
+  io: CommandIo,
+): Promise<GatewayResult<SessionSignalled>> {
   const { sessionId, to, type, data } = options;
-  const path = to === undefined ? ['sessions', sessionId, 'signal'] : ['sessions', sessionId, 'connections', to, 'signal'];
-  const reply = await callGateway(options, io, { method: 'POST', path, body: type === undefined ? { data } : { type, data } });
+  const path =
+    to === undefined ? ['sessions', sessionId, 'signal'] : ['sessions', sessionId, 'connections', to, 'signal'];
+  const reply = await callGateway(options, io, {
+    method: 'POST',
+    path,
+    body: type === undefined ? { data } : { type, data },
+  });
   return reply.ok ? { ok: true, sessionId, to: to ?? null, type: type ?? '' } : reply;
 }
 

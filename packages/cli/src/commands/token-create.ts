@@ -60,9 +60,8 @@ function timeClaim(value: unknown): UnixSeconds {
  * ```
  */
 export async function tokenCreate(options: TokenCreateOptions, io: CommandIo): Promise<TokenCreateResult> {
-  const privateKey = options.privateKeyFile === undefined
-    ? undefined
-    : await readKeyFile(io, options.privateKeyFile, '--private-key');
+  const privateKey =
+    options.privateKeyFile === undefined ? undefined : await readKeyFile(io, options.privateKeyFile, '--private-key');
   const minter = createMinter({
     appId: options.appId,
     secret: options.secret,

@@ -11,7 +11,8 @@ export interface TokenInspectOptions {
 }
 
 /** The first line of human output: inspection proves nothing. */
-export const NOT_VERIFIED_BANNER = '*** NOT VERIFIED: decoded only; the signature and claims were NOT checked. Never admit anyone on this. ***';
+export const NOT_VERIFIED_BANNER =
+  '*** NOT VERIFIED: decoded only; the signature and claims were NOT checked. Never admit anyone on this. ***';
 
 /** Claims holding UNIX times, shown also as ISO-8601 (T1 writes them as decimal strings). */
 const TIME_CLAIMS: ReadonlySet<string> = new Set(['iat', 'exp', 'nbf', 'create_time', 'expire_time']);
@@ -36,9 +37,12 @@ function showName(name: string): string {
 
 function showTime(name: string, value: unknown): string {
   if (!TIME_CLAIMS.has(name)) return '';
-  const seconds = typeof value === 'number' ? value
-    : typeof value === 'string' && /^[0-9]{1,15}$/.test(value) ? Number(value)
-      : undefined;
+  const seconds =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^[0-9]{1,15}$/.test(value)
+        ? Number(value)
+        : undefined;
   if (seconds === undefined) return '';
   const iso = formatUnixTime(seconds);
   return iso === undefined ? '  (not a UNIX time in seconds)' : `  (${iso})`;
@@ -46,7 +50,9 @@ function showTime(name: string, value: unknown): string {
 
 function showMembers(members: Readonly<Record<string, unknown>>): string[] {
   // Values are printed as JSON, so control characters in a hostile token cannot rewrite the terminal.
-  return Object.entries(members).map(([name, value]) => `  ${showName(name)}: ${JSON.stringify(value)}${showTime(name, value)}`);
+  return Object.entries(members).map(
+    ([name, value]) => `  ${showName(name)}: ${JSON.stringify(value)}${showTime(name, value)}`,
+  );
 }
 
 /**

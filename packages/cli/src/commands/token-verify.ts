@@ -40,9 +40,8 @@ export type TokenVerifyResult =
  */
 export async function tokenVerify(options: TokenVerifyOptions, io: CommandIo): Promise<TokenVerifyResult> {
   const token = await readTokenArgument(options.token, io);
-  const publicKey = options.publicKeyFile === undefined
-    ? undefined
-    : await readKeyFile(io, options.publicKeyFile, '--public-key');
+  const publicKey =
+    options.publicKeyFile === undefined ? undefined : await readKeyFile(io, options.publicKeyFile, '--public-key');
   try {
     const verified = verifyToken(token, {
       appId: options.appId,

@@ -94,7 +94,9 @@ describe('admission of single-use tokens', () => {
     const admission = admissionOf(registry, guard);
     const admitted = await admissionOf(registry).admit({ appId, sessionId: 's', origin: undefined, token });
     registry.revoke(appId, { kind: 'token', tokenId: admitted.tokenId, expireTime: admitted.expireTime });
-    await assert.rejects(admission.admit({ appId, sessionId: 's', origin: undefined, token }), { code: 'ERR_TOKEN_REVOKED' });
+    await assert.rejects(admission.admit({ appId, sessionId: 's', origin: undefined, token }), {
+      code: 'ERR_TOKEN_REVOKED',
+    });
     assert.equal(answers.length, 0, 'the replay guard was not asked');
     registry.close();
   });

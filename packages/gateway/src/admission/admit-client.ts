@@ -52,30 +52,46 @@ export interface Admission {
  */
 export function createAdmission(options: AdmissionOptions): Admission {
   const { registry, replay, now } = options;
-  const cache = createVerifierCache({ registry, clockTolerance: options.clockTolerance, onKeyError: options.onKeyError });
+  const cache = createVerifierCache({
+    registry,
+    clockTolerance: options.clockTolerance,
+    onKeyError: options.onKeyError,
+  });
 
   return {
     async admit({ appId, sessionId, origin, token }) {
       const app = cache.lookup(appId);
       if (app === undefined) {
-        throw new StagepassError('ERR_APP_UNKNOWN', 'No app is registered under this App ID; check the App ID the client sends.');
+        throw new StagepassError(
+          'ERR_APP_UNKNOWN',
+          'No app is registered under this App ID; check the App ID the client sends.',
+        );
       }
       const { settings } = app;
       if (settings.allowedOrigins.length > 0 && (origin === undefined || !settings.allowedOrigins.includes(origin))) {
-        throw new StagepassError('ERR_ORIGIN_NOT_ALLOWED', origin === undefined
-          ? 'This app admits only pages from its allowed origins, and the request had no Origin header.'
-          : 'The page\'s origin is not in this app\'s allowed origins.');
+        throw new StagepassError(
+          'ERR_ORIGIN_NOT_ALLOWED',
+          origin === undefined
+            ? 'This app admits only pages from its allowed origins, and the request had no Origin header.'
+            : "The page's origin is not in this app's allowed origins.",
+        );
       }
       if (!app.verifiable) {
-        throw new StagepassError('ERR_TOKEN_SIGNATURE_INVALID', 'This app has no active key, so no token verifies; add or rotate a key.');
+        throw new StagepassError(
+          'ERR_TOKEN_SIGNATURE_INVALID',
+          'This app has no active key, so no token verifies; add or rotate a key.',
+        );
       }
       const granted = cache.verifier.verify(token, { appId, sessionId, now: Math.floor(now() / 1000) });
       // Asked in the turn lookup read the app's version: the registry answers from memory.
       if (await registry.isRevoked(appId, sessionId, granted.tokenId, granted.issuedAt)) {
-        throw new StagepassError('ERR_TOKEN_REVOKED', 'This token was revoked by the app\'s backend.');
+        throw new StagepassError('ERR_TOKEN_REVOKED', "This token was revoked by the app's backend.");
       }
       if (settings.singleUseTokens && !(await replay.claim(appId, granted.tokenId, granted.expireTime))) {
-        throw new StagepassError('ERR_TOKEN_REPLAYED', 'This app admits each token once, and this one was already used.');
+        throw new StagepassError(
+          'ERR_TOKEN_REPLAYED',
+          'This app admits each token once, and this one was already used.',
+        );
       }
       return {
         appId,

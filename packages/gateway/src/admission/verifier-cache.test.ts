@@ -13,8 +13,14 @@ function counting(registry: AppRegistry) {
   return {
     calls,
     registry: {
-      getApp: (appId: string) => { calls.getApp++; return registry.getApp(appId); },
-      getAppVersion: (appId: string) => { calls.getAppVersion++; return registry.getAppVersion(appId); },
+      getApp: (appId: string) => {
+        calls.getApp++;
+        return registry.getApp(appId);
+      },
+      getAppVersion: (appId: string) => {
+        calls.getAppVersion++;
+        return registry.getAppVersion(appId);
+      },
     },
   };
 }
@@ -52,15 +58,40 @@ describe('verifier cache', () => {
 
   it('verifies with public keys (bound to their algorithm) and never with retired keys', async () => {
     const registry = createSqliteAppRegistry({ path: ':memory:' });
-    const ed = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const ed = generateKeyPairSync('ed25519', {
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     const app = registry.importApp({ appId: 'vonage-style-app', name: 'imported', publicKeyPem: ed.publicKey });
     const kid = app.keys[0]!.kid;
-    const admission = createAdmission({ registry, replay: registry, clockTolerance: 30, now: Date.now, maxConnectionsPerSession: 10 });
+    const admission = createAdmission({
+      registry,
+      replay: registry,
+      clockTolerance: 30,
+      now: Date.now,
+      maxConnectionsPerSession: 10,
+    });
     const request = (token: string) => ({ appId: app.appId, sessionId: 's', origin: undefined, token });
-    const token = createToken({ appId: app.appId, privateKey: ed.privateKey, kid, sessionId: 's', role: 'subscriber', data: 'd' });
+    const token = createToken({
+      appId: app.appId,
+      privateKey: ed.privateKey,
+      kid,
+      sessionId: 's',
+      role: 'subscriber',
+      data: 'd',
+    });
     const client = await admission.admit(request(token));
-    assert.deepEqual([client.role, client.data, client.maxConnectionsPerSession, client.ejectAtExpiry], ['subscriber', 'd', 10, false]);
-    registry.addKey(app.appId, { kid: 'k-new', publicKeyPem: generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }).publicKey });
+    assert.deepEqual(
+      [client.role, client.data, client.maxConnectionsPerSession, client.ejectAtExpiry],
+      ['subscriber', 'd', 10, false],
+    );
+    registry.addKey(app.appId, {
+      kid: 'k-new',
+      publicKeyPem: generateKeyPairSync('ed25519', {
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      }).publicKey,
+    });
     registry.retireKey(app.appId, kid);
     await assert.rejects(admission.admit(request(token)), { code: 'ERR_TOKEN_SIGNATURE_INVALID' });
     registry.close();
@@ -68,9 +99,23 @@ describe('verifier cache', () => {
 
   it('an app setting maxConnectionsPerSession overrides the gateway default', async () => {
     const registry = createSqliteAppRegistry({ path: ':memory:' });
-    const { app, secret } = registry.createApp({ name: 'a', settings: { maxConnectionsPerSession: 3, ejectAtExpiry: true } });
-    const admission = createAdmission({ registry, replay: registry, clockTolerance: 30, now: Date.now, maxConnectionsPerSession: 1000 });
-    const client = await admission.admit({ appId: app.appId, sessionId: 's', origin: undefined, token: createToken({ appId: app.appId, secret, sessionId: 's' }) });
+    const { app, secret } = registry.createApp({
+      name: 'a',
+      settings: { maxConnectionsPerSession: 3, ejectAtExpiry: true },
+    });
+    const admission = createAdmission({
+      registry,
+      replay: registry,
+      clockTolerance: 30,
+      now: Date.now,
+      maxConnectionsPerSession: 1000,
+    });
+    const client = await admission.admit({
+      appId: app.appId,
+      sessionId: 's',
+      origin: undefined,
+      token: createToken({ appId: app.appId, secret, sessionId: 's' }),
+    });
     assert.equal(client.maxConnectionsPerSession, 3);
     assert.equal(client.ejectAtExpiry, true);
     registry.close();

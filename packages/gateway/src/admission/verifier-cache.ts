@@ -53,6 +53,10 @@ export function createVerifierCache(options: VerifierCacheOptions): VerifierCach
     return { settings: app.settings, verifiable };
   }
 
-  const apps = createAppVersionCache({ registry: options.registry, build: load, onDrop: (appId) => verifier.deleteApp(appId) });
+  const apps = createAppVersionCache({
+    registry: options.registry,
+    build: load,
+    onDrop: (appId) => verifier.deleteApp(appId),
+  });
   return { verifier, lookup: (appId) => apps.get(appId) };
 }

@@ -49,8 +49,17 @@ class RecordingPeer implements Peer {
 
 function client(extra: Partial<AdmittedClient> = {}): AdmittedClient {
   return {
-    appId: 'app', sessionId: 's1', role: 'publisher', capabilities: CAPABILITIES.publisher, data: null, tokenId: `t-${Math.random()}`,
-    issuedAt: NOW_S - 60, expireTime: NOW_S + 3600, ejectAtExpiry: false, maxConnectionsPerSession: 100, ...extra,
+    appId: 'app',
+    sessionId: 's1',
+    role: 'publisher',
+    capabilities: CAPABILITIES.publisher,
+    data: null,
+    tokenId: `t-${Math.random()}`,
+    issuedAt: NOW_S - 60,
+    expireTime: NOW_S + 3600,
+    ejectAtExpiry: false,
+    maxConnectionsPerSession: 100,
+    ...extra,
   };
 }
 
@@ -61,7 +70,9 @@ function heldAdmission() {
   const admission: Admission = {
     admit(request) {
       requests.push(request);
-      return new Promise<AdmittedClient>((resolve, reject) => { settle = { resolve, reject }; });
+      return new Promise<AdmittedClient>((resolve, reject) => {
+        settle = { resolve, reject };
+      });
     },
   };
   return {
@@ -110,8 +121,16 @@ describe('client protocol: admission in flight', () => {
     await settled();
     assert.equal(connection.state, OPEN);
     const messages = connection.messages;
-    assert.deepEqual(messages.map((m) => m.type), ['connected', 'error', 'ack', 'streamCreated', 'signal', 'ack']);
-    assert.deepEqual(messages[1], { type: 'error', id: null, code: 'ERR_MESSAGE_INVALID', message: 'connect is only the first message; this connection is already admitted.' });
+    assert.deepEqual(
+      messages.map((m) => m.type),
+      ['connected', 'error', 'ack', 'streamCreated', 'signal', 'ack'],
+    );
+    assert.deepEqual(messages[1], {
+      type: 'error',
+      id: null,
+      code: 'ERR_MESSAGE_INVALID',
+      message: 'connect is only the first message; this connection is already admitted.',
+    });
     assert.equal(messages[2]!.type === 'ack' && messages[2]!.id, 1);
     assert.equal(messages[5]!.type === 'ack' && messages[5]!.id, 2);
   });
@@ -146,7 +165,7 @@ describe('client protocol: admission in flight', () => {
     assert.equal(sessions.stats().connections, 1);
   });
 
-  it('shutdown while admitting closes 1001 ERR_SERVER_SHUTTING_DOWN and drops the admission\'s result', async () => {
+  it("shutdown while admitting closes 1001 ERR_SERVER_SHUTTING_DOWN and drops the admission's result", async () => {
     const { connection, held, sessions } = setup();
     connection.receive(connect);
     connection.shutDown();
@@ -190,9 +209,14 @@ describe('client protocol: held frames and the rate limit', () => {
     held.admit();
     await settled();
     const replies = connection.messages.filter((m) => m.type === 'ack' || m.type === 'error');
-    assert.deepEqual(replies.map((m) => [m.type, m.type === 'error' ? m.code : null, m.id]), [
-      ['ack', null, 1], ['ack', null, 2], ['error', 'ERR_RATE_LIMITED', 3],
-    ]);
+    assert.deepEqual(
+      replies.map((m) => [m.type, m.type === 'error' ? m.code : null, m.id]),
+      [
+        ['ack', null, 1],
+        ['ack', null, 2],
+        ['error', 'ERR_RATE_LIMITED', 3],
+      ],
+    );
   });
 });
 
@@ -214,7 +238,9 @@ describe('client protocol: eject at expiry (one schedule per node)', () => {
     assert.equal(connection.closedWith, undefined, 'not before its expiry');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(connection.closedWith, { code: 4007, reason: 'ERR_TOKEN_EXPIRED' });
-    assert.deepEqual(watcher.messages, [{ type: 'connectionDestroyed', connectionId: connection.connectionId, reason: 'tokenExpired' }]);
+    assert.deepEqual(watcher.messages, [
+      { type: 'connectionDestroyed', connectionId: connection.connectionId, reason: 'tokenExpired' },
+    ]);
     assert.equal(sessions.stats().connections, 1);
     assert.equal(ctx.ejects.size, 0);
   });

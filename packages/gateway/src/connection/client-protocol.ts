@@ -1,7 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import {
-  ERROR_CODES, MessageError, PROTOCOL_VERSION, isStagepassError, parseClientMessage,
-  type ClientMessage, type ErrorCode, type ErrorMessage, type Milliseconds,
+  ERROR_CODES,
+  MessageError,
+  PROTOCOL_VERSION,
+  isStagepassError,
+  parseClientMessage,
+  type ClientMessage,
+  type ErrorCode,
+  type ErrorMessage,
+  type Milliseconds,
 } from '@stagepass/protocol';
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/admit-client.js';
@@ -146,7 +153,10 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     this.leaveSoon();
     this.state = CLOSING;
     this.closeCode = code;
-    this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId, close: code, wsError: detail }, 'client protocol error');
+    this.ctx.logger.info(
+      { appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId, close: code, wsError: detail },
+      'client protocol error',
+    );
   }
 
   /** The socket closed, whoever closed it. */
@@ -165,7 +175,10 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     countClose(ctx.hot, byGateway ? this.closeCode : code);
     if (this.connectionId !== undefined) {
       // Idempotent: a connection the core or the gateway already removed is not announced twice.
-      ctx.sessions.leave(this.connectionId, !byGateway && isClientClose(code) ? 'clientDisconnected' : 'networkDisconnected');
+      ctx.sessions.leave(
+        this.connectionId,
+        !byGateway && isClientClose(code) ? 'clientDisconnected' : 'networkDisconnected',
+      );
     }
     ctx.onClosed();
   }
@@ -176,7 +189,10 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
   sweep(t: number, idleTimeoutMs: Milliseconds): void {
     if (this.state >= CLOSING) return;
     if (t - this.lastSeen >= idleTimeoutMs) {
-      this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId }, 'client unresponsive: terminated');
+      this.ctx.logger.info(
+        { appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId },
+        'client unresponsive: terminated',
+      );
       this.drop(TERMINATED, '');
     } else {
       this.pingSocket();
@@ -271,7 +287,10 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
   private hold(text: string | null): void {
     const held = (this.held ??= []);
     if (held.length >= this.ctx.rateLimit.burst + RATE_LIMIT_CLOSE_AFTER_REFUSED - 1) {
-      this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId }, 'client kept flooding while admitted: closed');
+      this.ctx.logger.info(
+        { appId: this.appId, sessionId: this.sessionId },
+        'client kept flooding while admitted: closed',
+      );
       this.drop(ERROR_CODES.ERR_RATE_LIMITED.closeCode, 'ERR_RATE_LIMITED');
       return;
     }
@@ -309,11 +328,19 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     const verdict = takeToken(this, ctx.rateLimit, t);
     if (verdict !== 'allow') {
       if (verdict === 'close') {
-        ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId }, 'client kept flooding: closed');
+        ctx.logger.info(
+          { appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId },
+          'client kept flooding: closed',
+        );
         this.drop(ERROR_CODES.ERR_RATE_LIMITED.closeCode, 'ERR_RATE_LIMITED');
       } else {
-        const id = message !== undefined && message.type !== 'connect' ? message.id ?? null : problem?.requestId ?? null;
-        this.reply(id, 'ERR_RATE_LIMITED', `Too many messages: at most ${ctx.rateLimit.perSecond} per second (bursts of ${ctx.rateLimit.burst}).`);
+        const id =
+          message !== undefined && message.type !== 'connect' ? (message.id ?? null) : (problem?.requestId ?? null);
+        this.reply(
+          id,
+          'ERR_RATE_LIMITED',
+          `Too many messages: at most ${ctx.rateLimit.perSecond} per second (bursts of ${ctx.rateLimit.burst}).`,
+        );
       }
       return;
     }
@@ -322,7 +349,11 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
       return;
     }
     if (message!.type === 'connect') {
-      this.reply(null, 'ERR_MESSAGE_INVALID', 'connect is only the first message; this connection is already admitted.');
+      this.reply(
+        null,
+        'ERR_MESSAGE_INVALID',
+        'connect is only the first message; this connection is already admitted.',
+      );
       return;
     }
     try {
@@ -372,7 +403,10 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     this.end(code, reason);
     if (code === ERROR_CODES.ERR_SLOW_CONSUMER.closeCode) {
       // Its close frame waits behind the backlog; a reader this slow gets a moment, then is cut off.
-      this.ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId }, 'slow consumer: closed');
+      this.ctx.logger.info(
+        { appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId },
+        'slow consumer: closed',
+      );
       setTimeout(terminateConnection, SLOW_CONSUMER_GRACE_MS, this).unref();
     }
   }

@@ -14,7 +14,10 @@ export interface ConnectionSweepOptions {
  * tenth of the admission time (at most every second), so a socket is refused between
  * admissionTimeoutMs and 1.1 × admissionTimeoutMs after its upgrade. Returns `stop`.
  */
-export function startConnectionSweeps(connections: ReadonlySet<ClientProtocol>, options: ConnectionSweepOptions): () => void {
+export function startConnectionSweeps(
+  connections: ReadonlySet<ClientProtocol>,
+  options: ConnectionSweepOptions,
+): () => void {
   const { idleTimeoutMs } = options;
   const keepAlive = setInterval(() => {
     const t = performance.now();

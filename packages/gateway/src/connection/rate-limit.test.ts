@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RATE_LIMIT_CLOSE_AFTER_MS, RATE_LIMIT_CLOSE_AFTER_REFUSED, initialRateState, takeToken, type RateVerdict } from './rate-limit.js';
+import {
+  RATE_LIMIT_CLOSE_AFTER_MS,
+  RATE_LIMIT_CLOSE_AFTER_REFUSED,
+  initialRateState,
+  takeToken,
+  type RateVerdict,
+} from './rate-limit.js';
 
 const LIMIT = { perSecond: 50, burst: 100 };
 
@@ -46,7 +52,10 @@ describe('rate limit: token bucket', () => {
     const verdicts = run(state, 0, 400, 10);
     const closeAt = verdicts.indexOf('close');
     assert.ok(closeAt > 0, 'never closed');
-    assert.ok(closeAt * 10 >= RATE_LIMIT_CLOSE_AFTER_MS && closeAt * 10 <= RATE_LIMIT_CLOSE_AFTER_MS + 20, `closed at ${closeAt * 10} ms`);
+    assert.ok(
+      closeAt * 10 >= RATE_LIMIT_CLOSE_AFTER_MS && closeAt * 10 <= RATE_LIMIT_CLOSE_AFTER_MS + 20,
+      `closed at ${closeAt * 10} ms`,
+    );
     assert.ok(verdicts.slice(0, closeAt).includes('allow'));
   });
 

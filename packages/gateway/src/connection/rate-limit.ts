@@ -55,6 +55,7 @@ export function takeToken(state: RateState, limit: RateLimit, t: number): RateVe
   }
   state.refused++;
   state.lastRefusedAt = t;
-  if (state.refused >= RATE_LIMIT_CLOSE_AFTER_REFUSED || t - state.overSince >= RATE_LIMIT_CLOSE_AFTER_MS) return 'close';
+  if (state.refused >= RATE_LIMIT_CLOSE_AFTER_REFUSED || t - state.overSince >= RATE_LIMIT_CLOSE_AFTER_MS)
+    return 'close';
   return 'refuse';
 }

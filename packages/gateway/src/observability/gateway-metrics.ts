@@ -55,33 +55,53 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   const { stats, hot } = options;
 
   new Gauge({
-    name: 'stagepass_connections', help: 'Admitted connections.', registers,
-    collect() { this.set(stats().connections); },
+    name: 'stagepass_connections',
+    help: 'Admitted connections.',
+    registers,
+    collect() {
+      this.set(stats().connections);
+    },
   });
   new Gauge({
-    name: 'stagepass_sessions', help: 'Sessions with at least one connection (or created through the API and not yet expired).', registers,
-    collect() { this.set(stats().sessions); },
+    name: 'stagepass_sessions',
+    help: 'Sessions with at least one connection (or created through the API and not yet expired).',
+    registers,
+    collect() {
+      this.set(stats().sessions);
+    },
   });
   new Gauge({
-    name: 'stagepass_streams', help: 'Published streams.', registers,
-    collect() { this.set(stats().streams); },
+    name: 'stagepass_streams',
+    help: 'Published streams.',
+    registers,
+    collect() {
+      this.set(stats().streams);
+    },
   });
   new Gauge({
-    name: 'stagepass_sockets', help: 'Open WebSocket sockets, admitted or still being admitted.', registers,
-    collect() { this.set(options.sockets()); },
+    name: 'stagepass_sockets',
+    help: 'Open WebSocket sockets, admitted or still being admitted.',
+    registers,
+    collect() {
+      this.set(options.sockets());
+    },
   });
 
   let countedIn = 0;
   let countedOut = 0;
   new Counter({
-    name: 'stagepass_messages_in_total', help: 'Messages received from admitted clients.', registers,
+    name: 'stagepass_messages_in_total',
+    help: 'Messages received from admitted clients.',
+    registers,
     collect() {
       this.inc(hot.messagesIn - countedIn);
       countedIn = hot.messagesIn;
     },
   });
   new Counter({
-    name: 'stagepass_messages_out_total', help: 'Messages sent to clients (a fan-out counts each recipient).', registers,
+    name: 'stagepass_messages_out_total',
+    help: 'Messages sent to clients (a fan-out counts each recipient).',
+    registers,
     collect() {
       this.inc(hot.messagesOut - countedOut);
       countedOut = hot.messagesOut;
@@ -90,18 +110,27 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
 
   let countedAdmitted = 0;
   const admissions = new Counter({
-    name: 'stagepass_admissions_total', help: 'Admission attempts by result: "ok" or the refusal code.', labelNames: ['result'] as const, registers,
+    name: 'stagepass_admissions_total',
+    help: 'Admission attempts by result: "ok" or the refusal code.',
+    labelNames: ['result'] as const,
+    registers,
     collect() {
       if (hot.admitted > countedAdmitted) this.inc({ result: 'ok' }, hot.admitted - countedAdmitted);
       countedAdmitted = hot.admitted;
     },
   });
   const capabilityDenials = new Counter({
-    name: 'stagepass_capability_denials_total', help: 'Requests refused ERR_CAPABILITY_DENIED, by the capability the role lacked.', labelNames: ['capability'] as const, registers,
+    name: 'stagepass_capability_denials_total',
+    help: 'Requests refused ERR_CAPABILITY_DENIED, by the capability the role lacked.',
+    labelNames: ['capability'] as const,
+    registers,
   });
   const countedCloses = new Map<number, number>();
   const closes = new Counter({
-    name: 'stagepass_closes_total', help: 'Closed WebSocket connections by close code (the gateway\'s when it closed, else the client\'s; 1006 when terminated).', labelNames: ['code'] as const, registers,
+    name: 'stagepass_closes_total',
+    help: "Closed WebSocket connections by close code (the gateway's when it closed, else the client's; 1006 when terminated).",
+    labelNames: ['code'] as const,
+    registers,
     collect() {
       for (const [code, count] of hot.closes) {
         const counted = countedCloses.get(code) ?? 0;
@@ -111,7 +140,10 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     },
   });
   const upgradeRefusals = new Counter({
-    name: 'stagepass_upgrade_refusals_total', help: 'WebSocket upgrades refused with an HTTP status before the upgrade.', labelNames: ['status'] as const, registers,
+    name: 'stagepass_upgrade_refusals_total',
+    help: 'WebSocket upgrades refused with an HTTP status before the upgrade.',
+    labelNames: ['status'] as const,
+    registers,
   });
 
   if (options.processMetrics) collectDefaultMetrics({ register: registry });

@@ -4,8 +4,12 @@ import { checkVerifierAccepts } from './app-validation.js';
 import { assertRefused } from './test-support/registry-fixtures.js';
 
 describe('checkVerifierAccepts', () => {
-  it('refuses what the token verifier refuses, under the registry\'s option name, with the verifier\'s rule', () => {
-    const err = assertRefused(() => checkVerifierAccepts({ kid: 'k1', alg: 'HS256', secret: 'short' }, 'secret'), 'ERR_INVALID_OPTION', 'secret');
+  it("refuses what the token verifier refuses, under the registry's option name, with the verifier's rule", () => {
+    const err = assertRefused(
+      () => checkVerifierAccepts({ kid: 'k1', alg: 'HS256', secret: 'short' }, 'secret'),
+      'ERR_INVALID_OPTION',
+      'secret',
+    );
     assert.match(err.rule ?? '', /at least 32 bytes/);
     assert.equal(err.message, `secret: ${err.rule}`);
   });

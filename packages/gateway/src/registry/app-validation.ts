@@ -5,7 +5,13 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { invalidOption, isOpaqueId, isStagepassError } from '@stagepass/protocol';
-import { algorithmForKey, createVerifier, limits, type AsymmetricAlgorithm, type VerificationKeyInput } from '@stagepass/token';
+import {
+  algorithmForKey,
+  createVerifier,
+  limits,
+  type AsymmetricAlgorithm,
+  type VerificationKeyInput,
+} from '@stagepass/token';
 import type { Revocation } from './app-registry.js';
 import type { AppSettings } from './app-record.js';
 
@@ -31,7 +37,11 @@ export const MAX_CLAIM_ID_LENGTH = 512;
 
 /** The setting names, in display order. */
 export const SETTING_NAMES = [
-  'legacyT1', 'singleUseTokens', 'ejectAtExpiry', 'allowedOrigins', 'maxConnectionsPerSession',
+  'legacyT1',
+  'singleUseTokens',
+  'ejectAtExpiry',
+  'allowedOrigins',
+  'maxConnectionsPerSession',
 ] as const satisfies readonly (keyof AppSettings)[];
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -39,7 +49,10 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** An App ID as tokens carry it: 1–256 printable ASCII characters, no spaces. */
 export function checkAppId(value: unknown, option = 'appId'): string {
   if (!isOpaqueId(value, limits.MAX_APP_ID_LENGTH)) {
-    throw invalidOption(option, `must be 1–${limits.MAX_APP_ID_LENGTH} printable ASCII characters without spaces (a UUID, an OpenTok API key or a Vonage application ID)`);
+    throw invalidOption(
+      option,
+      `must be 1–${limits.MAX_APP_ID_LENGTH} printable ASCII characters without spaces (a UUID, an OpenTok API key or a Vonage application ID)`,
+    );
   }
   return value;
 }
@@ -55,8 +68,10 @@ export function checkKid(value: unknown, option = 'kid'): string {
 /** A display name: 1–200 characters of text, no control characters, not only spaces. */
 export function checkAppName(value: unknown, option = 'name'): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalidOption(option, 'must be a non-empty string');
-  if (value.length > MAX_APP_NAME_LENGTH) throw invalidOption(option, `must be at most ${MAX_APP_NAME_LENGTH} characters`);
-  if (!value.isWellFormed() || CONTROL.test(value)) throw invalidOption(option, 'must be text without control characters');
+  if (value.length > MAX_APP_NAME_LENGTH)
+    throw invalidOption(option, `must be at most ${MAX_APP_NAME_LENGTH} characters`);
+  if (!value.isWellFormed() || CONTROL.test(value))
+    throw invalidOption(option, 'must be text without control characters');
   return value;
 }
 
@@ -65,7 +80,10 @@ export function checkSecret(value: unknown, option = 'secret'): string {
   if (typeof value !== 'string') throw invalidOption(option, 'must be a string');
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes < limits.MIN_SECRET_BYTES) {
-    throw invalidOption(option, `is ${bytes} bytes; HS256 secrets must be at least ${limits.MIN_SECRET_BYTES} bytes (e.g. 32 random bytes, hex-encoded)`);
+    throw invalidOption(
+      option,
+      `is ${bytes} bytes; HS256 secrets must be at least ${limits.MIN_SECRET_BYTES} bytes (e.g. 32 random bytes, hex-encoded)`,
+    );
   }
   if (bytes > MAX_SECRET_BYTES) throw invalidOption(option, `must be at most ${MAX_SECRET_BYTES} bytes`);
   if (!value.isWellFormed()) throw invalidOption(option, 'must be well-formed text');
@@ -82,7 +100,8 @@ export function checkPublicKeyPem(value: unknown, option = 'publicKeyPem'): { pe
   if (typeof value !== 'string' || !value.includes('-----BEGIN ')) {
     throw invalidOption(option, 'must be a public key in PEM (-----BEGIN PUBLIC KEY-----)');
   }
-  if (value.length > MAX_PUBLIC_KEY_PEM_LENGTH) throw invalidOption(option, `must be at most ${MAX_PUBLIC_KEY_PEM_LENGTH} characters`);
+  if (value.length > MAX_PUBLIC_KEY_PEM_LENGTH)
+    throw invalidOption(option, `must be at most ${MAX_PUBLIC_KEY_PEM_LENGTH} characters`);
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value) || isPrivateKey(value)) {
     throw invalidOption(option, 'is a private key; register only its public half (openssl pkey -in key.pem -pubout)');
   }
@@ -114,7 +133,7 @@ export function checkVerifierAccepts(key: VerificationKeyInput, option: string):
     createVerifier({ apps: [{ appId: 'registry-check', keys: [key] }] });
   } catch (err) {
     // The verifier names the option as it sees it (apps[0].keys[0]…); the rule alone reads right under ours.
-    const rule = isStagepassError(err) ? err.rule ?? err.message : 'is refused by the token verifier';
+    const rule = isStagepassError(err) ? (err.rule ?? err.message) : 'is refused by the token verifier';
     throw invalidOption(option, rule);
   }
 }
@@ -135,7 +154,10 @@ function checkOrigin(value: unknown, option: string): string {
   }
   // Browsers send the serialised origin: lower-case host, no default port, no path or trailing slash.
   if (url.origin !== value) {
-    throw invalidOption(option, `must be exactly an origin, scheme://host[:port] with no path, no trailing slash and no default port (did you mean ${url.origin}?)`);
+    throw invalidOption(
+      option,
+      `must be exactly an origin, scheme://host[:port] with no path, no trailing slash and no default port (did you mean ${url.origin}?)`,
+    );
   }
   return value;
 }
@@ -147,7 +169,8 @@ function checkBoolean(value: unknown, option: string): boolean {
 
 function checkOrigins(value: unknown, option: string): readonly string[] {
   if (!Array.isArray(value)) throw invalidOption(option, 'must be an array of origins (empty = any origin)');
-  if (value.length > MAX_ALLOWED_ORIGINS) throw invalidOption(option, `must hold at most ${MAX_ALLOWED_ORIGINS} origins`);
+  if (value.length > MAX_ALLOWED_ORIGINS)
+    throw invalidOption(option, `must hold at most ${MAX_ALLOWED_ORIGINS} origins`);
   const origins = value.map((item, i) => checkOrigin(item, `${option}[${i}]`));
   return Object.freeze([...new Set(origins)]);
 }
@@ -155,7 +178,10 @@ function checkOrigins(value: unknown, option: string): readonly string[] {
 function checkMaxConnections(value: unknown, option: string): number | null {
   if (value === null) return null;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONNECTIONS_PER_SESSION) {
-    throw invalidOption(option, `must be null (the gateway's default) or a whole number from 1 to ${MAX_CONNECTIONS_PER_SESSION}`);
+    throw invalidOption(
+      option,
+      `must be null (the gateway's default) or a whole number from 1 to ${MAX_CONNECTIONS_PER_SESSION}`,
+    );
   }
   return value;
 }
@@ -166,7 +192,8 @@ function checkMaxConnections(value: unknown, option: string): number | null {
  */
 export function mergeSettings(base: AppSettings, patch: unknown, option = 'settings'): AppSettings {
   if (patch === undefined) return base;
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw invalidOption(option, 'must be an object');
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+    throw invalidOption(option, 'must be an object');
   const given = patch as Record<string, unknown>;
   for (const name of Object.keys(given)) {
     if (!(SETTING_NAMES as readonly string[]).includes(name)) {
@@ -187,9 +214,14 @@ export function mergeSettings(base: AppSettings, patch: unknown, option = 'setti
 
 /** True when two settings objects say the same. */
 export function sameSettings(a: AppSettings, b: AppSettings): boolean {
-  return a.legacyT1 === b.legacyT1 && a.singleUseTokens === b.singleUseTokens && a.ejectAtExpiry === b.ejectAtExpiry
-    && a.maxConnectionsPerSession === b.maxConnectionsPerSession
-    && a.allowedOrigins.length === b.allowedOrigins.length && a.allowedOrigins.every((origin, i) => origin === b.allowedOrigins[i]);
+  return (
+    a.legacyT1 === b.legacyT1 &&
+    a.singleUseTokens === b.singleUseTokens &&
+    a.ejectAtExpiry === b.ejectAtExpiry &&
+    a.maxConnectionsPerSession === b.maxConnectionsPerSession &&
+    a.allowedOrigins.length === b.allowedOrigins.length &&
+    a.allowedOrigins.every((origin, i) => origin === b.allowedOrigins[i])
+  );
 }
 
 /** Integer UNIX seconds (not milliseconds), as token times are. */
@@ -225,12 +257,18 @@ export function checkRevocation(value: unknown, nowSeconds: number, option = 're
   if (revocation.kind === 'issuedBefore') {
     const sessionId = revocation.sessionId ?? null;
     if (sessionId !== null && !isOpaqueId(sessionId, limits.MAX_SESSION_ID_LENGTH)) {
-      throw invalidOption(`${option}.sessionId`, `must be null (every session) or 1–${limits.MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces`);
+      throw invalidOption(
+        `${option}.sessionId`,
+        `must be null (every session) or 1–${limits.MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces`,
+      );
     }
     const issuedBefore = checkUnixSeconds(revocation.issuedBefore, `${option}.issuedBefore`);
     // Later than the clock tolerance ahead, it would also refuse tokens not minted yet.
     if (issuedBefore > nowSeconds + limits.MAX_CLOCK_TOLERANCE) {
-      throw invalidOption(`${option}.issuedBefore`, 'is in the future; it would also refuse tokens minted after the revocation');
+      throw invalidOption(
+        `${option}.issuedBefore`,
+        'is in the future; it would also refuse tokens minted after the revocation',
+      );
     }
     return { kind: 'issuedBefore', sessionId, issuedBefore };
   }

@@ -6,12 +6,21 @@ import { createAppVersionCache } from './app-version-cache.js';
 /** A registry of apps by ID that counts its reads; `apps` may be changed between calls. */
 function fakeRegistry(apps: Map<string, number>) {
   const calls = { getApp: 0, getAppVersion: 0 };
-  const record = (appId: string, version: number): AppRecord =>
-    ({ appId, name: appId, createdAt: 0, settings: DEFAULT_APP_SETTINGS, keys: [], version });
+  const record = (appId: string, version: number): AppRecord => ({
+    appId,
+    name: appId,
+    createdAt: 0,
+    settings: DEFAULT_APP_SETTINGS,
+    keys: [],
+    version,
+  });
   return {
     calls,
     registry: {
-      getAppVersion: (appId: string) => { calls.getAppVersion++; return apps.get(appId); },
+      getAppVersion: (appId: string) => {
+        calls.getAppVersion++;
+        return apps.get(appId);
+      },
       getApp: (appId: string) => {
         calls.getApp++;
         const version = apps.get(appId);
@@ -26,7 +35,13 @@ describe('app version cache', () => {
     const apps = new Map([['a', 1]]);
     const { registry, calls } = fakeRegistry(apps);
     const built: string[] = [];
-    const cache = createAppVersionCache({ registry, build: (app) => { built.push(`${app.appId}@${app.version}`); return { v: app.version }; } });
+    const cache = createAppVersionCache({
+      registry,
+      build: (app) => {
+        built.push(`${app.appId}@${app.version}`);
+        return { v: app.version };
+      },
+    });
     const first = cache.get('a');
     assert.deepEqual(first, { v: 1 });
     assert.equal(cache.get('a'), first, 'the same object, not rebuilt');
@@ -42,7 +57,11 @@ describe('app version cache', () => {
     const apps = new Map([['a', 1]]);
     const { registry, calls } = fakeRegistry(apps);
     const dropped: string[] = [];
-    const cache = createAppVersionCache({ registry, build: (app) => app.version, onDrop: (appId) => dropped.push(appId) });
+    const cache = createAppVersionCache({
+      registry,
+      build: (app) => app.version,
+      onDrop: (appId) => dropped.push(appId),
+    });
     assert.equal(cache.get('nobody'), undefined);
     assert.equal(calls.getApp, 0, 'an unknown version needs no record');
     assert.equal(cache.get('a'), 1);
@@ -58,7 +77,11 @@ describe('app version cache', () => {
     const apps = new Map([['a', 1]]);
     const { registry } = fakeRegistry(apps);
     const dropped: string[] = [];
-    const cache = createAppVersionCache({ registry, build: (app) => app.version, onDrop: (appId) => dropped.push(appId) });
+    const cache = createAppVersionCache({
+      registry,
+      build: (app) => app.version,
+      onDrop: (appId) => dropped.push(appId),
+    });
     cache.get('a');
     apps.set('a', 2);
     registry.getApp = () => undefined; // deleted after its version was read

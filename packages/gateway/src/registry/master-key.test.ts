@@ -20,7 +20,14 @@ describe('parseMasterKey', () => {
     const canonical = bytes.toString('base64');
     const nonCanonical = `${canonical.slice(0, 42)}${alphabet[alphabet.indexOf(canonical[42]!) + 1]!}=`;
     assert.deepEqual(Buffer.from(nonCanonical, 'base64'), bytes);
-    for (const text of ['', 'secret', bytes.toString('hex').slice(1), randomBytes(31).toString('base64'), randomBytes(33).toString('hex'), nonCanonical]) {
+    for (const text of [
+      '',
+      'secret',
+      bytes.toString('hex').slice(1),
+      randomBytes(31).toString('base64'),
+      randomBytes(33).toString('hex'),
+      nonCanonical,
+    ]) {
       const err = assertRefused(() => parseMasterKey(text), 'ERR_INVALID_OPTION', 'masterKey');
       assert.match(err.message, /STAGEPASS_MASTER_KEY/);
       if (text.length > 8) assert.equal(err.message.includes(text), false);

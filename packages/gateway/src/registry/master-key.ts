@@ -28,7 +28,11 @@ export function parseMasterKey(text: string): Uint8Array {
     const bytes = Buffer.from(value, url ? 'base64url' : 'base64');
     // Canonical only: the last character must not carry stray bits, so one key has one spelling.
     const again = bytes.toString(url ? 'base64url' : 'base64');
-    if (bytes.length === MASTER_KEY_BYTES && again.replace(/=$/, '') === value.replace(/=$/, '')) return new Uint8Array(bytes);
+    if (bytes.length === MASTER_KEY_BYTES && again.replace(/=$/, '') === value.replace(/=$/, ''))
+      return new Uint8Array(bytes);
   }
-  throw invalidOption('masterKey', `must be ${MASTER_KEY_BYTES} bytes written as 64 hex characters or as base64 (44 characters); make one with: STAGEPASS_MASTER_KEY=$(openssl rand -hex 32)`);
+  throw invalidOption(
+    'masterKey',
+    `must be ${MASTER_KEY_BYTES} bytes written as 64 hex characters or as base64 (44 characters); make one with: STAGEPASS_MASTER_KEY=$(openssl rand -hex 32)`,
+  );
 }

@@ -54,13 +54,18 @@ function checkMasterKey(db: Database.Database, sealer: SecretSealer): void {
       if (stored !== undefined || sealed !== undefined) throw masterKeyError(MISSING_MASTER_KEY);
       return;
     }
-    if (stored === undefined) db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(KEY_CHECK, sealer.keyCheck!);
+    if (stored === undefined)
+      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(KEY_CHECK, sealer.keyCheck!);
     else if (!sealer.matchesKeyCheck(stored)) throw masterKeyError(WRONG_MASTER_KEY);
     // Also catches secrets a keyless process wrote while it still had the file open.
-    const plain = db.prepare<[], { app_id: string; kid: string; secret: string }>(
-      "SELECT app_id, kid, secret FROM app_keys WHERE secret LIKE 'plain:%'").all();
+    const plain = db
+      .prepare<[], { app_id: string; kid: string; secret: string }>(
+        "SELECT app_id, kid, secret FROM app_keys WHERE secret LIKE 'plain:%'",
+      )
+      .all();
     const update = db.prepare('UPDATE app_keys SET secret = ? WHERE app_id = ? AND kid = ?');
-    for (const row of plain) update.run(sealer.seal(row.app_id, row.kid, sealer.open(row.app_id, row.kid, row.secret)), row.app_id, row.kid);
+    for (const row of plain)
+      update.run(sealer.seal(row.app_id, row.kid, sealer.open(row.app_id, row.kid, row.secret)), row.app_id, row.kid);
   }).immediate();
 }
 

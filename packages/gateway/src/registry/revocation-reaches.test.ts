@@ -20,11 +20,14 @@ const tokens: RevocableToken[] = [
 
 describe('revocationReaches', () => {
   it('a token ID in any session; issuedBefore strictly, in every session or one', () => {
-    assert.deepEqual(revocations.map((r) => tokens.map((t) => revocationReaches(r, t))), [
-      [true, false, false, false],
-      [false, true, false, true],
-      [false, false, false, true],
-    ]);
+    assert.deepEqual(
+      revocations.map((r) => tokens.map((t) => revocationReaches(r, t))),
+      [
+        [true, false, false, false],
+        [false, true, false, true],
+        [false, false, false, true],
+      ],
+    );
   });
 
   it('says what the registry answers after storing that one revocation', async () => {
@@ -34,7 +37,11 @@ describe('revocationReaches', () => {
       registry.revoke(app.appId, revocation);
       for (const token of tokens) {
         const stored = await registry.isRevoked(app.appId, token.sessionId, token.tokenId, token.issuedAt);
-        assert.equal(revocationReaches(revocation, token), stored, `${JSON.stringify(revocation)} / ${JSON.stringify(token)}`);
+        assert.equal(
+          revocationReaches(revocation, token),
+          stored,
+          `${JSON.stringify(revocation)} / ${JSON.stringify(token)}`,
+        );
       }
       registry.close();
     }

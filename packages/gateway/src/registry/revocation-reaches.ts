@@ -18,5 +18,8 @@ export interface RevocableToken {
  */
 export function revocationReaches(revocation: Revocation, token: RevocableToken): boolean {
   if (revocation.kind === 'token') return token.tokenId === revocation.tokenId;
-  return (revocation.sessionId === null || revocation.sessionId === token.sessionId) && token.issuedAt < revocation.issuedBefore;
+  return (
+    (revocation.sessionId === null || revocation.sessionId === token.sessionId) &&
+    token.issuedAt < revocation.issuedBefore
+  );
 }

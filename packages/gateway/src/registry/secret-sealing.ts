@@ -42,8 +42,10 @@ export function masterKeyError(message: string): StagepassError {
   return invalidOption('masterKey', message);
 }
 
-export const MISSING_MASTER_KEY = 'this database\'s secrets are encrypted at rest; open it with the master key they were encrypted with (set STAGEPASS_MASTER_KEY)';
-export const WRONG_MASTER_KEY = 'this is not the master key this database\'s secrets were encrypted with (check STAGEPASS_MASTER_KEY)';
+export const MISSING_MASTER_KEY =
+  "this database's secrets are encrypted at rest; open it with the master key they were encrypted with (set STAGEPASS_MASTER_KEY)";
+export const WRONG_MASTER_KEY =
+  "this is not the master key this database's secrets were encrypted with (check STAGEPASS_MASTER_KEY)";
 
 function derive(masterKey: Uint8Array, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
@@ -97,7 +99,10 @@ export function createSecretSealer(masterKey: Uint8Array | undefined): SecretSea
     open(appId, kid, stored) {
       if (stored.startsWith(PLAIN_PREFIX)) return stored.slice(PLAIN_PREFIX.length);
       if (!stored.startsWith(ENC_V1_PREFIX)) throw unknownFormat();
-      const [iv, tag, ciphertext, extra] = stored.slice(ENC_V1_PREFIX.length).split(':').map((part) => Buffer.from(part, 'base64'));
+      const [iv, tag, ciphertext, extra] = stored
+        .slice(ENC_V1_PREFIX.length)
+        .split(':')
+        .map((part) => Buffer.from(part, 'base64'));
       if (iv?.length !== IV_BYTES || tag?.length !== TAG_BYTES || ciphertext === undefined || extra !== undefined) {
         throw unknownFormat();
       }
@@ -108,7 +113,9 @@ export function createSecretSealer(masterKey: Uint8Array | undefined): SecretSea
         return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
       } catch {
         // GCM authentication failed: the wrong key, or a ciphertext altered or moved to another row.
-        throw masterKeyError(`the stored secret of key ${kid} of app ${appId} does not decrypt: ${WRONG_MASTER_KEY}, or the database was altered`);
+        throw masterKeyError(
+          `the stored secret of key ${kid} of app ${appId} does not decrypt: ${WRONG_MASTER_KEY}, or the database was altered`,
+        );
       }
     },
     matchesKeyCheck(check) {

@@ -20,7 +20,11 @@ const MASTER_KEY = parseMasterKey(MASTER_HEX);
 const REGISTRY_MODULE = new URL('./sqlite-app-registry.js', import.meta.url).href;
 const { dbPath, dir } = tempDatabases();
 
-function mint(appId: string, key: { secret?: string; privateKey?: string; kid?: string }, role: Role = 'publisher'): string {
+function mint(
+  appId: string,
+  key: { secret?: string; privateKey?: string; kid?: string },
+  role: Role = 'publisher',
+): string {
   return createToken({ appId, ...key, sessionId: 'session-1', role, ttl: '1h', now: NOW_S });
 }
 
@@ -49,7 +53,9 @@ const pem = {
   rsa: rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   rsaPkcs1: rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
   rsaPrivate: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  rsa1024: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  rsa1024: generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString(),
   p384: generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   x25519: generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
 };
@@ -61,13 +67,20 @@ describe('createApp', () => {
     assert.match(app.appId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.match(secret, /^[0-9a-f]{64}$/);
     assert.deepEqual(app, {
-      appId: app.appId, name: 'Demo', createdAt: NOW_MS, settings: DEFAULT_APP_SETTINGS, version: 1,
+      appId: app.appId,
+      name: 'Demo',
+      createdAt: NOW_MS,
+      settings: DEFAULT_APP_SETTINGS,
+      version: 1,
       keys: [{ kid: 'k1', alg: 'HS256', secret, publicKeyPem: undefined, status: 'active', createdAt: NOW_MS }],
     });
     assert.deepEqual(registry.getApp(app.appId), app);
     assert.deepEqual(registry.listApps(), [app]);
     assert.equal(registry.getAppVersion(app.appId), 1);
-    assert.equal(Object.isFrozen(app) && Object.isFrozen(app.keys[0]) && Object.isFrozen(app.settings.allowedOrigins), true);
+    assert.equal(
+      Object.isFrozen(app) && Object.isFrozen(app.keys[0]) && Object.isFrozen(app.settings.allowedOrigins),
+      true,
+    );
     assert.equal(verifyWith(registry, app.appId, mint(app.appId, { secret, kid: 'k1' }, 'moderator')), 'moderator');
     assert.notEqual(registry.createApp({ name: 'Demo' }).secret, secret);
     registry.close();
@@ -76,8 +89,11 @@ describe('createApp', () => {
   it('takes settings and an explicit App ID', () => {
     const registry = open();
     const settings = {
-      legacyT1: true, singleUseTokens: true, ejectAtExpiry: true,
-      allowedOrigins: ['https://app.example.com', 'http://localhost:3000'], maxConnectionsPerSession: 50,
+      legacyT1: true,
+      singleUseTokens: true,
+      ejectAtExpiry: true,
+      allowedOrigins: ['https://app.example.com', 'http://localhost:3000'],
+      maxConnectionsPerSession: 50,
     };
     const { app } = registry.createApp({ name: 'Custom', appId: 'my-app', settings });
     assert.equal(app.appId, 'my-app');
@@ -110,7 +126,10 @@ describe('createApp', () => {
       [{ name: 'n', settings: { allowedOrigins: ['a.com'] } }, 'settings.allowedOrigins[0]'],
       [{ name: 'n', settings: { allowedOrigins: ['ftp://a.com'] } }, 'settings.allowedOrigins[0]'],
       [{ name: 'n', settings: { allowedOrigins: ['*'] } }, 'settings.allowedOrigins[0]'],
-      [{ name: 'n', settings: { allowedOrigins: Array.from({ length: 101 }, (_, i) => `https://a${i}.com`) } }, 'settings.allowedOrigins'],
+      [
+        { name: 'n', settings: { allowedOrigins: Array.from({ length: 101 }, (_, i) => `https://a${i}.com`) } },
+        'settings.allowedOrigins',
+      ],
       [{ name: 'n', settings: { maxConnectionsPerSession: 0 } }, 'settings.maxConnectionsPerSession'],
       [{ name: 'n', settings: { maxConnectionsPerSession: 100_001 } }, 'settings.maxConnectionsPerSession'],
       [{ name: 'n', settings: { maxConnectionsPerSession: 1.5 } }, 'settings.maxConnectionsPerSession'],
@@ -119,7 +138,10 @@ describe('createApp', () => {
     for (const [options, option] of rows) {
       assertRefused(() => registry.createApp(options as never), 'ERR_INVALID_OPTION', option);
     }
-    const message = assertRefused(() => registry.createApp({ name: 'n', settings: { allowedOrigins: ['https://A.com:443/'] } }), 'ERR_INVALID_OPTION').message;
+    const message = assertRefused(
+      () => registry.createApp({ name: 'n', settings: { allowedOrigins: ['https://A.com:443/'] } }),
+      'ERR_INVALID_OPTION',
+    ).message;
     assert.match(message, /did you mean https:\/\/a\.com\?/);
     assert.deepEqual(registry.listApps(), [], 'nothing was written');
     registry.close();
@@ -127,9 +149,19 @@ describe('createApp', () => {
 
   it('accepts the bounds and de-duplicates origins', () => {
     const registry = open();
-    const one = registry.createApp({ name: 'x'.repeat(200), settings: { maxConnectionsPerSession: 1, allowedOrigins: ['http://[::1]:8080', 'https://a.com', 'https://a.com'] } });
+    const one = registry.createApp({
+      name: 'x'.repeat(200),
+      settings: {
+        maxConnectionsPerSession: 1,
+        allowedOrigins: ['http://[::1]:8080', 'https://a.com', 'https://a.com'],
+      },
+    });
     assert.deepEqual(one.app.settings.allowedOrigins, ['http://[::1]:8080', 'https://a.com']);
-    assert.equal(registry.createApp({ name: 'y', settings: { maxConnectionsPerSession: 100_000 } }).app.settings.maxConnectionsPerSession, 100_000);
+    assert.equal(
+      registry.createApp({ name: 'y', settings: { maxConnectionsPerSession: 100_000 } }).app.settings
+        .maxConnectionsPerSession,
+      100_000,
+    );
     registry.close();
   });
 });
@@ -138,8 +170,16 @@ describe('importApp', () => {
   it('registers an OpenTok API key + secret: tokens the backend mints verify unchanged', () => {
     const registry = open();
     const secret = randomBytes(20).toString('hex'); // OpenTok API secrets are 40 hex characters
-    const app = registry.importApp({ appId: '47123456', name: 'OpenTok project', secret, settings: { legacyT1: true } });
-    assert.deepEqual(app.keys.map((k) => [k.kid, k.alg, k.status, k.secret]), [['k1', 'HS256', 'active', secret]]);
+    const app = registry.importApp({
+      appId: '47123456',
+      name: 'OpenTok project',
+      secret,
+      settings: { legacyT1: true },
+    });
+    assert.deepEqual(
+      app.keys.map((k) => [k.kid, k.alg, k.status, k.secret]),
+      [['k1', 'HS256', 'active', secret]],
+    );
     assert.equal(app.version, 1);
     assert.equal(app.settings.legacyT1, true);
     assert.equal(verifyWith(registry, '47123456', mint('47123456', { secret })), 'publisher');
@@ -152,8 +192,17 @@ describe('importApp', () => {
     const registry = open();
     const appId = 'a1b2c3d4-e5f6-4789-8abc-def012345678';
     const app = registry.importApp({ appId, name: 'Vonage app', publicKeyPem: pem.rsaPkcs1 });
-    assert.deepEqual(app.keys.map((k) => [k.kid, k.alg, k.secret, k.publicKeyPem]), [['k1', 'RS256', undefined, pem.rsa]]);
-    const token = createToken({ appId, privateKey: pem.rsaPrivate, format: 'vonage', sessionId: 'session-1', now: NOW_S });
+    assert.deepEqual(
+      app.keys.map((k) => [k.kid, k.alg, k.secret, k.publicKeyPem]),
+      [['k1', 'RS256', undefined, pem.rsa]],
+    );
+    const token = createToken({
+      appId,
+      privateKey: pem.rsaPrivate,
+      format: 'vonage',
+      sessionId: 'session-1',
+      now: NOW_S,
+    });
     assert.equal(verifyWith(registry, appId, token), 'publisher');
     registry.close();
   });
@@ -179,7 +228,10 @@ describe('importApp', () => {
       [{ appId: 'ok', name: 'n', secret: 42 }, 'secret'],
       [{ appId: 'ok', name: 'n', secret: randomBytes(32).toString('hex'), publicKeyPem: pem.rsa }, 'secret'],
       [{ appId: 'ok', name: 'n', publicKeyPem: 'not a key' }, 'publicKeyPem'],
-      [{ appId: 'ok', name: 'n', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' }, 'publicKeyPem'],
+      [
+        { appId: 'ok', name: 'n', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' },
+        'publicKeyPem',
+      ],
       [{ appId: 'ok', name: 'n', publicKeyPem: pem.rsaPrivate }, 'publicKeyPem'],
       [{ appId: 'ok', name: 'n', publicKeyPem: pem.rsa1024 }, 'publicKeyPem'],
       [{ appId: 'ok', name: 'n', publicKeyPem: pem.p384 }, 'publicKeyPem'],
@@ -189,8 +241,20 @@ describe('importApp', () => {
       const err = assertRefused(() => registry.importApp(options as never), 'ERR_INVALID_OPTION', option);
       assert.equal(err.message.includes(shortSecret), false);
     }
-    assert.match(assertRefused(() => registry.importApp({ appId: 'ok', name: 'n', publicKeyPem: pem.rsa1024 }), 'ERR_INVALID_OPTION').message, /2048 bits/);
-    assert.match(assertRefused(() => registry.importApp({ appId: 'ok', name: 'n', publicKeyPem: pem.rsaPrivate }), 'ERR_INVALID_OPTION').message, /private key/);
+    assert.match(
+      assertRefused(
+        () => registry.importApp({ appId: 'ok', name: 'n', publicKeyPem: pem.rsa1024 }),
+        'ERR_INVALID_OPTION',
+      ).message,
+      /2048 bits/,
+    );
+    assert.match(
+      assertRefused(
+        () => registry.importApp({ appId: 'ok', name: 'n', publicKeyPem: pem.rsaPrivate }),
+        'ERR_INVALID_OPTION',
+      ).message,
+      /private key/,
+    );
     assert.deepEqual(registry.listApps(), []);
     registry.close();
   });
@@ -203,10 +267,23 @@ describe('keys: rotate, add, retire', () => {
     const oldToken = mint(app.appId, { secret: first, kid: 'k1' });
     const kidless = mint(app.appId, { secret: first }); // as the OpenTok SDKs mint
     const { key, secret: second } = registry.rotateSecret(app.appId);
-    assert.deepEqual(key, { kid: 'k2', alg: 'HS256', secret: second, publicKeyPem: undefined, status: 'active', createdAt: NOW_MS });
+    assert.deepEqual(key, {
+      kid: 'k2',
+      alg: 'HS256',
+      secret: second,
+      publicKeyPem: undefined,
+      status: 'active',
+      createdAt: NOW_MS,
+    });
     assert.match(second, /^[0-9a-f]{64}$/);
     assert.equal(registry.getAppVersion(app.appId), 2);
-    assert.deepEqual(registry.getApp(app.appId)!.keys.map((k) => [k.kid, k.status]), [['k1', 'active'], ['k2', 'active']]);
+    assert.deepEqual(
+      registry.getApp(app.appId)!.keys.map((k) => [k.kid, k.status]),
+      [
+        ['k1', 'active'],
+        ['k2', 'active'],
+      ],
+    );
     const newToken = mint(app.appId, { secret: second, kid: 'k2' });
     assert.equal(verifyCode(registry, app.appId, oldToken), 'valid');
     assert.equal(verifyCode(registry, app.appId, kidless), 'valid');
@@ -233,13 +310,23 @@ describe('keys: rotate, add, retire', () => {
     const registry = open();
     const { app } = registry.createApp({ name: 'Keys' });
     const ed = registry.addKey(app.appId, { publicKeyPem: pem.ed25519 });
-    assert.deepEqual(ed, { kid: 'k2', alg: 'EdDSA', secret: undefined, publicKeyPem: pem.ed25519, status: 'active', createdAt: NOW_MS });
+    assert.deepEqual(ed, {
+      kid: 'k2',
+      alg: 'EdDSA',
+      secret: undefined,
+      publicKeyPem: pem.ed25519,
+      status: 'active',
+      createdAt: NOW_MS,
+    });
     const secret = randomBytes(24).toString('base64');
     assert.equal(registry.addKey(app.appId, { secret, kid: 'k7' }).secret, secret);
     assert.equal(registry.addKey(app.appId, { publicKeyPem: pem.rsa, kid: 'vonage-2025' }).alg, 'RS256');
     assert.equal(registry.addKey(app.appId, { publicKeyPem: pem.p256 }).kid, 'k8', 'after the highest kN');
     assert.equal(registry.getAppVersion(app.appId), 5);
-    assert.equal(verifyWith(registry, app.appId, mint(app.appId, { privateKey: pem.ed25519Private, kid: 'k2' })), 'publisher');
+    assert.equal(
+      verifyWith(registry, app.appId, mint(app.appId, { privateKey: pem.ed25519Private, kid: 'k2' })),
+      'publisher',
+    );
     assert.equal(verifyWith(registry, app.appId, mint(app.appId, { secret, kid: 'k7' })), 'publisher');
 
     registry.retireKey(app.appId, 'k7');
@@ -284,22 +371,50 @@ describe('settings', () => {
     const registry = open();
     const { app } = registry.createApp({ name: 'Settings' });
     const a = registry.updateSettings(app.appId, { legacyT1: true, allowedOrigins: ['https://a.example.com'] });
-    assert.deepEqual(a.settings, { ...DEFAULT_APP_SETTINGS, legacyT1: true, allowedOrigins: ['https://a.example.com'] });
+    assert.deepEqual(a.settings, {
+      ...DEFAULT_APP_SETTINGS,
+      legacyT1: true,
+      allowedOrigins: ['https://a.example.com'],
+    });
     assert.equal(a.version, 2);
-    const b = registry.updateSettings(app.appId, { singleUseTokens: true, ejectAtExpiry: true, maxConnectionsPerSession: 10 });
+    const b = registry.updateSettings(app.appId, {
+      singleUseTokens: true,
+      ejectAtExpiry: true,
+      maxConnectionsPerSession: 10,
+    });
     assert.deepEqual(b.settings, {
-      legacyT1: true, singleUseTokens: true, ejectAtExpiry: true, allowedOrigins: ['https://a.example.com'], maxConnectionsPerSession: 10,
+      legacyT1: true,
+      singleUseTokens: true,
+      ejectAtExpiry: true,
+      allowedOrigins: ['https://a.example.com'],
+      maxConnectionsPerSession: 10,
     });
     assert.equal(b.version, 3);
     assert.equal(registry.updateSettings(app.appId, { legacyT1: true }).version, 3, 'no change, no bump');
     assert.equal(registry.updateSettings(app.appId, {}).version, 3);
-    const c = registry.updateSettings(app.appId, { allowedOrigins: [], maxConnectionsPerSession: null, legacyT1: false });
+    const c = registry.updateSettings(app.appId, {
+      allowedOrigins: [],
+      maxConnectionsPerSession: null,
+      legacyT1: false,
+    });
     assert.deepEqual(c.settings, { ...DEFAULT_APP_SETTINGS, singleUseTokens: true, ejectAtExpiry: true });
     assert.equal(c.version, 4);
     assert.deepEqual(registry.getApp(app.appId), c);
-    assertRefused(() => registry.updateSettings(app.appId, { allowedOrigins: ['https://a.com/'] }), 'ERR_INVALID_OPTION', 'settings.allowedOrigins[0]');
-    assertRefused(() => registry.updateSettings(app.appId, { maxConnectionsPerSession: -1 }), 'ERR_INVALID_OPTION', 'settings.maxConnectionsPerSession');
-    assertRefused(() => registry.updateSettings(app.appId, { legacyT1: 'true' } as never), 'ERR_INVALID_OPTION', 'settings.legacyT1');
+    assertRefused(
+      () => registry.updateSettings(app.appId, { allowedOrigins: ['https://a.com/'] }),
+      'ERR_INVALID_OPTION',
+      'settings.allowedOrigins[0]',
+    );
+    assertRefused(
+      () => registry.updateSettings(app.appId, { maxConnectionsPerSession: -1 }),
+      'ERR_INVALID_OPTION',
+      'settings.maxConnectionsPerSession',
+    );
+    assertRefused(
+      () => registry.updateSettings(app.appId, { legacyT1: 'true' } as never),
+      'ERR_INVALID_OPTION',
+      'settings.legacyT1',
+    );
     assert.deepEqual(registry.getApp(app.appId), c, 'refusals change nothing');
     registry.close();
   });
@@ -316,8 +431,11 @@ describe('deleteApp', () => {
     assert.equal(registry.getApp('again'), undefined);
     assert.equal(registry.deleteApp('again'), false);
     const second = registry.importApp({ appId: 'again', name: 'Second', secret });
-    assert.equal(second.version, 3, 'above the deleted app\'s version 2');
-    assert.deepEqual(second.keys.map((k) => k.kid), ['k1']);
+    assert.equal(second.version, 3, "above the deleted app's version 2");
+    assert.deepEqual(
+      second.keys.map((k) => k.kid),
+      ['k1'],
+    );
     assert.equal(await registry.claim('again', 'jti-1', NOW_S + 60), true, 'used token IDs went with the old app');
     registry.close();
   });
@@ -363,12 +481,19 @@ describe('durability', () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     const signal = await new Promise((resolve) => child.on('close', (_code, sig) => resolve(sig)));
     assert.equal(signal, 'SIGKILL', stderr);
     const written = JSON.parse(stdout) as { appId: string; secret: string };
-    assert.ok(readdirSync(join(path, '..')).includes('stagepass.db-wal'), 'the write is in the WAL, not yet checkpointed');
+    assert.ok(
+      readdirSync(join(path, '..')).includes('stagepass.db-wal'),
+      'the write is in the WAL, not yet checkpointed',
+    );
     const registry = open({ path });
     const app = registry.getApp(written.appId);
     assert.equal(app?.name, 'Killed');
@@ -397,14 +522,23 @@ describe('durability', () => {
 describe('encryption at rest', () => {
   function rawSecrets(path: string): string[] {
     const raw = new Database(path, { readonly: true });
-    const rows = raw.prepare('SELECT secret FROM app_keys WHERE secret IS NOT NULL ORDER BY rowid').pluck().all() as string[];
+    const rows = raw
+      .prepare('SELECT secret FROM app_keys WHERE secret IS NOT NULL ORDER BY rowid')
+      .pluck()
+      .all() as string[];
     raw.close();
     return rows;
   }
 
   /** Every byte SQLite wrote: the database file and its WAL. */
   function rawBytes(path: string): Buffer {
-    const parts = [path, `${path}-wal`].flatMap((file) => { try { return [readFileSync(file)]; } catch { return []; } });
+    const parts = [path, `${path}-wal`].flatMap((file) => {
+      try {
+        return [readFileSync(file)];
+      } catch {
+        return [];
+      }
+    });
     return Buffer.concat(parts);
   }
 
@@ -416,7 +550,8 @@ describe('encryption at rest', () => {
     registry.importApp({ appId: 'opentok-1', name: 'Imported', secret: imported });
     const { secret: rotated } = registry.rotateSecret(app.appId);
     assert.equal(registry.getApp(app.appId)!.keys[1]!.secret, rotated);
-    for (const stored of rawSecrets(path)) assert.match(stored, /^enc:v1:[A-Za-z0-9+/]{16}:[A-Za-z0-9+/]{22}==:[A-Za-z0-9+/=]+$/);
+    for (const stored of rawSecrets(path))
+      assert.match(stored, /^enc:v1:[A-Za-z0-9+/]{16}:[A-Za-z0-9+/]{22}==:[A-Za-z0-9+/=]+$/);
     const bytes = rawBytes(path);
     for (const plain of [secret, imported, rotated]) {
       assert.equal(bytes.includes(plain), false, 'a secret is in the database file in clear');
@@ -450,7 +585,7 @@ describe('encryption at rest', () => {
     assertRefused(() => open({ path }), 'ERR_INVALID_OPTION', 'masterKey');
   });
 
-  it('a ciphertext moved to another app\'s row does not decrypt (the App ID and kid are authenticated)', () => {
+  it("a ciphertext moved to another app's row does not decrypt (the App ID and kid are authenticated)", () => {
     const path = dbPath();
     const registry = open({ path, masterKey: MASTER_KEY });
     const one = registry.createApp({ name: 'One' }).app;
@@ -472,17 +607,22 @@ describe('versions', () => {
     const registry = open();
     const { app } = registry.createApp({ name: 'Versions' });
     const versions = [registry.getAppVersion(app.appId)];
-    registry.rotateSecret(app.appId); versions.push(registry.getAppVersion(app.appId));
-    registry.addKey(app.appId, { publicKeyPem: pem.p256 }); versions.push(registry.getAppVersion(app.appId));
-    registry.retireKey(app.appId, 'k1'); versions.push(registry.getAppVersion(app.appId));
-    registry.updateSettings(app.appId, { ejectAtExpiry: true }); versions.push(registry.getAppVersion(app.appId));
-    registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: null, issuedBefore: NOW_S }); versions.push(registry.getAppVersion(app.appId));
+    registry.rotateSecret(app.appId);
+    versions.push(registry.getAppVersion(app.appId));
+    registry.addKey(app.appId, { publicKeyPem: pem.p256 });
+    versions.push(registry.getAppVersion(app.appId));
+    registry.retireKey(app.appId, 'k1');
+    versions.push(registry.getAppVersion(app.appId));
+    registry.updateSettings(app.appId, { ejectAtExpiry: true });
+    versions.push(registry.getAppVersion(app.appId));
+    registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: null, issuedBefore: NOW_S });
+    versions.push(registry.getAppVersion(app.appId));
     assert.deepEqual(versions, [1, 2, 3, 4, 5, 6]);
     assert.equal(registry.getApp(app.appId)!.version, 6);
     registry.close();
   });
 
-  it('reads an app\'s version once per event-loop turn: its own changes show at once, another process\'s from the next turn', async () => {
+  it("reads an app's version once per event-loop turn: its own changes show at once, another process's from the next turn", async () => {
     const path = dbPath();
     const a = open({ path });
     const b = open({ path });
@@ -494,7 +634,7 @@ describe('versions', () => {
     assert.equal(a.getAppVersion(app.appId), 1, 'same turn: the version read before');
     assert.equal(a.getAppVersion('nobody'), undefined, 'same turn: still unknown');
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(a.getAppVersion(app.appId), 2, 'next turn: the other process\'s change');
+    assert.equal(a.getAppVersion(app.appId), 2, "next turn: the other process's change");
     assert.equal(a.getAppVersion('nobody'), 1);
     a.updateSettings(app.appId, { ejectAtExpiry: false });
     assert.equal(a.getAppVersion(app.appId), 3, 'its own change, in the same turn');

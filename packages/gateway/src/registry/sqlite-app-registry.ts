@@ -39,7 +39,8 @@ function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAp
   if (typeof options.path !== 'string' || options.path === '' || options.path.includes('\u0000')) {
     throw invalidOption('path', 'must be a file path or ":memory:"');
   }
-  if (options.now !== undefined && typeof options.now !== 'function') throw invalidOption('now', 'must be a function returning milliseconds');
+  if (options.now !== undefined && typeof options.now !== 'function')
+    throw invalidOption('now', 'must be a function returning milliseconds');
   return { path: options.path, now: options.now ?? Date.now };
 }
 

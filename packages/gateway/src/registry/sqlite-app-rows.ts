@@ -25,7 +25,10 @@ export interface KeyRow {
   created_at: number;
 }
 
-export type SettingsColumns = Pick<AppRow, 'legacy_t1' | 'single_use_tokens' | 'eject_at_expiry' | 'allowed_origins' | 'max_connections_per_session'>;
+export type SettingsColumns = Pick<
+  AppRow,
+  'legacy_t1' | 'single_use_tokens' | 'eject_at_expiry' | 'allowed_origins' | 'max_connections_per_session'
+>;
 
 /** The key's record; its secret, if any, opened (decrypted) with `sealer`. */
 export function toKey(row: KeyRow, sealer: SecretSealer): KeyRecord {

@@ -5,8 +5,15 @@ import { StagepassError, invalidOption } from '@stagepass/protocol';
 import type { AddKeyOptions, AppRegistry, CreateAppOptions, ImportAppOptions } from './app-registry.js';
 import { DEFAULT_APP_SETTINGS, type AppRecord, type AppSettings, type KeyRecord } from './app-record.js';
 import {
-  MAX_ACTIVE_KEYS, checkAppId, checkAppName, checkKid, checkPublicKeyPem, checkSecret, checkVerifierAccepts,
-  mergeSettings, sameSettings,
+  MAX_ACTIVE_KEYS,
+  checkAppId,
+  checkAppName,
+  checkKid,
+  checkPublicKeyPem,
+  checkSecret,
+  checkVerifierAccepts,
+  mergeSettings,
+  sameSettings,
 } from './app-validation.js';
 import { settingsColumns, toKey, toRecord, toSettings, type AppRow, type KeyRow } from './sqlite-app-rows.js';
 import { unknownApp, type SqliteStore } from './sqlite-store.js';
@@ -18,8 +25,18 @@ const GENERATED_SECRET_BYTES = 32;
 const DEFAULT_KID = /^k([1-9][0-9]{0,8})$/;
 
 /** The app-management half of {@link AppRegistry}, as the SQLite registry keeps it. */
-export type SqliteApps = Pick<AppRegistry,
-  'getApp' | 'listApps' | 'createApp' | 'importApp' | 'rotateSecret' | 'addKey' | 'retireKey' | 'updateSettings' | 'deleteApp'>;
+export type SqliteApps = Pick<
+  AppRegistry,
+  | 'getApp'
+  | 'listApps'
+  | 'createApp'
+  | 'importApp'
+  | 'rotateSecret'
+  | 'addKey'
+  | 'retireKey'
+  | 'updateSettings'
+  | 'deleteApp'
+>;
 
 type KeyMaterial = Pick<KeyRow, 'alg'> & { secret?: string; publicKeyPem?: string };
 
@@ -31,12 +48,15 @@ function prepare(db: Database) {
     keys: db.prepare<[string], KeyRow>('SELECT * FROM app_keys WHERE app_id = ? ORDER BY rowid'),
     allKeys: db.prepare<[], KeyRow>('SELECT * FROM app_keys ORDER BY rowid'),
     key: db.prepare<[string, string], KeyRow>('SELECT * FROM app_keys WHERE app_id = ? AND kid = ?'),
-    activeKeyCount: db.prepare<[string], number>("SELECT count(*) FROM app_keys WHERE app_id = ? AND status = 'active'").pluck(),
+    activeKeyCount: db
+      .prepare<[string], number>("SELECT count(*) FROM app_keys WHERE app_id = ? AND status = 'active'")
+      .pluck(),
     kids: db.prepare<[string], string>('SELECT kid FROM app_keys WHERE app_id = ?').pluck(),
     deletedVersion: db.prepare<[string], number>('SELECT version FROM deleted_apps WHERE app_id = ?').pluck(),
     forgetDeleted: db.prepare<[string]>('DELETE FROM deleted_apps WHERE app_id = ?'),
     rememberDeleted: db.prepare<[string, number]>(
-      'INSERT INTO deleted_apps (app_id, version) VALUES (?, ?) ON CONFLICT (app_id) DO UPDATE SET version = excluded.version'),
+      'INSERT INTO deleted_apps (app_id, version) VALUES (?, ?) ON CONFLICT (app_id) DO UPDATE SET version = excluded.version',
+    ),
     insertApp: db.prepare<[AppRow]>(`INSERT INTO apps VALUES (
       @app_id, @name, @created_at, @version, @legacy_t1, @single_use_tokens, @eject_at_expiry, @allowed_origins, @max_connections_per_session)`),
     updateSettings: db.prepare<[AppRow]>(`UPDATE apps SET version = version + 1, legacy_t1 = @legacy_t1,
@@ -44,9 +64,13 @@ function prepare(db: Database) {
       max_connections_per_session = @max_connections_per_session WHERE app_id = @app_id`),
     bumpVersion: db.prepare<[string]>('UPDATE apps SET version = version + 1 WHERE app_id = ?'),
     deleteApp: db.prepare<[string]>('DELETE FROM apps WHERE app_id = ?'),
-    insertKey: db.prepare<[Omit<KeyRow, 'status'>]>(`INSERT INTO app_keys (app_id, kid, alg, secret, public_key_pem, status, created_at)
+    insertKey: db.prepare<
+      [Omit<KeyRow, 'status'>]
+    >(`INSERT INTO app_keys (app_id, kid, alg, secret, public_key_pem, status, created_at)
       VALUES (@app_id, @kid, @alg, @secret, @public_key_pem, 'active', @created_at)`),
-    retireKey: db.prepare<[number, string, string]>("UPDATE app_keys SET status = 'retired', retired_at = ? WHERE app_id = ? AND kid = ?"),
+    retireKey: db.prepare<[number, string, string]>(
+      "UPDATE app_keys SET status = 'retired', retired_at = ? WHERE app_id = ? AND kid = ?",
+    ),
   };
 }
 
@@ -70,7 +94,10 @@ function keyMaterial(options: { secret?: unknown; publicKeyPem?: unknown }, kid:
     checkVerifierAccepts({ publicKey: pem, kid, alg }, 'publicKeyPem');
     return { alg, publicKeyPem: pem };
   }
-  throw invalidOption('secret', 'give secret (an HS256 secret, e.g. an OpenTok API secret) or publicKeyPem (e.g. a Vonage application\'s public key)');
+  throw invalidOption(
+    'secret',
+    "give secret (an HS256 secret, e.g. an OpenTok API secret) or publicKeyPem (e.g. a Vonage application's public key)",
+  );
 }
 
 const generatedSecret = (): string => randomBytes(GENERATED_SECRET_BYTES).toString('hex');
@@ -169,7 +196,10 @@ function retireKey(apps: Apps, appId: string, kid: string): KeyRecord {
     }
     if (row.status === 'retired') return toKey(row, sealer);
     if (sql.activeKeyCount.get(appId) === 1) {
-      throw invalidOption('kid', 'this is the app\'s last active key; add or rotate in another key first (without one, no token of the app would verify)');
+      throw invalidOption(
+        'kid',
+        "this is the app's last active key; add or rotate in another key first (without one, no token of the app would verify)",
+      );
     }
     sql.retireKey.run(store.now(), appId, kid);
     sql.bumpVersion.run(appId);

@@ -18,7 +18,11 @@ describe('ReplayGuard', () => {
     assert.equal(await registry.claim(other.appId, 'jti-1', NOW_S + 60), true, 'per app');
     await assertRejected(registry.claim(app.appId, 'a b', NOW_S), 'ERR_INVALID_OPTION', 'tokenId');
     await assertRejected(registry.claim(app.appId, 'j'.repeat(513), NOW_S), 'ERR_INVALID_OPTION', 'tokenId');
-    assert.equal(await registry.claim(app.appId, `app-jwt:${'j'.repeat(256)}`, NOW_S + 60), true, 'room for a namespace prefix');
+    assert.equal(
+      await registry.claim(app.appId, `app-jwt:${'j'.repeat(256)}`, NOW_S + 60),
+      true,
+      'room for a namespace prefix',
+    );
     await assertRejected(registry.claim(app.appId, 'j', NOW_MS), 'ERR_INVALID_OPTION', 'expireTime');
     assert.equal(registry.getAppVersion(app.appId), 1, 'claims are not app changes');
 
@@ -33,7 +37,10 @@ describe('ReplayGuard', () => {
     const a = open({ path });
     const b = open({ path });
     const { app } = a.createApp({ name: 'Shared' });
-    const results = await Promise.all([a.claim(app.appId, 'jti-x', NOW_S + 60), b.claim(app.appId, 'jti-x', NOW_S + 60)]);
+    const results = await Promise.all([
+      a.claim(app.appId, 'jti-x', NOW_S + 60),
+      b.claim(app.appId, 'jti-x', NOW_S + 60),
+    ]);
     assert.deepEqual(results.sort(), [false, true]);
     a.close();
     b.close();
@@ -56,13 +63,23 @@ describe('ReplayGuard', () => {
           parentPort.postMessage(won);
         });
       });`;
-    const workers = Array.from({ length: 4 }, () => new Worker(code, {
-      eval: true, workerData: { module: REGISTRY_MODULE, path, appId: app.appId, gate, now: NOW_MS, expireTime: NOW_S + 60 },
-    }));
-    const results = workers.map((worker) => new Promise<boolean>((resolve, reject) => {
-      worker.on('error', reject);
-      worker.on('message', (message: unknown) => { if (typeof message === 'boolean') resolve(message); });
-    }));
+    const workers = Array.from(
+      { length: 4 },
+      () =>
+        new Worker(code, {
+          eval: true,
+          workerData: { module: REGISTRY_MODULE, path, appId: app.appId, gate, now: NOW_MS, expireTime: NOW_S + 60 },
+        }),
+    );
+    const results = workers.map(
+      (worker) =>
+        new Promise<boolean>((resolve, reject) => {
+          worker.on('error', reject);
+          worker.on('message', (message: unknown) => {
+            if (typeof message === 'boolean') resolve(message);
+          });
+        }),
+    );
     await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
     Atomics.store(gate, 0, 1);
     Atomics.notify(gate, 0);

@@ -14,7 +14,8 @@ export interface SqliteReplayGuard extends ReplayGuard {
 
 export function createSqliteReplayGuard(store: SqliteStore): SqliteReplayGuard {
   const claim = store.db.prepare<[string, string, number]>(
-    'INSERT INTO used_tokens (app_id, token_id, expire_time) VALUES (?, ?, ?) ON CONFLICT (app_id, token_id) DO NOTHING');
+    'INSERT INTO used_tokens (app_id, token_id, expire_time) VALUES (?, ?, ?) ON CONFLICT (app_id, token_id) DO NOTHING',
+  );
   const purgeUsedTokens = store.db.prepare<[number]>('DELETE FROM used_tokens WHERE expire_time < ?');
   let claimsSincePurge = 0;
 

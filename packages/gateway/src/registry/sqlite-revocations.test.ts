@@ -20,7 +20,11 @@ describe('revocations', () => {
     assert.equal(registry.getAppVersion(app.appId), 2, 'revoking bumps the version');
     assert.equal(await registry.isRevoked(app.appId, 'any-session', 'jti-1', NOW_S), true);
     assert.equal(await registry.isRevoked(app.appId, 'any-session', 'jti-2', NOW_S), false);
-    assert.equal(await registry.isRevoked(other.appId, 'any-session', 'jti-1', NOW_S), false, 'revocations are per app');
+    assert.equal(
+      await registry.isRevoked(other.appId, 'any-session', 'jti-1', NOW_S),
+      false,
+      'revocations are per app',
+    );
     time.advance((60 + 299) * 1000);
     registry.revoke(app.appId, { kind: 'token', tokenId: 'jti-x', expireTime: NOW_S + 3600 }); // purges lazily
     assert.equal(await registry.isRevoked(app.appId, 's', 'jti-1', NOW_S), true, 'kept through the clock tolerance');
@@ -45,12 +49,16 @@ describe('revocations', () => {
     registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: 'room-1', issuedBefore: NOW_S - 500 });
     assert.equal(await registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 101), true);
     registry.revoke(app.appId, { kind: 'issuedBefore', sessionId: 'room-1', issuedBefore: NOW_S });
-    assert.equal(await registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 1), true, 'the cache saw this process\'s change');
+    assert.equal(
+      await registry.isRevoked(app.appId, 'room-1', 'j', NOW_S - 1),
+      true,
+      "the cache saw this process's change",
+    );
     assert.equal(registry.getAppVersion(app.appId), 5);
     registry.close();
   });
 
-  it('another process\'s revocation is seen (through the version bump)', async () => {
+  it("another process's revocation is seen (through the version bump)", async () => {
     const path = dbPath();
     const a = open({ path });
     const b = open({ path });
@@ -100,7 +108,7 @@ describe('revocation checks on the admission path', () => {
     return { db, store, apps, revocations, queries };
   }
 
-  it('costs no query while the app\'s version is held (read this turn) and nothing changed', async () => {
+  it("costs no query while the app's version is held (read this turn) and nothing changed", async () => {
     const { db, store, apps, revocations, queries } = counted();
     const { app } = apps.createApp({ name: 'hot' });
     store.versions.get(app.appId);

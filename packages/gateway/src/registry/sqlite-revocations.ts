@@ -34,9 +34,13 @@ function prepare(db: Database) {
   return {
     exists: db.prepare<[string], number>('SELECT 1 FROM apps WHERE app_id = ?').pluck(),
     bumpVersion: db.prepare<[string]>('UPDATE apps SET version = version + 1 WHERE app_id = ?'),
-    revokeToken: db.prepare<[string, string, number]>(`INSERT INTO token_revocations (app_id, token_id, expire_time) VALUES (?, ?, ?)
+    revokeToken: db.prepare<
+      [string, string, number]
+    >(`INSERT INTO token_revocations (app_id, token_id, expire_time) VALUES (?, ?, ?)
       ON CONFLICT (app_id, token_id) DO UPDATE SET expire_time = max(expire_time, excluded.expire_time)`),
-    revokeIssuedBefore: db.prepare<[string, string, number]>(`INSERT INTO issued_before_revocations (app_id, session_id, issued_before)
+    revokeIssuedBefore: db.prepare<
+      [string, string, number]
+    >(`INSERT INTO issued_before_revocations (app_id, session_id, issued_before)
       VALUES (?, ?, ?) ON CONFLICT (app_id, session_id) DO UPDATE SET issued_before = max(issued_before, excluded.issued_before)`),
     purgeTokenRevocations: db.prepare<[number]>('DELETE FROM token_revocations WHERE expire_time < ?'),
     // No token issued before (now − 30 days − tolerance) can still be valid: its row is moot.
@@ -46,11 +50,14 @@ function prepare(db: Database) {
       EXISTS (SELECT 1 FROM token_revocations WHERE app_id = apps.app_id AND token_id = ?) AS revoked
       FROM apps WHERE app_id = ?`),
     anyTokenRevocation: db.prepare<[string], { any: number }>(
-      'SELECT EXISTS (SELECT 1 FROM token_revocations WHERE app_id = ?) AS any'),
+      'SELECT EXISTS (SELECT 1 FROM token_revocations WHERE app_id = ?) AS any',
+    ),
     tokenRevoked: db.prepare<[string, string], { revoked: number }>(
-      'SELECT 1 AS revoked FROM token_revocations WHERE app_id = ? AND token_id = ?'),
+      'SELECT 1 AS revoked FROM token_revocations WHERE app_id = ? AND token_id = ?',
+    ),
     issuedBefore: db.prepare<[string], { session_id: string; issued_before: number }>(
-      'SELECT session_id, issued_before FROM issued_before_revocations WHERE app_id = ?'),
+      'SELECT session_id, issued_before FROM issued_before_revocations WHERE app_id = ?',
+    ),
   };
 }
 
@@ -123,7 +130,9 @@ export function createSqliteRevocations(store: SqliteStore): SqliteRevocations {
     },
     isRevoked: async (appId, sessionId, tokenId, issuedAt) => revoked(appId, sessionId, tokenId, issuedAt),
     purge,
-    forget: (appId) => { cache.delete(appId); },
+    forget: (appId) => {
+      cache.delete(appId);
+    },
     clear: () => cache.clear(),
   };
 }

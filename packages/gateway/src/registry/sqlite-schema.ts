@@ -85,8 +85,10 @@ export function migrate(db: Database): void {
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > SCHEMA_VERSION) {
-      throw invalidOption('path',
-        `the database has schema version ${current}, newer than this Stagepass reads (${SCHEMA_VERSION}); upgrade Stagepass`);
+      throw invalidOption(
+        'path',
+        `the database has schema version ${current}, newer than this Stagepass reads (${SCHEMA_VERSION}); upgrade Stagepass`,
+      );
     }
     for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]!);
     if (current !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);

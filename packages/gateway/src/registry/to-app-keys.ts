@@ -12,9 +12,12 @@ import type { AppRecord } from './app-record.js';
  * ```
  */
 export function toAppKeys(app: AppRecord): AppKeys {
-  const keys = app.keys.filter((key) => key.status === 'active').map((key): VerificationKeyInput =>
-    key.secret !== undefined
-      ? { kid: key.kid, alg: 'HS256', secret: key.secret }
-      : { kid: key.kid, alg: key.alg as AsymmetricAlgorithm, publicKey: key.publicKeyPem! });
+  const keys = app.keys
+    .filter((key) => key.status === 'active')
+    .map((key): VerificationKeyInput =>
+      key.secret !== undefined
+        ? { kid: key.kid, alg: 'HS256', secret: key.secret }
+        : { kid: key.kid, alg: key.alg as AsymmetricAlgorithm, publicKey: key.publicKeyPem! },
+    );
   return { appId: app.appId, keys, legacyT1: app.settings.legacyT1 };
 }

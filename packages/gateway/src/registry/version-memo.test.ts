@@ -7,7 +7,10 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** A memo over a table of versions that counts its reads. */
 function memoOver(table: Map<string, number>) {
   const reads: string[] = [];
-  const memo = createVersionMemo((appId) => { reads.push(appId); return table.get(appId); });
+  const memo = createVersionMemo((appId) => {
+    reads.push(appId);
+    return table.get(appId);
+  });
   return { memo, reads };
 }
 

@@ -85,7 +85,10 @@ export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): 
     const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [] });
     const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
     if (!(await replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance))) {
-      throw new StagepassError('ERR_AUTH_REPLAYED', 'This app JWT (its jti) was already used; sign a fresh one for each request.');
+      throw new StagepassError(
+        'ERR_AUTH_REPLAYED',
+        'This app JWT (its jti) was already used; sign a fresh one for each request.',
+      );
     }
   };
 }

@@ -75,7 +75,9 @@ async function call(method: string, path: string, options: CallOptions = {}): Pr
   }
   const response = await fetch(base + path, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await response.text();
-  const json = response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) as Record<string, unknown> : undefined;
+  const json = response.headers.get('content-type')?.startsWith('application/json')
+    ? (JSON.parse(text) as Record<string, unknown>)
+    : undefined;
   return { status: response.status, headers: response.headers, text, json };
 }
 
@@ -87,12 +89,22 @@ function assertRefused(reply: Reply, status: number, code: ErrorCode): void {
 }
 
 /** A raw HTTP exchange, for what fetch will not send (chunked bodies, odd paths, huge lengths). */
-function raw(method: string, path: string, headers: Record<string, string>, write?: (req: ReturnType<typeof request>) => void): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  write?: (req: ReturnType<typeof request>) => void,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(base);
     const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => {
+          text += chunk;
+        })
+        .on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
     });
     req.on('error', reject);
     if (write === undefined) req.end();
@@ -100,7 +112,11 @@ function raw(method: string, path: string, headers: Record<string, string>, writ
   });
 }
 
-async function join(appId: string, sessionId: string, extra: Parameters<typeof admittedClient>[2] = {}): Promise<{ id: string; peer: FakePeer; tokenId: string }> {
+async function join(
+  appId: string,
+  sessionId: string,
+  extra: Parameters<typeof admittedClient>[2] = {},
+): Promise<{ id: string; peer: FakePeer; tokenId: string }> {
   const peer = createFakePeer();
   const client = admittedClient(appId, sessionId, extra);
   const id = await sessions.join(client, peer);
@@ -114,7 +130,8 @@ function publish(who: { id: string; peer: FakePeer }): string {
 }
 /** How a peer was closed (read through a call: assertions must not narrow it for good). */
 const closeOf = (peer: FakePeer): FakePeer['closed'] => peer.closed;
-const sessionPath = (sessionId: string, appId = HS_APP) => `/v1/apps/${encodeURIComponent(appId)}/sessions/${encodeURIComponent(sessionId)}`;
+const sessionPath = (sessionId: string, appId = HS_APP) =>
+  `/v1/apps/${encodeURIComponent(appId)}/sessions/${encodeURIComponent(sessionId)}`;
 
 before(async () => {
   registry = createSqliteAppRegistry({ path: ':memory:' });
@@ -124,7 +141,14 @@ before(async () => {
   registry.importApp({ appId: ED_APP, name: 'ed', publicKeyPem: ED.publicKey });
   OTHER_APP = registry.importApp({ appId: 'other-app', name: 'other', secret: OTHER_SECRET }).appId;
   sessions = createMemorySessionService();
-  const logger = pino({ level: 'info' }, { write: (line: string) => { logLines.push(line); } });
+  const logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    },
+  );
   server = createServer(createRestHandler({ registry, sessions, replay: registry, logger }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -163,15 +187,30 @@ describe('REST: sessions', () => {
     const streamId = publish(a);
     const reply = await call('GET', sessionPath('show-1'));
     assert.equal(reply.status, 200, reply.text);
-    assert.deepEqual(Object.keys(reply.json!).sort(), ['connections', 'createdAt', 'forceMute', 'sessionId', 'streams']);
+    assert.deepEqual(Object.keys(reply.json!).sort(), [
+      'connections',
+      'createdAt',
+      'forceMute',
+      'sessionId',
+      'streams',
+    ]);
     assert.equal(reply.json!.sessionId, 'show-1');
     const connections = reply.json!.connections as { id: string; data: string | null }[];
-    assert.deepEqual(connections.map((c) => [c.id, c.data]), [[a.id, null], [b.id, 'user=7']]);
+    assert.deepEqual(
+      connections.map((c) => [c.id, c.data]),
+      [
+        [a.id, null],
+        [b.id, 'user=7'],
+      ],
+    );
     const streams = reply.json!.streams as { id: string; connectionId: string; name: string; hasAudio: boolean }[];
-    assert.deepEqual(streams.map((s) => [s.id, s.connectionId, s.name, s.hasAudio]), [[streamId, a.id, 'cam', true]]);
+    assert.deepEqual(
+      streams.map((s) => [s.id, s.connectionId, s.name, s.hasAudio]),
+      [[streamId, a.id, 'cam', true]],
+    );
     assert.deepEqual(reply.json!.forceMute, { active: false, excludedStreamIds: [] });
   });
-  it('answers 404 for an unknown session and for another app\'s session, without its data', async () => {
+  it("answers 404 for an unknown session and for another app's session, without its data", async () => {
     const theirs = await join(OTHER_APP, 'their-room', { data: 'secret-user-data' });
     publish(theirs);
     const unknown = await call('GET', sessionPath('no-such-session'));
@@ -182,17 +221,32 @@ describe('REST: sessions', () => {
     assert.ok(!other.text.includes(theirs.id) && !other.text.includes('secret-user-data'));
     // Every operation on it is 404 too, and nothing reaches their peers.
     const before = theirs.peer.sent.length;
-    const streamId = ((await sessions.getSession(OTHER_APP, 'their-room'))!.streams[0]!).id;
+    const streamId = (await sessions.getSession(OTHER_APP, 'their-room'))!.streams[0]!.id;
     assertRefused(await call('DELETE', `${sessionPath('their-room')}/connections/${theirs.id}`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('DELETE', `${sessionPath('their-room')}/streams/${streamId}`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('POST', `${sessionPath('their-room')}/streams/${streamId}/mute`), 404, 'ERR_NOT_FOUND');
-    assertRefused(await call('POST', `${sessionPath('their-room')}/mute`, { body: { active: true } }), 404, 'ERR_NOT_FOUND');
-    assertRefused(await call('POST', `${sessionPath('their-room')}/signal`, { body: { data: 'x' } }), 404, 'ERR_NOT_FOUND');
-    assertRefused(await call('POST', `${sessionPath('their-room')}/connections/${theirs.id}/signal`, { body: { data: 'x' } }), 404, 'ERR_NOT_FOUND');
+    assertRefused(
+      await call('POST', `${sessionPath('their-room')}/mute`, { body: { active: true } }),
+      404,
+      'ERR_NOT_FOUND',
+    );
+    assertRefused(
+      await call('POST', `${sessionPath('their-room')}/signal`, { body: { data: 'x' } }),
+      404,
+      'ERR_NOT_FOUND',
+    );
+    assertRefused(
+      await call('POST', `${sessionPath('their-room')}/connections/${theirs.id}/signal`, { body: { data: 'x' } }),
+      404,
+      'ERR_NOT_FOUND',
+    );
     assert.equal(theirs.peer.sent.length, before);
     assert.equal(theirs.peer.closed, undefined);
     // The same session ID in this app is another session.
-    assert.equal((await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { sessionId: 'their-room' } })).status, 201);
+    assert.equal(
+      (await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { sessionId: 'their-room' } })).status,
+      201,
+    );
     const mine = await call('GET', sessionPath('their-room'));
     assert.deepEqual(mine.json!.connections, []);
   });
@@ -206,7 +260,9 @@ describe('REST: moderation', () => {
     assert.equal(reply.status, 204, reply.text);
     assert.equal(reply.text, '');
     assert.deepEqual(a.peer.closed, { code: CLOSE_CODES.forceDisconnected, reason: 'forceDisconnected' });
-    assert.deepEqual(b.peer.of('connectionDestroyed'), [{ type: 'connectionDestroyed', connectionId: a.id, reason: 'forceDisconnected' }]);
+    assert.deepEqual(b.peer.of('connectionDestroyed'), [
+      { type: 'connectionDestroyed', connectionId: a.id, reason: 'forceDisconnected' },
+    ]);
     assertRefused(await call('DELETE', `${sessionPath('mod-1')}/connections/${a.id}`), 404, 'ERR_NOT_FOUND');
   });
   it('force-unpublishes a stream (204)', async () => {
@@ -221,23 +277,41 @@ describe('REST: moderation', () => {
     const streamId = publish(a);
     assert.equal((await call('POST', `${sessionPath('mod-3')}/streams/${streamId}/mute`)).status, 204);
     assert.deepEqual(a.peer.of('muteForced'), [{ type: 'muteForced', streamId }]);
-    assert.deepEqual(a.peer.of('streamPropertyChanged'), [{
-      type: 'streamPropertyChanged', streamId, property: 'hasAudio', oldValue: true, newValue: false, reason: 'forceMuted',
-    }]);
+    assert.deepEqual(a.peer.of('streamPropertyChanged'), [
+      {
+        type: 'streamPropertyChanged',
+        streamId,
+        property: 'hasAudio',
+        oldValue: true,
+        newValue: false,
+        reason: 'forceMuted',
+      },
+    ]);
   });
   it('mutes all streams but the excluded ones, then disables force mute (204)', async () => {
     const a = await join(HS_APP, 'mod-4');
     const b = await join(HS_APP, 'mod-4');
     const kept = publish(a);
     const muted = publish(b);
-    const on = await call('POST', `${sessionPath('mod-4')}/mute`, { body: { active: true, excludedStreamIds: [kept] } });
+    const on = await call('POST', `${sessionPath('mod-4')}/mute`, {
+      body: { active: true, excludedStreamIds: [kept] },
+    });
     assert.equal(on.status, 204, on.text);
     assert.deepEqual(b.peer.of('muteForced'), [{ type: 'muteForced', streamId: muted }]);
     assert.deepEqual(a.peer.of('muteForced'), []);
-    assert.deepEqual(a.peer.of('forceMuteChanged'), [{ type: 'forceMuteChanged', active: true, excludedStreamIds: [kept] }]);
-    assert.deepEqual((await call('GET', sessionPath('mod-4'))).json!.forceMute, { active: true, excludedStreamIds: [kept] });
+    assert.deepEqual(a.peer.of('forceMuteChanged'), [
+      { type: 'forceMuteChanged', active: true, excludedStreamIds: [kept] },
+    ]);
+    assert.deepEqual((await call('GET', sessionPath('mod-4'))).json!.forceMute, {
+      active: true,
+      excludedStreamIds: [kept],
+    });
     assert.equal((await call('POST', `${sessionPath('mod-4')}/mute`, { body: { active: false } })).status, 204);
-    assert.deepEqual(a.peer.of('forceMuteChanged').at(-1), { type: 'forceMuteChanged', active: false, excludedStreamIds: [] });
+    assert.deepEqual(a.peer.of('forceMuteChanged').at(-1), {
+      type: 'forceMuteChanged',
+      active: false,
+      excludedStreamIds: [],
+    });
     assert.equal((await call('POST', `${sessionPath('mod-4')}/mute`, { body: { active: true } })).status, 204);
   });
   it('answers 404 for unknown connection, stream and session IDs', async () => {
@@ -245,7 +319,11 @@ describe('REST: moderation', () => {
     assertRefused(await call('DELETE', `${sessionPath('mod-5')}/connections/nobody`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('DELETE', `${sessionPath('mod-5')}/streams/nothing`), 404, 'ERR_NOT_FOUND');
     assertRefused(await call('POST', `${sessionPath('mod-5')}/streams/nothing/mute`), 404, 'ERR_NOT_FOUND');
-    assertRefused(await call('POST', `${sessionPath('nowhere')}/mute`, { body: { active: false } }), 404, 'ERR_NOT_FOUND');
+    assertRefused(
+      await call('POST', `${sessionPath('nowhere')}/mute`, { body: { active: false } }),
+      404,
+      'ERR_NOT_FOUND',
+    );
   });
 });
 
@@ -266,13 +344,19 @@ describe('REST: signals', () => {
   it('signals one connection only', async () => {
     const a = await join(HS_APP, 'sig-2');
     const b = await join(HS_APP, 'sig-2');
-    const reply = await call('POST', `${sessionPath('sig-2')}/connections/${b.id}/signal`, { body: { data: 'just you' } });
+    const reply = await call('POST', `${sessionPath('sig-2')}/connections/${b.id}/signal`, {
+      body: { data: 'just you' },
+    });
     assert.equal(reply.status, 204, reply.text);
     assert.equal(b.peer.texts.at(-1), '{"type":"signal","from":null,"signalType":"","data":"just you"}');
     assert.equal(a.peer.of('signal').length, 0);
-    assertRefused(await call('POST', `${sessionPath('sig-2')}/connections/nobody/signal`, { body: { data: 'x' } }), 404, 'ERR_NOT_FOUND');
+    assertRefused(
+      await call('POST', `${sessionPath('sig-2')}/connections/nobody/signal`, { body: { data: 'x' } }),
+      404,
+      'ERR_NOT_FOUND',
+    );
   });
-  it('enforces the protocol\'s signal limits: data ≤ 8 KiB UTF-8, type ≤ 128 of A-Za-z0-9-_~', async () => {
+  it("enforces the protocol's signal limits: data ≤ 8 KiB UTF-8, type ≤ 128 of A-Za-z0-9-_~", async () => {
     const a = await join(HS_APP, 'sig-3');
     const path = `${sessionPath('sig-3')}/signal`;
     assert.equal((await call('POST', path, { body: { type: 'x'.repeat(128), data: 'é'.repeat(4096) } })).status, 204);
@@ -293,13 +377,20 @@ describe('REST: revocations', () => {
     const bystander = await join(HS_APP, 'rev-1');
     const theirs = await join(OTHER_APP, 'rev-1', { tokenId: victim.tokenId });
     const expireTime = nowS() + 3600;
-    const reply = await call('POST', `/v1/apps/${HS_APP}/revocations`, { body: { tokenId: victim.tokenId, expireTime } });
+    const reply = await call('POST', `/v1/apps/${HS_APP}/revocations`, {
+      body: { tokenId: victim.tokenId, expireTime },
+    });
     assert.equal(reply.status, 204, reply.text);
-    assert.deepEqual(victim.peer.closed, { code: ERROR_CODES.ERR_TOKEN_REVOKED.closeCode, reason: 'ERR_TOKEN_REVOKED' });
+    assert.deepEqual(victim.peer.closed, {
+      code: ERROR_CODES.ERR_TOKEN_REVOKED.closeCode,
+      reason: 'ERR_TOKEN_REVOKED',
+    });
     assert.equal(ERROR_CODES.ERR_TOKEN_REVOKED.closeCode, 4014);
     assert.equal(bystander.peer.closed, undefined);
-    assert.equal(theirs.peer.closed, undefined, 'another app\'s connection with the same token ID stays');
-    assert.deepEqual(bystander.peer.of('connectionDestroyed'), [{ type: 'connectionDestroyed', connectionId: victim.id, reason: 'forceDisconnected' }]);
+    assert.equal(theirs.peer.closed, undefined, "another app's connection with the same token ID stays");
+    assert.deepEqual(bystander.peer.of('connectionDestroyed'), [
+      { type: 'connectionDestroyed', connectionId: victim.id, reason: 'forceDisconnected' },
+    ]);
     assert.equal(await registry.isRevoked(HS_APP, 'rev-1', victim.tokenId, nowS()), true);
     assert.equal(await registry.isRevoked(OTHER_APP, 'rev-1', victim.tokenId, nowS()), false);
   });
@@ -308,7 +399,10 @@ describe('REST: revocations', () => {
     const old = await join(HS_APP, 'rev-2', { issuedAt: t - 100 });
     const fresh = await join(HS_APP, 'rev-2', { issuedAt: t + 10 });
     const oldElsewhere = await join(HS_APP, 'rev-3', { issuedAt: t - 100 });
-    assert.equal((await call('POST', `/v1/apps/${HS_APP}/revocations`, { body: { issuedBefore: t, sessionId: 'rev-2' } })).status, 204);
+    assert.equal(
+      (await call('POST', `/v1/apps/${HS_APP}/revocations`, { body: { issuedBefore: t, sessionId: 'rev-2' } })).status,
+      204,
+    );
     assert.equal(old.peer.closed?.code, 4014);
     assert.equal(fresh.peer.closed, undefined);
     assert.equal(oldElsewhere.peer.closed, undefined);
@@ -320,9 +414,17 @@ describe('REST: revocations', () => {
   it('refuses malformed revocations', async () => {
     const path = `/v1/apps/${HS_APP}/revocations`;
     for (const body of [
-      {}, { tokenId: 'x' }, { tokenId: 'x', expireTime: Date.now() }, { tokenId: 'x', expireTime: -1 }, { tokenId: 'x', expireTime: 1.5 },
-      { tokenId: '', expireTime: 1 }, { tokenId: 'x', expireTime: 1, sessionId: 's' }, { issuedBefore: '1' },
-      { issuedBefore: 1, sessionId: 'a b' }, { issuedBefore: 1, tokenId: 5 }, { issuedBefore: 1, extra: true },
+      {},
+      { tokenId: 'x' },
+      { tokenId: 'x', expireTime: Date.now() },
+      { tokenId: 'x', expireTime: -1 },
+      { tokenId: 'x', expireTime: 1.5 },
+      { tokenId: '', expireTime: 1 },
+      { tokenId: 'x', expireTime: 1, sessionId: 's' },
+      { issuedBefore: '1' },
+      { issuedBefore: 1, sessionId: 'a b' },
+      { issuedBefore: 1, tokenId: 5 },
+      { issuedBefore: 1, extra: true },
       { issuedBefore: nowS() + 3600 }, // the registry refuses a revocation of the future
     ]) {
       assertRefused(await call('POST', path, { body }), 400, 'ERR_MESSAGE_INVALID');
@@ -333,30 +435,62 @@ describe('REST: revocations', () => {
 describe('REST: app JWT authentication', () => {
   const path = () => `/v1/apps/${HS_APP}/sessions`;
   it('accepts X-OPENTOK-AUTH, as the OpenTok SDKs send it, and a lowercase bearer scheme', async () => {
-    assert.equal((await call('POST', path(), { jwt: null, body: {}, headers: { 'x-opentok-auth': jwtFor() } })).status, 201);
-    assert.equal((await call('POST', path(), { jwt: null, body: {}, headers: { authorization: `bearer ${jwtFor()}` } })).status, 201);
+    assert.equal(
+      (await call('POST', path(), { jwt: null, body: {}, headers: { 'x-opentok-auth': jwtFor() } })).status,
+      201,
+    );
+    assert.equal(
+      (await call('POST', path(), { jwt: null, body: {}, headers: { authorization: `bearer ${jwtFor()}` } })).status,
+      201,
+    );
   });
   it('refuses a request without an app JWT (401 with www-authenticate)', async () => {
     const reply = await call('POST', path(), { jwt: null, body: {} });
     assertRefused(reply, 401, 'ERR_AUTH_INVALID');
     assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer/);
-    assertRefused(await call('POST', path(), { jwt: null, body: {}, headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } }), 401, 'ERR_AUTH_INVALID');
-    assertRefused(await call('POST', path(), { jwt: null, body: {}, headers: { authorization: `Bearer ${jwtFor()}`, 'x-opentok-auth': jwtFor() } }), 401, 'ERR_AUTH_INVALID');
+    assertRefused(
+      await call('POST', path(), {
+        jwt: null,
+        body: {},
+        headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+      }),
+      401,
+      'ERR_AUTH_INVALID',
+    );
+    assertRefused(
+      await call('POST', path(), {
+        jwt: null,
+        body: {},
+        headers: { authorization: `Bearer ${jwtFor()}`, 'x-opentok-auth': jwtFor() },
+      }),
+      401,
+      'ERR_AUTH_INVALID',
+    );
   });
-  it('refuses another app\'s JWT, a wrong secret and an unknown app, alike', async () => {
-    const otherApp = await call('POST', path(), { jwt: createAppJwt({ appId: OTHER_APP, secret: OTHER_SECRET }), body: {} });
+  it("refuses another app's JWT, a wrong secret and an unknown app, alike", async () => {
+    const otherApp = await call('POST', path(), {
+      jwt: createAppJwt({ appId: OTHER_APP, secret: OTHER_SECRET }),
+      body: {},
+    });
     assertRefused(otherApp, 401, 'ERR_AUTH_INVALID');
     const otherOnPath = await call('POST', path(), { jwt: jwtFor({ appId: OTHER_APP }), body: {} });
     assertRefused(otherOnPath, 401, 'ERR_AUTH_INVALID');
     const wrongSecret = await call('POST', path(), { jwt: jwtFor({ secret: OTHER_SECRET }), body: {} });
     assertRefused(wrongSecret, 401, 'ERR_AUTH_INVALID');
-    const unknown = await call('POST', '/v1/apps/no-such-app/sessions', { jwt: jwtFor({ appId: 'no-such-app' }), body: {} });
+    const unknown = await call('POST', '/v1/apps/no-such-app/sessions', {
+      jwt: jwtFor({ appId: 'no-such-app' }),
+      body: {},
+    });
     assertRefused(unknown, 401, 'ERR_AUTH_INVALID');
     assert.equal(unknown.json!.message, wrongSecret.json!.message, 'an unknown app is answered like a bad signature');
     assert.equal(otherApp.json!.message, wrongSecret.json!.message);
     // An EdDSA JWT on the HS256 app, and an HS256 JWT on the EdDSA app.
     assertRefused(await call('POST', path(), { jwt: edJwt({ appId: HS_APP }), body: {} }), 401, 'ERR_AUTH_INVALID');
-    assertRefused(await call('POST', `/v1/apps/${ED_APP}/sessions`, { jwt: jwtFor({ appId: ED_APP }), body: {} }), 401, 'ERR_AUTH_INVALID');
+    assertRefused(
+      await call('POST', `/v1/apps/${ED_APP}/sessions`, { jwt: jwtFor({ appId: ED_APP }), body: {} }),
+      401,
+      'ERR_AUTH_INVALID',
+    );
   });
   it('refuses alg none and a malformed JWT', async () => {
     const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -365,11 +499,27 @@ describe('REST: app JWT authentication', () => {
     assertRefused(await call('POST', path(), { jwt: 'not.a.jwt', body: {} }), 401, 'ERR_AUTH_INVALID');
   });
   it('refuses an expired JWT and one whose exp is more than 5 minutes ahead (ERR_AUTH_EXPIRED)', async () => {
-    assertRefused(await call('POST', path(), { jwt: jwtFor({ now: nowS() - 400, ttl: 60 }), body: {} }), 401, 'ERR_AUTH_EXPIRED');
+    assertRefused(
+      await call('POST', path(), { jwt: jwtFor({ now: nowS() - 400, ttl: 60 }), body: {} }),
+      401,
+      'ERR_AUTH_EXPIRED',
+    );
     const t = nowS();
-    const tooFar = forgeJwt({ iss: HS_APP, ist: 'project', iat: t, exp: t + 400, jti: randomBytes(16).toString('base64url') });
+    const tooFar = forgeJwt({
+      iss: HS_APP,
+      ist: 'project',
+      iat: t,
+      exp: t + 400,
+      jti: randomBytes(16).toString('base64url'),
+    });
     assertRefused(await call('POST', path(), { jwt: tooFar, body: {} }), 401, 'ERR_AUTH_EXPIRED');
-    const atLimit = forgeJwt({ iss: HS_APP, ist: 'project', iat: t, exp: t + 300, jti: randomBytes(16).toString('base64url') });
+    const atLimit = forgeJwt({
+      iss: HS_APP,
+      ist: 'project',
+      iat: t,
+      exp: t + 300,
+      jti: randomBytes(16).toString('base64url'),
+    });
     assert.equal((await call('POST', path(), { jwt: atLimit, body: {} })).status, 201);
   });
   it('accepts each JWT once (ERR_AUTH_REPLAYED), also when the first use was refused later on', async () => {
@@ -384,26 +534,49 @@ describe('REST: app JWT authentication', () => {
   it('follows key rotation: a new key works at once, a retired key stops working', async () => {
     const { key, secret } = registry.rotateSecret(ED_APP);
     const edPath = `/v1/apps/${ED_APP}/sessions`;
-    assert.equal((await call('POST', edPath, { jwt: createAppJwt({ appId: ED_APP, secret, kid: key.kid }), body: {} })).status, 201);
+    assert.equal(
+      (await call('POST', edPath, { jwt: createAppJwt({ appId: ED_APP, secret, kid: key.kid }), body: {} })).status,
+      201,
+    );
     assert.equal((await call('POST', edPath, { jwt: createAppJwt({ appId: ED_APP, secret }), body: {} })).status, 201);
     assert.equal((await call('POST', edPath, { jwt: edJwt(), body: {} })).status, 201);
     registry.retireKey(ED_APP, key.kid);
-    assertRefused(await call('POST', edPath, { jwt: createAppJwt({ appId: ED_APP, secret }), body: {} }), 401, 'ERR_AUTH_INVALID');
+    assertRefused(
+      await call('POST', edPath, { jwt: createAppJwt({ appId: ED_APP, secret }), body: {} }),
+      401,
+      'ERR_AUTH_INVALID',
+    );
     assert.equal((await call('POST', edPath, { jwt: edJwt(), body: {} })).status, 201);
   });
   it('refuses before anything else: a bad JWT on a bad path ID or body is still 401', async () => {
     assertRefused(await call('GET', sessionPath('a b'), { jwt: null }), 401, 'ERR_AUTH_INVALID');
-    assertRefused(await call('POST', path(), { jwt: jwtFor({ secret: OTHER_SECRET }), body: 'not json' }), 401, 'ERR_AUTH_INVALID');
+    assertRefused(
+      await call('POST', path(), { jwt: jwtFor({ secret: OTHER_SECRET }), body: 'not json' }),
+      401,
+      'ERR_AUTH_INVALID',
+    );
   });
 });
 
 describe('REST: bodies', () => {
   const path = () => `/v1/apps/${HS_APP}/sessions`;
   it('requires content-type application/json (415)', async () => {
-    assertRefused(await call('POST', path(), { body: '{}', headers: { 'content-type': 'text/plain' } }), 415, 'ERR_MESSAGE_INVALID');
-    assertRefused(await call('POST', path(), { body: '{}', headers: { 'content-type': 'application/json; charset=latin1' } }), 415, 'ERR_MESSAGE_INVALID');
+    assertRefused(
+      await call('POST', path(), { body: '{}', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'ERR_MESSAGE_INVALID',
+    );
+    assertRefused(
+      await call('POST', path(), { body: '{}', headers: { 'content-type': 'application/json; charset=latin1' } }),
+      415,
+      'ERR_MESSAGE_INVALID',
+    );
     assertRefused(await call('POST', path()), 415, 'ERR_MESSAGE_INVALID');
-    assert.equal((await call('POST', path(), { body: '{}', headers: { 'content-type': 'Application/JSON; charset=UTF-8' } })).status, 201);
+    assert.equal(
+      (await call('POST', path(), { body: '{}', headers: { 'content-type': 'Application/JSON; charset=UTF-8' } }))
+        .status,
+      201,
+    );
   });
   it('refuses bad JSON, invalid UTF-8, a non-object and unknown members (400)', async () => {
     assertRefused(await call('POST', path(), { body: '{"sessionId":' }), 400, 'ERR_MESSAGE_INVALID');
@@ -413,7 +586,12 @@ describe('REST: bodies', () => {
     assertRefused(await call('POST', path(), { body: { sessionID: 'typo' } }), 400, 'ERR_MESSAGE_INVALID');
     assertRefused(await call('POST', path(), { body: { sessionId: 'a b' } }), 400, 'ERR_MESSAGE_INVALID');
     assertRefused(await call('POST', path(), { body: { sessionId: 'x'.repeat(513) } }), 400, 'ERR_MESSAGE_INVALID');
-    const badUtf8 = await raw('POST', path(), { authorization: `Bearer ${jwtFor()}`, 'content-type': 'application/json', 'content-length': '5' }, (req) => req.end(Buffer.from([0x7b, 0x7d, 0x20, 0xff, 0x20])));
+    const badUtf8 = await raw(
+      'POST',
+      path(),
+      { authorization: `Bearer ${jwtFor()}`, 'content-type': 'application/json', 'content-length': '5' },
+      (req) => req.end(Buffer.from([0x7b, 0x7d, 0x20, 0xff, 0x20])),
+    );
     assert.equal(badUtf8.status, 400);
     assert.equal(JSON.parse(badUtf8.text).code, 'ERR_MESSAGE_INVALID');
   });
@@ -422,32 +600,53 @@ describe('REST: bodies', () => {
     assertRefused(await call('POST', path(), { body: big }), 413, 'ERR_MESSAGE_TOO_LARGE');
     // Chunked, with no length: refused once past the limit; the rest is never read.
     let written = 0;
-    const reply = await raw('POST', path(), { authorization: `Bearer ${jwtFor()}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, (req) => {
-      req.on('error', () => {}); // the server may close while we still write
-      const chunk = Buffer.alloc(16 * 1024, 0x20);
-      const pump = () => {
-        while (written < 8 * 1024 * 1024) {
-          written += chunk.length;
-          if (!req.write(chunk)) { req.once('drain', pump); return; }
-        }
-        req.end();
-      };
-      pump();
-    });
+    const reply = await raw(
+      'POST',
+      path(),
+      { authorization: `Bearer ${jwtFor()}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      (req) => {
+        req.on('error', () => {}); // the server may close while we still write
+        const chunk = Buffer.alloc(16 * 1024, 0x20);
+        const pump = () => {
+          while (written < 8 * 1024 * 1024) {
+            written += chunk.length;
+            if (!req.write(chunk)) {
+              req.once('drain', pump);
+              return;
+            }
+          }
+          req.end();
+        };
+        pump();
+      },
+    );
     assert.equal(reply.status, 413);
     assert.equal(JSON.parse(reply.text).code, 'ERR_MESSAGE_TOO_LARGE');
     assert.equal(reply.headers.connection, 'close');
     assert.ok(written < 8 * 1024 * 1024, `the server read the whole body (${written} bytes written)`);
   });
   it('refuses a body where none is expected (400)', async () => {
-    const reply = await raw('GET', sessionPath('x'), { authorization: `Bearer ${jwtFor()}`, 'content-type': 'application/json', 'content-length': '2' }, (req) => req.end('{}'));
+    const reply = await raw(
+      'GET',
+      sessionPath('x'),
+      { authorization: `Bearer ${jwtFor()}`, 'content-type': 'application/json', 'content-length': '2' },
+      (req) => req.end('{}'),
+    );
     assert.equal(reply.status, 400);
     assert.equal(JSON.parse(reply.text).code, 'ERR_MESSAGE_INVALID');
-    assertRefused(await call('DELETE', `${sessionPath('x')}/connections/c`, { body: { why: 'x' } }), 400, 'ERR_MESSAGE_INVALID');
+    assertRefused(
+      await call('DELETE', `${sessionPath('x')}/connections/c`, { body: { why: 'x' } }),
+      400,
+      'ERR_MESSAGE_INVALID',
+    );
   });
   it('honours a smaller maxBodyBytes, and refuses bad options', async () => {
-    assert.throws(() => createRestHandler({ registry, sessions, replay: registry, maxBodyBytes: 0 }), { code: 'ERR_INVALID_OPTION' });
-    assert.throws(() => createRestHandler({ registry, sessions, replay: undefined as never }), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => createRestHandler({ registry, sessions, replay: registry, maxBodyBytes: 0 }), {
+      code: 'ERR_INVALID_OPTION',
+    });
+    assert.throws(() => createRestHandler({ registry, sessions, replay: undefined as never }), {
+      code: 'ERR_INVALID_OPTION',
+    });
   });
 });
 
@@ -469,7 +668,11 @@ describe('REST: routing', () => {
     assert.equal(bad.status, 400);
     assertRefused(await call('GET', `/v1/apps/${HS_APP}/sessions/a%20b`), 400, 'ERR_MESSAGE_INVALID');
     assertRefused(await call('GET', sessionPath('x'.repeat(513))), 400, 'ERR_MESSAGE_INVALID');
-    assertRefused(await call('DELETE', `${sessionPath('s')}/connections/${'c'.repeat(65)}`), 400, 'ERR_MESSAGE_INVALID');
+    assertRefused(
+      await call('DELETE', `${sessionPath('s')}/connections/${'c'.repeat(65)}`),
+      400,
+      'ERR_MESSAGE_INVALID',
+    );
     assertRefused(await call('DELETE', `${sessionPath('s')}/streams/%00`), 400, 'ERR_MESSAGE_INVALID');
     // Dot segments are IDs like any other, never path navigation.
     assertRefused(await call('GET', `/v1/apps/${HS_APP}/sessions/%2E%2E`), 404, 'ERR_NOT_FOUND');
@@ -477,19 +680,27 @@ describe('REST: routing', () => {
 });
 
 describe('REST: logs', () => {
-  beforeEach(() => { logLines.length = 0; });
+  beforeEach(() => {
+    logLines.length = 0;
+  });
   it('logs method, route pattern, status and App ID, never a JWT, a body or a secret', async () => {
     const a = await join(HS_APP, 'log-1');
     const jwt = jwtFor();
     await call('POST', `${sessionPath('log-1')}/signal`, { jwt, body: { data: 'private-signal-data' } });
     await call('POST', `${sessionPath('log-1')}/signal`, { jwt, body: { data: 'private-signal-data' } });
     assert.equal(a.peer.of('signal').length, 1);
-    const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.msg === 'rest request');
-    assert.deepEqual(entries.map((e) => [e.method, e.route, e.status, e.appId, e.code]), [
-      ['POST', '/v1/apps/:appId/sessions/:sessionId/signal', 204, HS_APP, null],
-      ['POST', '/v1/apps/:appId/sessions/:sessionId/signal', 401, HS_APP, 'ERR_AUTH_REPLAYED'],
-    ]);
+    const entries = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((e) => e.msg === 'rest request');
+    assert.deepEqual(
+      entries.map((e) => [e.method, e.route, e.status, e.appId, e.code]),
+      [
+        ['POST', '/v1/apps/:appId/sessions/:sessionId/signal', 204, HS_APP, null],
+        ['POST', '/v1/apps/:appId/sessions/:sessionId/signal', 401, HS_APP, 'ERR_AUTH_REPLAYED'],
+      ],
+    );
     const all = logLines.join('\n');
-    for (const secret of [jwt, jwt.split('.')[2]!, HS_SECRET, 'private-signal-data', 'log-1']) assert.ok(!all.includes(secret));
+    for (const secret of [jwt, jwt.split('.')[2]!, HS_SECRET, 'private-signal-data', 'log-1'])
+      assert.ok(!all.includes(secret));
   });
 });

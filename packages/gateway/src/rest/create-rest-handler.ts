@@ -1,13 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { ERROR_CODES, StagepassError, isErrorCode, isOpaqueId, isStagepassError, wireLimits } from '@stagepass/protocol';
+import {
+  ERROR_CODES,
+  StagepassError,
+  isErrorCode,
+  isOpaqueId,
+  isStagepassError,
+  wireLimits,
+} from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
 import {
-  isEntityId, isSessionId, readCreateSessionBody, readMuteBody, readRevocationBody, readSignalBody,
-  MAX_SESSION_ID_LENGTH, type JsonBody,
+  isEntityId,
+  isSessionId,
+  readCreateSessionBody,
+  readMuteBody,
+  readRevocationBody,
+  readSignalBody,
+  MAX_SESSION_ID_LENGTH,
+  type JsonBody,
 } from './parse-rest-body.js';
 import { hasBody, readJsonBody } from './read-json-body.js';
 import { HttpRefusal, matchRoute, type MatchedRoute, type RestRoute } from './rest-routes.js';
@@ -47,7 +60,8 @@ function checkOptions(options: RestHandlerOptions): number {
   for (const name of ['registry', 'sessions', 'replay'] as const) {
     if (typeof options[name] !== 'object' || options[name] === null) throw invalidOption(name, 'is required');
   }
-  if (options.now !== undefined && typeof options.now !== 'function') throw invalidOption('now', 'must be a function returning milliseconds');
+  if (options.now !== undefined && typeof options.now !== 'function')
+    throw invalidOption('now', 'must be a function returning milliseconds');
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(max) || max < 1 || max > MAX_MAX_BODY_BYTES) {
     throw invalidOption('maxBodyBytes', `must be a whole number of bytes from 1 to ${MAX_MAX_BODY_BYTES}`);
@@ -110,12 +124,14 @@ function send(req: IncomingMessage, res: ServerResponse, result: Answer): void {
     return;
   }
   const text = JSON.stringify(result.body);
-  res.writeHead(result.status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    'x-content-type-options': 'nosniff',
-  }).end(text);
+  res
+    .writeHead(result.status, {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+      'x-content-type-options': 'nosniff',
+    })
+    .end(text);
 }
 
 /**
@@ -142,7 +158,12 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const authenticate = createAppJwtAuthenticator({ registry, replay, logger });
 
   /** The operation itself, once the caller is authenticated and the path and body are valid. */
-  async function act(route: RestRoute, appId: string, ids: ReturnType<typeof pathIds>, body: JsonBody): Promise<Answer> {
+  async function act(
+    route: RestRoute,
+    appId: string,
+    ids: ReturnType<typeof pathIds>,
+    body: JsonBody,
+  ): Promise<Answer> {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
       case 'createSession': {
@@ -178,7 +199,9 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         const { signalType, data } = readSignalBody(body);
         const to = route.operation === 'signalConnection' ? connectionId : undefined;
         await sessions.signal(appId, sessionId, {
-          data, ...(signalType === undefined ? {} : { signalType }), ...(to === undefined ? {} : { to }),
+          data,
+          ...(signalType === undefined ? {} : { signalType }),
+          ...(to === undefined ? {} : { to }),
         });
         return NO_CONTENT;
       }
@@ -207,7 +230,8 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     const ids = pathIds(matched);
     let body: JsonBody = {};
     if (route.body) body = await readJsonBody(req, maxBodyBytes);
-    else if (hasBody(req)) throw new StagepassError('ERR_MESSAGE_INVALID', `${route.method} ${route.pattern} takes no body.`);
+    else if (hasBody(req))
+      throw new StagepassError('ERR_MESSAGE_INVALID', `${route.method} ${route.pattern} takes no body.`);
     return act(route, appId, ids, body);
   }
 
@@ -223,18 +247,22 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       result = await answer(req, matched);
     } catch (err) {
       result = refusal(err);
-      if (result.status >= 500) logger?.error({ err, method: req.method, route: route?.pattern }, 'rest request failed');
+      if (result.status >= 500)
+        logger?.error({ err, method: req.method, route: route?.pattern }, 'rest request failed');
     }
     send(req, res, result);
-    logger?.info({
-      method: req.method,
-      route: route?.pattern ?? null,
-      status: result.status,
-      // Only an App ID of the right shape is logged: the path is the caller's.
-      appId: isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH) ? appId : null,
-      code: (result.body as { code?: unknown } | undefined)?.code ?? null,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-    }, 'rest request');
+    logger?.info(
+      {
+        method: req.method,
+        route: route?.pattern ?? null,
+        status: result.status,
+        // Only an App ID of the right shape is logged: the path is the caller's.
+        appId: isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH) ? appId : null,
+        code: (result.body as { code?: unknown } | undefined)?.code ?? null,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      'rest request',
+    );
   }
 
   return (req, res) => {

@@ -31,7 +31,8 @@ function checkMembers(body: JsonBody, shape: readonly string[], what: string): v
 }
 
 function unixSeconds(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) invalid(`${name} must be a whole number of UNIX seconds`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    invalid(`${name} must be a whole number of UNIX seconds`);
   if (value >= MILLISECONDS_THRESHOLD) invalid(`${name} looks like milliseconds; give UNIX seconds`);
   return value;
 }
@@ -47,8 +48,7 @@ export function readCreateSessionBody(body: JsonBody): { readonly sessionId: str
 }
 
 export type MuteRequest =
-  | { readonly active: true; readonly excludedStreamIds: readonly string[] }
-  | { readonly active: false };
+  { readonly active: true; readonly excludedStreamIds: readonly string[] } | { readonly active: false };
 
 /** `POST …/mute`: `{"active": true, "excludedStreamIds"?: […]}` or `{"active": false}`. */
 export function readMuteBody(body: JsonBody): MuteRequest {
@@ -84,7 +84,8 @@ export function readSignalBody(body: JsonBody): { readonly signalType: string | 
 export function readRevocationBody(body: JsonBody): Revocation {
   if (body.tokenId !== undefined) {
     checkMembers(body, ['tokenId', 'expireTime'], 'a revocation by token ID');
-    if (!isOpaqueId(body.tokenId, MAX_TOKEN_ID_LENGTH)) invalid(`tokenId must be 1–${MAX_TOKEN_ID_LENGTH} printable ASCII characters`);
+    if (!isOpaqueId(body.tokenId, MAX_TOKEN_ID_LENGTH))
+      invalid(`tokenId must be 1–${MAX_TOKEN_ID_LENGTH} printable ASCII characters`);
     return { kind: 'token', tokenId: body.tokenId, expireTime: unixSeconds(body.expireTime, 'expireTime') };
   }
   if (body.issuedBefore === undefined) invalid('a revocation needs tokenId and expireTime, or issuedBefore');
@@ -93,5 +94,9 @@ export function readRevocationBody(body: JsonBody): Revocation {
   if (sessionId !== undefined && !isSessionId(sessionId)) {
     invalid(`sessionId must be 1–${MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces`);
   }
-  return { kind: 'issuedBefore', sessionId: sessionId ?? null, issuedBefore: unixSeconds(body.issuedBefore, 'issuedBefore') };
+  return {
+    kind: 'issuedBefore',
+    sessionId: sessionId ?? null,
+    issuedBefore: unixSeconds(body.issuedBefore, 'issuedBefore'),
+  };
 }

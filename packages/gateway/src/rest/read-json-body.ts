@@ -62,7 +62,11 @@ function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
   const type = req.headers['content-type'];
   if (type === undefined || !JSON_MEDIA_TYPE.test(type)) {
-    throw new HttpRefusal(415, 'ERR_MESSAGE_INVALID', 'The body must be JSON, sent with content-type: application/json.');
+    throw new HttpRefusal(
+      415,
+      'ERR_MESSAGE_INVALID',
+      'The body must be JSON, sent with content-type: application/json.',
+    );
   }
   const length = req.headers['content-length'];
   if (length !== undefined && Number(length) > maxBytes) throw tooLarge(maxBytes);

@@ -2,8 +2,15 @@ import { StagepassError } from '@stagepass/protocol';
 
 /** The operations of the REST API for app backends (docs/protocol.md). */
 export type RestOperation =
-  | 'createSession' | 'getSession' | 'forceDisconnect' | 'forceUnpublish' | 'forceMuteStream'
-  | 'muteSession' | 'signalSession' | 'signalConnection' | 'revoke';
+  | 'createSession'
+  | 'getSession'
+  | 'forceDisconnect'
+  | 'forceUnpublish'
+  | 'forceMuteStream'
+  | 'muteSession'
+  | 'signalSession'
+  | 'signalConnection'
+  | 'revoke';
 
 export type RestMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -43,7 +50,12 @@ export class HttpRefusal extends StagepassError {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: StagepassError['code'], message: string, headers: Readonly<Record<string, string>> = {}) {
+  constructor(
+    status: number,
+    code: StagepassError['code'],
+    message: string,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     super(code, message);
     this.status = status;
     this.headers = headers;
@@ -79,8 +91,11 @@ export function matchRoute(method: string | undefined, target: string | undefine
     throw new HttpRefusal(400, 'ERR_MESSAGE_INVALID', 'The path is not valid percent-encoding.');
   }
   const [appId, ...rest] = decoded as [string, ...string[]];
-  const candidates = REST_ROUTES.filter((r) => r.segments.length === rest.length
-    && r.segments.every((segment, i) => segment.startsWith(':') ? rest[i] !== '' : segment === rest[i]));
+  const candidates = REST_ROUTES.filter(
+    (r) =>
+      r.segments.length === rest.length &&
+      r.segments.every((segment, i) => (segment.startsWith(':') ? rest[i] !== '' : segment === rest[i])),
+  );
   if (candidates.length === 0) throw notFound();
   const matched = candidates.find((r) => r.method === method);
   if (matched === undefined) {

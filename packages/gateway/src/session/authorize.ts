@@ -12,7 +12,10 @@ import type { AdmittedClient } from './session-service.js';
  * authorize(subscriberClient, { type: 'signal', data: 'hi' });                         // null
  * ```
  */
-export function authorize(client: Pick<AdmittedClient, 'capabilities'>, request: Pick<ClientRequest, 'type'>): Capability | null {
+export function authorize(
+  client: Pick<AdmittedClient, 'capabilities'>,
+  request: Pick<ClientRequest, 'type'>,
+): Capability | null {
   const capability = REQUEST_CAPABILITY[request.type];
   return capability !== null && !client.capabilities[capability] ? capability : null;
 }

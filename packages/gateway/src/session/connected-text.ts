@@ -27,8 +27,12 @@ function list(items: readonly unknown[]): string {
  */
 export function connectedText(parts: ConnectedParts): string {
   const { forceMute } = parts;
-  return `{"type":"connected","v":${JSON.stringify(parts.v)},"sessionId":${JSON.stringify(parts.sessionId)}`
-    + `,"connection":${JSON.stringify(parts.connection)}${roleFragment(parts.role, parts.capabilities)}`
-    + `,"expireTime":${JSON.stringify(parts.expireTime)},"connections":${list(parts.connections)},"streams":${list(parts.streams)}`
-    + (!forceMute.active && forceMute.excludedStreamIds.length === 0 ? NOT_MUTED : `,"forceMute":${JSON.stringify(forceMute)}}`);
+  return (
+    `{"type":"connected","v":${JSON.stringify(parts.v)},"sessionId":${JSON.stringify(parts.sessionId)}` +
+    `,"connection":${JSON.stringify(parts.connection)}${roleFragment(parts.role, parts.capabilities)}` +
+    `,"expireTime":${JSON.stringify(parts.expireTime)},"connections":${list(parts.connections)},"streams":${list(parts.streams)}` +
+    (!forceMute.active && forceMute.excludedStreamIds.length === 0
+      ? NOT_MUTED
+      : `,"forceMute":${JSON.stringify(forceMute)}}`)
+  );
 }

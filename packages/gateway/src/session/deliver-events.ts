@@ -48,10 +48,18 @@ export function deliverEvents(events: readonly SessionEvent[], targets: EventTar
     switch (event.type) {
       case 'connectionJoined':
         bus.sendText(event.connection, connectedFor(event.connection));
-        bus.toSession(event.connection.session, { type: 'connectionCreated', connection: event.connection.info }, event.connection);
+        bus.toSession(
+          event.connection.session,
+          { type: 'connectionCreated', connection: event.connection.info },
+          event.connection,
+        );
         break;
       case 'connectionLeft':
-        bus.toSession(event.connection.session, { type: 'connectionDestroyed', connectionId: event.connection.id, reason: event.reason });
+        bus.toSession(event.connection.session, {
+          type: 'connectionDestroyed',
+          connectionId: event.connection.id,
+          reason: event.reason,
+        });
         if (event.close !== null) bus.close(event.connection, event.close.code, event.close.reason);
         break;
       case 'streamPublished':
@@ -60,18 +68,32 @@ export function deliverEvents(events: readonly SessionEvent[], targets: EventTar
         break;
       case 'streamPropertyChanged': {
         const { stream, property, oldValue, newValue, reason } = event;
-        bus.toSession(stream.connection.session, { type: 'streamPropertyChanged', streamId: stream.id, property, oldValue, newValue, reason });
+        bus.toSession(stream.connection.session, {
+          type: 'streamPropertyChanged',
+          streamId: stream.id,
+          property,
+          oldValue,
+          newValue,
+          reason,
+        });
         router.setGate(stream, gateOf(stream));
         break;
       }
       case 'streamDestroyed':
-        bus.toSession(event.stream.connection.session, { type: 'streamDestroyed', streamId: event.stream.id, reason: event.reason });
+        bus.toSession(event.stream.connection.session, {
+          type: 'streamDestroyed',
+          streamId: event.stream.id,
+          reason: event.reason,
+        });
         router.setGate(event.stream, null);
         break;
       case 'subscriptionCreated': {
         const { subscription } = event;
         bus.toConnection(subscription.stream.connection, {
-          type: 'subscriberCreated', subscriptionId: subscription.id, streamId: subscription.stream.id, connectionId: subscription.subscriber.id,
+          type: 'subscriberCreated',
+          subscriptionId: subscription.id,
+          streamId: subscription.stream.id,
+          connectionId: subscription.subscriber.id,
         });
         break;
       }
@@ -80,14 +102,26 @@ export function deliverEvents(events: readonly SessionEvent[], targets: EventTar
         const publisher = subscription.stream.connection;
         const recipients: ConnectionRecord[] = [];
         if (targets.isLive(publisher)) recipients.push(publisher);
-        if (event.notifySubscriber && subscription.subscriber !== publisher && targets.isLive(subscription.subscriber)) {
+        if (
+          event.notifySubscriber &&
+          subscription.subscriber !== publisher &&
+          targets.isLive(subscription.subscriber)
+        ) {
           recipients.push(subscription.subscriber);
         }
-        bus.toConnections(recipients, { type: 'subscriberDestroyed', subscriptionId: subscription.id, streamId: subscription.stream.id });
+        bus.toConnections(recipients, {
+          type: 'subscriberDestroyed',
+          subscriptionId: subscription.id,
+          streamId: subscription.stream.id,
+        });
         break;
       }
       case 'forceMuteChanged':
-        bus.toSession(event.session, { type: 'forceMuteChanged', active: event.active, excludedStreamIds: event.excludedStreamIds });
+        bus.toSession(event.session, {
+          type: 'forceMuteChanged',
+          active: event.active,
+          excludedStreamIds: event.excludedStreamIds,
+        });
         break;
       case 'muteForced':
         bus.toConnection(event.stream.connection, { type: 'muteForced', streamId: event.stream.id });

@@ -39,13 +39,20 @@ describe('local bus', () => {
     bus.toConnections([members[0]!, members[2]!], { type: 'muteForced', streamId: 'x' });
     assert.equal(peers[0]!.got[0], peers[2]!.got[1]);
     assert.notEqual(peers[2]!.got[1], peers[2]!.got[0], 'another event, another Outbound');
-    assert.deepEqual(peers.map((p) => p.got.length), [1, 1, 2]);
+    assert.deepEqual(
+      peers.map((p) => p.got.length),
+      [1, 1, 2],
+    );
   });
 
   it('serialises nothing and sends nothing when nobody is left to tell', () => {
     const bus = createLocalBus();
     const lone = session(1);
-    const poison = { toJSON() { throw new Error('serialised'); } };
+    const poison = {
+      toJSON() {
+        throw new Error('serialised');
+      },
+    };
     bus.toSession(lone.session, poison as never, lone.members[0]);
     bus.toSession(session(0).session, poison as never);
     bus.toConnections([], poison as never);

@@ -16,8 +16,16 @@ class Recorder implements Peer {
 
 function client(role: Role): AdmittedClient {
   return {
-    appId: 'app', sessionId: 's1', role, capabilities: CAPABILITIES[role], data: null, tokenId: `t-${Math.random()}`,
-    issuedAt: 1, expireTime: 2_000_000_000, ejectAtExpiry: false, maxConnectionsPerSession: 100,
+    appId: 'app',
+    sessionId: 's1',
+    role,
+    capabilities: CAPABILITIES[role],
+    data: null,
+    tokenId: `t-${Math.random()}`,
+    issuedAt: 1,
+    expireTime: 2_000_000_000,
+    ejectAtExpiry: false,
+    maxConnectionsPerSession: 100,
   };
 }
 
@@ -36,7 +44,7 @@ function recordingRouter() {
 }
 
 describe('media router: told through the domain events', () => {
-  it('learns each stream\'s gate at publish, force mute, hasVideo changes and unpublish, and routes negotiation', async () => {
+  it("learns each stream's gate at publish, force mute, hasVideo changes and unpublish, and routes negotiation", async () => {
     const { router, calls } = recordingRouter();
     const sessions = createMemorySessionService({ mediaRouter: () => router });
     const pubPeer = new Recorder();
@@ -61,11 +69,14 @@ describe('media router: told through the domain events', () => {
       ['gate', streamId, null],
     ]);
     // This router relays nothing: the subscriber got no webrtc message from the core itself.
-    assert.equal(subPeer.messages.some((m) => m.type === 'webrtc'), false);
+    assert.equal(
+      subPeer.messages.some((m) => m.type === 'webrtc'),
+      false,
+    );
     sessions.closeAll(1001, 'ERR_SERVER_SHUTTING_DOWN');
   });
 
-  it('a connection leaving closes its streams\' gates', async () => {
+  it("a connection leaving closes its streams' gates", async () => {
     const { router, calls } = recordingRouter();
     const sessions = createMemorySessionService({ mediaRouter: () => router });
     const peer = new Recorder();

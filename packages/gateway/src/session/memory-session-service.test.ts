@@ -26,14 +26,26 @@ class FakePeer implements Peer {
 
 function client(role: Role, extra: Partial<AdmittedClient> = {}): AdmittedClient {
   return {
-    appId: APP, sessionId: 's1', role, capabilities: CAPABILITIES[role], data: `user-${role}`, tokenId: `t-${Math.random()}`,
-    issuedAt: NOW_S, expireTime: NOW_S + 3600, ejectAtExpiry: false, maxConnectionsPerSession: 100, ...extra,
+    appId: APP,
+    sessionId: 's1',
+    role,
+    capabilities: CAPABILITIES[role],
+    data: `user-${role}`,
+    tokenId: `t-${Math.random()}`,
+    issuedAt: NOW_S,
+    expireTime: NOW_S + 3600,
+    ejectAtExpiry: false,
+    maxConnectionsPerSession: 100,
+    ...extra,
   };
 }
 
 function setup(now = () => NOW_S * 1000) {
   const denials: string[] = [];
-  const sessions = createMemorySessionService({ now, events: { onCapabilityDenied: (capability) => denials.push(capability) } });
+  const sessions = createMemorySessionService({
+    now,
+    events: { onCapabilityDenied: (capability) => denials.push(capability) },
+  });
   const join = async (role: Role, extra: Partial<AdmittedClient> = {}) => {
     const peer = new FakePeer();
     const id = await sessions.join(client(role, extra), peer);
@@ -42,7 +54,11 @@ function setup(now = () => NOW_S * 1000) {
   return { sessions, join, denials };
 }
 
-function publish(sessions: SessionService, who: { id: string; peer: FakePeer }, extra: Record<string, unknown> = {}): string {
+function publish(
+  sessions: SessionService,
+  who: { id: string; peer: FakePeer },
+  extra: Record<string, unknown> = {},
+): string {
   sessions.handle(who.id, { type: 'publish', id: 1, hasAudio: true, hasVideo: true, ...extra });
   const ack = who.peer.received.find((m) => m.type === 'ack' && m.id === 1);
   assert.ok(ack && ack.type === 'ack', 'publish was not acked');
@@ -61,8 +77,14 @@ describe('memory session service: joining', () => {
     const streamId = publish(sessions, a);
     const b = await join('subscriber');
     const [bConnected] = b.peer.take('connected');
-    assert.deepEqual(bConnected!.connections.map((c) => [c.id, c.data]), [[a.id, 'user-publisher']]);
-    assert.deepEqual(bConnected!.streams.map((s) => s.id), [streamId]);
+    assert.deepEqual(
+      bConnected!.connections.map((c) => [c.id, c.data]),
+      [[a.id, 'user-publisher']],
+    );
+    assert.deepEqual(
+      bConnected!.streams.map((s) => s.id),
+      [streamId],
+    );
     assert.deepEqual(bConnected!.capabilities, CAPABILITIES.subscriber);
     const [created] = a.peer.take('connectionCreated');
     assert.equal(created!.connection.id, b.id);
@@ -73,7 +95,10 @@ describe('memory session service: joining', () => {
     const a = await join('moderator');
     const other = await join('moderator', { appId: 'app-2' });
     assert.equal(a.peer.take('connectionCreated').length, 0);
-    assert.deepEqual((await sessions.getSession('app-2', 's1'))!.connections.map((c) => c.id), [other.id]);
+    assert.deepEqual(
+      (await sessions.getSession('app-2', 's1'))!.connections.map((c) => c.id),
+      [other.id],
+    );
     sessions.handle(a.id, { type: 'forceDisconnect', id: 9, connectionId: other.id });
     assert.equal(a.peer.take('error')[0]!.code, 'ERR_NOT_FOUND');
     assert.equal(other.peer.closed, undefined);
@@ -82,7 +107,10 @@ describe('memory session service: joining', () => {
     const { join } = setup();
     await join('publisher', { maxConnectionsPerSession: 2 });
     await join('publisher', { maxConnectionsPerSession: 2 });
-    await assert.rejects(join('publisher', { maxConnectionsPerSession: 2 }), (err: unknown) => err instanceof StagepassError && err.code === 'ERR_SESSION_FULL');
+    await assert.rejects(
+      join('publisher', { maxConnectionsPerSession: 2 }),
+      (err: unknown) => err instanceof StagepassError && err.code === 'ERR_SESSION_FULL',
+    );
   });
 });
 
@@ -132,8 +160,19 @@ describe('memory session service: roles', () => {
       // Every role receives signals, publisheronly included.
       const third = await join('publisher');
       sessions.handle(third.id, { type: 'signal', data: 'to all', signalType: 'chat' });
-      assert.deepEqual(me.peer.take('signal'), [{ type: 'signal', from: third.id, signalType: 'chat', data: 'to all' }]);
-      const deniedCount = [canPublish, canSubscribe, canSignal, canModerate, canModerate, canModerate, canModerate, canModerate].filter((x) => !x).length;
+      assert.deepEqual(me.peer.take('signal'), [
+        { type: 'signal', from: third.id, signalType: 'chat', data: 'to all' },
+      ]);
+      const deniedCount = [
+        canPublish,
+        canSubscribe,
+        canSignal,
+        canModerate,
+        canModerate,
+        canModerate,
+        canModerate,
+        canModerate,
+      ].filter((x) => !x).length;
       assert.equal(denials.length, deniedCount);
     });
   }
@@ -146,27 +185,57 @@ describe('memory session service: streams, subscriptions and relay', () => {
     const b = await join('subscriber');
     a.peer.take();
     b.peer.take();
-    sessions.handle(a.id, { type: 'publish', id: 4, name: 'cam', hasAudio: true, hasVideo: false, videoType: 'screen' });
+    sessions.handle(a.id, {
+      type: 'publish',
+      id: 4,
+      name: 'cam',
+      hasAudio: true,
+      hasVideo: false,
+      videoType: 'screen',
+    });
     const [ack, created] = a.peer.take();
     assert.equal(ack!.type, 'ack');
     assert.equal(created!.type, 'streamCreated');
     const stream = created!.type === 'streamCreated' ? created!.stream : undefined;
-    assert.deepEqual({ ...stream, creationTime: 0 }, {
-      id: ack!.type === 'ack' ? ack!.result.streamId : '', connectionId: a.id, name: 'cam', hasAudio: true, hasVideo: false,
-      videoType: 'screen', creationTime: 0,
-    });
+    assert.deepEqual(
+      { ...stream, creationTime: 0 },
+      {
+        id: ack!.type === 'ack' ? ack!.result.streamId : '',
+        connectionId: a.id,
+        name: 'cam',
+        hasAudio: true,
+        hasVideo: false,
+        videoType: 'screen',
+        creationTime: 0,
+      },
+    );
     assert.equal(b.peer.take('streamCreated').length, 1);
-    sessions.handle(a.id, { type: 'setStreamProperty', id: 5, streamId: stream!.id, property: 'hasVideo', value: true });
-    assert.deepEqual(b.peer.take('streamPropertyChanged'), [{
-      type: 'streamPropertyChanged', streamId: stream!.id, property: 'hasVideo', oldValue: false, newValue: true, reason: 'publisher',
-    }]);
+    sessions.handle(a.id, {
+      type: 'setStreamProperty',
+      id: 5,
+      streamId: stream!.id,
+      property: 'hasVideo',
+      value: true,
+    });
+    assert.deepEqual(b.peer.take('streamPropertyChanged'), [
+      {
+        type: 'streamPropertyChanged',
+        streamId: stream!.id,
+        property: 'hasVideo',
+        oldValue: false,
+        newValue: true,
+        reason: 'publisher',
+      },
+    ]);
     sessions.handle(b.id, { type: 'unpublish', id: 6, streamId: stream!.id });
     assert.equal(b.peer.take('error')[0]?.code, 'ERR_CAPABILITY_DENIED');
     const c = await join('publisher');
     sessions.handle(c.id, { type: 'unpublish', id: 6, streamId: stream!.id });
     assert.equal(c.peer.take('error')[0]?.code, 'ERR_NOT_FOUND'); // not c's stream
     sessions.handle(a.id, { type: 'unpublish', id: 7, streamId: stream!.id });
-    assert.deepEqual(b.peer.take('streamDestroyed'), [{ type: 'streamDestroyed', streamId: stream!.id, reason: 'unpublished' }]);
+    assert.deepEqual(b.peer.take('streamDestroyed'), [
+      { type: 'streamDestroyed', streamId: stream!.id, reason: 'unpublished' },
+    ]);
   });
   it('relays WebRTC negotiation only between the two ends of a subscription', async () => {
     const { sessions, join } = setup();
@@ -177,10 +246,19 @@ describe('memory session service: streams, subscriptions and relay', () => {
     pub.peer.take();
     sessions.handle(sub.id, { type: 'subscribe', id: 1, streamId });
     const subscriptionId = sub.peer.take('ack')[0]!.result.subscriptionId as string;
-    assert.deepEqual(pub.peer.take('subscriberCreated'), [{ type: 'subscriberCreated', subscriptionId, streamId, connectionId: sub.id }]);
+    assert.deepEqual(pub.peer.take('subscriberCreated'), [
+      { type: 'subscriberCreated', subscriptionId, streamId, connectionId: sub.id },
+    ]);
     sessions.handle(pub.id, { type: 'webrtc', subscriptionId, kind: 'offer', payload: { type: 'offer', sdp: 'v=0' } });
-    assert.deepEqual(sub.peer.take('webrtc'), [{ type: 'webrtc', subscriptionId, kind: 'offer', payload: { type: 'offer', sdp: 'v=0' }, from: pub.id }]);
-    sessions.handle(sub.id, { type: 'webrtc', subscriptionId, kind: 'answer', payload: { type: 'answer', sdp: 'v=0' } });
+    assert.deepEqual(sub.peer.take('webrtc'), [
+      { type: 'webrtc', subscriptionId, kind: 'offer', payload: { type: 'offer', sdp: 'v=0' }, from: pub.id },
+    ]);
+    sessions.handle(sub.id, {
+      type: 'webrtc',
+      subscriptionId,
+      kind: 'answer',
+      payload: { type: 'answer', sdp: 'v=0' },
+    });
     assert.equal(pub.peer.take('webrtc').length, 1);
     sessions.handle(stranger.id, { type: 'webrtc', id: 3, subscriptionId, kind: 'candidate', payload: {} });
     assert.equal(stranger.peer.take('error')[0]?.code, 'ERR_NOT_FOUND');
@@ -220,7 +298,10 @@ describe('memory session service: moderation', () => {
     assert.deepEqual(a.peer.take('muteForced'), [{ type: 'muteForced', streamId: sa }]);
     assert.equal(b.peer.take('muteForced').length, 0);
     const changes = mod.peer.take();
-    assert.deepEqual(changes.filter((m) => m.type === 'forceMuteChanged'), [{ type: 'forceMuteChanged', active: true, excludedStreamIds: [sb] }]);
+    assert.deepEqual(
+      changes.filter((m) => m.type === 'forceMuteChanged'),
+      [{ type: 'forceMuteChanged', active: true, excludedStreamIds: [sb] }],
+    );
     assert.equal(changes.filter((m) => m.type === 'streamPropertyChanged' && m.reason === 'forceMuted').length, 1);
     const c = await join('publisher');
     assert.deepEqual(c.peer.take('connected')[0]!.forceMute, { active: true, excludedStreamIds: [sb] });
@@ -230,7 +311,9 @@ describe('memory session service: moderation', () => {
     assert.equal(created?.type === 'streamCreated' && created.stream.hasAudio, false);
     assert.equal(cMessages.filter((m) => m.type === 'muteForced').length, 1);
     sessions.handle(mod.id, { type: 'disableForceMute', id: 2 });
-    assert.deepEqual(a.peer.take('forceMuteChanged'), [{ type: 'forceMuteChanged', active: false, excludedStreamIds: [] }]);
+    assert.deepEqual(a.peer.take('forceMuteChanged'), [
+      { type: 'forceMuteChanged', active: false, excludedStreamIds: [] },
+    ]);
     sessions.handle(c.id, { type: 'publish', id: 3, hasAudio: true, hasVideo: true });
     const later = c.peer.take('streamCreated').at(-1);
     assert.equal(later?.stream.hasAudio, true);
@@ -242,10 +325,14 @@ describe('memory session service: moderation', () => {
     const sa = publish(sessions, a);
     mod.peer.take();
     sessions.handle(mod.id, { type: 'forceUnpublish', id: 1, streamId: sa });
-    assert.deepEqual(a.peer.take('streamDestroyed'), [{ type: 'streamDestroyed', streamId: sa, reason: 'forceUnpublished' }]);
+    assert.deepEqual(a.peer.take('streamDestroyed'), [
+      { type: 'streamDestroyed', streamId: sa, reason: 'forceUnpublished' },
+    ]);
     sessions.handle(mod.id, { type: 'forceDisconnect', id: 2, connectionId: a.id });
     assert.deepEqual(a.peer.closed, { code: 4100, reason: 'forceDisconnected' });
-    assert.deepEqual(mod.peer.take('connectionDestroyed'), [{ type: 'connectionDestroyed', connectionId: a.id, reason: 'forceDisconnected' }]);
+    assert.deepEqual(mod.peer.take('connectionDestroyed'), [
+      { type: 'connectionDestroyed', connectionId: a.id, reason: 'forceDisconnected' },
+    ]);
     assert.equal(sessions.stats().connections, 1);
   });
 });
@@ -257,18 +344,23 @@ describe('memory session service: lifecycle', () => {
     const a = await join('publisher', { ejectAtExpiry: true, expireTime: NOW_S + 1 });
     watcher.peer.take();
     sessions.leave(a.id, 'tokenExpired');
-    assert.deepEqual(watcher.peer.take('connectionDestroyed'), [{ type: 'connectionDestroyed', connectionId: a.id, reason: 'tokenExpired' }]);
-    assert.equal(a.peer.closed, undefined, 'its socket is the node\'s to close (connection/client-protocol.ts)');
+    assert.deepEqual(watcher.peer.take('connectionDestroyed'), [
+      { type: 'connectionDestroyed', connectionId: a.id, reason: 'tokenExpired' },
+    ]);
+    assert.equal(a.peer.closed, undefined, "its socket is the node's to close (connection/client-protocol.ts)");
     assert.equal(sessions.stats().connections, 1);
   });
   it('drops a session with its last connection, and revokes by token ID', async () => {
     const { sessions, join } = setup();
     const a = await join('publisher', { tokenId: 'revoke-me' });
     const b = await join('publisher');
-    assert.equal(await sessions.disconnectRevoked(APP, { kind: 'token', tokenId: 'revoke-me', expireTime: NOW_S + 3600 }), 1);
+    assert.equal(
+      await sessions.disconnectRevoked(APP, { kind: 'token', tokenId: 'revoke-me', expireTime: NOW_S + 3600 }),
+      1,
+    );
     assert.deepEqual(a.peer.closed, { code: 4014, reason: 'ERR_TOKEN_REVOKED' });
     sessions.leave(b.id, 'clientDisconnected');
-    assert.equal((await sessions.getSession(APP, 's1')), undefined);
+    assert.equal(await sessions.getSession(APP, 's1'), undefined);
     assert.deepEqual(sessions.stats(), { sessions: 0, connections: 0, streams: 0 });
     const created = await sessions.createSession(APP);
     assert.equal((await sessions.getSession(APP, created.sessionId))?.connections.length, 0);
@@ -283,11 +375,15 @@ describe('memory session service: lifecycle', () => {
     await sessions.join(client('publisher'), peer);
     nowMs += 9 * 60_000;
     t.mock.timers.tick(60_000 * 9);
-    assert.notEqual((await sessions.getSession(APP, idle)), undefined, 'younger than the TTL: kept');
+    assert.notEqual(await sessions.getSession(APP, idle), undefined, 'younger than the TTL: kept');
     nowMs += 2 * 60_000;
     t.mock.timers.tick(60_000 * 2);
-    assert.equal((await sessions.getSession(APP, idle)), undefined, 'past the TTL with no connection: dropped');
-    assert.equal((await sessions.getSession(APP, joined))?.connections.length, 1, 'a session with a connection stays, whatever its age');
+    assert.equal(await sessions.getSession(APP, idle), undefined, 'past the TTL with no connection: dropped');
+    assert.equal(
+      (await sessions.getSession(APP, joined))?.connections.length,
+      1,
+      'a session with a connection stays, whatever its age',
+    );
     assert.deepEqual(sessions.stats(), { sessions: 1, connections: 1, streams: 0 });
     sessions.closeAll(1001, 'ERR_SERVER_SHUTTING_DOWN');
   });

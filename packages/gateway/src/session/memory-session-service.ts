@@ -1,5 +1,10 @@
 import {
-  StagepassError, type Capability, type ClientRequest, type ConnectionDestroyedReason, type EpochMilliseconds, type Milliseconds,
+  StagepassError,
+  type Capability,
+  type ClientRequest,
+  type ConnectionDestroyedReason,
+  type EpochMilliseconds,
+  type Milliseconds,
 } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
 import { authorize } from './authorize.js';
@@ -10,7 +15,12 @@ import type { SessionBus } from './local-bus.js';
 import type { ConnectionRecord, SessionEvent } from './session-events.js';
 import { SessionState, notFound } from './session-state.js';
 import type {
-  AdmittedClient, BackendSignal, Peer, SessionEvents, SessionService, SessionSnapshot,
+  AdmittedClient,
+  BackendSignal,
+  Peer,
+  SessionEvents,
+  SessionService,
+  SessionSnapshot,
 } from './session-service.js';
 
 export interface MemorySessionServiceOptions {
@@ -91,10 +101,19 @@ export class MemorySessionService implements SessionService {
         this.deliver(this.state.destroyStream(this.state.ownStream(connection, request.streamId), 'unpublished'));
         return EMPTY_RESULT;
       case 'setStreamProperty':
-        this.deliver(this.state.setStreamProperty(this.state.ownStream(connection, request.streamId), request.property, request.value));
+        this.deliver(
+          this.state.setStreamProperty(
+            this.state.ownStream(connection, request.streamId),
+            request.property,
+            request.value,
+          ),
+        );
         return EMPTY_RESULT;
       case 'subscribe': {
-        const { subscription, events: happened } = this.state.subscribe(connection, this.state.stream(session, request.streamId));
+        const { subscription, events: happened } = this.state.subscribe(
+          connection,
+          this.state.stream(session, request.streamId),
+        );
         this.ack(connection, request.id, { subscriptionId: subscription.id });
         this.deliver(happened);
         return null;
@@ -126,10 +145,18 @@ export class MemorySessionService implements SessionService {
     }
   }
 
-  private refuse(connection: ConnectionRecord, id: number | undefined, err: StagepassError, capability?: Capability): void {
-    this.bus.toConnection(connection, capability === undefined
-      ? { type: 'error', id: id ?? null, code: err.code, message: err.message }
-      : { type: 'error', id: id ?? null, code: err.code, message: err.message, capability });
+  private refuse(
+    connection: ConnectionRecord,
+    id: number | undefined,
+    err: StagepassError,
+    capability?: Capability,
+  ): void {
+    this.bus.toConnection(
+      connection,
+      capability === undefined
+        ? { type: 'error', id: id ?? null, code: err.code, message: err.message }
+        : { type: 'error', id: id ?? null, code: err.code, message: err.message, capability },
+    );
   }
 
   /** The session; a missing one reads as a missing `what` (REST: a stream's 404 names the stream). */
@@ -138,7 +165,6 @@ export class MemorySessionService implements SessionService {
     if (session === undefined) throw notFound(what);
     return session;
   }
-
 
   async join(client: AdmittedClient, peer: Peer): Promise<string> {
     const { connection, events: happened } = this.state.join(client, peer);
@@ -157,9 +183,15 @@ export class MemorySessionService implements SessionService {
     const capability = authorize(connection.client, request);
     if (capability !== null) {
       this.events.onCapabilityDenied?.(capability, connection.client.role, request.type);
-      this.refuse(connection, request.id, new StagepassError(
-        'ERR_CAPABILITY_DENIED', `The ${connection.client.role} role may not ${request.type} (capability ${capability}).`,
-      ), capability);
+      this.refuse(
+        connection,
+        request.id,
+        new StagepassError(
+          'ERR_CAPABILITY_DENIED',
+          `The ${connection.client.role} role may not ${request.type} (capability ${capability}).`,
+        ),
+        capability,
+      );
       return;
     }
     let result: AckResult | null;
@@ -190,7 +222,12 @@ export class MemorySessionService implements SessionService {
   }
 
   async forceUnpublish(appId: string, sessionId: string, streamId: string): Promise<void> {
-    this.deliver(this.state.destroyStream(this.state.stream(this.existing(appId, sessionId, 'stream'), streamId), 'forceUnpublished'));
+    this.deliver(
+      this.state.destroyStream(
+        this.state.stream(this.existing(appId, sessionId, 'stream'), streamId),
+        'forceUnpublished',
+      ),
+    );
   }
 
   async forceMuteStream(appId: string, sessionId: string, streamId: string): Promise<void> {

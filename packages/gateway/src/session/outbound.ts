@@ -20,6 +20,6 @@ export class Outbound {
    * pass the same `encode` (a node has one transport).
    */
   frame(encode: (text: string) => Buffer): Buffer {
-    return this.encoded ??= encode(this.text);
+    return (this.encoded ??= encode(this.text));
   }
 }

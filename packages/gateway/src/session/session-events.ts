@@ -1,5 +1,11 @@
 import type {
-  ConnectionDestroyedReason, ConnectionInfo, EpochMilliseconds, StreamDestroyedReason, StreamProperty, VideoType, WebRtcKind,
+  ConnectionDestroyedReason,
+  ConnectionInfo,
+  EpochMilliseconds,
+  StreamDestroyedReason,
+  StreamProperty,
+  VideoType,
+  WebRtcKind,
 } from '@stagepass/protocol';
 import type { AdmittedClient, Peer } from './session-service.js';
 
@@ -57,27 +63,46 @@ export type SessionEvent =
    * the session side ended it (moderation, revocation, expiry), its socket is closed with this.
    */
   | {
-    readonly type: 'connectionLeft'; readonly connection: ConnectionRecord; readonly reason: ConnectionDestroyedReason;
-    readonly close: { readonly code: number; readonly reason: string } | null;
-  }
+      readonly type: 'connectionLeft';
+      readonly connection: ConnectionRecord;
+      readonly reason: ConnectionDestroyedReason;
+      readonly close: { readonly code: number; readonly reason: string } | null;
+    }
   /** A stream was published (audio already off when a force mute covers it: see `muteForced`). */
   | { readonly type: 'streamPublished'; readonly stream: StreamRecord }
   | {
-    readonly type: 'streamPropertyChanged'; readonly stream: StreamRecord; readonly property: StreamProperty;
-    readonly oldValue: boolean; readonly newValue: boolean; readonly reason: 'publisher' | 'forceMuted';
-  }
+      readonly type: 'streamPropertyChanged';
+      readonly stream: StreamRecord;
+      readonly property: StreamProperty;
+      readonly oldValue: boolean;
+      readonly newValue: boolean;
+      readonly reason: 'publisher' | 'forceMuted';
+    }
   | { readonly type: 'streamDestroyed'; readonly stream: StreamRecord; readonly reason: StreamDestroyedReason }
   | { readonly type: 'subscriptionCreated'; readonly subscription: SubscriptionRecord }
   /** `notifySubscriber` false when the subscriber itself is leaving. */
-  | { readonly type: 'subscriptionEnded'; readonly subscription: SubscriptionRecord; readonly notifySubscriber: boolean }
-  | { readonly type: 'forceMuteChanged'; readonly session: SessionRecord; readonly active: boolean; readonly excludedStreamIds: readonly string[] }
+  | {
+      readonly type: 'subscriptionEnded';
+      readonly subscription: SubscriptionRecord;
+      readonly notifySubscriber: boolean;
+    }
+  | {
+      readonly type: 'forceMuteChanged';
+      readonly session: SessionRecord;
+      readonly active: boolean;
+      readonly excludedStreamIds: readonly string[];
+    }
   /** A stream's audio was forced off: its publisher must stop sending it. */
   | { readonly type: 'muteForced'; readonly stream: StreamRecord }
   /** A signal for `to` (null: everyone in the session, the sender too); `from` null: the app's backend. */
   | {
-    readonly type: 'signalSent'; readonly session: SessionRecord; readonly from: string | null;
-    readonly to: readonly ConnectionRecord[] | null; readonly signalType: string; readonly data: string;
-  };
+      readonly type: 'signalSent';
+      readonly session: SessionRecord;
+      readonly from: string | null;
+      readonly to: readonly ConnectionRecord[] | null;
+      readonly signalType: string;
+      readonly data: string;
+    };
 
 /** What may flow of a stream: told to the {@link MediaRouter} at publish, (force) mute, unmute, hasVideo changes. */
 export interface MediaGate {

@@ -1,6 +1,13 @@
 import type {
-  Capabilities, ClientRequest, ConnectionDestroyedReason, ConnectionInfo, EpochMilliseconds, ForceMuteState, Role,
-  StreamInfo, UnixSeconds,
+  Capabilities,
+  ClientRequest,
+  ConnectionDestroyedReason,
+  ConnectionInfo,
+  EpochMilliseconds,
+  ForceMuteState,
+  Role,
+  StreamInfo,
+  UnixSeconds,
 } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
 import type { Outbound } from './outbound.js';

@@ -1,13 +1,26 @@
 import {
-  CLOSE_CODES, ERROR_CODES, StagepassError,
-  type ConnectionDestroyedReason, type ConnectionInfo, type EpochMilliseconds, type Milliseconds, type PublishMessage,
-  type StreamDestroyedReason, type StreamInfo, type StreamProperty, type VideoType,
+  CLOSE_CODES,
+  ERROR_CODES,
+  StagepassError,
+  type ConnectionDestroyedReason,
+  type ConnectionInfo,
+  type EpochMilliseconds,
+  type Milliseconds,
+  type PublishMessage,
+  type StreamDestroyedReason,
+  type StreamInfo,
+  type StreamProperty,
+  type VideoType,
 } from '@stagepass/protocol';
 import { randomId } from '@stagepass/token';
 import type { Revocation } from '../registry/app-registry.js';
 import { revocationReaches } from '../registry/revocation-reaches.js';
 import type {
-  ConnectionRecord, SessionEvent, SessionRecord, StreamRecord, SubscriptionRecord,
+  ConnectionRecord,
+  SessionEvent,
+  SessionRecord,
+  StreamRecord,
+  SubscriptionRecord,
 } from './session-events.js';
 import type { AdmittedClient, Peer, SessionSnapshot } from './session-service.js';
 
@@ -62,8 +75,13 @@ export function notFound(what: string): StagepassError {
 
 export function streamInfo(stream: StreamRecord): StreamInfo {
   return {
-    id: stream.id, connectionId: stream.connection.id, name: stream.name, hasAudio: stream.hasAudio,
-    hasVideo: stream.hasVideo, videoType: stream.videoType, creationTime: stream.creationTime,
+    id: stream.id,
+    connectionId: stream.connection.id,
+    name: stream.name,
+    hasAudio: stream.hasAudio,
+    hasVideo: stream.hasVideo,
+    videoType: stream.videoType,
+    creationTime: stream.creationTime,
   };
 }
 
@@ -94,7 +112,13 @@ export class SessionState {
     let session = this.sessions.get(key);
     if (session === undefined) {
       session = {
-        key, appId, sessionId, createdAt: this.now(), connections: new Map(), streams: new Map(), forceMute: NOT_MUTED,
+        key,
+        appId,
+        sessionId,
+        createdAt: this.now(),
+        connections: new Map(),
+        streams: new Map(),
+        forceMute: NOT_MUTED,
       };
       this.sessions.set(key, session);
     }
@@ -124,12 +148,24 @@ export class SessionState {
   private mute(stream: Stream, out: SessionEvent[]): void {
     if (!stream.hasAudio) return;
     stream.hasAudio = false;
-    out.push({ type: 'streamPropertyChanged', stream, property: 'hasAudio', oldValue: true, newValue: false, reason: 'forceMuted' });
+    out.push({
+      type: 'streamPropertyChanged',
+      stream,
+      property: 'hasAudio',
+      oldValue: true,
+      newValue: false,
+      reason: 'forceMuted',
+    });
     out.push({ type: 'muteForced', stream });
   }
 
   /** Removes a connection; `out` null: silently (shutdown), nobody is told. */
-  private remove(connection: Connection, reason: ConnectionDestroyedReason, close: { code: number; reason: string } | null, out: SessionEvent[] | null): void {
+  private remove(
+    connection: Connection,
+    reason: ConnectionDestroyedReason,
+    close: { code: number; reason: string } | null,
+    out: SessionEvent[] | null,
+  ): void {
     if (!this.connections.delete(connection.id)) return;
     const session = connection.session;
     const scratch: SessionEvent[] = out ?? [];
@@ -137,7 +173,8 @@ export class SessionState {
       for (const subscription of [...connection.subscriptions]) this.endSubscription(subscription, false, scratch);
     }
     session.connections.delete(connection.id);
-    for (const stream of connection.streams === undefined ? [] : [...connection.streams]) this.destroy(stream, 'connectionClosed', scratch);
+    for (const stream of connection.streams === undefined ? [] : [...connection.streams])
+      this.destroy(stream, 'connectionClosed', scratch);
     if (out !== null) out.push({ type: 'connectionLeft', connection, reason, close });
     this.dropIfEmpty(session);
   }
@@ -196,7 +233,10 @@ export class SessionState {
     const session = this.openOrCreate(client.appId, client.sessionId);
     if (session.connections.size >= client.maxConnectionsPerSession) {
       this.dropIfEmpty(session);
-      throw new StagepassError('ERR_SESSION_FULL', `The session already has ${session.connections.size} this.connections, the most this app allows.`);
+      throw new StagepassError(
+        'ERR_SESSION_FULL',
+        `The session already has ${session.connections.size} this.connections, the most this app allows.`,
+      );
     }
     const id = newId();
     const info: ConnectionInfo = { id, creationTime: this.now(), data: client.data };
@@ -222,7 +262,8 @@ export class SessionState {
   reachedBy(appId: string, revocation: Revocation): ConnectionRecord[] {
     const reached: ConnectionRecord[] = [];
     for (const connection of this.connections.values()) {
-      if (connection.client.appId === appId && revocationReaches(revocation, connection.client)) reached.push(connection);
+      if (connection.client.appId === appId && revocationReaches(revocation, connection.client))
+        reached.push(connection);
     }
     return reached;
   }
@@ -239,14 +280,23 @@ export class SessionState {
     return all;
   }
 
-  publish(connection: ConnectionRecord, request: Pick<PublishMessage, 'name' | 'hasAudio' | 'hasVideo' | 'videoType'>): { stream: StreamRecord; events: SessionEvent[] } {
+  publish(
+    connection: ConnectionRecord,
+    request: Pick<PublishMessage, 'name' | 'hasAudio' | 'hasVideo' | 'videoType'>,
+  ): { stream: StreamRecord; events: SessionEvent[] } {
     const owner = connection as Connection;
     const session = owner.session;
     const muted = session.forceMute.active && request.hasAudio;
     const videoType: VideoType = request.videoType ?? 'camera';
     const stream: Stream = {
-      id: newId(), connection: owner, name: request.name ?? '', hasAudio: request.hasAudio && !muted, hasVideo: request.hasVideo,
-      videoType, creationTime: this.now(), subscriptions: new Set(),
+      id: newId(),
+      connection: owner,
+      name: request.name ?? '',
+      hasAudio: request.hasAudio && !muted,
+      hasVideo: request.hasVideo,
+      videoType,
+      creationTime: this.now(),
+      subscriptions: new Set(),
     };
     session.streams.set(stream.id, stream);
     (owner.streams ??= new Set()).add(stream);
@@ -267,7 +317,10 @@ export class SessionState {
     own[property] = value;
     return [{ type: 'streamPropertyChanged', stream, property, oldValue, newValue: value, reason: 'publisher' }];
   }
-  subscribe(connection: ConnectionRecord, stream: StreamRecord): { subscription: SubscriptionRecord; events: SessionEvent[] } {
+  subscribe(
+    connection: ConnectionRecord,
+    stream: StreamRecord,
+  ): { subscription: SubscriptionRecord; events: SessionEvent[] } {
     const subscriber = connection as Connection;
     const subscribed = stream as Stream;
     const subscription: Subscription = { id: newId(), stream: subscribed, subscriber };
@@ -302,7 +355,11 @@ export class SessionState {
   }
 
   /** A signal to everyone (`to` undefined), one connection or a list; ERR_NOT_FOUND for an unknown recipient. */
-  signal(session: SessionRecord, from: string | null, signal: { to?: string | readonly string[]; signalType?: string; data: string }): SessionEvent[] {
+  signal(
+    session: SessionRecord,
+    from: string | null,
+    signal: { to?: string | readonly string[]; signalType?: string; data: string },
+  ): SessionEvent[] {
     let to: ConnectionRecord[] | null = null;
     if (signal.to !== undefined) {
       const ids = typeof signal.to === 'string' ? [signal.to] : [...new Set(signal.to)];

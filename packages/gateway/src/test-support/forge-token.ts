@@ -12,7 +12,12 @@ export function claimsOf(token: string): Record<string, unknown> {
  * Re-signs a token's claims, after `change` altered them, with HS256 and `secret` (or under another
  * header): the signature verifies, so the verifier reaches the altered claim.
  */
-export function resign(token: string, secret: string, change: (claims: Record<string, unknown>) => void, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+export function resign(
+  token: string,
+  secret: string,
+  change: (claims: Record<string, unknown>) => void,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
   const claims = claimsOf(token);
   change(claims);
   const input = `${encode(header)}.${encode(claims)}`;

@@ -18,7 +18,9 @@ export class HeldJoins extends MemorySessionService {
 
   /** From now on, joins wait until release(). */
   hold(): void {
-    this.gate = new Promise((resolve) => { this.open = resolve; });
+    this.gate = new Promise((resolve) => {
+      this.open = resolve;
+    });
   }
 
   /** Lets every waiting join (and later ones) through. */

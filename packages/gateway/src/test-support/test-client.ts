@@ -41,9 +41,15 @@ export class TestClient {
       this.ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => { body += chunk; });
-        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })));
-        res.on('error', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })));
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })),
+        );
+        res.on('error', () =>
+          reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })),
+        );
       });
       this.ws.once('error', reject);
     });
@@ -76,7 +82,11 @@ export class TestClient {
   }
 
   /** The next message of this type (and matching `where`), waiting for it if need be. */
-  next<T extends ServerMessage['type']>(type: T, where: (message: Of<T>) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Of<T>> {
+  next<T extends ServerMessage['type']>(
+    type: T,
+    where: (message: Of<T>) => boolean = () => true,
+    timeoutMs = WAIT_MS,
+  ): Promise<Of<T>> {
     return this.nextMatching((m) => m.type === type && where(m as Of<T>), type, timeoutMs) as Promise<Of<T>>;
   }
 
@@ -94,7 +104,11 @@ export class TestClient {
       };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`no ${label} message within ${timeoutMs} ms; inbox: ${JSON.stringify(this.inbox.map((m) => m.type))}`));
+        reject(
+          new Error(
+            `no ${label} message within ${timeoutMs} ms; inbox: ${JSON.stringify(this.inbox.map((m) => m.type))}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -104,7 +118,11 @@ export class TestClient {
   async request(message: Record<string, unknown>, timeoutMs = WAIT_MS): Promise<Of<'ack'> | Of<'error'>> {
     const id = this.nextId++;
     this.send({ ...message, id });
-    const reply = await this.nextMatching((m) => (m.type === 'ack' || m.type === 'error') && m.id === id, `reply to ${String(message.type)}`, timeoutMs);
+    const reply = await this.nextMatching(
+      (m) => (m.type === 'ack' || m.type === 'error') && m.id === id,
+      `reply to ${String(message.type)}`,
+      timeoutMs,
+    );
     return reply as Of<'ack'> | Of<'error'>;
   }
 

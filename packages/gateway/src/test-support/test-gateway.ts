@@ -59,7 +59,11 @@ export class TestGateway {
   readonly clients = new Set<TestClient>();
   base = '';
 
-  constructor(readonly gateway: Gateway, readonly registry: AppRegistry & ReplayGuard, readonly app: TestApp) {}
+  constructor(
+    readonly gateway: Gateway,
+    readonly registry: AppRegistry & ReplayGuard,
+    readonly app: TestApp,
+  ) {}
 
   static async start(options: StartOptions = {}): Promise<TestGateway> {
     const registry = createSqliteAppRegistry({ path: ':memory:' });
@@ -81,7 +85,12 @@ export class TestGateway {
   token(options: TokenOptions = {}): string {
     const app = options.app ?? this.app;
     const { app: _app, ...mint } = options;
-    return createToken({ appId: app.appId, secret: app.secret, sessionId: options.sessionId ?? newSessionId(), ...mint });
+    return createToken({
+      appId: app.appId,
+      secret: app.secret,
+      sessionId: options.sessionId ?? newSessionId(),
+      ...mint,
+    });
   }
 
   url(sessionId: string, appId: string = this.app.appId): string {
@@ -106,7 +115,11 @@ export class TestGateway {
     const client = this.open(sessionId, options.urlAppId ?? app.appId, options.client);
     await client.opened;
     const { token, urlAppId: _u, client: _c, ...mint } = options;
-    client.send({ type: 'connect', v: PROTOCOL_VERSION, token: token ?? this.token({ ...mint, sessionId: options.sessionId ?? sessionId }) });
+    client.send({
+      type: 'connect',
+      v: PROTOCOL_VERSION,
+      token: token ?? this.token({ ...mint, sessionId: options.sessionId ?? sessionId }),
+    });
     return client;
   }
 
@@ -115,7 +128,9 @@ export class TestGateway {
     const client = await this.connect(sessionId, options);
     const connected = await Promise.race([
       client.next('connected'),
-      client.closed.then((info) => { throw new Error(`refused: ${info.code} ${info.reason}`); }),
+      client.closed.then((info) => {
+        throw new Error(`refused: ${info.code} ${info.reason}`);
+      }),
     ]);
     return { client, id: connected.connection.id, connected };
   }

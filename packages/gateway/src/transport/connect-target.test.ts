@@ -5,7 +5,10 @@ import { pathOf, readConnectTarget, readTargetParams } from './connect-target.js
 
 describe('readConnectTarget', () => {
   it('reads exactly one appId and one sessionId, percent-decoded', () => {
-    assert.deepEqual(readConnectTarget('/v1/connect?appId=app-1&sessionId=1_MX4xMjM%7E'), { appId: 'app-1', sessionId: '1_MX4xMjM~' });
+    assert.deepEqual(readConnectTarget('/v1/connect?appId=app-1&sessionId=1_MX4xMjM%7E'), {
+      appId: 'app-1',
+      sessionId: '1_MX4xMjM~',
+    });
     assert.deepEqual(readConnectTarget('/v1/connect?sessionId=s&cacheBust=3&appId=a'), { appId: 'a', sessionId: 's' });
   });
 
@@ -31,7 +34,10 @@ describe('readConnectTarget', () => {
       assert.equal(refusal.status, status, String(url));
       assert.equal(refusal.code, code, String(url));
     }
-    assert.deepEqual(readConnectTarget(`/v1/connect?appId=${'a'.repeat(256)}&sessionId=${'s'.repeat(512)}`), { appId: 'a'.repeat(256), sessionId: 's'.repeat(512) });
+    assert.deepEqual(readConnectTarget(`/v1/connect?appId=${'a'.repeat(256)}&sessionId=${'s'.repeat(512)}`), {
+      appId: 'a'.repeat(256),
+      sessionId: 's'.repeat(512),
+    });
   });
 
   it('reads the query as URLSearchParams does (the undecoded fast path included)', () => {
@@ -40,17 +46,35 @@ describe('readConnectTarget', () => {
       return { appId: params.getAll('appId'), sessionId: params.getAll('sessionId') };
     };
     const table = [
-      '', '&', '&&', '=', 'appId', 'appId=', 'appId=a=b', '=appId', 'appId&sessionId', 'appId=a&&sessionId=s&',
-      'appId=a&appId=b', 'xappId=a&appIdx=b&sessionId=s', '?appId=a&sessionId=s', '??appId=a', 'appId=%61&session%49d=s',
-      'appId=a+b&sessionId=%2B', 'APPID=a&sessionid=s', 'a=1&b&c=&appId=x&sessionId=y&d=4',
+      '',
+      '&',
+      '&&',
+      '=',
+      'appId',
+      'appId=',
+      'appId=a=b',
+      '=appId',
+      'appId&sessionId',
+      'appId=a&&sessionId=s&',
+      'appId=a&appId=b',
+      'xappId=a&appIdx=b&sessionId=s',
+      '?appId=a&sessionId=s',
+      '??appId=a',
+      'appId=%61&session%49d=s',
+      'appId=a+b&sessionId=%2B',
+      'APPID=a&sessionid=s',
+      'a=1&b&c=&appId=x&sessionId=y&d=4',
     ];
     for (const query of table) assert.deepEqual(readTargetParams(query), expected(query), query);
     // Random queries over the characters that matter, with both names likely to appear.
     const piece = fc.constantFrom('appId', 'sessionId', '=', '&', '?', '%', '+', '%41', 'a', 'b', 'I', 'd', '~', ' ');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 16 }), (pieces) => {
-      const query = pieces.join('');
-      assert.deepEqual(readTargetParams(query), expected(query));
-    }), { numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }), (pieces) => {
+        const query = pieces.join('');
+        assert.deepEqual(readTargetParams(query), expected(query));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('pathOf drops the query string (what logs may show)', () => {

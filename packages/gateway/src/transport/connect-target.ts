@@ -64,13 +64,21 @@ function one(params: TargetParams, name: 'appId' | 'sessionId', max: number): st
   const values = params[name];
   if (values.length !== 1) {
     return {
-      status: 400, code: 'ERR_INVALID_OPTION',
-      message: values.length === 0 ? `The connect URL needs the ${name} query parameter.` : `The connect URL must give ${name} once.`,
+      status: 400,
+      code: 'ERR_INVALID_OPTION',
+      message:
+        values.length === 0
+          ? `The connect URL needs the ${name} query parameter.`
+          : `The connect URL must give ${name} once.`,
     };
   }
   const value = values[0]!;
   if (!isOpaqueId(value, max)) {
-    return { status: 400, code: 'ERR_INVALID_OPTION', message: `${name} must be 1–${max} printable ASCII characters without spaces.` };
+    return {
+      status: 400,
+      code: 'ERR_INVALID_OPTION',
+      message: `${name} must be 1–${max} printable ASCII characters without spaces.`,
+    };
   }
   return value;
 }
@@ -81,7 +89,8 @@ function one(params: TargetParams, name: 'appId' | 'sessionId', max: number): st
  */
 export function readConnectTarget(url: string | undefined): ConnectTarget | UpgradeRefusal {
   const path = pathOf(url);
-  if (path !== CONNECT_PATH) return { status: 404, code: 'ERR_NOT_FOUND', message: `WebSocket clients connect to ${CONNECT_PATH}.` };
+  if (path !== CONNECT_PATH)
+    return { status: 404, code: 'ERR_NOT_FOUND', message: `WebSocket clients connect to ${CONNECT_PATH}.` };
   const query = url!.length > path.length ? url!.slice(path.length + 1) : '';
   const params = readTargetParams(query);
   const appId = one(params, 'appId', MAX_APP_ID_LENGTH);

@@ -23,12 +23,21 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 /** Writes a JSON answer. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
 /** Writes a refusal: the code's HTTP status (or `status`) and `{"code","message"}`. */
-export function sendError(res: ServerResponse, code: ErrorCode, message: string, status: number = ERROR_CODES[code].httpStatus): void {
+export function sendError(
+  res: ServerResponse,
+  code: ErrorCode,
+  message: string,
+  status: number = ERROR_CODES[code].httpStatus,
+): void {
   sendJson(res, status, { code, message });
 }
 
@@ -44,7 +53,12 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
   function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
     const started = performance.now();
     res.once('finish', () => {
-      const line = { method: req.method, path, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 };
+      const line = {
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      };
       // Probes come every few seconds from orchestrators: keep them out of the info log.
       if (PROBES.has(path)) logger.debug(line, 'http');
       else logger.info(line, 'http');
@@ -63,12 +77,21 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
     if (readOnly && path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else if (readOnly && path === '/readyz') {
-      if (isDraining()) sendJson(res, 503, { status: 'draining', code: 'ERR_SERVER_SHUTTING_DOWN', message: 'The gateway is shutting down and admits no one.' });
+      if (isDraining())
+        sendJson(res, 503, {
+          status: 'draining',
+          code: 'ERR_SERVER_SHUTTING_DOWN',
+          message: 'The gateway is shutting down and admits no one.',
+        });
       else sendJson(res, 200, { status: 'ready' });
     } else if (readOnly && path === '/metrics') {
       metrics.metrics().then(
         (text) => {
-          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+          res.writeHead(200, {
+            'content-type': metrics.contentType,
+            'content-length': Buffer.byteLength(text),
+            'cache-control': 'no-store',
+          });
           res.end(text);
         },
         (err: unknown) => {

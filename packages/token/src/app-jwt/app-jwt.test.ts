@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  StagepassError, appJwtLimits, createAppJwt, createAppJwtVerifier, createToken, inspectToken, verifyAppJwt,
-  type ErrorCode, type VerificationKeyInput, type VerifyAppJwtOptions,
+  StagepassError,
+  appJwtLimits,
+  createAppJwt,
+  createAppJwtVerifier,
+  createToken,
+  inspectToken,
+  verifyAppJwt,
+  type ErrorCode,
+  type VerificationKeyInput,
+  type VerifyAppJwtOptions,
 } from '../index.js';
 import { forgeClaims, forgeHs256 } from '../test-support/forge.js';
 import { assertRefused, ed25519KeyPair, jsonwebtoken } from '../test-support/interop-fixtures.js';
@@ -20,8 +28,15 @@ const mint = (extra: Partial<Parameters<typeof createAppJwt>[0]> = {}) =>
 const verify = (jwt: unknown, extra: Partial<VerifyAppJwtOptions> = {}) =>
   verifyAppJwt(jwt, { appId: APP, keys: [{ secret: SECRET }], now: NOW, ...extra });
 /** A valid app JWT claim set at NOW, to be altered one member at a time. */
-const baseClaims = (): Record<string, unknown> => ({ iss: APP, ist: 'project', iat: NOW, exp: NOW + 60, jti: 'jti-0001' });
-const forged = (changes: Record<string, unknown> = {}, secret = SECRET) => forgeClaims({ ...baseClaims(), ...changes }, secret);
+const baseClaims = (): Record<string, unknown> => ({
+  iss: APP,
+  ist: 'project',
+  iat: NOW,
+  exp: NOW + 60,
+  jti: 'jti-0001',
+});
+const forged = (changes: Record<string, unknown> = {}, secret = SECRET) =>
+  forgeClaims({ ...baseClaims(), ...changes }, secret);
 const without = (name: string) => {
   const claims = baseClaims();
   delete claims[name];
@@ -31,7 +46,8 @@ const without = (name: string) => {
 function refused(code: ErrorCode, jwt: unknown, extra: Partial<VerifyAppJwtOptions> = {}): StagepassError {
   const err = assertRefused(() => verify(jwt, extra), code);
   assert.ok(!err.message.includes(SECRET), 'message quotes the secret');
-  if (typeof jwt === 'string' && jwt.length > 20) assert.ok(!err.message.includes(jwt.slice(-20)), 'message quotes the JWT');
+  if (typeof jwt === 'string' && jwt.length > 20)
+    assert.ok(!err.message.includes(jwt.slice(-20)), 'message quotes the JWT');
   return err;
 }
 function rejectsOption(fn: () => unknown, option: string): void {
@@ -84,15 +100,35 @@ describe('verifyAppJwt: a valid app JWT', () => {
     const jwt = mint({ kid: 'k1' });
     const result = verifyAppJwt(jwt, { appId: APP, keys: [{ secret: SECRET, kid: 'k1' }], now: NOW + 5 });
     assert.deepEqual(result, {
-      appId: APP, jti: inspectToken(jwt).claims.jti, issuedAt: NOW, expireTime: NOW + 60, keyId: 'k1', algorithm: 'HS256',
+      appId: APP,
+      jti: inspectToken(jwt).claims.jti,
+      issuedAt: NOW,
+      expireTime: NOW + 60,
+      keyId: 'k1',
+      algorithm: 'HS256',
     });
   });
   it('verifies a project JWT signed by jsonwebtoken, as the OpenTok SDKs sign them (no kid)', () => {
-    const jwt = jsonwebtoken.sign({ iss: APP, ist: 'project', iat: NOW, exp: NOW + 300, jti: '5b1c2d3e-aaaa-4bbb-8ccc-0123456789ab' }, SECRET);
-    assert.equal(verify(jwt, { keys: [{ secret: OTHER_SECRET, kid: 'old' }, { secret: SECRET, kid: 'new' }] }).keyId, 'new');
+    const jwt = jsonwebtoken.sign(
+      { iss: APP, ist: 'project', iat: NOW, exp: NOW + 300, jti: '5b1c2d3e-aaaa-4bbb-8ccc-0123456789ab' },
+      SECRET,
+    );
+    assert.equal(
+      verify(jwt, {
+        keys: [
+          { secret: OTHER_SECRET, kid: 'old' },
+          { secret: SECRET, kid: 'new' },
+        ],
+      }).keyId,
+      'new',
+    );
   });
   it('ignores unknown claims and header members it does not act on (jku, x5u)', () => {
-    const jwt = forgeClaims({ ...baseClaims(), extra: 1 }, SECRET, { alg: 'HS256', typ: 'JWT', jku: 'https://evil.example/keys' });
+    const jwt = forgeClaims({ ...baseClaims(), extra: 1 }, SECRET, {
+      alg: 'HS256',
+      typ: 'JWT',
+      jku: 'https://evil.example/keys',
+    });
     assert.equal(verify(jwt).jti, 'jti-0001');
   });
   it('is reusable: createAppJwtVerifier imports keys once', () => {
@@ -117,10 +153,22 @@ describe('verifyAppJwt: ERR_AUTH_INVALID', () => {
   });
   it('words a malformed JWT as an app JWT, not a session token', () => {
     const [h, p, s] = mint().split('.') as [string, string, string];
-    assert.equal(refused('ERR_AUTH_INVALID', `${h}=.${p}.${s}`).message, 'The app JWT header is not canonical base64url; pass the token exactly as it was minted.');
-    assert.equal(refused('ERR_AUTH_INVALID', `${h}.${p}`).message, 'The app JWT is not a compact JWS of three dot-separated parts; pass the token exactly as it was minted.');
-    assert.equal(refused('ERR_AUTH_INVALID', forgeHs256('{"alg":"HS256"}', '[1]', SECRET)).message, 'The app JWT claims is not a JSON object; pass the token exactly as it was minted.');
-    assert.equal(refused('ERR_AUTH_INVALID', forgeClaims(baseClaims(), SECRET, { alg: 'HS256', typ: 'JOSE' })).message, 'The app JWT header typ must be "JWT".');
+    assert.equal(
+      refused('ERR_AUTH_INVALID', `${h}=.${p}.${s}`).message,
+      'The app JWT header is not canonical base64url; pass the token exactly as it was minted.',
+    );
+    assert.equal(
+      refused('ERR_AUTH_INVALID', `${h}.${p}`).message,
+      'The app JWT is not a compact JWS of three dot-separated parts; pass the token exactly as it was minted.',
+    );
+    assert.equal(
+      refused('ERR_AUTH_INVALID', forgeHs256('{"alg":"HS256"}', '[1]', SECRET)).message,
+      'The app JWT claims is not a JSON object; pass the token exactly as it was minted.',
+    );
+    assert.equal(
+      refused('ERR_AUTH_INVALID', forgeClaims(baseClaims(), SECRET, { alg: 'HS256', typ: 'JOSE' })).message,
+      'The app JWT header typ must be "JWT".',
+    );
   });
   it('refuses a non-canonical signature spelling (one signature, one spelling)', () => {
     const jwt = mint();
@@ -132,7 +180,14 @@ describe('verifyAppJwt: ERR_AUTH_INVALID', () => {
   });
   it('refuses duplicate or __proto__ members and crit, in header or claims', () => {
     refused('ERR_AUTH_INVALID', forgeHs256('{"alg":"HS256","alg":"HS256"}', JSON.stringify(baseClaims()), SECRET));
-    refused('ERR_AUTH_INVALID', forgeHs256('{"alg":"HS256"}', `{"iss":"${APP}","ist":"project","iat":${NOW},"exp":${NOW + 60},"jti":"a","jti":"b"}`, SECRET));
+    refused(
+      'ERR_AUTH_INVALID',
+      forgeHs256(
+        '{"alg":"HS256"}',
+        `{"iss":"${APP}","ist":"project","iat":${NOW},"exp":${NOW + 60},"jti":"a","jti":"b"}`,
+        SECRET,
+      ),
+    );
     refused('ERR_AUTH_INVALID', forgeHs256('{"alg":"HS256"}', `{"__proto__":{},"iss":"${APP}"}`, SECRET));
     refused('ERR_AUTH_INVALID', forgeClaims(baseClaims(), SECRET, { alg: 'HS256', crit: ['exp'] }));
     refused('ERR_AUTH_INVALID', forgeHs256('{"alg":"HS256"}', '[1]', SECRET));
@@ -146,12 +201,16 @@ describe('verifyAppJwt: ERR_AUTH_INVALID', () => {
   it('binds alg to the key: the header cannot pick HMAC with a public key (alg confusion), nor another algorithm', () => {
     const keys: VerificationKeyInput[] = [{ publicKey: ED.publicKey }];
     refused('ERR_AUTH_INVALID', forged({}, ED.publicKey), { keys });
-    refused('ERR_AUTH_INVALID', createAppJwt({ appId: APP, privateKey: ED.privateKey, now: NOW }), { keys: [{ secret: SECRET }] });
+    refused('ERR_AUTH_INVALID', createAppJwt({ appId: APP, privateKey: ED.privateKey, now: NOW }), {
+      keys: [{ secret: SECRET }],
+    });
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const rs256 = jsonwebtoken.sign(baseClaims(), rsa.privateKey, { algorithm: 'RS256' });
     refused('ERR_AUTH_INVALID', rs256, { keys });
     // A kid naming a key of another algorithm.
-    refused('ERR_AUTH_INVALID', forgeClaims(baseClaims(), SECRET, { alg: 'HS256', kid: 'ed' }), { keys: [{ publicKey: ED.publicKey, kid: 'ed' }, { secret: SECRET }] });
+    refused('ERR_AUTH_INVALID', forgeClaims(baseClaims(), SECRET, { alg: 'HS256', kid: 'ed' }), {
+      keys: [{ publicKey: ED.publicKey, kid: 'ed' }, { secret: SECRET }],
+    });
   });
   it('refuses a bad signature, before believing any claim', () => {
     refused('ERR_AUTH_INVALID', mint({ secret: OTHER_SECRET }));
@@ -167,7 +226,9 @@ describe('verifyAppJwt: ERR_AUTH_INVALID', () => {
     const unknown = refused('ERR_AUTH_INVALID', mint(), { keys: [] });
     const badSignature = refused('ERR_AUTH_INVALID', mint({ secret: OTHER_SECRET }));
     const wrongAlg = refused('ERR_AUTH_INVALID', createAppJwt({ appId: APP, privateKey: ED.privateKey, now: NOW }));
-    const retiredKid = refused('ERR_AUTH_INVALID', mint({ kid: 'retired' }), { keys: [{ secret: SECRET, kid: 'current' }] });
+    const retiredKid = refused('ERR_AUTH_INVALID', mint({ kid: 'retired' }), {
+      keys: [{ secret: SECRET, kid: 'current' }],
+    });
     assert.equal(unknown.message, badSignature.message);
     assert.equal(wrongAlg.message, badSignature.message);
     assert.equal(retiredKid.message, badSignature.message);
@@ -182,7 +243,8 @@ describe('verifyAppJwt: ERR_AUTH_INVALID', () => {
     refused('ERR_AUTH_INVALID', without('ist'));
   });
   it('requires jti, iat and exp, with the right types', () => {
-    for (const name of ['jti', 'iat', 'exp']) assert.match(refused('ERR_AUTH_INVALID', without(name)).message, new RegExp(name));
+    for (const name of ['jti', 'iat', 'exp'])
+      assert.match(refused('ERR_AUTH_INVALID', without(name)).message, new RegExp(name));
     refused('ERR_AUTH_INVALID', forged({ jti: 42 }));
     refused('ERR_AUTH_INVALID', forged({ jti: '' }));
     refused('ERR_AUTH_INVALID', forged({ jti: 'with space' }));
@@ -223,7 +285,17 @@ describe('createAppJwtVerifier options', () => {
     rejectsOption(() => createAppJwtVerifier({ appId: '', keys: [] }), 'appId');
     rejectsOption(() => createAppJwtVerifier({ appId: APP, keys: undefined as never }), 'keys');
     rejectsOption(() => createAppJwtVerifier({ appId: APP, keys: [{ secret: 'short' }] }), 'keys[0].secret');
-    rejectsOption(() => createAppJwtVerifier({ appId: APP, keys: [{ secret: SECRET, kid: 'a' }, { secret: OTHER_SECRET, kid: 'a' }] }), 'keys');
+    rejectsOption(
+      () =>
+        createAppJwtVerifier({
+          appId: APP,
+          keys: [
+            { secret: SECRET, kid: 'a' },
+            { secret: OTHER_SECRET, kid: 'a' },
+          ],
+        }),
+      'keys',
+    );
     rejectsOption(() => createAppJwtVerifier({ appId: APP, keys: [], clockTolerance: 301 }), 'clockTolerance');
     rejectsOption(() => createAppJwtVerifier({ appId: APP, keys: [{ publicKey: 'not a key' }] }), 'keys[0].publicKey');
   });

@@ -48,7 +48,8 @@ export interface AppJwtVerifier {
 }
 
 /** One answer for every key-dependent refusal, so it does not tell whether the app or a key exists. */
-const DOES_NOT_VERIFY = 'The app JWT does not verify for this App ID: unknown app, or signed with another secret, key or algorithm (or a retired key).';
+const DOES_NOT_VERIFY =
+  'The app JWT does not verify for this App ID: unknown app, or signed with another secret, key or algorithm (or a retired key).';
 
 function invalid(message: string): never {
   throw refused('ERR_AUTH_INVALID', message);
@@ -60,11 +61,18 @@ const APP_JWT: JwsKind = Object.freeze({ noun: 'The app JWT', code: 'ERR_AUTH_IN
 /** The refusal of an app JWT for which no key was chosen: header faults named, key faults all alike. */
 function keyChoiceRefused(fault: KeyChoiceFault): never {
   switch (fault) {
-    case 'no-alg': invalid('The app JWT header has no alg.');
-    case 'alg-none': invalid('Unsigned app JWTs (alg "none") are never accepted.');
-    case 'kid-not-string': invalid('The app JWT header kid must be a string.');
-    case 'typ-not-jwt': invalid('The app JWT header typ must be "JWT".');
-    case 'kid-other-alg': case 'kid-unknown': case 'alg-not-allowed': invalid(DOES_NOT_VERIFY);
+    case 'no-alg':
+      invalid('The app JWT header has no alg.');
+    case 'alg-none':
+      invalid('Unsigned app JWTs (alg "none") are never accepted.');
+    case 'kid-not-string':
+      invalid('The app JWT header kid must be a string.');
+    case 'typ-not-jwt':
+      invalid('The app JWT header typ must be "JWT".');
+    case 'kid-other-alg':
+    case 'kid-unknown':
+    case 'alg-not-allowed':
+      invalid(DOES_NOT_VERIFY);
   }
 }
 
@@ -91,18 +99,21 @@ function timeClaim(value: unknown, name: string): UnixSeconds {
  * ```
  */
 export function createAppJwtVerifier(options: AppJwtVerifierOptions): AppJwtVerifier {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object with appId and keys');
+  if (typeof options !== 'object' || options === null)
+    throw invalidOption('options', 'must be an object with appId and keys');
   const appId = checkAppId(options.appId);
   if (!Array.isArray(options.keys)) throw invalidOption('keys', 'must be an array of keys');
   const keys = options.keys.map((key, i) => importVerificationKey(key, `keys[${i}]`));
-  const kids = keys.flatMap((key) => key.kid === undefined ? [] : [key.kid]);
+  const kids = keys.flatMap((key) => (key.kid === undefined ? [] : [key.kid]));
   if (new Set(kids).size !== kids.length) throw invalidOption('keys', 'two keys share a kid');
   const ring = createKeyRing(keys);
   const clockTolerance = clockToleranceOption(options.clockTolerance);
 
   function verify(jwt: unknown, verifyOptions: { readonly now?: UnixSeconds } = {}): VerifiedAppJwt {
-    if (typeof verifyOptions !== 'object' || verifyOptions === null) throw invalidOption('options', 'must be an object');
-    const now = verifyOptions.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(verifyOptions.now, 'now');
+    if (typeof verifyOptions !== 'object' || verifyOptions === null)
+      throw invalidOption('options', 'must be an object');
+    const now =
+      verifyOptions.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(verifyOptions.now, 'now');
     if (typeof jwt !== 'string' || jwt === '') invalid('The app JWT is missing.');
     if (isTokenTooLarge(jwt)) invalid('The app JWT is larger than 8 KiB.');
     const jws = splitCompactJws(jwt, APP_JWT);
@@ -126,14 +137,19 @@ export function createAppJwtVerifier(options: AppJwtVerifierOptions): AppJwtVeri
     const expireTime = timeClaim(claims.exp, 'exp');
     const { jti } = claims;
     if (jti === undefined) invalid('The app JWT has no jti claim; each app JWT needs a unique one.');
-    if (!isOpaqueId(jti, MAX_APP_JWT_ID_LENGTH)) invalid(`The app JWT claim jti must be 1–${MAX_APP_JWT_ID_LENGTH} printable ASCII characters.`);
+    if (!isOpaqueId(jti, MAX_APP_JWT_ID_LENGTH))
+      invalid(`The app JWT claim jti must be 1–${MAX_APP_JWT_ID_LENGTH} printable ASCII characters.`);
     if (expireTime <= issuedAt) invalid('The app JWT claim exp must be after iat.');
-    if (issuedAt > now + clockTolerance) invalid('The app JWT was issued in the future (iat); check the clocks of the backend and the gateway.');
+    if (issuedAt > now + clockTolerance)
+      invalid('The app JWT was issued in the future (iat); check the clocks of the backend and the gateway.');
     if (expireTime <= now - clockTolerance) {
       throw refused('ERR_AUTH_EXPIRED', 'The app JWT has expired; sign a fresh one for each request.');
     }
     if (expireTime > now + MAX_APP_JWT_TTL_SECONDS + clockTolerance) {
-      throw refused('ERR_AUTH_EXPIRED', `The app JWT expires more than ${MAX_APP_JWT_TTL_SECONDS} s ahead; app JWTs live at most 5 minutes.`);
+      throw refused(
+        'ERR_AUTH_EXPIRED',
+        `The app JWT expires more than ${MAX_APP_JWT_TTL_SECONDS} s ahead; app JWTs live at most 5 minutes.`,
+      );
     }
     return { appId, jti, issuedAt, expireTime, keyId: matched.kid, algorithm: matched.alg };
   }

@@ -43,12 +43,15 @@ export function createAppJwt(options: AppJwtOptions): string {
   if (hasSecret === (options.privateKey !== undefined)) {
     throw invalidOption(hasSecret ? 'privateKey' : 'secret', 'give exactly one of secret or privateKey');
   }
-  const key = importSigningKey(hasSecret
-    ? { secret: options.secret!, kid: options.kid }
-    : { privateKey: options.privateKey!, kid: options.kid });
+  const key = importSigningKey(
+    hasSecret ? { secret: options.secret!, kid: options.kid } : { privateKey: options.privateKey!, kid: options.kid },
+  );
   const ttl = options.ttl === undefined ? DEFAULT_APP_JWT_TTL_SECONDS : parseTtl(options.ttl);
   if (ttl > MAX_APP_JWT_TTL_SECONDS) {
-    throw invalidOption('ttl', `must be at most ${MAX_APP_JWT_TTL_SECONDS} s: the gateway refuses app JWTs that reach further ahead`);
+    throw invalidOption(
+      'ttl',
+      `must be at most ${MAX_APP_JWT_TTL_SECONDS} s: the gateway refuses app JWTs that reach further ahead`,
+    );
   }
   const now = options.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(options.now, 'now');
   const header = key.kid === undefined ? { alg: key.alg, typ: 'JWT' } : { alg: key.alg, typ: 'JWT', kid: key.kid };

@@ -17,6 +17,7 @@ export interface VerifyAppJwtOptions extends AppJwtVerifierOptions {
  * ```
  */
 export function verifyAppJwt(jwt: unknown, options: VerifyAppJwtOptions): VerifiedAppJwt {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object with appId and keys');
+  if (typeof options !== 'object' || options === null)
+    throw invalidOption('options', 'must be an object with appId and keys');
   return createAppJwtVerifier(options).verify(jwt, { now: options.now });
 }

@@ -95,18 +95,34 @@ export interface ClaimChecks {
  */
 export function checkClaims(claims: NormalizedClaims, checks: ClaimChecks): void {
   if (claims.appId !== checks.appId) {
-    throw refused('ERR_TOKEN_APP_MISMATCH', 'The token was minted for another App ID than the one presented; use a token minted with this app\'s credentials.');
+    throw refused(
+      'ERR_TOKEN_APP_MISMATCH',
+      "The token was minted for another App ID than the one presented; use a token minted with this app's credentials.",
+    );
   }
   if (checks.sessionId !== undefined && claims.sessionId !== checks.sessionId) {
-    throw refused('ERR_TOKEN_SESSION_MISMATCH', 'The token is for another session; mint a token for the session being joined.');
+    throw refused(
+      'ERR_TOKEN_SESSION_MISMATCH',
+      'The token is for another session; mint a token for the session being joined.',
+    );
   }
   const start = Math.min(claims.issuedAt, claims.createTime);
   if (claims.expireTime - start > MAX_LIFETIME_SECONDS) {
-    throw refused('ERR_TOKEN_LIFETIME_TOO_LONG', `The token lives ${claims.expireTime - start} s from creation to expiry; at most ${MAX_LIFETIME_SECONDS} s (30 days) is accepted.`);
+    throw refused(
+      'ERR_TOKEN_LIFETIME_TOO_LONG',
+      `The token lives ${claims.expireTime - start} s from creation to expiry; at most ${MAX_LIFETIME_SECONDS} s (30 days) is accepted.`,
+    );
   }
   const latest = checks.now + checks.clockTolerance;
-  if ((claims.notBefore !== undefined && claims.notBefore > latest) || claims.issuedAt > latest || claims.createTime > latest) {
-    throw refused('ERR_TOKEN_NOT_YET_VALID', 'The token is not valid yet (its not-before or issue time is in the future); check the clocks of the minting server and this one.');
+  if (
+    (claims.notBefore !== undefined && claims.notBefore > latest) ||
+    claims.issuedAt > latest ||
+    claims.createTime > latest
+  ) {
+    throw refused(
+      'ERR_TOKEN_NOT_YET_VALID',
+      'The token is not valid yet (its not-before or issue time is in the future); check the clocks of the minting server and this one.',
+    );
   }
   if (claims.expireTime <= checks.now - checks.clockTolerance) {
     throw refused('ERR_TOKEN_EXPIRED', 'The token has expired; mint a fresh token for each connection.');

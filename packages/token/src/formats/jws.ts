@@ -14,11 +14,11 @@ export interface CompactJws {
 }
 
 const FAULT_TEXT: Record<StrictJsonFault, string> = {
-  'utf8': 'is not valid UTF-8',
-  'syntax': 'is not valid JSON',
+  utf8: 'is not valid UTF-8',
+  syntax: 'is not valid JSON',
   'not-object': 'is not a JSON object',
-  'duplicate': 'has a duplicate member name',
-  'forbidden': 'has a member named __proto__',
+  duplicate: 'has a duplicate member name',
+  forbidden: 'has a member named __proto__',
 };
 
 /**
@@ -62,14 +62,16 @@ const MAX_CACHED_HEADERS = 64;
 export function splitCompactJws(token: string, kind: JwsKind, headerCache?: Map<string, JsonObject>): CompactJws {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
-  if (second < 0 || token.indexOf('.', second + 1) >= 0) malformed(kind, 'is not a compact JWS of three dot-separated parts');
+  if (second < 0 || token.indexOf('.', second + 1) >= 0)
+    malformed(kind, 'is not a compact JWS of three dot-separated parts');
   const headerSegment = token.slice(0, first);
   let header = headerCache?.get(headerSegment);
   if (header === undefined) {
     const headerBytes = decodeBase64url(headerSegment);
     if (headerBytes === undefined) malformed(kind, 'header is not canonical base64url');
     header = parseJsonPart(headerBytes, 'header', kind);
-    if (header.crit !== undefined) malformed(kind, 'header has a crit (critical extension) this verifier does not implement');
+    if (header.crit !== undefined)
+      malformed(kind, 'header has a crit (critical extension) this verifier does not implement');
     if (headerCache !== undefined) {
       if (headerCache.size >= MAX_CACHED_HEADERS) headerCache.clear();
       headerCache.set(headerSegment, header);

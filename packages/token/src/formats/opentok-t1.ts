@@ -2,7 +2,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeBase64Padded } from '../lib/base64.js';
 import { refused } from '../lib/errors.js';
 import {
-  SCOPE, checkDataClaim, checkLayoutClaim, checkRoleClaim, checkSessionClaim, checkTime, claimInvalid,
+  SCOPE,
+  checkDataClaim,
+  checkLayoutClaim,
+  checkRoleClaim,
+  checkSessionClaim,
+  checkTime,
+  claimInvalid,
   type NormalizedClaims,
 } from './claims.js';
 import type { MintClaims } from './mint-claims.js';
@@ -59,7 +65,8 @@ export function splitT1(token: string): T1Parts {
   const head = parseStrictQuery(text.slice(0, colon), 'head');
   const partnerId = head.get('partner_id');
   const sig = head.get('sig');
-  if (partnerId === undefined || sig === undefined || head.size !== 2) malformed('head must hold exactly partner_id and sig');
+  if (partnerId === undefined || sig === undefined || head.size !== 2)
+    malformed('head must hold exactly partner_id and sig');
   if (!SIG.test(sig)) malformed('sig must be 40 lower-case hex digits');
   return { partnerId, signature: Buffer.from(sig, 'hex'), signed: text.slice(colon + 1) };
 }
@@ -70,7 +77,8 @@ export function t1SignatureMatches(parts: T1Parts, secret: Buffer): boolean {
 }
 
 function t1Time(value: string | undefined, name: string): number {
-  if (value === undefined || !DIGITS.test(value)) claimInvalid(name, 'must be a non-empty decimal number of UNIX seconds');
+  if (value === undefined || !DIGITS.test(value))
+    claimInvalid(name, 'must be a non-empty decimal number of UNIX seconds');
   return checkTime(Number(value), name);
 }
 
@@ -99,10 +107,14 @@ export function readT1Claims(parts: T1Parts): NormalizedClaims {
  * (so `&`, `=` and `:` in data stay data), HMAC-SHA1 hex signature and base64 wrapping.
  */
 export function writeT1Token(claims: MintClaims, secret: Buffer): string {
-  const signed = `session_id=${encodeURIComponent(claims.sessionId)}&create_time=${claims.now}`
-    + `&nonce=${claims.nonce}&role=${claims.role}&expire_time=${claims.expireTime}`
-    + (claims.data === undefined ? '' : `&connection_data=${encodeURIComponent(claims.data)}`)
-    + `&initial_layout_class_list=${encodeURIComponent(claims.layout)}&scope=${SCOPE}`;
+  const signed =
+    `session_id=${encodeURIComponent(claims.sessionId)}&create_time=${claims.now}` +
+    `&nonce=${claims.nonce}&role=${claims.role}&expire_time=${claims.expireTime}` +
+    (claims.data === undefined ? '' : `&connection_data=${encodeURIComponent(claims.data)}`) +
+    `&initial_layout_class_list=${encodeURIComponent(claims.layout)}&scope=${SCOPE}`;
   const sig = createHmac('sha1', secret).update(signed, 'latin1').digest('hex');
-  return T1_PREFIX + Buffer.from(`partner_id=${encodeURIComponent(claims.appId)}&sig=${sig}:${signed}`, 'latin1').toString('base64');
+  return (
+    T1_PREFIX +
+    Buffer.from(`partner_id=${encodeURIComponent(claims.appId)}&sig=${sig}:${signed}`, 'latin1').toString('base64')
+  );
 }

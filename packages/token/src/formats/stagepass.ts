@@ -1,7 +1,17 @@
 import type { JsonObject } from '../lib/strict-json.js';
 import {
-  SCOPE, checkAppClaim, checkDataClaim, checkJtiClaim, checkLayoutClaim, checkRoleClaim, checkScopeClaim,
-  checkSessionClaim, checkTime, claimInvalid, optionalTime, type NormalizedClaims,
+  SCOPE,
+  checkAppClaim,
+  checkDataClaim,
+  checkJtiClaim,
+  checkLayoutClaim,
+  checkRoleClaim,
+  checkScopeClaim,
+  checkSessionClaim,
+  checkTime,
+  claimInvalid,
+  optionalTime,
+  type NormalizedClaims,
 } from './claims.js';
 import type { MintClaims } from './mint-claims.js';
 
@@ -26,12 +36,14 @@ export function stagepassClaimsWriter(appId: string): (claims: MintClaims) => st
       lastExpire = claims.expireTime;
       expireText = String(claims.expireTime);
     }
-    return `${prefix}${nowText},"exp":${expireText}`
-      + (claims.notBefore === undefined ? '' : `,"nbf":${claims.notBefore}`)
-      + `,"session_id":${JSON.stringify(claims.sessionId)},"create_time":${nowText},"nonce":${claims.nonce}`
-      + `,"role":"${claims.role}","expire_time":${expireText}`
-      + (claims.data === undefined ? '' : `,"connection_data":${JSON.stringify(claims.data)}`)
-      + `,"initial_layout_class_list":${claims.layout === '' ? '""' : JSON.stringify(claims.layout)},"scope":"${SCOPE}","jti":"${claims.jti}"}`;
+    return (
+      `${prefix}${nowText},"exp":${expireText}` +
+      (claims.notBefore === undefined ? '' : `,"nbf":${claims.notBefore}`) +
+      `,"session_id":${JSON.stringify(claims.sessionId)},"create_time":${nowText},"nonce":${claims.nonce}` +
+      `,"role":"${claims.role}","expire_time":${expireText}` +
+      (claims.data === undefined ? '' : `,"connection_data":${JSON.stringify(claims.data)}`) +
+      `,"initial_layout_class_list":${claims.layout === '' ? '""' : JSON.stringify(claims.layout)},"scope":"${SCOPE}","jti":"${claims.jti}"}`
+    );
   };
 }
 

@@ -32,7 +32,8 @@ function undecodable(problem: string): never {
  */
 export function inspectToken(token: unknown): InspectedToken {
   if (typeof token !== 'string') undecodable('it is not a string');
-  if (isTokenTooLarge(token)) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
+  if (isTokenTooLarge(token))
+    throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
   if (token.startsWith(T1_PREFIX)) {
     const parts = splitT1(token);
     return {

@@ -1,6 +1,15 @@
 import { invalidOption } from '@stagepass/protocol';
 import {
-  KeyObject, createHmac, createPrivateKey, createPublicKey, createSecretKey, createSign, createVerify, sign, timingSafeEqual, verify,
+  KeyObject,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  createSign,
+  createVerify,
+  sign,
+  timingSafeEqual,
+  verify,
   type JsonWebKey,
 } from 'node:crypto';
 import { MIN_RSA_BITS, MIN_SECRET_BYTES } from '../lib/limits.js';
@@ -36,7 +45,10 @@ function secretBytes(secret: unknown, option: string): Buffer {
   else if (secret instanceof Uint8Array) bytes = Buffer.from(secret);
   else throw invalidOption(option, 'must be a string or bytes');
   if (bytes.length < MIN_SECRET_BYTES) {
-    throw invalidOption(option, `is ${bytes.length} bytes; HS256 secrets must be at least ${MIN_SECRET_BYTES} bytes (e.g. 32 random bytes, hex-encoded)`);
+    throw invalidOption(
+      option,
+      `is ${bytes.length} bytes; HS256 secrets must be at least ${MIN_SECRET_BYTES} bytes (e.g. 32 random bytes, hex-encoded)`,
+    );
   }
   return bytes;
 }
@@ -58,12 +70,18 @@ export function algorithmForKey(key: KeyObject, option = 'key'): AsymmetricAlgor
   if (type === 'ec' && details.namedCurve === 'prime256v1') return 'ES256';
   if (type === 'rsa') {
     if ((details.modulusLength ?? 0) < MIN_RSA_BITS) {
-      throw invalidOption(option, `is a ${details.modulusLength ?? 0}-bit RSA key; RSA keys must have at least ${MIN_RSA_BITS} bits`);
+      throw invalidOption(
+        option,
+        `is a ${details.modulusLength ?? 0}-bit RSA key; RSA keys must have at least ${MIN_RSA_BITS} bits`,
+      );
     }
     return 'RS256';
   }
   const curve = type === 'ec' ? ` (${String(details.namedCurve)})` : '';
-  throw invalidOption(option, `unsupported key type ${type ?? 'unknown'}${curve}; use Ed25519, P-256 or RSA (≥ ${MIN_RSA_BITS} bits)`);
+  throw invalidOption(
+    option,
+    `unsupported key type ${type ?? 'unknown'}${curve}; use Ed25519, P-256 or RSA (≥ ${MIN_RSA_BITS} bits)`,
+  );
 }
 
 function toKeyObject(material: AsymmetricKeyMaterial, kind: 'public' | 'private', option: string): KeyObject {
@@ -73,9 +91,10 @@ function toKeyObject(material: AsymmetricKeyMaterial, kind: 'public' | 'private'
       if (material.type === 'secret') throw new Error('a secret KeyObject is not an asymmetric key');
       return kind === 'public' && material.type === 'private' ? createPublicKey(material) : material;
     }
-    const input = typeof material === 'string' || material instanceof Uint8Array
-      ? { key: Buffer.from(material) }
-      : { key: material as JsonWebKey, format: 'jwk' as const };
+    const input =
+      typeof material === 'string' || material instanceof Uint8Array
+        ? { key: Buffer.from(material) }
+        : { key: material as JsonWebKey, format: 'jwk' as const };
     return kind === 'public' ? createPublicKey(input) : createPrivateKey(input);
   } catch {
     throw invalidOption(option, `is not a readable ${kind} key (PEM, JWK or KeyObject expected)`);
@@ -96,8 +115,9 @@ function asymmetricVerify(alg: AsymmetricAlgorithm, publicKey: KeyObject): Verif
       return (input, signature) => verify(null, Buffer.from(input, 'latin1'), publicKey, signature);
     case 'ES256': {
       const key = { key: publicKey, dsaEncoding: 'ieee-p1363' as const };
-      return (input, signature) => signature.length === ES256_SIGNATURE_BYTES
-        && createVerify('sha256').update(input, 'latin1').verify(key, signature);
+      return (input, signature) =>
+        signature.length === ES256_SIGNATURE_BYTES &&
+        createVerify('sha256').update(input, 'latin1').verify(key, signature);
     }
     case 'RS256':
       return (input, signature) => createVerify('sha256').update(input, 'latin1').verify(publicKey, signature);
@@ -126,18 +146,25 @@ export type KeyMember = 'kid' | 'alg' | 'secret' | 'publicKey' | 'privateKey';
  * caller who took the key under another name (`secret`) gets its own name in the message.
  */
 export function importVerificationKey(
-  input: VerificationKeyInput, option = 'key', member: (name: KeyMember) => string = (name) => `${option}.${name}`,
+  input: VerificationKeyInput,
+  option = 'key',
+  member: (name: KeyMember) => string = (name) => `${option}.${name}`,
 ): VerificationKey {
-  if (typeof input !== 'object' || input === null) throw invalidOption(option, 'must be an object with secret, publicKey or privateKey');
+  if (typeof input !== 'object' || input === null)
+    throw invalidOption(option, 'must be an object with secret, publicKey or privateKey');
   const kid = checkKid(input.kid, member('kid'));
   if ('secret' in input) {
-    if (input.alg !== undefined && input.alg !== 'HS256') throw invalidOption(member('alg'), 'a secret can only be an HS256 key');
+    if (input.alg !== undefined && input.alg !== 'HS256')
+      throw invalidOption(member('alg'), 'a secret can only be an HS256 key');
     const secret = secretBytes(input.secret, member('secret'));
     const hmacKey = createSecretKey(secret); // imported once: cheaper per token than raw bytes
     return {
-      kid, alg: 'HS256', secret,
-      verify: (signingInput, signature) => signature.length === HS256_SIGNATURE_BYTES
-        && timingSafeEqual(createHmac('sha256', hmacKey).update(signingInput, 'latin1').digest(), signature),
+      kid,
+      alg: 'HS256',
+      secret,
+      verify: (signingInput, signature) =>
+        signature.length === HS256_SIGNATURE_BYTES &&
+        timingSafeEqual(createHmac('sha256', hmacKey).update(signingInput, 'latin1').digest(), signature),
     };
   }
   const material = 'publicKey' in input ? input.publicKey : 'privateKey' in input ? input.privateKey : undefined;
@@ -150,14 +177,17 @@ export function importVerificationKey(
 
 /** Imports a signing key once: a secret (HS256, T1) or a private key (EdDSA, ES256, RS256). */
 export function importSigningKey(input: SigningKeyInput, option = 'key'): SigningKey {
-  if (typeof input !== 'object' || input === null) throw invalidOption(option, 'must be an object with secret or privateKey');
+  if (typeof input !== 'object' || input === null)
+    throw invalidOption(option, 'must be an object with secret or privateKey');
   const kid = checkKid(input.kid, 'kid');
   if ('secret' in input) {
     if (input.alg !== undefined && input.alg !== 'HS256') throw invalidOption('alg', 'a secret can only sign HS256');
     const secret = secretBytes(input.secret, 'secret');
     const hmacKey = createSecretKey(secret);
     return {
-      kid, alg: 'HS256', secret,
+      kid,
+      alg: 'HS256',
+      secret,
       sign: (signingInput) => createHmac('sha256', hmacKey).update(signingInput, 'latin1').digest('base64url'),
     };
   }

@@ -12,7 +12,7 @@ const ed = importVerificationKey({ publicKey: generateKeyPairSync('ed25519').pub
 const ring = createKeyRing([hsA, hsB, hsPlain, ed]);
 
 describe('chooseKeys', () => {
-  it('takes the key a kid names, if it is of the header\'s alg', () => {
+  it("takes the key a kid names, if it is of the header's alg", () => {
     assert.deepEqual(chooseKeys(ring, { alg: 'HS256', kid: 'b' }), [hsB]);
     assert.deepEqual(chooseKeys(ring, { alg: 'EdDSA', kid: 'ed', typ: 'JWT' }), [ed]);
     assert.equal(chooseKeys(ring, { alg: 'HS256', kid: 'ed' }), 'kid-other-alg');

@@ -14,7 +14,10 @@ export interface KeyRing {
   /** A one-key list per `kid`. */
   readonly byKid: ReadonlyMap<string, readonly [VerificationKey]>;
   /** Per algorithm: all its keys, and those of them without a `kid`. */
-  readonly byAlg: ReadonlyMap<string, { readonly all: readonly VerificationKey[]; readonly withoutKid: readonly VerificationKey[] }>;
+  readonly byAlg: ReadonlyMap<
+    string,
+    { readonly all: readonly VerificationKey[]; readonly withoutKid: readonly VerificationKey[] }
+  >;
 }
 
 /**
@@ -24,7 +27,8 @@ export interface KeyRing {
  * - `kid-unknown`: the app has keys of that `alg`, but none with that `kid` (a retired key);
  * - `alg-not-allowed`: the app has no key of that `alg`.
  */
-export type KeyChoiceFault = 'no-alg' | 'alg-none' | 'kid-not-string' | 'typ-not-jwt' | 'kid-other-alg' | 'kid-unknown' | 'alg-not-allowed';
+export type KeyChoiceFault =
+  'no-alg' | 'alg-none' | 'kid-not-string' | 'typ-not-jwt' | 'kid-other-alg' | 'kid-unknown' | 'alg-not-allowed';
 
 /** Indexes keys whose `kid`s are distinct (checked by the caller). */
 export function createKeyRing(keys: readonly VerificationKey[]): KeyRing {
@@ -33,7 +37,7 @@ export function createKeyRing(keys: readonly VerificationKey[]): KeyRing {
   for (const key of keys) {
     if (key.kid !== undefined) byKid.set(key.kid, [key]);
     let ofAlg = byAlg.get(key.alg);
-    if (ofAlg === undefined) byAlg.set(key.alg, ofAlg = { all: [], withoutKid: [] });
+    if (ofAlg === undefined) byAlg.set(key.alg, (ofAlg = { all: [], withoutKid: [] }));
     ofAlg.all.push(key);
     if (key.kid === undefined) ofAlg.withoutKid.push(key);
   }
@@ -52,7 +56,10 @@ export function createKeyRing(keys: readonly VerificationKey[]): KeyRing {
  * that `alg` without a `kid`; with no `kid`, every key of that `alg`. Returns a non-empty list, or
  * why there is none. Used by the session-token and the app-JWT verifier alike.
  */
-export function chooseKeys(ring: KeyRing, header: Readonly<Record<string, unknown>>): readonly VerificationKey[] | KeyChoiceFault {
+export function chooseKeys(
+  ring: KeyRing,
+  header: Readonly<Record<string, unknown>>,
+): readonly VerificationKey[] | KeyChoiceFault {
   const { alg, kid } = header;
   if (typeof alg !== 'string') return 'no-alg';
   if (alg.length === 4 && alg.toLowerCase() === 'none') return 'alg-none'; // only 4 characters lowercase to none

@@ -15,7 +15,8 @@ describe('decodeBase64url (strict, canonical)', () => {
   it('refuses every character outside the base64url alphabet, at every position', () => {
     const alphabet = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
     const others: string[] = [];
-    for (let code = 0; code < 0x300; code++) if (!alphabet.has(String.fromCharCode(code))) others.push(String.fromCharCode(code));
+    for (let code = 0; code < 0x300; code++)
+      if (!alphabet.has(String.fromCharCode(code))) others.push(String.fromCharCode(code));
     others.push('\u2028', '\ufeff', '\ud83d\ude00', '\uffff');
     for (const base of ['AAAA', 'AAAAAA', 'AAAAAAA', 'AAAAAAAAAAAA']) {
       for (let at = 0; at < base.length; at++) {

@@ -7,7 +7,10 @@ export const MAX_TOKEN_BYTES = 8192;
 /** True when a token string is over {@link MAX_TOKEN_BYTES} once UTF-8 encoded. */
 export function isTokenTooLarge(token: string): boolean {
   // UTF-16 length is a lower bound of the UTF-8 length; count bytes only when it could matter.
-  return token.length > MAX_TOKEN_BYTES || (token.length * 3 > MAX_TOKEN_BYTES && Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES);
+  return (
+    token.length > MAX_TOKEN_BYTES ||
+    (token.length * 3 > MAX_TOKEN_BYTES && Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES)
+  );
 }
 /** Longest token lifetime (expiry − creation): 30 days. */
 export const MAX_LIFETIME_SECONDS = 30 * 24 * 60 * 60;

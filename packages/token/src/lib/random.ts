@@ -29,7 +29,8 @@ export function randomId128(): string {
  * Also exported as `randomId` from the package, for the gateway's connection and stream IDs.
  */
 export function randomBase64url(bytes: number): string {
-  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 256) throw new RangeError('randomBase64url: bytes must be an integer from 1 to 256');
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 256)
+    throw new RangeError('randomBase64url: bytes must be an integer from 1 to 256');
   const start = reserve(bytes);
   return pool.toString('base64url', start, start + bytes);
 }
@@ -46,7 +47,7 @@ const FOUR_DIGITS = Array.from({ length: 10_000 }, (_, n) => String(n).padStart(
  */
 export function randomNonce(): string {
   const start = reserve(6);
-  const a = pool.readUInt16BE(start) % 9000 + 1000; // no leading zero
+  const a = (pool.readUInt16BE(start) % 9000) + 1000; // no leading zero
   const b = pool.readUInt16BE(start + 2) % 10_000;
   const c = pool.readUInt16BE(start + 4) % 10_000;
   return FOUR_DIGITS[a]! + FOUR_DIGITS[b]! + FOUR_DIGITS[c]!;

@@ -30,6 +30,6 @@ describe('parseJsonObject', () => {
   it('refuses invalid UTF-8 instead of replacing it', () => {
     assert.equal(parse(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])), 'utf8');
     assert.equal(parse(Buffer.from([0x7b, 0x22, 0xc3, 0x22, 0x3a, 0x31, 0x7d])), 'utf8');
-    assert.deepEqual(parse(Buffer.from('{"é":"✓"}')), { 'é': '✓' });
+    assert.deepEqual(parse(Buffer.from('{"é":"✓"}')), { é: '✓' });
   });
 });

@@ -1,9 +1,23 @@
 import {
-  invalidOption, isOpaqueId, isRole, toUnixSeconds, wholeNumberOption, type Role, type Seconds, type UnixSeconds,
+  invalidOption,
+  isOpaqueId,
+  isRole,
+  toUnixSeconds,
+  wholeNumberOption,
+  type Role,
+  type Seconds,
+  type UnixSeconds,
 } from '@stagepass/protocol';
 import {
-  DEFAULT_CLOCK_TOLERANCE, MAX_APP_ID_LENGTH, MAX_CLOCK_TOLERANCE, MAX_DATA_CODE_POINTS, MAX_DATA_UTF16_UNITS, MAX_KID_LENGTH,
-  MAX_LAYOUT_LENGTH, MAX_SESSION_ID_LENGTH, MILLISECONDS_THRESHOLD,
+  DEFAULT_CLOCK_TOLERANCE,
+  MAX_APP_ID_LENGTH,
+  MAX_CLOCK_TOLERANCE,
+  MAX_DATA_CODE_POINTS,
+  MAX_DATA_UTF16_UNITS,
+  MAX_KID_LENGTH,
+  MAX_LAYOUT_LENGTH,
+  MAX_SESSION_ID_LENGTH,
+  MILLISECONDS_THRESHOLD,
 } from './limits.js';
 
 export function isSessionId(value: unknown): value is string {
@@ -19,7 +33,10 @@ export function checkSessionId(value: unknown, option = 'sessionId'): string {
 
 export function checkAppId(value: unknown, option = 'appId'): string {
   if (!isOpaqueId(value, MAX_APP_ID_LENGTH)) {
-    throw invalidOption(option, `must be 1–${MAX_APP_ID_LENGTH} printable ASCII characters without spaces (a UUID, an OpenTok API key or a Vonage application ID)`);
+    throw invalidOption(
+      option,
+      `must be 1–${MAX_APP_ID_LENGTH} printable ASCII characters without spaces (a UUID, an OpenTok API key or a Vonage application ID)`,
+    );
   }
   return value;
 }
@@ -65,7 +82,10 @@ export function checkDataInput(value: unknown, option = 'data'): string | undefi
     throw invalidOption(option, `is longer than ${MAX_DATA_CODE_POINTS} characters`);
   }
   if (value.length > MAX_DATA_UTF16_UNITS) {
-    throw invalidOption(option, `takes more than ${MAX_DATA_UTF16_UNITS} UTF-16 code units (characters outside the BMP count twice); shorten it`);
+    throw invalidOption(
+      option,
+      `takes more than ${MAX_DATA_UTF16_UNITS} UTF-16 code units (characters outside the BMP count twice); shorten it`,
+    );
   }
   return value;
 }
@@ -144,5 +164,7 @@ export function parseTtl(value: unknown, option = 'ttl'): Seconds {
 
 /** The `clockTolerance` option of both verifiers: whole seconds from 0 to 300, default 30. */
 export function clockToleranceOption(value: unknown): Seconds {
-  return wholeNumberOption(value, 'clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0, MAX_CLOCK_TOLERANCE, { unit: 'seconds' });
+  return wholeNumberOption(value, 'clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0, MAX_CLOCK_TOLERANCE, {
+    unit: 'seconds',
+  });
 }

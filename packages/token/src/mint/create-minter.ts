@@ -3,7 +3,13 @@ import { encodeBase64urlText } from '../lib/base64.js';
 import { DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS, MAX_TOKEN_BYTES } from '../lib/limits.js';
 import { randomId128, randomNonce } from '../lib/random.js';
 import {
-  checkAppId, checkDataInput, checkLayoutInput, checkRoleInput, checkSessionId, parseTtl, unixSecondsOption,
+  checkAppId,
+  checkDataInput,
+  checkLayoutInput,
+  checkRoleInput,
+  checkSessionId,
+  parseTtl,
+  unixSecondsOption,
 } from '../lib/validate.js';
 import { importSigningKey, type SigningKey } from '../keys/import-key.js';
 import type { AsymmetricKeyMaterial } from '../keys/key-input.js';
@@ -71,16 +77,27 @@ function checkFormat(value: unknown): TokenFormat {
 function signingKeyFrom(options: MinterOptions, format: TokenFormat): SigningKey {
   const hasSecret = options.secret !== undefined;
   const hasPrivate = options.privateKey !== undefined;
-  if (hasSecret === hasPrivate) throw invalidOption(hasSecret ? 'privateKey' : 'secret', 'give exactly one of secret or privateKey');
-  const key = importSigningKey(hasSecret
-    ? { secret: options.secret!, kid: options.kid, alg: options.alg as 'HS256' | undefined }
-    : { privateKey: options.privateKey!, kid: options.kid, alg: options.alg as Exclude<JwsAlgorithm, 'HS256'> | undefined });
+  if (hasSecret === hasPrivate)
+    throw invalidOption(hasSecret ? 'privateKey' : 'secret', 'give exactly one of secret or privateKey');
+  const key = importSigningKey(
+    hasSecret
+      ? { secret: options.secret!, kid: options.kid, alg: options.alg as 'HS256' | undefined }
+      : {
+          privateKey: options.privateKey!,
+          kid: options.kid,
+          alg: options.alg as Exclude<JwsAlgorithm, 'HS256'> | undefined,
+        },
+  );
   if (format === 'opentok-t1') {
-    if (key.secret === undefined) throw invalidOption('format', 'opentok-t1 tokens are signed with the app secret (HMAC-SHA1), not with a private key');
+    if (key.secret === undefined)
+      throw invalidOption(
+        'format',
+        'opentok-t1 tokens are signed with the app secret (HMAC-SHA1), not with a private key',
+      );
     if (key.kid !== undefined) throw invalidOption('kid', 'opentok-t1 tokens have no key ID');
   }
   if (format === 'vonage' && key.alg !== 'RS256') {
-    throw invalidOption('format', 'vonage tokens are RS256: give the application\'s RSA private key');
+    throw invalidOption('format', "vonage tokens are RS256: give the application's RSA private key");
   }
   return key;
 }
@@ -90,9 +107,10 @@ function expiryOf(options: MintOptions, now: UnixSeconds): UnixSeconds {
     throw invalidOption('ttl', 'give expireTime or ttl, not both');
   }
   const option = options.expireTime !== undefined ? 'expireTime' : 'ttl';
-  const expireTime = options.expireTime !== undefined
-    ? unixSecondsOption(options.expireTime, 'expireTime')
-    : now + (options.ttl !== undefined ? parseTtl(options.ttl) : DEFAULT_TTL_SECONDS);
+  const expireTime =
+    options.expireTime !== undefined
+      ? unixSecondsOption(options.expireTime, 'expireTime')
+      : now + (options.ttl !== undefined ? parseTtl(options.ttl) : DEFAULT_TTL_SECONDS);
   if (expireTime <= now) throw invalidOption(option, 'must be in the future');
   if (expireTime - now > MAX_LIFETIME_SECONDS) {
     throw invalidOption(option, `must be at most 30 days (${MAX_LIFETIME_SECONDS} s) after creation`);
@@ -120,16 +138,22 @@ export function createMinter(options: MinterOptions): TokenMinter {
   const appId = checkAppId(options.appId);
   const format = checkFormat(options.format);
   const key = signingKeyFrom(options, format);
-  const header = format === 'opentok-t1'
-    ? ''
-    : encodeBase64urlText(JSON.stringify(key.kid === undefined ? { alg: key.alg, typ: 'JWT' } : { alg: key.alg, typ: 'JWT', kid: key.kid }));
+  const header =
+    format === 'opentok-t1'
+      ? ''
+      : encodeBase64urlText(
+          JSON.stringify(
+            key.kid === undefined ? { alg: key.alg, typ: 'JWT' } : { alg: key.alg, typ: 'JWT', kid: key.kid },
+          ),
+        );
   const writeClaims = format === 'vonage' ? vonageClaimsWriter(appId) : stagepassClaimsWriter(appId);
 
   function mint(mintOptions: MintOptions): string {
     if (typeof mintOptions !== 'object' || mintOptions === null) throw invalidOption('options', 'must be an object');
     const now = currentTime(mintOptions.now);
     const expireTime = expiryOf(mintOptions, now);
-    const notBefore = mintOptions.notBefore === undefined ? undefined : unixSecondsOption(mintOptions.notBefore, 'notBefore');
+    const notBefore =
+      mintOptions.notBefore === undefined ? undefined : unixSecondsOption(mintOptions.notBefore, 'notBefore');
     if (notBefore !== undefined) {
       if (format === 'opentok-t1') throw invalidOption('notBefore', 'opentok-t1 tokens cannot carry a not-before time');
       if (notBefore >= expireTime) throw invalidOption('notBefore', 'must be before the expiry time');
@@ -157,7 +181,10 @@ export function createMinter(options: MinterOptions): TokenMinter {
     // takes up to 12 bytes percent-encoded in T1, a control character 6 as a JSON escape): never hand
     // out a token that every verifier would refuse as too large.
     if (token.length > MAX_TOKEN_BYTES) {
-      throw invalidOption(claims.data === undefined ? 'initialLayoutClassList' : 'data', `makes the ${format} token ${token.length} bytes once encoded; tokens are at most ${MAX_TOKEN_BYTES} bytes (use fewer non-ASCII or control characters)`);
+      throw invalidOption(
+        claims.data === undefined ? 'initialLayoutClassList' : 'data',
+        `makes the ${format} token ${token.length} bytes once encoded; tokens are at most ${MAX_TOKEN_BYTES} bytes (use fewer non-ASCII or control characters)`,
+      );
     }
     return token;
   }

@@ -7,7 +7,11 @@ export function forgeHs256(headerJson: string, claimsJson: string, secret: strin
 }
 
 /** Test helper: signs an arbitrary claims object (HS256, typ JWT). */
-export function forgeClaims(claims: Record<string, unknown>, secret: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+export function forgeClaims(
+  claims: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
   return forgeHs256(JSON.stringify(header), JSON.stringify(claims), secret);
 }
 
@@ -20,8 +24,17 @@ export function forgeT1(signed: string, secret: string, partnerId: string, sig?:
 /** A valid OpenTok-style claim set at `now`, to be altered one field at a time. */
 export function baseClaims(appId: string, now: number): Record<string, unknown> {
   return {
-    iss: appId, ist: 'project', iat: now, exp: now + 3600, session_id: 'session-1', create_time: now,
-    nonce: 12345, role: 'publisher', expire_time: now + 3600, initial_layout_class_list: '', scope: 'session.connect',
+    iss: appId,
+    ist: 'project',
+    iat: now,
+    exp: now + 3600,
+    session_id: 'session-1',
+    create_time: now,
+    nonce: 12345,
+    role: 'publisher',
+    expire_time: now + 3600,
+    initial_layout_class_list: '',
+    scope: 'session.connect',
     jti: 'AAAAAAAAAAAAAAAAAAAAAA',
   };
 }

@@ -38,8 +38,13 @@ export function opentokSecret(): string {
 /** A session ID that OpenTok's SDK accepts as belonging to `apiKey` (it decodes and checks it). */
 export function opentokSessionId(apiKey: string): string {
   const random = randomBytes(12).toString('hex');
-  return '1_' + Buffer.from(`1~${apiKey}~~${new Date().toISOString()}~${random}`)
-    .toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  return (
+    '1_' +
+    Buffer.from(`1~${apiKey}~~${new Date().toISOString()}~${random}`)
+      .toString('base64')
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+  );
 }
 
 /** Asserts that `fn` throws a StagepassError with exactly `code`; returns it for further checks. */
@@ -52,7 +57,10 @@ export function assertRefused(fn: () => unknown, code: ErrorCode, message?: stri
     if (err instanceof assert.AssertionError) throw err;
     caught = err;
   }
-  assert.ok(caught instanceof StagepassError, `${message ?? ''} expected a StagepassError ${code}, got ${String(caught)}`);
+  assert.ok(
+    caught instanceof StagepassError,
+    `${message ?? ''} expected a StagepassError ${code}, got ${String(caught)}`,
+  );
   assert.equal(caught.code, code, message);
   return caught;
 }
@@ -80,7 +88,9 @@ export interface OpenTokHelpers {
 export const opentokHelpers = require('opentok-token/helpers.js') as OpenTokHelpers;
 
 export const encodeOpenTokToken = require('opentok-token') as (
-  tokenData: Record<string, string | number>, apiKey: string, apiSecret: string,
+  tokenData: Record<string, string | number>,
+  apiKey: string,
+  apiSecret: string,
 ) => string;
 
 // ---- jsonwebtoken (CJS, untyped) ----

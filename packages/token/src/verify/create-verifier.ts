@@ -75,7 +75,11 @@ export interface AppOptionNames {
 
 function nestedNames(app: string): AppOptionNames {
   return {
-    app, appId: `${app}.appId`, keys: `${app}.keys`, legacyT1: `${app}.legacyT1`, key: (index) => ({ option: `${app}.keys[${index}]` }),
+    app,
+    appId: `${app}.appId`,
+    keys: `${app}.keys`,
+    legacyT1: `${app}.legacyT1`,
+    key: (index) => ({ option: `${app}.keys[${index}]` }),
   };
 }
 
@@ -88,9 +92,10 @@ export function prepareApp(app: AppKeys, names: AppOptionNames): PreparedApp {
     const { option, member } = names.key(i);
     return importVerificationKey(key, option, member);
   });
-  const kids = keys.flatMap((key) => key.kid === undefined ? [] : [key.kid]);
+  const kids = keys.flatMap((key) => (key.kid === undefined ? [] : [key.kid]));
   if (new Set(kids).size !== kids.length) throw invalidOption(names.keys, 'two keys share a kid');
-  if (app.legacyT1 !== undefined && typeof app.legacyT1 !== 'boolean') throw invalidOption(names.legacyT1, 'must be a boolean');
+  if (app.legacyT1 !== undefined && typeof app.legacyT1 !== 'boolean')
+    throw invalidOption(names.legacyT1, 'must be a boolean');
   return { appId, ring: createKeyRing(keys), legacyT1: app.legacyT1 === true, headers: new Map() };
 }
 
@@ -99,21 +104,39 @@ const UNTRUSTED_HEADER_ALG = 'the token header names an algorithm this app has n
 /** The refusal of a session token for which {@link chooseKeys} found no key. */
 function keyChoiceRefused(fault: KeyChoiceFault, ring: KeyRing, header: Readonly<Record<string, unknown>>): never {
   switch (fault) {
-    case 'no-alg': throw refused('ERR_TOKEN_MALFORMED', 'The token header has no alg; pass the token exactly as it was minted.');
-    case 'alg-none': throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'Unsigned tokens (alg "none") are never accepted.');
-    case 'kid-not-string': throw refused('ERR_TOKEN_MALFORMED', 'The token header kid must be a string.');
-    case 'typ-not-jwt': throw refused('ERR_TOKEN_MALFORMED', 'The token header typ must be "JWT".');
+    case 'no-alg':
+      throw refused('ERR_TOKEN_MALFORMED', 'The token header has no alg; pass the token exactly as it was minted.');
+    case 'alg-none':
+      throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'Unsigned tokens (alg "none") are never accepted.');
+    case 'kid-not-string':
+      throw refused('ERR_TOKEN_MALFORMED', 'The token header kid must be a string.');
+    case 'typ-not-jwt':
+      throw refused('ERR_TOKEN_MALFORMED', 'The token header typ must be "JWT".');
     case 'kid-other-alg': {
       const [key] = ring.byKid.get(header.kid as string)!;
-      throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `The key this token names is a ${key.alg} key; ${UNTRUSTED_HEADER_ALG} under that kid.`);
+      throw refused(
+        'ERR_TOKEN_ALGORITHM_NOT_ALLOWED',
+        `The key this token names is a ${key.alg} key; ${UNTRUSTED_HEADER_ALG} under that kid.`,
+      );
     }
-    case 'kid-unknown': throw refused('ERR_TOKEN_SIGNATURE_INVALID', 'No key of this app has the key ID the token names; it may have been retired.');
-    case 'alg-not-allowed': throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', `Refused: ${UNTRUSTED_HEADER_ALG} (allowed: ${ring.algorithms}).`);
+    case 'kid-unknown':
+      throw refused(
+        'ERR_TOKEN_SIGNATURE_INVALID',
+        'No key of this app has the key ID the token names; it may have been retired.',
+      );
+    case 'alg-not-allowed':
+      throw refused(
+        'ERR_TOKEN_ALGORITHM_NOT_ALLOWED',
+        `Refused: ${UNTRUSTED_HEADER_ALG} (allowed: ${ring.algorithms}).`,
+      );
   }
 }
 
 function signatureInvalid(): never {
-  throw refused('ERR_TOKEN_SIGNATURE_INVALID', 'The token signature does not verify with this app\'s keys; it was altered or minted with another secret or key.');
+  throw refused(
+    'ERR_TOKEN_SIGNATURE_INVALID',
+    "The token signature does not verify with this app's keys; it was altered or minted with another secret or key.",
+  );
 }
 
 interface Checked {
@@ -151,12 +174,18 @@ function verifyJws(app: PreparedApp, token: string): Checked {
 
 function verifyT1(app: PreparedApp, token: string): Checked {
   if (!app.legacyT1) {
-    throw refused('ERR_TOKEN_FORMAT_DISABLED', 'Legacy OpenTok T1 tokens are not enabled for this app; enable legacyT1 for it or mint JWT tokens.');
+    throw refused(
+      'ERR_TOKEN_FORMAT_DISABLED',
+      'Legacy OpenTok T1 tokens are not enabled for this app; enable legacyT1 for it or mint JWT tokens.',
+    );
   }
   const parts = splitT1(token);
   const { secrets } = app.ring;
   if (secrets.length === 0) {
-    throw refused('ERR_TOKEN_ALGORITHM_NOT_ALLOWED', 'T1 tokens are signed with an app secret (HMAC-SHA1) and this app has none.');
+    throw refused(
+      'ERR_TOKEN_ALGORITHM_NOT_ALLOWED',
+      'T1 tokens are signed with an app secret (HMAC-SHA1) and this app has none.',
+    );
   }
   let matched: VerificationKey | undefined;
   for (const key of secrets) {
@@ -193,15 +222,19 @@ export function createVerifier(options: VerifierOptions = {}): TokenVerifier {
 /** A verifier over apps already prepared (verifyToken prepares its one app under its own option names). */
 export function verifierOf(apps: Map<string, PreparedApp>, clockTolerance: Seconds): TokenVerifier {
   function verify(token: unknown, verifyOptions: VerifyOptions): VerifiedToken {
-    if (typeof verifyOptions !== 'object' || verifyOptions === null) throw invalidOption('options', 'must be an object with appId');
+    if (typeof verifyOptions !== 'object' || verifyOptions === null)
+      throw invalidOption('options', 'must be an object with appId');
     const { appId, sessionId } = verifyOptions;
     if (typeof appId !== 'string') throw invalidOption('appId', 'must be a string');
     if (sessionId !== undefined && typeof sessionId !== 'string') throw invalidOption('sessionId', 'must be a string');
-    const now = verifyOptions.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(verifyOptions.now, 'now');
+    const now =
+      verifyOptions.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(verifyOptions.now, 'now');
     if (typeof token !== 'string') throw refused('ERR_TOKEN_MALFORMED', 'The token must be a string.');
-    if (isTokenTooLarge(token)) throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
+    if (isTokenTooLarge(token))
+      throw refused('ERR_TOKEN_TOO_LARGE', `The token is larger than ${MAX_TOKEN_BYTES} bytes.`);
     const app = apps.get(appId);
-    if (app === undefined) throw refused('ERR_APP_UNKNOWN', 'No app is registered under this App ID; check the App ID the client sends.');
+    if (app === undefined)
+      throw refused('ERR_APP_UNKNOWN', 'No app is registered under this App ID; check the App ID the client sends.');
     const checked = token.startsWith(T1_PREFIX) ? verifyT1(app, token) : verifyJws(app, token);
     const { claims } = checked;
     checkClaims(claims, { appId, sessionId, now, clockTolerance });

@@ -30,13 +30,26 @@ export function verifyToken(token: unknown, options: VerifyTokenOptions): Verifi
   const keys: VerificationKeyInput[] = [...(options.keys ?? [])];
   // Each key is named in errors by the option it came from (`keys[1].secret`, `secret`, `publicKey`).
   const names: KeyNames[] = keys.map((_, i) => ({ option: `keys[${i}]` }));
-  if (options.secret !== undefined) { keys.push({ secret: options.secret }); names.push(ownOption('secret')); }
-  if (options.publicKey !== undefined) { keys.push({ publicKey: options.publicKey }); names.push(ownOption('publicKey')); }
+  if (options.secret !== undefined) {
+    keys.push({ secret: options.secret });
+    names.push(ownOption('secret'));
+  }
+  if (options.publicKey !== undefined) {
+    keys.push({ publicKey: options.publicKey });
+    names.push(ownOption('publicKey'));
+  }
   if (keys.length === 0) throw invalidOption('secret', 'give secret, publicKey or keys');
   const clockTolerance = clockToleranceOption(options.clockTolerance);
-  const app = prepareApp({ appId: options.appId, keys, legacyT1: options.legacyT1 ?? false }, {
-    app: 'options', appId: 'appId', keys: 'keys', legacyT1: 'legacyT1', key: (index) => names[index]!,
-  });
+  const app = prepareApp(
+    { appId: options.appId, keys, legacyT1: options.legacyT1 ?? false },
+    {
+      app: 'options',
+      appId: 'appId',
+      keys: 'keys',
+      legacyT1: 'legacyT1',
+      key: (index) => names[index]!,
+    },
+  );
   const verifier = verifierOf(new Map([[app.appId, app]]), clockTolerance);
   return verifier.verify(token, { appId: options.appId, sessionId: options.sessionId, now: options.now });
 }
@@ -45,5 +58,5 @@ type KeyNames = ReturnType<AppOptionNames['key']>;
 
 /** A key given as one option (`secret`): its material is named by that option, any other member by itself. */
 function ownOption(option: 'secret' | 'publicKey'): KeyNames {
-  return { option, member: (name) => name === option ? option : name };
+  return { option, member: (name) => (name === option ? option : name) };
 }

@@ -16,7 +16,12 @@ export type Registry = AppRegistry & ReplayGuard;
 /** A clock the test moves. */
 export function clock(start = NOW_MS): { now: () => number; advance: (ms: number) => void } {
   let value = start;
-  return { now: () => value, advance: (ms) => { value += ms; } };
+  return {
+    now: () => value,
+    advance: (ms) => {
+      value += ms;
+    },
+  };
 }
 
 /** An in-memory registry at NOW_MS, unless the options say otherwise. */
@@ -31,7 +36,9 @@ export function open(options: Partial<SqliteAppRegistryOptions> = {}): Registry 
 export function tempDatabases(): { dbPath: () => string; dir: () => string } {
   let dir = '';
   let files = 0;
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'stagepass-registry-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stagepass-registry-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
   return { dbPath: () => join(dir, `db-${++files}`, 'nested', 'stagepass.db'), dir: () => dir };
 }
@@ -46,13 +53,25 @@ function checkRefusal(caught: unknown, code: string, option: string | undefined)
 /** Asserts that `fn` throws a StagepassError with this code (and option, for ERR_INVALID_OPTION). */
 export function assertRefused(fn: () => unknown, code: string, option?: string): StagepassError {
   let caught: unknown;
-  try { fn(); } catch (err) { caught = err; }
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
   return checkRefusal(caught, code, option);
 }
 
 /** Asserts that `promise` rejects with a StagepassError with this code (and option, for ERR_INVALID_OPTION). */
-export async function assertRejected(promise: Promise<unknown>, code: string, option?: string): Promise<StagepassError> {
+export async function assertRejected(
+  promise: Promise<unknown>,
+  code: string,
+  option?: string,
+): Promise<StagepassError> {
   let caught: unknown;
-  try { await promise; } catch (err) { caught = err; }
+  try {
+    await promise;
+  } catch (err) {
+    caught = err;
+  }
   return checkRefusal(caught, code, option);
 }

@@ -36,13 +36,24 @@ export function createFakePeer(): FakePeer {
 }
 
 /** An admitted client as admission would make it from a verified token. */
-export function admittedClient(appId: string, sessionId: string, extra: Partial<AdmittedClient> & { role?: Role } = {}): AdmittedClient {
+export function admittedClient(
+  appId: string,
+  sessionId: string,
+  extra: Partial<AdmittedClient> & { role?: Role } = {},
+): AdmittedClient {
   const role = extra.role ?? 'publisher';
   const now = Math.floor(Date.now() / 1000);
   return {
-    appId, sessionId, role, capabilities: CAPABILITIES[role], data: null,
-    tokenId: randomBytes(16).toString('base64url'), issuedAt: now - 60, expireTime: now + 3600,
-    ejectAtExpiry: false, maxConnectionsPerSession: 1000,
+    appId,
+    sessionId,
+    role,
+    capabilities: CAPABILITIES[role],
+    data: null,
+    tokenId: randomBytes(16).toString('base64url'),
+    issuedAt: now - 60,
+    expireTime: now + 3600,
+    ejectAtExpiry: false,
+    maxConnectionsPerSession: 1000,
     ...extra,
   };
 }

@@ -27,10 +27,10 @@ function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
   const body = JSON.stringify({ code: refusal.code, message: refusal.message });
   socket.once('finish', socket.destroy);
   socket.end(
-    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n`
-    + 'Connection: close\r\n'
-    + 'Content-Type: application/json; charset=utf-8\r\n'
-    + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
@@ -44,12 +44,23 @@ function refusal(status: number, code: ErrorCode, message: string): UpgradeRefus
  * another path (404), a bad query (400), a draining gateway (503), too many sockets from the
  * address (429). Then ws completes the handshake and the socket waits for its `connect` message.
  */
-export function createUpgradeHandler(options: UpgradeOptions): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function createUpgradeHandler(
+  options: UpgradeOptions,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const { ctx, wss, maxSocketsPerIp, isDraining } = options;
 
   function refuse(req: IncomingMessage, socket: Duplex, answer: UpgradeRefusal): void {
     ctx.metrics.upgradeRefusals.inc({ status: String(answer.status) });
-    ctx.logger.info({ method: req.method, path: pathOf(req.url), status: answer.status, code: answer.code, ip: (socket as Socket).remoteAddress }, 'upgrade refused');
+    ctx.logger.info(
+      {
+        method: req.method,
+        path: pathOf(req.url),
+        status: answer.status,
+        code: answer.code,
+        ip: (socket as Socket).remoteAddress,
+      },
+      'upgrade refused',
+    );
     refuseUpgrade(socket, answer);
   }
 
@@ -60,7 +71,11 @@ export function createUpgradeHandler(options: UpgradeOptions): (req: IncomingMes
       return;
     }
     if (isDraining()) {
-      refuse(req, socket, refusal(503, 'ERR_SERVER_SHUTTING_DOWN', 'The gateway is shutting down; connect again to another one.'));
+      refuse(
+        req,
+        socket,
+        refusal(503, 'ERR_SERVER_SHUTTING_DOWN', 'The gateway is shutting down; connect again to another one.'),
+      );
       return;
     }
     if ('status' in target) {
@@ -71,7 +86,11 @@ export function createUpgradeHandler(options: UpgradeOptions): (req: IncomingMes
     const ip = (socket as Socket).remoteAddress ?? '';
     const open = ctx.socketsPerIp.get(ip) ?? 0;
     if (open >= maxSocketsPerIp) {
-      refuse(req, socket, refusal(429, 'ERR_TOO_MANY_CONNECTIONS', `At most ${maxSocketsPerIp} sockets from one address.`));
+      refuse(
+        req,
+        socket,
+        refusal(429, 'ERR_TOO_MANY_CONNECTIONS', `At most ${maxSocketsPerIp} sockets from one address.`),
+      );
       return;
     }
     const origin = req.headers.origin;

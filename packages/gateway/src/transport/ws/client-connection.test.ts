@@ -12,8 +12,14 @@ function recordingSocket(): { socket: Duplex; writes: Buffer[][] } {
   const writes: Buffer[][] = [];
   const socket = new Duplex({
     read() {},
-    write(chunk: Buffer, _encoding, callback) { writes.push([chunk]); callback(); },
-    writev(chunks, callback) { writes.push(chunks.map((c) => c.chunk as Buffer)); callback(); },
+    write(chunk: Buffer, _encoding, callback) {
+      writes.push([chunk]);
+      callback();
+    },
+    writev(chunks, callback) {
+      writes.push(chunks.map((c) => c.chunk as Buffer));
+      callback();
+    },
   });
   return { socket, writes };
 }
@@ -21,7 +27,9 @@ function recordingSocket(): { socket: Duplex; writes: Buffer[][] } {
 function connection(readyState: number, state: number) {
   const { socket, writes } = recordingSocket();
   const ctx = {
-    rateLimit: { perSecond: 50, burst: 100 }, admissionTimeoutMs: 10_000, maxBufferedBytes: 1 << 20,
+    rateLimit: { perSecond: 50, burst: 100 },
+    admissionTimeoutMs: 10_000,
+    maxBufferedBytes: 1 << 20,
     hot: { messagesIn: 0, messagesOut: 0, admitted: 0, closes: new Map() },
   } as unknown as TransportContext;
   const ws = { readyState } as unknown as GatewaySocket;

@@ -99,4 +99,3 @@ export class ClientConnection extends ClientProtocol implements Batched {
     this.ws.ping();
   }
 }
-

@@ -16,11 +16,19 @@ export class GatewaySocket extends WebSocket {
     const connection = this.connection;
     if (connection !== undefined) {
       switch (event) {
-        case 'message': connection.message(a as RawData, b as boolean); return true;
-        case 'close': connection.closed(a as number); return true;
-        case 'error': connection.wsError(a as Error); return true;
+        case 'message':
+          connection.message(a as RawData, b as boolean);
+          return true;
+        case 'close':
+          connection.closed(a as number);
+          return true;
+        case 'error':
+          connection.wsError(a as Error);
+          return true;
         case 'ping':
-        case 'pong': connection.alive(); return true;
+        case 'pong':
+          connection.alive();
+          return true;
       }
     }
     return super.emit(event, a, b);

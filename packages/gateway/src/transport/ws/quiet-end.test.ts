@@ -6,7 +6,11 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { quietEnd, receiverOf } from './quiet-end.js';
 
 function sink(): Writable {
-  return new Writable({ write(_chunk, _encoding, callback) { callback(); } });
+  return new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
 }
 
 describe('quietEnd', () => {
@@ -61,7 +65,7 @@ describe('quietEnd', () => {
     const { port } = wss.address() as { port: number };
     const serverSide = once(wss, 'connection');
     const client = new WebSocket(`ws://127.0.0.1:${port}`);
-    const [ws] = await serverSide as [WebSocket];
+    const [ws] = (await serverSide) as [WebSocket];
     await once(client, 'open');
     const receiver = receiverOf(ws);
     assert.ok(receiver instanceof Writable);

@@ -38,6 +38,6 @@ function quietVersionOf(end: End): End {
 export function receiverOf(ws: object): Writable | undefined {
   const receiver = (ws as { _receiver?: unknown })._receiver;
   return typeof receiver === 'object' && receiver !== null && typeof (receiver as Writable).end === 'function'
-    ? receiver as Writable
+    ? (receiver as Writable)
     : undefined;
 }

@@ -10,14 +10,18 @@ interface FrameReceiver {
   on(event: 'error', listener: (err: Error) => void): void;
   write(chunk: Buffer): void;
 }
-const { Receiver } = wsModule as unknown as { Receiver: new (options: { isServer: boolean; maxPayload: number }) => FrameReceiver };
+const { Receiver } = wsModule as unknown as {
+  Receiver: new (options: { isServer: boolean; maxPayload: number }) => FrameReceiver;
+};
 
 /** Parses frames with ws's own receiver, as a client would (server frames are unmasked). */
 function receive(frame: Buffer): { text: string; isBinary: boolean }[] {
   const got: { text: string; isBinary: boolean }[] = [];
   const receiver = new Receiver({ isServer: false, maxPayload: 0 });
   receiver.on('message', (data: Buffer, isBinary: boolean) => got.push({ text: data.toString('utf8'), isBinary }));
-  receiver.on('error', (err) => { throw err; });
+  receiver.on('error', (err) => {
+    throw err;
+  });
   receiver.write(frame);
   return got;
 }

@@ -29,4 +29,3 @@ export function textFrame(text: string): Buffer {
   frame.write(text, offset, 'utf8');
   return frame;
 }
-

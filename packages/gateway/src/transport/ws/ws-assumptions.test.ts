@@ -33,9 +33,14 @@ after(async () => {
 
 /** A client (offering permessage-deflate, ws's default) and the server's end of it. */
 async function pair(): Promise<{ client: WebSocket; ws: GatewaySocket; socket: Socket }> {
-  const serverSide = new Promise<{ ws: GatewaySocket; socket: Socket }>((resolve) => { accepted = resolve; });
+  const serverSide = new Promise<{ ws: GatewaySocket; socket: Socket }>((resolve) => {
+    accepted = resolve;
+  });
   const client = new WebSocket(url, { perMessageDeflate: true });
-  await new Promise((resolve, reject) => { client.once('open', resolve); client.once('error', reject); });
+  await new Promise((resolve, reject) => {
+    client.once('open', resolve);
+    client.once('error', reject);
+  });
   return { client, ...(await serverSide) };
 }
 
@@ -66,16 +71,21 @@ describe('ws assumptions', () => {
     client.terminate();
   });
 
-  it('GatewaySocket hands ws\'s events to its connection, with no listener on the socket', async () => {
+  it("GatewaySocket hands ws's events to its connection, with no listener on the socket", async () => {
     const { client, ws } = await pair();
     const seen: string[] = [];
     let closed: () => void = () => {};
-    const done = new Promise<void>((resolve) => { closed = resolve; });
+    const done = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
     ws.connection = {
       message: (data: Buffer, isBinary: boolean) => seen.push(`message ${data.toString()} ${isBinary}`),
       alive: () => seen.push('alive'),
       wsError: () => seen.push('error'),
-      closed: (code: number) => { seen.push(`closed ${code}`); closed(); },
+      closed: (code: number) => {
+        seen.push(`closed ${code}`);
+        closed();
+      },
     } as unknown as ClientConnection;
     assert.equal(ws.listenerCount('message'), 0);
     client.send('hello');
