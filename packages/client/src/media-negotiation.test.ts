@@ -47,6 +47,9 @@ describe('publish / subscribe: WebRTC negotiation relayed by the real gateway (f
     assert.deepEqual(publisherPc.configuration.iceServers, ICE);
     assert.equal(sub.subscriptionId.length > 0, true);
 
+    const ownErr = await alice.subscribe(pub.streamId).catch((err: { code: string; details: { option?: string } }) => err);
+    assert.deepEqual([(ownErr as { code: string }).code, (ownErr as { details: { option?: string } }).details.option], ['ERR_INVALID_OPTION', 'streamId']);
+
     await sub.unsubscribe();
     assert.equal(sub.destroyed, true);
     assert.equal(subscriberPc.closed, true);

@@ -162,6 +162,9 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#allow('subscribe');
     this.#needWebRtc('subscribe');
     checkId(streamId, 'streamId', 'subscribe');
+    if (this.#publishers.has(streamId)) {
+      throw invalidOption('streamId', 'is one of this client\'s own streams: show publisher.mediaStream instead', 'subscribe');
+    }
     const MediaStreamCtor = this.#setup.MediaStream;
     if (MediaStreamCtor === undefined) {
       throw invalidOption('MediaStream', 'is needed to subscribe: run in a browser or pass connect({ MediaStream })', 'subscribe');
