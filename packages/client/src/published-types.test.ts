@@ -42,6 +42,14 @@ export async function main(token: () => Promise<string>, camera: MediaStream): P
 }
 `;
 
+/** The first TypeScript example of docs/client.md (the one for the README), given its two free variables. */
+function docsExample(): string {
+  const doc = readFileSync(new URL('../../../docs/client.md', import.meta.url), 'utf8');
+  const example = /```ts\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(example !== undefined, 'docs/client.md has a ts example');
+  return `declare const appId: string, sessionId: string;\n${example}`;
+}
+
 describe('published declarations', () => {
   let dir: string;
   before(() => {
@@ -50,6 +58,7 @@ describe('published declarations', () => {
     symlinkSync(pkg, join(dir, 'node_modules', '@stagepass', 'client'), 'dir');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
     writeFileSync(join(dir, 'app.ts'), CONSUMER);
+    writeFileSync(join(dir, 'example.ts'), docsExample());
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -61,7 +70,7 @@ describe('published declarations', () => {
           strict: true, skipLibCheck: false, noEmit: true, module, moduleResolution, target: 'ES2022',
           lib: ['ES2022', 'DOM'], types: [], exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
         },
-        files: ['app.ts'],
+        files: ['app.ts', 'example.ts'],
       }));
       const run = spawnSync(process.execPath, [tsc, '-p', config], { encoding: 'utf8' });
       assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);

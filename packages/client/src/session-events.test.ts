@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import type { SignalEvent } from './index.js';
 import { Harness, newSessionId, nextEvent, rejection } from './test-support/harness.js';
 
@@ -158,6 +159,30 @@ describe('session events and actions', () => {
     assert.equal(mod.connections.has(target.connection.id), false);
     const err = await rejection(target.signal({ data: 'still here?' }));
     assert.equal(err.code, 'ERR_NOT_CONNECTED');
+  });
+
+  it('a dropped socket: disconnected with reason networkDisconnected (no resume yet), the others see networkDisconnected', async () => {
+    const sessionId = newSessionId();
+    const sockets: WebSocket[] = [];
+    class TrackedWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    }
+    const watcher = await h.join(sessionId, 'subscriber');
+    const dropped = await h.join(sessionId, 'publisher', {}, { WebSocket: TrackedWebSocket });
+    const reconnecting: unknown[] = [];
+    dropped.on('reconnecting', (e) => reconnecting.push(e));
+    const ended = nextEvent(dropped, 'disconnected');
+    const seen = nextEvent(watcher, 'connectionDestroyed');
+    sockets[0]!.terminate();
+    assert.deepEqual(await ended, {
+      reason: 'networkDisconnected', code: null, closeCode: 1006, message: 'The connection to the gateway was lost.',
+    });
+    assert.equal((await seen).reason, 'networkDisconnected');
+    assert.deepEqual(reconnecting, []);
+    assert.equal(dropped.state, 'disconnected');
   });
 
   it('a gateway shutdown reaches the session as disconnected, reason serverShutdown, code ERR_SERVER_SHUTTING_DOWN', async () => {

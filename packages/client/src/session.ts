@@ -317,6 +317,12 @@ export class Session extends TypedEmitter<SessionEvents> {
     socket.onerror = () => {};
   }
 
+  /**
+   * The one place a socket's end is decided. Resume (issue 8) plugs in here: for a close the
+   * gateway did not choose (`networkDisconnected`) the session will go `reconnecting`, keep its
+   * state and pending work, `admit()` a fresh socket with its resume secret (or a fresh token for a
+   * rejoin) and `#attach` it; the guard on `this.#socket` already ignores a replaced socket's events.
+   */
   #onClose(socket: WebSocketLike, event: SocketCloseEvent): void {
     if (socket !== this.#socket || this.#state === 'disconnected') return;
     socket.onmessage = socket.onclose = null;
