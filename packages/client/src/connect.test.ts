@@ -48,10 +48,12 @@ describe('connect', () => {
     assert.equal(session.connection.data, 'from provider');
   });
 
-  it('accepts an http:// URL with a trailing slash for the same gateway', async () => {
+  it('accepts an http:// URL with a trailing slash, and the connect path itself, for the same gateway', async () => {
     const sessionId = newSessionId();
     const session = await h.join(sessionId, 'subscriber', {}, { url: `${h.url.replace('ws', 'http')}/` });
     assert.equal(session.state, 'connected');
+    const again = await h.join(sessionId, 'subscriber', {}, { url: `${h.url}/v1/connect` });
+    assert.equal(again.state, 'connected');
   });
 
   it('rejects with the admission refusal: an expired token is ERR_TOKEN_EXPIRED', async () => {

@@ -12,7 +12,8 @@ export type TokenSource = string | (() => string | Promise<string>);
 export interface ConnectOptions {
   /**
    * The gateway: `ws(s)://host:port` (or `http(s)://`, the same address), optionally with a path
-   * prefix when a proxy mounts it; the SDK appends `/v1/connect?appId=…&sessionId=…`.
+   * prefix when a proxy mounts it; the SDK appends `/v1/connect?appId=…&sessionId=…` (a URL that
+   * already ends in `/v1/connect` is taken as is).
    */
   readonly url: string;
   readonly appId: string;
@@ -90,7 +91,9 @@ function gatewayUrl(value: unknown): string {
   const scheme = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' }[url.protocol];
   if (scheme === undefined) throw invalidOption('url', 'must be the gateway\'s ws://, wss://, http:// or https:// URL', 'connect');
   if (url.search !== '' || url.hash !== '') throw invalidOption('url', 'must not have a query or fragment (appId and sessionId are options)', 'connect');
-  return `${scheme}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  // The connect path itself is accepted too (a URL copied from docs/protocol.md).
+  const prefix = url.pathname.replace(/\/+$/, '').replace(/\/v1\/connect$/, '');
+  return `${scheme}//${url.host}${prefix}`;
 }
 
 /** The option's constructor, else the global of that name (undefined when neither exists). */

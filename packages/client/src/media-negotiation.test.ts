@@ -22,6 +22,7 @@ describe('publish / subscribe: WebRTC negotiation relayed by the real gateway (f
     const seen = nextEvent(bob, 'streamCreated');
     const own = nextEvent(alice, 'streamCreated');
     const pub = await alice.publish(camera, { name: 'alice cam' });
+    assert.equal(pub.stream?.name, 'alice cam', 'set when publish resolves');
     const { stream } = await seen;
     assert.deepEqual([stream.id, stream.name, stream.hasAudio, stream.hasVideo, stream.videoType], [pub.streamId, 'alice cam', true, true, 'camera']);
     assert.equal((await own).local, true);

@@ -79,6 +79,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly #publishers = new Map<string, Publisher>();
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #links = new Map<string, PeerLink>();
+  readonly #awaitingStream = new Map<string, { resolve: () => void; reject: (err: unknown) => void }>();
   readonly #setup: SessionSetup;
   #closing = false;
   #closed: Promise<void>;
@@ -127,7 +128,7 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   /**
    * Publishes a MediaStream (its audio and video tracks) and resolves with its Publisher once the
-   * gateway gave it a stream ID. Needs the `publish` capability and WebRTC (`RTCPeerConnection`).
+   * gateway created the stream (after its `streamCreated`, so `publisher.stream` is set). Needs the `publish` capability and WebRTC (`RTCPeerConnection`).
    */
   async publish(mediaStream: MediaStream, options: PublishOptions = {}): Promise<Publisher> {
     this.#allow('publish');
@@ -140,7 +141,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       throw invalidOption('videoType', 'must be camera or screen', 'publish');
     }
     const enabled = (tracks: MediaStreamTrack[]) => tracks.some((t) => t.enabled);
-    return this.#request({
+    const publisher = await this.#request({
       type: 'publish',
       ...(options.name === undefined ? {} : { name: options.name }),
       hasAudio: enabled(mediaStream.getAudioTracks()),
@@ -152,6 +153,12 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.#publishers.set(streamId, publisher);
       return publisher;
     });
+    // The ack comes just before the stream's own streamCreated: resolve once that is in too, so
+    // that `publisher.stream` is set from the start.
+    if (!this.#streams.has(publisher.streamId)) {
+      await new Promise<void>((resolve, reject) => this.#awaitingStream.set(publisher.streamId, { resolve, reject }));
+    }
+    return publisher;
   }
 
   /**
@@ -331,6 +338,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#requests.rejectAll(() => notConnected(`The session closed before the gateway answered: ${info.message}`, {
       reason: info.reason, closeCode: info.closeCode, ...(info.code === null ? {} : { closeReason: info.code }),
     }));
+    for (const waiter of this.#awaitingStream.values()) waiter.reject(notConnected(`The session closed before the stream was published: ${info.message}`));
+    this.#awaitingStream.clear();
     for (const subscriber of this.#subscribers.values()) subscriber.end();
     for (const publisher of this.#publishers.values()) publisher.end();
     for (const link of this.#links.values()) link.close();
@@ -365,6 +374,8 @@ export class Session extends TypedEmitter<SessionEvents> {
       case 'streamCreated':
         this.#streams.set(message.stream.id, message.stream);
         this.emit('streamCreated', { stream: message.stream, local: this.#isLocal(message.stream) });
+        this.#awaitingStream.get(message.stream.id)?.resolve();
+        this.#awaitingStream.delete(message.stream.id);
         return;
       case 'streamDestroyed': {
         const stream = this.#streams.get(message.streamId);
