@@ -121,6 +121,7 @@ describe('publish / subscribe: WebRTC negotiation relayed by the real gateway (f
     const event = await own;
     assert.deepEqual([event.reason, event.local], ['forceUnpublished', true]);
     assert.equal(second.destroyed, true);
+    await second.unpublish();
   });
 
   it('a failing WebRTC step closes that link and emits exception', async () => {

@@ -49,8 +49,12 @@ export class Publisher {
     return this.#setEnabled('hasVideo', enabled, this.mediaStream.getVideoTracks());
   }
 
-  /** Ends the stream; every subscription to it ends with it. The tracks are not stopped (they are the app's). */
+  /**
+   * Ends the stream; every subscription to it ends with it. The tracks are not stopped (they are the
+   * app's). Harmless once the stream already ended.
+   */
   async unpublish(): Promise<void> {
+    if (this.#destroyed) return;
     await this.#host.request({ type: 'unpublish', streamId: this.streamId }, () => undefined);
     this.end();
   }
