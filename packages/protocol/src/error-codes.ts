@@ -177,6 +177,14 @@ export const ERROR_CODES = {
     closeCode: 4025,
     description: "The REST request's app JWT (its jti) was already used.",
   },
+  // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
+  // so they never collide with the gateway's, which count up from 4000.
+  ERR_NOT_CONNECTED: {
+    httpStatus: 503,
+    closeCode: 4050,
+    description:
+      'The client is not connected: the gateway could not be reached or refused the upgrade, did not answer in time, or the socket closed before a request was answered.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** What the registry records for one code: its HTTP status, close code and one sentence. */

@@ -424,7 +424,8 @@ describe('stagepass app', { concurrency: true }, () => {
       assert.deepEqual(added.activeKids, ['k1', 'ed-1']);
       const token = await mint(['--app-id', appId, '--private-key', file('ed25519.pem'), '--kid', 'ed-1']);
       assert.equal(verify(db(), appId, token), 'valid');
-      const secret = randomBytes(32).toString('base64url');
+      // Hex, not base64url: a value starting with '-' would read as a flag (1 run in 64).
+      const secret = randomBytes(32).toString('hex');
       const own = await stagepass(['app', 'add-key', appId, '--secret', secret, ...dbFlag()]);
       assert.equal(own.code, 0, own.stderr);
       assert.equal(own.stdout.includes(secret), false);
