@@ -121,6 +121,29 @@ describe('gateway limits: messages of an admitted client', () => {
     assert.equal(client.closeInfo, undefined);
   });
 
+  it('a webrtc payload nested 5,000 levels deep gets ERR_MESSAGE_INVALID, not 1011; the connection stays', async () => {
+    const sessionId = newSessionId();
+    const publisher = await tg.join(sessionId, { role: 'publisher' });
+    const subscriber = await tg.join(sessionId, { role: 'subscriber' });
+    const published = await publisher.client.request({ type: 'publish', hasAudio: true, hasVideo: true });
+    assert.equal(published.type, 'ack');
+    const streamId = published.type === 'ack' ? (published.result.streamId as string) : '';
+    const subscribed = await subscriber.client.request({ type: 'subscribe', streamId });
+    const subscriptionId = subscribed.type === 'ack' ? (subscribed.result.subscriptionId as string) : '';
+    assert.notEqual(subscriptionId, '');
+    // 5,000 levels in 10 KB (built as text: JSON.stringify of it would overflow here too).
+    const deep = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    subscriber.client.sendText(
+      `{"type":"webrtc","id":900,"subscriptionId":"${subscriptionId}","kind":"candidate","payload":${deep}}`,
+    );
+    const refused = await subscriber.client.next('error', (m) => m.id === 900);
+    assert.equal(refused.code, 'ERR_MESSAGE_INVALID');
+    assert.match(refused.message, /payload must nest objects and arrays at most 32 levels deep/);
+    assert.equal((await subscriber.client.request({ type: 'signal', data: 'still here' })).type, 'ack');
+    assert.equal(subscriber.client.closeInfo, undefined);
+    assert.equal(publisher.client.received.filter((m) => m.type === 'webrtc').length, 0);
+  });
+
   it('a slow reader is closed 4022 ERR_SLOW_CONSUMER once its backlog passes maxBufferedBytes; the others never wait', async () => {
     const sessionId = newSessionId();
     const watcher = await tg.join(sessionId);
