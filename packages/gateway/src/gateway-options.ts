@@ -68,8 +68,28 @@ export interface GatewayOptions {
   readonly admissionTimeoutMs?: Milliseconds;
   /** Connections in one session unless the app sets its own maxConnectionsPerSession. Default 1000. */
   readonly maxConnectionsPerSession?: number;
-  /** Open sockets from one IP address; more get HTTP 429 before the upgrade. Default 200. */
+  /**
+   * Open TCP connections from one IP address: plain HTTP (keep-alive included) and WebSocket alike. One more
+   * gets HTTP 429 `ERR_TOO_MANY_CONNECTIONS` as it is accepted, and is closed. Default 200.
+   */
   readonly maxSocketsPerIp?: number;
+  /**
+   * HTTP requests on one connection still waiting for their response (pipelined without reading the
+   * answers); one more and the connection is destroyed. Default 8.
+   */
+  readonly maxRequestsInFlight?: number;
+  /**
+   * Plain HTTP requests per IP address (REST, probes, /metrics; not WebSocket upgrades): a token bucket of
+   * `burst` (default 200) refilled at `perSecond` (default 100). Over it: 429 `ERR_RATE_LIMITED` with
+   * `retry-after`, and the connection is closed.
+   */
+  readonly httpRateLimit?: Partial<RateLimit>;
+  /** Time for a request's headers to arrive, ms; past it, 408 and the connection is closed. Default 10000. */
+  readonly headersTimeoutMs?: Milliseconds;
+  /** Time for a whole request (bodies are at most 64 KiB), ms; past it, 408 and closed. Default 30000. */
+  readonly requestTimeoutMs?: Milliseconds;
+  /** /metrics collects at most once per this many ms; scrapes meanwhile get the same text. 0: every scrape. Default 1000. */
+  readonly metricsCacheMs?: Milliseconds;
   /** Seconds of clock skew forgiven on token times, 0–300. Default 30. */
   readonly clockTolerance?: Seconds;
   /** Wall clock in ms, for token times and session times (tests move it). Default `Date.now`. Limits use a monotonic clock. */
@@ -94,6 +114,11 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   admissionTimeoutMs: 10_000,
   maxConnectionsPerSession: 1000,
   maxSocketsPerIp: 200,
+  maxRequestsInFlight: 8,
+  httpRateLimit: Object.freeze({ perSecond: 100, burst: 200 }),
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  metricsCacheMs: 1000,
   clockTolerance: 30,
   drainMs: 5000,
 });
@@ -120,6 +145,11 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'admissionTimeoutMs',
   'maxConnectionsPerSession',
   'maxSocketsPerIp',
+  'maxRequestsInFlight',
+  'httpRateLimit',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'metricsCacheMs',
   'clockTolerance',
   'now',
   'processMetrics',
@@ -157,6 +187,11 @@ export interface ResolvedOptions {
   readonly admissionTimeoutMs: Milliseconds;
   readonly maxConnectionsPerSession: number;
   readonly maxSocketsPerIp: number;
+  readonly maxRequestsInFlight: number;
+  readonly httpRateLimit: RateLimit;
+  readonly headersTimeoutMs: Milliseconds;
+  readonly requestTimeoutMs: Milliseconds;
+  readonly metricsCacheMs: Milliseconds;
   readonly clockTolerance: Seconds;
   readonly now: Clock;
   readonly processMetrics: boolean;
@@ -184,16 +219,8 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     throw invalid('logger', 'must be a pino logger');
   const now = functionOption<Clock>(o.now, 'now', Date.now, 'must be a function returning milliseconds', SCOPE);
   const processMetrics = booleanOption(o.processMetrics, 'processMetrics', false, SCOPE);
-  const rate = (o.rateLimit ?? {}) as Partial<RateLimit>;
-  if (typeof rate !== 'object' || rate === null) throw invalid('rateLimit', 'must be an object { perSecond, burst }');
-  for (const key of Object.keys(rate)) {
-    if (!RATE_LIMIT_NAMES.has(key)) throw invalid(`rateLimit.${key.slice(0, 64)}`, 'is not an option');
-  }
-  const perSecond = rate.perSecond ?? GATEWAY_DEFAULTS.rateLimit.perSecond;
-  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0 || perSecond > 1e6) {
-    throw invalid('rateLimit.perSecond', 'must be a number of messages per second above 0 (at most 1000000)');
-  }
-  const burst = wholeNumberOption(rate.burst, 'rateLimit.burst', GATEWAY_DEFAULTS.rateLimit.burst, 1, 1e6, SCOPE);
+  const rateLimit = rateLimitOption(o.rateLimit, 'rateLimit', GATEWAY_DEFAULTS.rateLimit, 'messages');
+  const httpRateLimit = rateLimitOption(o.httpRateLimit, 'httpRateLimit', GATEWAY_DEFAULTS.httpRateLimit, 'requests');
   const pingIntervalMs = wholeNumberOption(
     o.pingIntervalMs,
     'pingIntervalMs',
@@ -228,7 +255,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
       MAX_PAYLOAD_BYTES,
       SCOPE,
     ),
-    rateLimit: { perSecond, burst },
+    rateLimit,
     pingIntervalMs,
     idleTimeoutMs,
     maxBufferedBytes: wholeNumberOption(
@@ -263,6 +290,8 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
       1e7,
       SCOPE,
     ),
+    ...httpOptions(o),
+    httpRateLimit,
     clockTolerance: wholeNumberOption(
       o.clockTolerance,
       'clockTolerance',
@@ -273,6 +302,65 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     ),
     now,
     processMetrics,
+  };
+}
+
+/** `{ perSecond, burst }` over its defaults, checked (`rateLimit`, `httpRateLimit`). */
+function rateLimitOption(
+  value: Partial<RateLimit> | undefined,
+  name: string,
+  defaults: RateLimit,
+  what: string,
+): RateLimit {
+  const rate = (value ?? {}) as Partial<RateLimit>;
+  if (typeof rate !== 'object' || rate === null) throw invalid(name, 'must be an object { perSecond, burst }');
+  for (const key of Object.keys(rate)) {
+    if (!RATE_LIMIT_NAMES.has(key)) throw invalid(`${name}.${key.slice(0, 64)}`, 'is not an option');
+  }
+  const perSecond = rate.perSecond ?? defaults.perSecond;
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0 || perSecond > 1e6) {
+    throw invalid(`${name}.perSecond`, `must be a number of ${what} per second above 0 (at most 1000000)`);
+  }
+  const burst = wholeNumberOption(rate.burst, `${name}.burst`, defaults.burst, 1, 1e6, SCOPE);
+  return { perSecond, burst };
+}
+
+/** The plain HTTP side's limits (the per-address rate aside). */
+function httpOptions(
+  o: GatewayOptions,
+): Pick<ResolvedOptions, 'maxRequestsInFlight' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'metricsCacheMs'> {
+  const d = GATEWAY_DEFAULTS;
+  const headersTimeoutMs = wholeNumberOption(
+    o.headersTimeoutMs,
+    'headersTimeoutMs',
+    d.headersTimeoutMs,
+    10,
+    MAX_TIMER_MS,
+    SCOPE,
+  );
+  const requestTimeoutMs = wholeNumberOption(
+    o.requestTimeoutMs,
+    'requestTimeoutMs',
+    d.requestTimeoutMs,
+    10,
+    MAX_TIMER_MS,
+    SCOPE,
+  );
+  // Node refuses a headers time longer than the whole request's.
+  if (headersTimeoutMs > requestTimeoutMs)
+    throw invalid('headersTimeoutMs', `must be at most requestTimeoutMs (${requestTimeoutMs})`);
+  return {
+    maxRequestsInFlight: wholeNumberOption(
+      o.maxRequestsInFlight,
+      'maxRequestsInFlight',
+      d.maxRequestsInFlight,
+      1,
+      1e6,
+      SCOPE,
+    ),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    metricsCacheMs: wholeNumberOption(o.metricsCacheMs, 'metricsCacheMs', d.metricsCacheMs, 0, MAX_TIMER_MS, SCOPE),
   };
 }
 

@@ -149,7 +149,8 @@ export const ERROR_CODES = {
   ERR_TOO_MANY_CONNECTIONS: {
     httpStatus: 429,
     closeCode: 1013,
-    description: 'Too many sockets from one IP address (HTTP 429 before the upgrade, or close 1013).',
+    description:
+      'Too many connections from one IP address (every TCP connection counts): HTTP 429 as it is accepted, or close 1013.',
   },
   ERR_SERVER_SHUTTING_DOWN: {
     httpStatus: 503,

@@ -175,6 +175,11 @@ const GATEWAY_LIMIT_ROWS = [
   'outbound buffer per connection',
   'connections per session',
   'sockets per IP address',
+  'HTTP requests in flight per connection',
+  'HTTP request rate per IP address',
+  'HTTP headers time',
+  'HTTP request time',
+  '`/metrics` collection',
 ];
 
 describe('docs/protocol.md, "Limits"', () => {

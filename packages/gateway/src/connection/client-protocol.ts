@@ -31,8 +31,6 @@ export interface ProtocolContext {
   readonly ejects: ExpirySchedule;
   /** Every open socket, admitted or not. */
   readonly connections: Set<ClientProtocol>;
-  /** Open sockets per remote address. */
-  readonly socketsPerIp: Map<string, number>;
   /** Told after each socket closed (shutdown waits for the last one). */
   readonly onClosed: () => void;
 }
@@ -168,9 +166,6 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     this.held = undefined;
     ctx.ejects.cancel(this);
     ctx.connections.delete(this);
-    const left = (ctx.socketsPerIp.get(this.ip) ?? 1) - 1;
-    if (left <= 0) ctx.socketsPerIp.delete(this.ip);
-    else ctx.socketsPerIp.set(this.ip, left);
     const byGateway = this.closeCode !== 0;
     countClose(ctx.hot, byGateway ? this.closeCode : code);
     if (this.connectionId !== undefined) {
