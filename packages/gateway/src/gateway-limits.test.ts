@@ -144,6 +144,52 @@ describe('gateway limits: messages of an admitted client', () => {
     assert.equal(publisher.client.received.filter((m) => m.type === 'webrtc').length, 0);
   });
 
+  it('pings count against the rate: a ping flood gets pongs for the burst only, then close 1008 ERR_RATE_LIMITED', async () => {
+    const sessionId = newSessionId();
+    const watcher = await tg.join(sessionId);
+    const flooder = await tg.join(sessionId);
+    let pongs = 0;
+    flooder.client.ws.on('pong', () => pongs++);
+    for (let i = 0; i < 400; i++) flooder.client.ws.ping();
+    assert.deepEqual(await flooder.client.closedWithin(), { code: 1008, reason: 'ERR_RATE_LIMITED' });
+    // The burst (100, plus what refilled meanwhile) is answered; the refused pings are not.
+    assert.ok(pongs >= 100 && pongs < 400, `pongs: ${pongs}`);
+    assert.equal((await watcher.client.next('connectionDestroyed')).reason, 'networkDisconnected');
+  });
+
+  it('continuation frames count against the rate, before connect too: a flood of empty fragments closes 1008', async () => {
+    const client = tg.open(newSessionId());
+    await client.opened;
+    // One text message that never ends: a first fragment, then empty continuations (ws would buffer 16,384).
+    client.ws.send('{', { fin: false });
+    for (let i = 0; i < 400; i++) client.ws.send('', { fin: false });
+    assert.deepEqual(await client.closedWithin(), { code: 1008, reason: 'ERR_RATE_LIMITED' });
+    // Admitted, a fragmented message within the rate is read whole.
+    const calm = await tg.join(newSessionId());
+    calm.client.ws.send('{"type":"signal","id":5,', { fin: false });
+    calm.client.ws.send('"data":', { fin: false });
+    calm.client.ws.send('"whole"}', { fin: true });
+    assert.equal((await calm.client.next('ack', (m) => m.id === 5)).id, 5);
+  });
+
+  it('a ping, pong or binary frame before connected closes the socket 4019 ERR_MESSAGE_INVALID', async () => {
+    const pinger = tg.open(newSessionId());
+    await pinger.opened;
+    let pongs = 0;
+    pinger.ws.on('pong', () => pongs++);
+    pinger.ws.ping();
+    assert.deepEqual(await pinger.closedWithin(), { code: 4019, reason: 'ERR_MESSAGE_INVALID' });
+    assert.equal(pongs, 0);
+    const ponger = tg.open(newSessionId());
+    await ponger.opened;
+    ponger.ws.pong();
+    assert.deepEqual(await ponger.closedWithin(), { code: 4019, reason: 'ERR_MESSAGE_INVALID' });
+    const binary = tg.open(newSessionId());
+    await binary.opened;
+    binary.ws.send(Buffer.from('{"type":"connect"}'));
+    assert.deepEqual(await binary.closedWithin(), { code: 4019, reason: 'ERR_MESSAGE_INVALID' });
+  });
+
   it('a slow reader is closed 4022 ERR_SLOW_CONSUMER once its backlog passes maxBufferedBytes; the others never wait', async () => {
     const sessionId = newSessionId();
     const watcher = await tg.join(sessionId);

@@ -6,6 +6,7 @@ import type { Server as WebSocketServer } from 'ws';
 import { ClientConnection, type TransportContext } from './client-connection.js';
 import { pathOf, readConnectTarget, type UpgradeRefusal } from '../connect-target.js';
 import type { GatewaySocket } from './gateway-socket.js';
+import { countFragments } from './count-fragments.js';
 import { quietEnd, receiverOf } from './quiet-end.js';
 import type { HttpGuard } from '../http-guard.js';
 
@@ -95,7 +96,10 @@ export function createUpgradeHandler(
       ws.connection = connection; // from now on, the socket's events go to it (GatewaySocket.emit)
       quietEnd(socket as Socket);
       const receiver = receiverOf(ws);
-      if (receiver !== undefined) quietEnd(receiver);
+      if (receiver !== undefined) {
+        quietEnd(receiver);
+        countFragments(receiver, connection);
+      }
       ctx.connections.add(connection);
     });
   };
