@@ -91,6 +91,12 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
       Number(read(row('connections per session')[0]!, /^(\d+) \(or the app's `maxConnectionsPerSession`\)$/)[0]),
       GATEWAY_DEFAULTS.maxConnectionsPerSession,
     );
+    assert.equal(Number(row('streams per connection')[0]), GATEWAY_DEFAULTS.maxStreamsPerConnection);
+    assert.equal(Number(row('streams per session')[0]), GATEWAY_DEFAULTS.maxStreamsPerSession);
+    assert.deepEqual(
+      [row('streams per connection')[1], row('streams per session')[1]],
+      Array(2).fill('`publish` refused `ERR_TOO_MANY_STREAMS`; the connection stays'),
+    );
     assert.equal(Number(row('sockets per IP address')[0]), GATEWAY_DEFAULTS.maxSocketsPerIp);
     assert.equal(Number(row('HTTP requests in flight per connection')[0]), GATEWAY_DEFAULTS.maxRequestsInFlight);
     const [httpPerSecond, httpBurst] = read(row('HTTP request rate per IP address')[0]!, /^(\d+)\/s, burst (\d+)$/);

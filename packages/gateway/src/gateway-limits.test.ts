@@ -219,6 +219,38 @@ describe('gateway limits: messages of an admitted client', () => {
   });
 });
 
+describe('gateway limits: streams', () => {
+  it('a publish past maxStreamsPerConnection or maxStreamsPerSession is refused ERR_TOO_MANY_STREAMS; the connection stays', async () => {
+    const capped = await TestGateway.start({ maxStreamsPerConnection: 2, maxStreamsPerSession: 3 });
+    try {
+      const sessionId = newSessionId();
+      const a = await capped.join(sessionId, { role: 'publisher' });
+      const b = await capped.join(sessionId, { role: 'publisher' });
+      const publish = (who: typeof a) => who.client.request({ type: 'publish', hasAudio: true, hasVideo: true });
+      const first = await publish(a);
+      assert.equal(first.type, 'ack');
+      assert.equal((await publish(a)).type, 'ack');
+      const third = await publish(a);
+      assert.equal(third.type === 'error' && third.code, 'ERR_TOO_MANY_STREAMS');
+      assert.match(third.type === 'error' ? third.message : '', /maxStreamsPerConnection/);
+      assert.equal((await publish(b)).type, 'ack');
+      const overSession = await publish(b);
+      assert.equal(overSession.type === 'error' && overSession.code, 'ERR_TOO_MANY_STREAMS');
+      assert.match(overSession.type === 'error' ? overSession.message : '', /maxStreamsPerSession/);
+      // Both stay; a joiner sees the three streams; an unpublish frees a place.
+      assert.equal(a.client.closeInfo, undefined);
+      assert.equal(b.client.closeInfo, undefined);
+      assert.equal((await capped.join(sessionId)).connected.streams.length, 3);
+      const streamId = first.type === 'ack' ? (first.result.streamId as string) : '';
+      assert.equal((await a.client.request({ type: 'unpublish', streamId })).type, 'ack');
+      assert.equal((await publish(b)).type, 'ack');
+      assert.equal((await capped.gateway.sessions.getSession(capped.app.appId, sessionId))!.streams.length, 3);
+    } finally {
+      await capped.stop();
+    }
+  });
+});
+
 describe('gateway limits: sockets', () => {
   it('a half-open peer (no pong, no frame for idleTimeoutMs) is terminated; the others see networkDisconnected', async () => {
     const quick = await TestGateway.start({ pingIntervalMs: 40, idleTimeoutMs: 150 });

@@ -13,6 +13,7 @@ import type { RateLimit } from './connection/rate-limit.js';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
+import { DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_MAX_STREAMS_PER_SESSION } from './session/session-state.js';
 import type { RequestHandler } from './transport/http-handler.js';
 
 /** What the gateway hands the REST API handler (the shape of `createRestHandler`'s options). */
@@ -69,6 +70,13 @@ export interface GatewayOptions {
   /** Connections in one session unless the app sets its own maxConnectionsPerSession. Default 1000. */
   readonly maxConnectionsPerSession?: number;
   /**
+   * Streams one connection may have at once; another `publish` is refused `ERR_TOO_MANY_STREAMS` (the
+   * connection stays). Default 8. Applies to the default session service; one given as `sessions` keeps its own.
+   */
+  readonly maxStreamsPerConnection?: number;
+  /** Streams one session may have at once (each is in every joiner's `connected`); likewise. Default 250. */
+  readonly maxStreamsPerSession?: number;
+  /**
    * Open TCP connections from one IP address: plain HTTP (keep-alive included) and WebSocket alike. One more
    * gets HTTP 429 `ERR_TOO_MANY_CONNECTIONS` as it is accepted, and is closed. Default 200.
    */
@@ -113,6 +121,8 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   maxBufferedBytes: 1024 * 1024,
   admissionTimeoutMs: 10_000,
   maxConnectionsPerSession: 1000,
+  maxStreamsPerConnection: DEFAULT_MAX_STREAMS_PER_CONNECTION,
+  maxStreamsPerSession: DEFAULT_MAX_STREAMS_PER_SESSION,
   maxSocketsPerIp: 200,
   maxRequestsInFlight: 8,
   httpRateLimit: Object.freeze({ perSecond: 100, burst: 200 }),
@@ -144,6 +154,8 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'maxBufferedBytes',
   'admissionTimeoutMs',
   'maxConnectionsPerSession',
+  'maxStreamsPerConnection',
+  'maxStreamsPerSession',
   'maxSocketsPerIp',
   'maxRequestsInFlight',
   'httpRateLimit',
@@ -186,6 +198,8 @@ export interface ResolvedOptions {
   readonly maxBufferedBytes: number;
   readonly admissionTimeoutMs: Milliseconds;
   readonly maxConnectionsPerSession: number;
+  readonly maxStreamsPerConnection: number;
+  readonly maxStreamsPerSession: number;
   readonly maxSocketsPerIp: number;
   readonly maxRequestsInFlight: number;
   readonly httpRateLimit: RateLimit;
@@ -278,6 +292,22 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
       o.maxConnectionsPerSession,
       'maxConnectionsPerSession',
       GATEWAY_DEFAULTS.maxConnectionsPerSession,
+      1,
+      1e6,
+      SCOPE,
+    ),
+    maxStreamsPerConnection: wholeNumberOption(
+      o.maxStreamsPerConnection,
+      'maxStreamsPerConnection',
+      GATEWAY_DEFAULTS.maxStreamsPerConnection,
+      1,
+      1e6,
+      SCOPE,
+    ),
+    maxStreamsPerSession: wholeNumberOption(
+      o.maxStreamsPerSession,
+      'maxStreamsPerSession',
+      GATEWAY_DEFAULTS.maxStreamsPerSession,
       1,
       1e6,
       SCOPE,

@@ -66,7 +66,13 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
       metrics().capabilityDenials.inc({ capability });
     },
   };
-  if (o.sessions === undefined) return createMemorySessionService({ events, now: o.now });
+  if (o.sessions === undefined)
+    return createMemorySessionService({
+      events,
+      now: o.now,
+      maxStreamsPerConnection: o.maxStreamsPerConnection,
+      maxStreamsPerSession: o.maxStreamsPerSession,
+    });
   return typeof o.sessions === 'function' ? o.sessions(events) : o.sessions;
 }
 

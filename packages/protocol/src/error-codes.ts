@@ -178,6 +178,12 @@ export const ERROR_CODES = {
     closeCode: 4025,
     description: "The REST request's app JWT (its jti) was already used.",
   },
+  ERR_TOO_MANY_STREAMS: {
+    httpStatus: 403,
+    closeCode: 4026,
+    description:
+      'The connection, or its session, already has as many streams as the gateway allows (maxStreamsPerConnection, maxStreamsPerSession); the publish is refused, the connection stays.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** What the registry records for one code: its HTTP status, close code and one sentence. */

@@ -174,6 +174,8 @@ const GATEWAY_LIMIT_ROWS = [
   'keep-alive',
   'outbound buffer per connection',
   'connections per session',
+  'streams per connection',
+  'streams per session',
   'sockets per IP address',
   'HTTP requests in flight per connection',
   'HTTP request rate per IP address',
