@@ -164,4 +164,16 @@ describe('gateway limits: plain HTTP', () => {
       await tg.stop();
     }
   });
+
+  it('a WebSocket outlives headersTimeoutMs and requestTimeoutMs (they bound HTTP requests, not upgraded sockets)', async () => {
+    const tg = await TestGateway.start({ headersTimeoutMs: 50, requestTimeoutMs: 100 });
+    try {
+      const joined = await tg.join(newSessionId());
+      await pause(400); // several request times, and many of Node's checks (every 10 ms here)
+      assert.equal(joined.client.closeInfo, undefined);
+      assert.equal((await joined.client.request({ type: 'signal', data: 'still here' })).type, 'ack');
+    } finally {
+      await tg.stop();
+    }
+  });
 });

@@ -133,7 +133,7 @@ export const ERROR_CODES = {
     httpStatus: 429,
     closeCode: 1008,
     description:
-      'Too many messages too fast: requests are refused while over the limit, and a connection that keeps going is closed (1008).',
+      'Too many messages too fast (every frame counts), or HTTP requests from one address: requests are refused while over the limit, and a connection that keeps going is closed (1008).',
   },
   ERR_MESSAGE_TOO_LARGE: {
     httpStatus: 413,
