@@ -154,10 +154,30 @@ describe('gateway limits: plain HTTP', () => {
   });
 
   it('a request whose headers do not arrive within headersTimeoutMs gets 408 and its connection is closed', async () => {
-    const tg = await TestGateway.start({ headersTimeoutMs: 100, requestTimeoutMs: 200 });
+    const tg = await TestGateway.start({ headersTimeoutMs: 100, requestTimeoutMs: 60_000 });
     try {
       const slow = new RawConnection(portOf(tg));
       slow.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // and never the blank line
+      await slow.until(() => slow.closed, 'the slow connection closed');
+      assert.deepEqual(slow.statuses(), [408]);
+    } finally {
+      await tg.stop();
+    }
+  });
+
+  it('a request whose body does not arrive within requestTimeoutMs gets 408 and its connection is closed', async () => {
+    // A REST handler that answers once the whole body is read (the real one checks the app JWT first).
+    const rest = () => (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      req.on('end', () => res.end());
+    };
+    const tg = await TestGateway.start({ headersTimeoutMs: 100, requestTimeoutMs: 200, rest });
+    try {
+      const slow = new RawConnection(portOf(tg));
+      // Headers at once, then 1 byte of the 10 announced, and never the rest.
+      slow.socket.write(
+        'POST /v1/apps/a/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{',
+      );
       await slow.until(() => slow.closed, 'the slow connection closed');
       assert.deepEqual(slow.statuses(), [408]);
     } finally {
