@@ -91,7 +91,22 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
       Number(read(row('connections per session')[0]!, /^(\d+) \(or the app's `maxConnectionsPerSession`\)$/)[0]),
       GATEWAY_DEFAULTS.maxConnectionsPerSession,
     );
+    assert.equal(Number(row('streams per connection')[0]), GATEWAY_DEFAULTS.maxStreamsPerConnection);
+    assert.equal(Number(row('streams per session')[0]), GATEWAY_DEFAULTS.maxStreamsPerSession);
+    assert.deepEqual(
+      [row('streams per connection')[1], row('streams per session')[1]],
+      Array(2).fill('`publish` refused `ERR_TOO_MANY_STREAMS`; the connection stays'),
+    );
     assert.equal(Number(row('sockets per IP address')[0]), GATEWAY_DEFAULTS.maxSocketsPerIp);
+    assert.equal(Number(row('HTTP requests in flight per connection')[0]), GATEWAY_DEFAULTS.maxRequestsInFlight);
+    const [httpPerSecond, httpBurst] = read(row('HTTP request rate per IP address')[0]!, /^(\d+)\/s, burst (\d+)$/);
+    assert.deepEqual(
+      { perSecond: Number(httpPerSecond), burst: Number(httpBurst) },
+      { ...GATEWAY_DEFAULTS.httpRateLimit },
+    );
+    assert.equal(ms(row('HTTP headers time')[0]!), GATEWAY_DEFAULTS.headersTimeoutMs);
+    assert.equal(ms(row('HTTP request time')[0]!), GATEWAY_DEFAULTS.requestTimeoutMs);
+    assert.equal(ms(read(row('`/metrics` collection')[0]!, /^once per (.+)$/)[0]!), GATEWAY_DEFAULTS.metricsCacheMs);
   });
   it('states when the rate limit closes a connection', () => {
     const [after, refused] = read(

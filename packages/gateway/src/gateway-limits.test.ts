@@ -121,6 +121,75 @@ describe('gateway limits: messages of an admitted client', () => {
     assert.equal(client.closeInfo, undefined);
   });
 
+  it('a webrtc payload nested 5,000 levels deep gets ERR_MESSAGE_INVALID, not 1011; the connection stays', async () => {
+    const sessionId = newSessionId();
+    const publisher = await tg.join(sessionId, { role: 'publisher' });
+    const subscriber = await tg.join(sessionId, { role: 'subscriber' });
+    const published = await publisher.client.request({ type: 'publish', hasAudio: true, hasVideo: true });
+    assert.equal(published.type, 'ack');
+    const streamId = published.type === 'ack' ? (published.result.streamId as string) : '';
+    const subscribed = await subscriber.client.request({ type: 'subscribe', streamId });
+    const subscriptionId = subscribed.type === 'ack' ? (subscribed.result.subscriptionId as string) : '';
+    assert.notEqual(subscriptionId, '');
+    // 5,000 levels in 10 KB (built as text: JSON.stringify of it would overflow here too).
+    const deep = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    subscriber.client.sendText(
+      `{"type":"webrtc","id":900,"subscriptionId":"${subscriptionId}","kind":"candidate","payload":${deep}}`,
+    );
+    const refused = await subscriber.client.next('error', (m) => m.id === 900);
+    assert.equal(refused.code, 'ERR_MESSAGE_INVALID');
+    assert.match(refused.message, /payload must nest objects and arrays at most 32 levels deep/);
+    assert.equal((await subscriber.client.request({ type: 'signal', data: 'still here' })).type, 'ack');
+    assert.equal(subscriber.client.closeInfo, undefined);
+    assert.equal(publisher.client.received.filter((m) => m.type === 'webrtc').length, 0);
+  });
+
+  it('pings count against the rate: a ping flood gets pongs for the burst only, then close 1008 ERR_RATE_LIMITED', async () => {
+    const sessionId = newSessionId();
+    const watcher = await tg.join(sessionId);
+    const flooder = await tg.join(sessionId);
+    let pongs = 0;
+    flooder.client.ws.on('pong', () => pongs++);
+    for (let i = 0; i < 400; i++) flooder.client.ws.ping();
+    assert.deepEqual(await flooder.client.closedWithin(), { code: 1008, reason: 'ERR_RATE_LIMITED' });
+    // The burst (100, plus what refilled meanwhile) is answered; the refused pings are not.
+    assert.ok(pongs >= 100 && pongs < 400, `pongs: ${pongs}`);
+    assert.equal((await watcher.client.next('connectionDestroyed')).reason, 'networkDisconnected');
+  });
+
+  it('continuation frames count against the rate, before connect too: a flood of empty fragments closes 1008', async () => {
+    const client = tg.open(newSessionId());
+    await client.opened;
+    // One text message that never ends: a first fragment, then empty continuations (ws would buffer 16,384).
+    client.ws.send('{', { fin: false });
+    for (let i = 0; i < 400; i++) client.ws.send('', { fin: false });
+    assert.deepEqual(await client.closedWithin(), { code: 1008, reason: 'ERR_RATE_LIMITED' });
+    // Admitted, a fragmented message within the rate is read whole.
+    const calm = await tg.join(newSessionId());
+    calm.client.ws.send('{"type":"signal","id":5,', { fin: false });
+    calm.client.ws.send('"data":', { fin: false });
+    calm.client.ws.send('"whole"}', { fin: true });
+    assert.equal((await calm.client.next('ack', (m) => m.id === 5)).id, 5);
+  });
+
+  it('a ping, pong or binary frame before connected closes the socket 4019 ERR_MESSAGE_INVALID', async () => {
+    const pinger = tg.open(newSessionId());
+    await pinger.opened;
+    let pongs = 0;
+    pinger.ws.on('pong', () => pongs++);
+    pinger.ws.ping();
+    assert.deepEqual(await pinger.closedWithin(), { code: 4019, reason: 'ERR_MESSAGE_INVALID' });
+    assert.equal(pongs, 0);
+    const ponger = tg.open(newSessionId());
+    await ponger.opened;
+    ponger.ws.pong();
+    assert.deepEqual(await ponger.closedWithin(), { code: 4019, reason: 'ERR_MESSAGE_INVALID' });
+    const binary = tg.open(newSessionId());
+    await binary.opened;
+    binary.ws.send(Buffer.from('{"type":"connect"}'));
+    assert.deepEqual(await binary.closedWithin(), { code: 4019, reason: 'ERR_MESSAGE_INVALID' });
+  });
+
   it('a slow reader is closed 4022 ERR_SLOW_CONSUMER once its backlog passes maxBufferedBytes; the others never wait', async () => {
     const sessionId = newSessionId();
     const watcher = await tg.join(sessionId);
@@ -147,6 +216,38 @@ describe('gateway limits: messages of an admitted client', () => {
     tcpOf(slow.client).resume();
     assert.deepEqual(await slow.client.closedWithin(), { code: 4022, reason: 'ERR_SLOW_CONSUMER' });
     assert.equal(await tg.metric('stagepass_closes_total', 'code="4022"'), before + 1);
+  });
+});
+
+describe('gateway limits: streams', () => {
+  it('a publish past maxStreamsPerConnection or maxStreamsPerSession is refused ERR_TOO_MANY_STREAMS; the connection stays', async () => {
+    const capped = await TestGateway.start({ maxStreamsPerConnection: 2, maxStreamsPerSession: 3 });
+    try {
+      const sessionId = newSessionId();
+      const a = await capped.join(sessionId, { role: 'publisher' });
+      const b = await capped.join(sessionId, { role: 'publisher' });
+      const publish = (who: typeof a) => who.client.request({ type: 'publish', hasAudio: true, hasVideo: true });
+      const first = await publish(a);
+      assert.equal(first.type, 'ack');
+      assert.equal((await publish(a)).type, 'ack');
+      const third = await publish(a);
+      assert.equal(third.type === 'error' && third.code, 'ERR_TOO_MANY_STREAMS');
+      assert.match(third.type === 'error' ? third.message : '', /maxStreamsPerConnection/);
+      assert.equal((await publish(b)).type, 'ack');
+      const overSession = await publish(b);
+      assert.equal(overSession.type === 'error' && overSession.code, 'ERR_TOO_MANY_STREAMS');
+      assert.match(overSession.type === 'error' ? overSession.message : '', /maxStreamsPerSession/);
+      // Both stay; a joiner sees the three streams; an unpublish frees a place.
+      assert.equal(a.client.closeInfo, undefined);
+      assert.equal(b.client.closeInfo, undefined);
+      assert.equal((await capped.join(sessionId)).connected.streams.length, 3);
+      const streamId = first.type === 'ack' ? (first.result.streamId as string) : '';
+      assert.equal((await a.client.request({ type: 'unpublish', streamId })).type, 'ack');
+      assert.equal((await publish(b)).type, 'ack');
+      assert.equal((await capped.gateway.sessions.getSession(capped.app.appId, sessionId))!.streams.length, 3);
+    } finally {
+      await capped.stop();
+    }
   });
 });
 
@@ -189,11 +290,12 @@ describe('gateway limits: sockets', () => {
       );
       assert.equal(err?.status, 429);
       assert.equal(JSON.parse(err.body!).code, 'ERR_TOO_MANY_CONNECTIONS');
-      assert.equal(await strict.metric('stagepass_upgrade_refusals_total', 'status="429"'), 1);
-      // A closed socket frees its place.
+      // Refused as the connection was accepted (every TCP connection counts: gateway-http-limits.test.ts).
+      assert.equal(await strict.registryMetric('stagepass_http_refusals_total', 'reason="sockets_per_ip"'), 1);
+      // A closed socket frees its place (read from the registry: a /metrics request would take a place).
       first.client.close(1000);
       await first.client.closed;
-      await until(async () => (await strict.metric('stagepass_sockets')) === 2);
+      await until(async () => (await strict.registryMetric('stagepass_sockets')) === 2);
       await strict.join(sessionId);
     } finally {
       await strict.stop();

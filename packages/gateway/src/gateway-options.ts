@@ -13,6 +13,7 @@ import type { RateLimit } from './connection/rate-limit.js';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
+import { DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_MAX_STREAMS_PER_SESSION } from './session/session-state.js';
 import type { RequestHandler } from './transport/http-handler.js';
 
 /** What the gateway hands the REST API handler (the shape of `createRestHandler`'s options). */
@@ -68,8 +69,35 @@ export interface GatewayOptions {
   readonly admissionTimeoutMs?: Milliseconds;
   /** Connections in one session unless the app sets its own maxConnectionsPerSession. Default 1000. */
   readonly maxConnectionsPerSession?: number;
-  /** Open sockets from one IP address; more get HTTP 429 before the upgrade. Default 200. */
+  /**
+   * Streams one connection may have at once; another `publish` is refused `ERR_TOO_MANY_STREAMS` (the
+   * connection stays). Default 8. Applies to the default session service; one given as `sessions` keeps its own.
+   */
+  readonly maxStreamsPerConnection?: number;
+  /** Streams one session may have at once (each is in every joiner's `connected`); likewise. Default 250. */
+  readonly maxStreamsPerSession?: number;
+  /**
+   * Open TCP connections from one IP address: plain HTTP (keep-alive included) and WebSocket alike. One more
+   * gets HTTP 429 `ERR_TOO_MANY_CONNECTIONS` as it is accepted, and is closed. Default 200.
+   */
   readonly maxSocketsPerIp?: number;
+  /**
+   * HTTP requests on one connection still waiting for their response (pipelined without reading the
+   * answers); one more and the connection is destroyed. Default 8.
+   */
+  readonly maxRequestsInFlight?: number;
+  /**
+   * Plain HTTP requests per IP address (REST, probes, /metrics; not WebSocket upgrades): a token bucket of
+   * `burst` (default 200) refilled at `perSecond` (default 100). Over it: 429 `ERR_RATE_LIMITED` with
+   * `retry-after`, and the connection is closed.
+   */
+  readonly httpRateLimit?: Partial<RateLimit>;
+  /** Time for a request's headers to arrive, ms; past it, 408 and the connection is closed. Default 10000. */
+  readonly headersTimeoutMs?: Milliseconds;
+  /** Time for a whole request (bodies are at most 64 KiB), ms; past it, 408 and closed. Default 30000. */
+  readonly requestTimeoutMs?: Milliseconds;
+  /** /metrics collects at most once per this many ms; scrapes meanwhile get the same text. 0: every scrape. Default 1000. */
+  readonly metricsCacheMs?: Milliseconds;
   /** Seconds of clock skew forgiven on token times, 0–300. Default 30. */
   readonly clockTolerance?: Seconds;
   /** Wall clock in ms, for token times and session times (tests move it). Default `Date.now`. Limits use a monotonic clock. */
@@ -93,7 +121,14 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   maxBufferedBytes: 1024 * 1024,
   admissionTimeoutMs: 10_000,
   maxConnectionsPerSession: 1000,
+  maxStreamsPerConnection: DEFAULT_MAX_STREAMS_PER_CONNECTION,
+  maxStreamsPerSession: DEFAULT_MAX_STREAMS_PER_SESSION,
   maxSocketsPerIp: 200,
+  maxRequestsInFlight: 8,
+  httpRateLimit: Object.freeze({ perSecond: 100, burst: 200 }),
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  metricsCacheMs: 1000,
   clockTolerance: 30,
   drainMs: 5000,
 });
@@ -119,7 +154,14 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'maxBufferedBytes',
   'admissionTimeoutMs',
   'maxConnectionsPerSession',
+  'maxStreamsPerConnection',
+  'maxStreamsPerSession',
   'maxSocketsPerIp',
+  'maxRequestsInFlight',
+  'httpRateLimit',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'metricsCacheMs',
   'clockTolerance',
   'now',
   'processMetrics',
@@ -156,7 +198,14 @@ export interface ResolvedOptions {
   readonly maxBufferedBytes: number;
   readonly admissionTimeoutMs: Milliseconds;
   readonly maxConnectionsPerSession: number;
+  readonly maxStreamsPerConnection: number;
+  readonly maxStreamsPerSession: number;
   readonly maxSocketsPerIp: number;
+  readonly maxRequestsInFlight: number;
+  readonly httpRateLimit: RateLimit;
+  readonly headersTimeoutMs: Milliseconds;
+  readonly requestTimeoutMs: Milliseconds;
+  readonly metricsCacheMs: Milliseconds;
   readonly clockTolerance: Seconds;
   readonly now: Clock;
   readonly processMetrics: boolean;
@@ -184,16 +233,8 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     throw invalid('logger', 'must be a pino logger');
   const now = functionOption<Clock>(o.now, 'now', Date.now, 'must be a function returning milliseconds', SCOPE);
   const processMetrics = booleanOption(o.processMetrics, 'processMetrics', false, SCOPE);
-  const rate = (o.rateLimit ?? {}) as Partial<RateLimit>;
-  if (typeof rate !== 'object' || rate === null) throw invalid('rateLimit', 'must be an object { perSecond, burst }');
-  for (const key of Object.keys(rate)) {
-    if (!RATE_LIMIT_NAMES.has(key)) throw invalid(`rateLimit.${key.slice(0, 64)}`, 'is not an option');
-  }
-  const perSecond = rate.perSecond ?? GATEWAY_DEFAULTS.rateLimit.perSecond;
-  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0 || perSecond > 1e6) {
-    throw invalid('rateLimit.perSecond', 'must be a number of messages per second above 0 (at most 1000000)');
-  }
-  const burst = wholeNumberOption(rate.burst, 'rateLimit.burst', GATEWAY_DEFAULTS.rateLimit.burst, 1, 1e6, SCOPE);
+  const rateLimit = rateLimitOption(o.rateLimit, 'rateLimit', GATEWAY_DEFAULTS.rateLimit, 'messages');
+  const httpRateLimit = rateLimitOption(o.httpRateLimit, 'httpRateLimit', GATEWAY_DEFAULTS.httpRateLimit, 'requests');
   const pingIntervalMs = wholeNumberOption(
     o.pingIntervalMs,
     'pingIntervalMs',
@@ -228,7 +269,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
       MAX_PAYLOAD_BYTES,
       SCOPE,
     ),
-    rateLimit: { perSecond, burst },
+    rateLimit,
     pingIntervalMs,
     idleTimeoutMs,
     maxBufferedBytes: wholeNumberOption(
@@ -255,6 +296,22 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
       1e6,
       SCOPE,
     ),
+    maxStreamsPerConnection: wholeNumberOption(
+      o.maxStreamsPerConnection,
+      'maxStreamsPerConnection',
+      GATEWAY_DEFAULTS.maxStreamsPerConnection,
+      1,
+      1e6,
+      SCOPE,
+    ),
+    maxStreamsPerSession: wholeNumberOption(
+      o.maxStreamsPerSession,
+      'maxStreamsPerSession',
+      GATEWAY_DEFAULTS.maxStreamsPerSession,
+      1,
+      1e6,
+      SCOPE,
+    ),
     maxSocketsPerIp: wholeNumberOption(
       o.maxSocketsPerIp,
       'maxSocketsPerIp',
@@ -263,6 +320,8 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
       1e7,
       SCOPE,
     ),
+    ...httpOptions(o),
+    httpRateLimit,
     clockTolerance: wholeNumberOption(
       o.clockTolerance,
       'clockTolerance',
@@ -273,6 +332,65 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     ),
     now,
     processMetrics,
+  };
+}
+
+/** `{ perSecond, burst }` over its defaults, checked (`rateLimit`, `httpRateLimit`). */
+function rateLimitOption(
+  value: Partial<RateLimit> | undefined,
+  name: string,
+  defaults: RateLimit,
+  what: string,
+): RateLimit {
+  const rate = (value ?? {}) as Partial<RateLimit>;
+  if (typeof rate !== 'object' || rate === null) throw invalid(name, 'must be an object { perSecond, burst }');
+  for (const key of Object.keys(rate)) {
+    if (!RATE_LIMIT_NAMES.has(key)) throw invalid(`${name}.${key.slice(0, 64)}`, 'is not an option');
+  }
+  const perSecond = rate.perSecond ?? defaults.perSecond;
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0 || perSecond > 1e6) {
+    throw invalid(`${name}.perSecond`, `must be a number of ${what} per second above 0 (at most 1000000)`);
+  }
+  const burst = wholeNumberOption(rate.burst, `${name}.burst`, defaults.burst, 1, 1e6, SCOPE);
+  return { perSecond, burst };
+}
+
+/** The plain HTTP side's limits (the per-address rate aside). */
+function httpOptions(
+  o: GatewayOptions,
+): Pick<ResolvedOptions, 'maxRequestsInFlight' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'metricsCacheMs'> {
+  const d = GATEWAY_DEFAULTS;
+  const headersTimeoutMs = wholeNumberOption(
+    o.headersTimeoutMs,
+    'headersTimeoutMs',
+    d.headersTimeoutMs,
+    10,
+    MAX_TIMER_MS,
+    SCOPE,
+  );
+  const requestTimeoutMs = wholeNumberOption(
+    o.requestTimeoutMs,
+    'requestTimeoutMs',
+    d.requestTimeoutMs,
+    10,
+    MAX_TIMER_MS,
+    SCOPE,
+  );
+  // Node refuses a headers time longer than the whole request's.
+  if (headersTimeoutMs > requestTimeoutMs)
+    throw invalid('headersTimeoutMs', `must be at most requestTimeoutMs (${requestTimeoutMs})`);
+  return {
+    maxRequestsInFlight: wholeNumberOption(
+      o.maxRequestsInFlight,
+      'maxRequestsInFlight',
+      d.maxRequestsInFlight,
+      1,
+      1e6,
+      SCOPE,
+    ),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    metricsCacheMs: wholeNumberOption(o.metricsCacheMs, 'metricsCacheMs', d.metricsCacheMs, 0, MAX_TIMER_MS, SCOPE),
   };
 }
 

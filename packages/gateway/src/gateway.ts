@@ -22,6 +22,7 @@ import {
 } from './observability/gateway-metrics.js';
 import { createMemorySessionService } from './session/memory-session-service.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
+import { HttpGuard } from './transport/http-guard.js';
 import { createHttpHandler } from './transport/http-handler.js';
 import { createUpgradeHandler, createWsServer, type TransportContext } from './transport/ws/index.js';
 import type { Server } from 'node:http';
@@ -65,7 +66,13 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
       metrics().capabilityDenials.inc({ capability });
     },
   };
-  if (o.sessions === undefined) return createMemorySessionService({ events, now: o.now });
+  if (o.sessions === undefined)
+    return createMemorySessionService({
+      events,
+      now: o.now,
+      maxStreamsPerConnection: o.maxStreamsPerConnection,
+      maxStreamsPerSession: o.maxStreamsPerSession,
+    });
   return typeof o.sessions === 'function' ? o.sessions(events) : o.sessions;
 }
 
@@ -101,7 +108,6 @@ function createTransportContext(
     admissionTimeoutMs: o.admissionTimeoutMs,
     ejects: createExpirySchedule(o.now),
     connections,
-    socketsPerIp: new Map(),
     onClosed: () => drain.onDrained?.(),
   };
 }
@@ -139,14 +145,36 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
   const rest = o.rest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
+  const guard = new HttpGuard({
+    maxSocketsPerIp: o.maxSocketsPerIp,
+    maxRequestsInFlight: o.maxRequestsInFlight,
+    httpRateLimit: o.httpRateLimit,
+    onRefused(reason, ip) {
+      // Counted, and logged at debug only: a flood must not become a flood of log lines.
+      metrics.httpRefusals.inc({ reason });
+      logger.debug({ reason, ip }, 'http refused');
+    },
+  });
   const server = createServer(
-    createHttpHandler({ metrics: metrics.registry, isDraining: () => draining, rest, logger }),
+    {
+      headersTimeout: o.headersTimeoutMs,
+      requestTimeout: o.requestTimeoutMs,
+      // Node checks both times only this often (by default every 30 s, which would stretch them).
+      connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(o.headersTimeoutMs / 10))),
+    },
+    guard.guard(
+      createHttpHandler({
+        metrics: metrics.registry,
+        isDraining: () => draining,
+        rest,
+        logger,
+        metricsCacheMs: o.metricsCacheMs,
+      }),
+    ),
   );
-  server.on(
-    'upgrade',
-    createUpgradeHandler({ ctx, wss, maxSocketsPerIp: o.maxSocketsPerIp, isDraining: () => draining }),
-  );
-
+  // Every TCP connection counts against the per-address cap from its accept (keep-alive HTTP too).
+  server.on('connection', guard.accept);
+  server.on('upgrade', createUpgradeHandler({ ctx, wss, guard, isDraining: () => draining }));
   let stopSweeps: (() => void) | undefined;
   function address(): GatewayAddress | undefined {
     const bound = server.address() as AddressInfo | string | null;
@@ -187,6 +215,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ctx.ejects.stop();
       await drainSockets(connections, drain, drainMs, logger);
       stopSweeps?.();
+      guard.stop();
       wss.close();
       if (listening !== undefined) await closeServer(server);
       logger.info('gateway closed');

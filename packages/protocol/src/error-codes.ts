@@ -133,7 +133,7 @@ export const ERROR_CODES = {
     httpStatus: 429,
     closeCode: 1008,
     description:
-      'Too many messages too fast: requests are refused while over the limit, and a connection that keeps going is closed (1008).',
+      'Too many messages too fast (every frame counts), or HTTP requests from one address: requests are refused while over the limit, and a connection that keeps going is closed (1008).',
   },
   ERR_MESSAGE_TOO_LARGE: {
     httpStatus: 413,
@@ -149,7 +149,8 @@ export const ERROR_CODES = {
   ERR_TOO_MANY_CONNECTIONS: {
     httpStatus: 429,
     closeCode: 1013,
-    description: 'Too many sockets from one IP address (HTTP 429 before the upgrade, or close 1013).',
+    description:
+      'Too many connections from one IP address (every TCP connection counts): HTTP 429 as it is accepted, or close 1013.',
   },
   ERR_SERVER_SHUTTING_DOWN: {
     httpStatus: 503,
@@ -176,6 +177,12 @@ export const ERROR_CODES = {
     httpStatus: 401,
     closeCode: 4025,
     description: "The REST request's app JWT (its jti) was already used.",
+  },
+  ERR_TOO_MANY_STREAMS: {
+    httpStatus: 403,
+    closeCode: 4026,
+    description:
+      'The connection, or its session, already has as many streams as the gateway allows (maxStreamsPerConnection, maxStreamsPerSession); the publish is refused, the connection stays.',
   },
   // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
   // so they never collide with the gateway's, which count up from 4000.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageError, parseClientMessage, utf8Length } from './parse-client-message.js';
+import { MAX_PAYLOAD_DEPTH } from './wire-limits.js';
 
 function refused(text: string, pattern: RegExp, id: number | null = null): void {
   assert.throws(
@@ -103,6 +104,17 @@ describe('parseClientMessage', () => {
     } catch (err) {
       assert.doesNotMatch((err as Error).message, /SECRET-TOKEN/);
     }
+  });
+  it(`refuses a webrtc payload nested more than ${MAX_PAYLOAD_DEPTH} levels deep (5,000 levels: no stack overflow), with its id`, () => {
+    const nested = (levels: number) => '{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1);
+    const webrtc = (payload: string) =>
+      `{"type":"webrtc","id":7,"subscriptionId":"U","kind":"candidate","payload":${payload}}`;
+    assert.equal(parseClientMessage(webrtc(nested(MAX_PAYLOAD_DEPTH))).type, 'webrtc');
+    refused(webrtc(nested(MAX_PAYLOAD_DEPTH + 1)), /payload must nest objects and arrays at most 32 levels deep/, 7);
+    refused(webrtc(`{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`), /at most 32 levels/, 7);
+    // Wide is fine: depth, not size, is what is bounded here (size is the transport's).
+    const wide = JSON.stringify({ candidates: Array.from({ length: 500 }, (_, i) => ({ candidate: `c${i}` })) });
+    assert.equal(parseClientMessage(webrtc(wide)).type, 'webrtc');
   });
 });
 

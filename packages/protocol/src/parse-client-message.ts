@@ -3,6 +3,7 @@ import { StagepassError } from './stagepass-error.js';
 import {
   MAX_EXCLUDED_STREAMS,
   MAX_ID_LENGTH,
+  MAX_PAYLOAD_DEPTH,
   MAX_REQUEST_ID,
   MAX_SIGNAL_DATA_BYTES,
   MAX_SIGNAL_RECIPIENTS,
@@ -91,6 +92,27 @@ export function utf8Length(text: string): number {
     else if (c >= 0x80) bytes += 1;
   }
   return bytes;
+}
+
+/**
+ * True when `value` (parsed JSON) nests objects or arrays more than `max` levels deep; `value` itself is
+ * level 1. Iterative, and it stops at the first value past `max`: a hostile 5,000-level payload costs
+ * 33 steps, not a stack overflow.
+ */
+function nestsDeeperThan(value: object, max: number): boolean {
+  const pending: unknown[] = [value];
+  const depths: number[] = [1];
+  while (pending.length > 0) {
+    const next = pending.pop() as object;
+    const depth = depths.pop()!;
+    for (const child of Array.isArray(next) ? next : Object.values(next)) {
+      if (typeof child !== 'object' || child === null) continue;
+      if (depth >= max) return true;
+      pending.push(child);
+      depths.push(depth + 1);
+    }
+  }
+  return false;
 }
 
 function fail(problem: string, id: number | null): never {
@@ -184,6 +206,8 @@ export function parseClientMessage(text: string): ClientMessage {
       });
       check('payload', (v) => {
         if (typeof v !== 'object' || v === null || Array.isArray(v)) problem('must be an object');
+        if (nestsDeeperThan(v as object, MAX_PAYLOAD_DEPTH))
+          problem(`must nest objects and arrays at most ${MAX_PAYLOAD_DEPTH} levels deep`);
       });
       break;
     case 'signal':

@@ -6,6 +6,7 @@ import { CLOSE_CODES, ERROR_CODES, isErrorCode } from './error-codes.js';
 import { CLIENT_MESSAGE_MEMBERS, CLIENT_REQUEST_TYPES } from './parse-client-message.js';
 import { ROLES, type Role } from './roles.js';
 import {
+  MAX_PAYLOAD_DEPTH,
   MAX_APP_ID_LENGTH,
   MAX_EXCLUDED_STREAMS,
   MAX_ID_LENGTH,
@@ -114,6 +115,7 @@ describe('docs/protocol.md, "Client → gateway"', () => {
     assert.match(cell('signal'), new RegExp(`\`data\` \\(text ≤ ${MAX_SIGNAL_DATA_BYTES / 1024} KiB UTF-8\\)`));
     assert.match(cell('signal'), new RegExp(`\`signalType\`\\? \\(≤ ${MAX_SIGNAL_TYPE_LENGTH} of`));
     assert.match(cell('signal'), new RegExp(`a list of 1–${MAX_SIGNAL_RECIPIENTS}\\)`));
+    assert.match(cell('webrtc'), new RegExp(`\`payload\` \\(object, at most ${MAX_PAYLOAD_DEPTH} levels deep\\)`));
     assert.match(cell('forceMuteAll'), new RegExp(`\`excludedStreamIds\`\\? \\(≤ ${MAX_EXCLUDED_STREAMS}\\)`));
     assert.match(
       docs,
@@ -172,7 +174,14 @@ const GATEWAY_LIMIT_ROWS = [
   'keep-alive',
   'outbound buffer per connection',
   'connections per session',
+  'streams per connection',
+  'streams per session',
   'sockets per IP address',
+  'HTTP requests in flight per connection',
+  'HTTP request rate per IP address',
+  'HTTP headers time',
+  'HTTP request time',
+  '`/metrics` collection',
 ];
 
 describe('docs/protocol.md, "Limits"', () => {

@@ -30,3 +30,8 @@ export const MAX_ID_LENGTH = 64;
 export const MAX_EXCLUDED_STREAMS = 1000;
 /** Request IDs: integers 0 … 2^31 − 1, chosen by the client, echoed in ack/error. */
 export const MAX_REQUEST_ID = 2 ** 31 - 1;
+/**
+ * Nesting of a `webrtc` payload: the payload object is level 1, each object or array inside it one more. Deeper
+ * payloads are refused at the edge (a relay re-serialises the payload, and JSON.stringify recurses).
+ */
+export const MAX_PAYLOAD_DEPTH = 32;

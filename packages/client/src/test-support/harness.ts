@@ -43,7 +43,7 @@ export class Harness {
     const registry = createSqliteAppRegistry({ path: ':memory:' });
     const { appSettings, ...gatewayOptions } = options;
     const { app, secret } = registry.createApp({ name: 'client tests', settings: appSettings });
-    const gateway = createGateway({ registry, port: 0, ...gatewayOptions });
+    const gateway = createGateway({ registry, port: 0, metricsCacheMs: 0, ...gatewayOptions }); // metric() reads fresh counts
     const { host, port } = await gateway.listen();
     return new Harness(gateway, registry, app.appId, secret, `ws://${host}:${port}`);
   }

@@ -96,7 +96,6 @@ function setup(options: { burst?: number; now?: () => number } = {}) {
     admissionTimeoutMs: 10_000,
     ejects: createExpirySchedule(options.now ?? Date.now),
     connections: new Set(),
-    socketsPerIp: new Map(),
     onClosed() {},
   };
   const connection = new FakeConnection(ctx, '127.0.0.1', 'app', 's1', undefined);

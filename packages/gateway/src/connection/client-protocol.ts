@@ -31,8 +31,6 @@ export interface ProtocolContext {
   readonly ejects: ExpirySchedule;
   /** Every open socket, admitted or not. */
   readonly connections: Set<ClientProtocol>;
-  /** Open sockets per remote address. */
-  readonly socketsPerIp: Map<string, number>;
   /** Told after each socket closed (shutdown waits for the last one). */
   readonly onClosed: () => void;
 }
@@ -84,8 +82,8 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
   lastSeen: number;
   /** The close code the gateway ended this socket with (TERMINATED when destroyed); 0 while it did not. */
   closeCode = 0;
-  /** Frames (their text; null for a binary one) that arrived while admitting; created on the first. */
-  held: (string | null)[] | undefined = undefined;
+  /** Text frames that arrived while admitting; created on the first. */
+  held: string[] | undefined = undefined;
   // RateState
   tokens: number;
   refillAt: number;
@@ -141,9 +139,30 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     else if (state === ADMITTING) this.hold(text);
   }
 
-  /** A ping or pong arrived. */
-  alive(): void {
-    this.lastSeen = performance.now();
+  /**
+   * A ping or pong arrived. Each counts against the message rate (docs/protocol.md: every frame counts);
+   * before `connected` it is not allowed at all (the gateway pings only admitted sockets, and a client
+   * has nothing to ping yet): the socket is closed 4019 ERR_MESSAGE_INVALID. True when a ping is to be
+   * answered.
+   */
+  controlFrame(): boolean {
+    const t = performance.now();
+    this.lastSeen = t;
+    const state = this.state;
+    if (state === OPEN) return this.countFrame(t);
+    if (state <= ADMITTING) this.refuseAdmission('ERR_MESSAGE_INVALID');
+    return false;
+  }
+
+  /**
+   * A data frame that is not the last of its message (the first fragment, or a continuation) arrived.
+   * It counts against the rate like a message, before `connect` too; the message, once whole, counts
+   * once more.
+   */
+  fragment(): void {
+    const t = performance.now();
+    this.lastSeen = t;
+    if (this.state <= OPEN) this.countFrame(t);
   }
 
   /** The transport refused a frame (too large, bad UTF-8, protocol error) and has already sent its close `code`. */
@@ -168,9 +187,6 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     this.held = undefined;
     ctx.ejects.cancel(this);
     ctx.connections.delete(this);
-    const left = (ctx.socketsPerIp.get(this.ip) ?? 1) - 1;
-    if (left <= 0) ctx.socketsPerIp.delete(this.ip);
-    else ctx.socketsPerIp.set(this.ip, left);
     const byGateway = this.closeCode !== 0;
     countClose(ctx.hot, byGateway ? this.closeCode : code);
     if (this.connectionId !== undefined) {
@@ -194,7 +210,8 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
         'client unresponsive: terminated',
       );
       this.drop(TERMINATED, '');
-    } else {
+    } else if (this.state === OPEN) {
+      // Only admitted sockets are pinged: before `connected` a pong would be a frame out of place.
       this.pingSocket();
     }
   }
@@ -285,6 +302,11 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
    * closes); the next one closes 1008 ERR_RATE_LIMITED, as it would have once admitted.
    */
   private hold(text: string | null): void {
+    // Until `connected`, only text: the `connect`, then requests held for after it.
+    if (text === null) {
+      this.refuseAdmission('ERR_MESSAGE_INVALID');
+      return;
+    }
     const held = (this.held ??= []);
     if (held.length >= this.ctx.rateLimit.burst + RATE_LIMIT_CLOSE_AFTER_REFUSED - 1) {
       this.ctx.logger.info(
@@ -361,6 +383,20 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     } catch (err) {
       this.fail(err, 'request failed');
     }
+  }
+
+  /** One frame that is not a whole message (ping, pong, fragment) against the rate: true when allowed. */
+  private countFrame(t: number): boolean {
+    const verdict = takeToken(this, this.ctx.rateLimit, t);
+    if (verdict === 'allow') return true;
+    if (verdict === 'close') {
+      this.ctx.logger.info(
+        { appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId },
+        'client kept flooding (control frames or fragments): closed',
+      );
+      this.drop(ERROR_CODES.ERR_RATE_LIMITED.closeCode, 'ERR_RATE_LIMITED');
+    }
+    return false;
   }
 
   private reply(id: number | null, code: ErrorCode, message: string): void {

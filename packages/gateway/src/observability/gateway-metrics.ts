@@ -41,6 +41,8 @@ export interface GatewayMetrics {
   /** Synced from {@link HotCounts.closes} at each scrape; use {@link countClose}. */
   readonly closes: Counter<'code'>;
   readonly upgradeRefusals: Counter<'status'>;
+  /** Connections and requests refused by the HTTP guard (transport/http-guard.ts), by reason. */
+  readonly httpRefusals: Counter<'reason'>;
 }
 
 /**
@@ -146,7 +148,14 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     registers,
   });
 
+  const httpRefusals = new Counter({
+    name: 'stagepass_http_refusals_total',
+    help: 'TCP connections and HTTP requests refused to one address: sockets_per_ip (429 at accept), requests_in_flight (connection destroyed), rate (429).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
-  return { registry, admissions, capabilityDenials, closes, upgradeRefusals };
+  return { registry, admissions, capabilityDenials, closes, upgradeRefusals, httpRefusals };
 }

@@ -31,6 +31,10 @@ export interface MemorySessionServiceOptions {
   readonly idleSessionTtlMs?: Milliseconds;
   /** Where media goes, given this node's bus. Default: {@link createRelayMediaRouter} (peer to peer). */
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
+  /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
+  readonly maxStreamsPerConnection?: number;
+  /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
+  readonly maxStreamsPerSession?: number;
 }
 
 /** An ack's result: the ID a publish or subscribe created; {} otherwise. */
@@ -67,7 +71,11 @@ export class MemorySessionService implements SessionService {
   constructor(options: MemorySessionServiceOptions = {}) {
     this.events = options.events ?? {};
     const idleSessionTtlMs = options.idleSessionTtlMs ?? 24 * 60 * 60 * 1000;
-    const state = new SessionState({ now: options.now ?? Date.now });
+    const state = new SessionState({
+      now: options.now ?? Date.now,
+      maxStreamsPerConnection: options.maxStreamsPerConnection,
+      maxStreamsPerSession: options.maxStreamsPerSession,
+    });
     this.state = state;
     this.bus = createLocalBus();
     this.router = (options.mediaRouter ?? createRelayMediaRouter)(this.bus);

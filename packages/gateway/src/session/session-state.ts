@@ -85,9 +85,18 @@ export function streamInfo(stream: StreamRecord): StreamInfo {
   };
 }
 
+/** Streams one connection may have at once, unless told otherwise (docs/protocol.md "Limits"). */
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 8;
+/** Streams one session may have at once: each is in every joiner's `connected`. */
+export const DEFAULT_MAX_STREAMS_PER_SESSION = 250;
+
 export interface SessionStateOptions {
   /** The wall clock (creation times). */
   readonly now: () => EpochMilliseconds;
+  /** Default {@link DEFAULT_MAX_STREAMS_PER_CONNECTION}; a publish past it is ERR_TOO_MANY_STREAMS. */
+  readonly maxStreamsPerConnection?: number;
+  /** Default {@link DEFAULT_MAX_STREAMS_PER_SESSION}; a publish past it is ERR_TOO_MANY_STREAMS. */
+  readonly maxStreamsPerSession?: number;
 }
 
 /**
@@ -102,9 +111,13 @@ export class SessionState {
   private readonly connections = new Map<string, Connection>();
   private readonly subscriptions = new Map<string, Subscription>();
   private streamCount = 0;
+  private readonly maxStreamsPerConnection: number;
+  private readonly maxStreamsPerSession: number;
 
   constructor(options: SessionStateOptions) {
     this.now = options.now;
+    this.maxStreamsPerConnection = options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION;
+    this.maxStreamsPerSession = options.maxStreamsPerSession ?? DEFAULT_MAX_STREAMS_PER_SESSION;
   }
 
   private openOrCreate(appId: string, sessionId: string): Session {
@@ -286,6 +299,17 @@ export class SessionState {
   ): { stream: StreamRecord; events: SessionEvent[] } {
     const owner = connection as Connection;
     const session = owner.session;
+    // Bounded, or a few publishers make every joiner's `connected` megabytes long.
+    if ((owner.streams?.size ?? 0) >= this.maxStreamsPerConnection)
+      throw new StagepassError(
+        'ERR_TOO_MANY_STREAMS',
+        `This connection already has ${this.maxStreamsPerConnection} streams, the most the gateway allows (maxStreamsPerConnection).`,
+      );
+    if (session.streams.size >= this.maxStreamsPerSession)
+      throw new StagepassError(
+        'ERR_TOO_MANY_STREAMS',
+        `This session already has ${this.maxStreamsPerSession} streams, the most the gateway allows (maxStreamsPerSession).`,
+      );
     const muted = session.forceMute.active && request.hasAudio;
     const videoType: VideoType = request.videoType ?? 'camera';
     const stream: Stream = {

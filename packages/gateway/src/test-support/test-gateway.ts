@@ -69,7 +69,8 @@ export class TestGateway {
     const registry = createSqliteAppRegistry({ path: ':memory:' });
     const { appSettings, ...gatewayOptions } = options;
     const created = registry.createApp({ name: 'test app', settings: appSettings });
-    const gateway = createGateway({ registry, port: 0, ...gatewayOptions });
+    // Tests read a metric right after what moved it: no /metrics cache unless a test asks for one.
+    const gateway = createGateway({ registry, port: 0, metricsCacheMs: 0, ...gatewayOptions });
     const started = new TestGateway(gateway, registry, { appId: created.app.appId, secret: created.secret });
     const { host, port } = await gateway.listen();
     started.base = `http://${host}:${port}`;
@@ -152,10 +153,12 @@ export class TestGateway {
 
   /** A metric's value from /metrics, by name and label text (e.g. `result="ok"`); 0 when absent. */
   async metric(name: string, labels = ''): Promise<number> {
-    const { text } = await this.http('/metrics');
-    const prefix = labels === '' ? `${name} ` : `${name}{${labels}} `;
-    const line = text.split('\n').find((l) => l.startsWith(prefix));
-    return line === undefined ? 0 : Number(line.slice(prefix.length));
+    return valueIn((await this.http('/metrics')).text, name, labels);
+  }
+
+  /** {@link metric} read from the registry itself: no connection, so nothing counted under maxSocketsPerIp. */
+  async registryMetric(name: string, labels = ''): Promise<number> {
+    return valueIn(await this.gateway.metrics.metrics(), name, labels);
   }
 
   async stop(): Promise<void> {
@@ -163,4 +166,11 @@ export class TestGateway {
     await this.gateway.close({ drainMs: 200 });
     this.registry.close();
   }
+}
+
+/** A metric's value in Prometheus text; 0 when absent. */
+function valueIn(text: string, name: string, labels: string): number {
+  const prefix = labels === '' ? `${name} ` : `${name}{${labels}} `;
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  return line === undefined ? 0 : Number(line.slice(prefix.length));
 }

@@ -15,6 +15,8 @@ export interface HttpHandlerOptions {
   /** Serves everything under /v1/apps/ (the REST API for app backends). */
   readonly rest: RequestHandler;
   readonly logger: Logger;
+  /** A scrape within this many ms of the last collection gets the same text; 0 collects every time. */
+  readonly metricsCacheMs: number;
 }
 
 const REST_PREFIX = '/v1/apps/';
@@ -49,6 +51,7 @@ export function sendError(
  */
 export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
   const { metrics, isDraining, rest, logger } = options;
+  const metricsText = cachedMetrics(metrics, options.metricsCacheMs);
 
   function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
     const started = performance.now();
@@ -85,7 +88,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
         });
       else sendJson(res, 200, { status: 'ready' });
     } else if (readOnly && path === '/metrics') {
-      metrics.metrics().then(
+      metricsText().then(
         (text) => {
           res.writeHead(200, {
             'content-type': metrics.contentType,
@@ -105,5 +108,27 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
     } else {
       sendError(res, 'ERR_NOT_FOUND', 'No such endpoint.');
     }
+  };
+}
+
+/**
+ * Collects the metrics at most once per `cacheMs`: every scrape meanwhile, and every scrape while a
+ * collection runs, gets that one text. A flood of scrapes costs a string write each, not a collection.
+ */
+function cachedMetrics(metrics: Registry, cacheMs: number): () => Promise<string> {
+  let text: Promise<string> | undefined;
+  let collectedAt = 0;
+  return function metricsText(): Promise<string> {
+    const t = performance.now();
+    if (text === undefined || t - collectedAt >= cacheMs) {
+      collectedAt = t;
+      const collecting = metrics.metrics();
+      text = collecting;
+      // A failed collection is not kept: the next scrape tries again.
+      collecting.catch(() => {
+        if (text === collecting) text = undefined;
+      });
+    }
+    return text;
   };
 }

@@ -6,12 +6,15 @@ import type { Server as WebSocketServer } from 'ws';
 import { ClientConnection, type TransportContext } from './client-connection.js';
 import { pathOf, readConnectTarget, type UpgradeRefusal } from '../connect-target.js';
 import type { GatewaySocket } from './gateway-socket.js';
+import { countFragments } from './count-fragments.js';
 import { quietEnd, receiverOf } from './quiet-end.js';
+import type { HttpGuard } from '../http-guard.js';
 
 export interface UpgradeOptions {
   readonly ctx: TransportContext;
   readonly wss: WebSocketServer<typeof GatewaySocket>;
-  readonly maxSocketsPerIp: number;
+  /** Counts the socket against its address's cap (at accept, before any request). */
+  readonly guard: Pick<HttpGuard, 'counted'>;
   readonly isDraining: () => boolean;
 }
 
@@ -41,13 +44,13 @@ function refusal(status: number, code: ErrorCode, message: string): UpgradeRefus
 /**
  * Handles the HTTP `upgrade` event (docs/protocol.md "Connecting"): everything that can be refused
  * without the app or the token is refused here, before the upgrade, with no socket state —
- * another path (404), a bad query (400), a draining gateway (503), too many sockets from the
- * address (429). Then ws completes the handshake and the socket waits for its `connect` message.
+ * another path (404), a bad query (400), a draining gateway (503); too many connections from the
+ * address were refused (429) as they were accepted (transport/http-guard.ts). Then ws completes the handshake and the socket waits for its `connect` message.
  */
 export function createUpgradeHandler(
   options: UpgradeOptions,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { ctx, wss, maxSocketsPerIp, isDraining } = options;
+  const { ctx, wss, guard, isDraining } = options;
 
   function refuse(req: IncomingMessage, socket: Duplex, answer: UpgradeRefusal): void {
     ctx.metrics.upgradeRefusals.inc({ status: String(answer.status) });
@@ -65,6 +68,8 @@ export function createUpgradeHandler(
   }
 
   return function handleUpgrade(req, socket, head) {
+    // Refused at accept (too many connections from its address): its 429 is already on its way out.
+    if (!guard.counted(socket)) return;
     const target = readConnectTarget(req.url);
     if ('status' in target && target.status === 404) {
       refuse(req, socket, target);
@@ -84,26 +89,18 @@ export function createUpgradeHandler(
     }
     // The upgrade's socket is a net.Socket (or a TLS one) for any Node HTTP(S) server.
     const ip = (socket as Socket).remoteAddress ?? '';
-    const open = ctx.socketsPerIp.get(ip) ?? 0;
-    if (open >= maxSocketsPerIp) {
-      refuse(
-        req,
-        socket,
-        refusal(429, 'ERR_TOO_MANY_CONNECTIONS', `At most ${maxSocketsPerIp} sockets from one address.`),
-      );
-      return;
-    }
     const origin = req.headers.origin;
-    // ws answers 400/405/426 itself for a request that is not a valid WebSocket upgrade; when it
-    // completes the handshake it calls back synchronously, so the count above cannot be overtaken.
+    // ws answers 400/405/426 itself for a request that is not a valid WebSocket upgrade.
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new ClientConnection(ctx, ws, socket, ip, target.appId, target.sessionId, origin);
       ws.connection = connection; // from now on, the socket's events go to it (GatewaySocket.emit)
       quietEnd(socket as Socket);
       const receiver = receiverOf(ws);
-      if (receiver !== undefined) quietEnd(receiver);
+      if (receiver !== undefined) {
+        quietEnd(receiver);
+        countFragments(receiver, connection);
+      }
       ctx.connections.add(connection);
-      ctx.socketsPerIp.set(ip, (ctx.socketsPerIp.get(ip) ?? 0) + 1);
     });
   };
 }

@@ -82,6 +82,12 @@ export class ClientConnection extends ClientProtocol implements Batched {
     this.receive(isBinary ? null : textOf(data));
   }
 
+  /** A ping arrived (GatewaySocket.emit 'ping'; ws does not answer pings itself: autoPong is off). */
+  ping(data: Buffer): void {
+    // Answered only within the rate: a ping flood gets no pongs, then a 1008.
+    if (this.controlFrame() && this.ws.readyState === WS_OPEN) this.ws.pong(data);
+  }
+
   /** ws refused a frame and has already sent its close (GatewaySocket.emit 'error'). */
   wsError(err: Error): void {
     this.protocolError(wsCloseCodeOf(err), (err as { code?: unknown }).code);

@@ -10,7 +10,8 @@ export interface WsServerOptions {
 /**
  * The gateway's ws server: no server of its own (the gateway's HTTP server hands it upgrades), no
  * client tracking (the gateway keeps its connection set), sockets of class {@link GatewaySocket},
- * and no permessage-deflate: ClientConnection.send writes uncompressed text frames itself.
+ * no permessage-deflate (ClientConnection.send writes uncompressed text frames itself), and no automatic
+ * pong (ClientConnection.ping answers a ping only within the rate limit).
  */
 export function createWsServer(options: WsServerOptions): Server<typeof GatewaySocket> {
   return new WebSocketServer<typeof GatewaySocket>({
@@ -20,5 +21,7 @@ export function createWsServer(options: WsServerOptions): Server<typeof GatewayS
     clientTracking: false,
     perMessageDeflate: false,
     closeTimeout: options.closeTimeoutMs,
+    // Pings count against the rate: ClientConnection.ping answers them when they are within it.
+    autoPong: false,
   } as ServerOptions<typeof GatewaySocket>);
 }

@@ -26,8 +26,10 @@ export class GatewaySocket extends WebSocket {
           connection.wsError(a as Error);
           return true;
         case 'ping':
+          connection.ping(a as Buffer);
+          return true;
         case 'pong':
-          connection.alive();
+          connection.controlFrame();
           return true;
       }
     }

@@ -24,9 +24,15 @@
  *    GatewaySocket overrides to hand them to its connection without listeners.
  *    Guarded by: ws-assumptions.test.ts "GatewaySocket hands ws's events to its connection…"; every
  *    gateway-*.test.ts (gateway-limits.test.ts covers error (1009) and pong (half-open peer)).
+ * 6. ws's frame parser calls `dataMessage` once per data frame, with `_fin` false on every frame but a
+ *    message's last (count-fragments.ts counts those against the rate), and with `autoPong: false` it
+ *    leaves pings to us (ClientConnection.ping answers within the rate).
+ *    Guarded by: ws-assumptions.test.ts "ws's frame parser calls dataMessage once per data frame…";
+ *    gateway-limits.test.ts (ping flood, fragment flood).
  */
 export { createUpgradeHandler } from './accept-upgrade.js';
 export type { UpgradeOptions } from './accept-upgrade.js';
 export { ClientConnection } from './client-connection.js';
 export type { TransportContext } from './client-connection.js';
 export { createWsServer } from './create-ws-server.js';
+export { countFragments } from './count-fragments.js';

@@ -8,7 +8,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ClientConnection } from './client-connection.js';
+import { countFragments } from './count-fragments.js';
 import { createWsServer } from './create-ws-server.js';
+import { receiverOf } from './quiet-end.js';
 import type { GatewaySocket } from './gateway-socket.js';
 import { textFrame } from './text-frame.js';
 
@@ -80,7 +82,8 @@ describe('ws assumptions', () => {
     });
     ws.connection = {
       message: (data: Buffer, isBinary: boolean) => seen.push(`message ${data.toString()} ${isBinary}`),
-      alive: () => seen.push('alive'),
+      ping: () => seen.push('ping'),
+      controlFrame: () => seen.push('pong'),
       wsError: () => seen.push('error'),
       closed: (code: number) => {
         seen.push(`closed ${code}`);
@@ -92,6 +95,28 @@ describe('ws assumptions', () => {
     client.ping();
     client.close(1000);
     await done;
-    assert.deepEqual(seen, ['message hello false', 'alive', 'closed 1000']);
+    assert.deepEqual(seen, ['message hello false', 'ping', 'closed 1000']);
+  });
+
+  it("ws's frame parser calls dataMessage once per data frame, _fin false on all but the last (countFragments counts them)", async () => {
+    const { client, ws } = await pair();
+    let fragments = 0;
+    assert.equal(countFragments(receiverOf(ws)!, { fragment: () => fragments++ }), true);
+    const got = new Promise<string>((resolve) => {
+      ws.connection = {
+        message: (data: Buffer) => resolve(data.toString()),
+        wsError: () => {},
+        closed: () => {},
+      } as unknown as ClientConnection;
+    });
+    client.send('a', { fin: false });
+    client.send('', { fin: false }); // an empty continuation counts too
+    client.send('b', { fin: false });
+    client.send('c', { fin: true });
+    assert.equal(await got, 'abc');
+    assert.equal(fragments, 3);
+    client.send('whole');
+    client.terminate();
+    assert.equal(fragments, 3, 'an unfragmented message is no fragment');
   });
 });
