@@ -13,6 +13,12 @@
 //
 // With --min-open-files N it exits at once (status 2, saying why) when it may not open N files.
 //
+// STAGEPASS_BENCH_GATEWAY=DIR (optional) loads the gateway from DIR/dist/index.js instead of
+// @stagepass/gateway: a copy of packages/gateway with one change, for measuring that change alone
+// (bench/gateway/instructions.mjs, docs/benchmarks.md "Shortcut ledger"). Unset: the workspace build.
+// STAGEPASS_BENCH_REGISTRY=FILE (optional) keeps the registry in that SQLite file (created afresh;
+// WAL, as `stagepass serve` uses one) instead of in memory.
+//
 // Kinds:
 // - gateway: createGateway with an in-memory SQLite registry and one app (multi-use tokens, the
 //   default). Started with rateLimit { perSecond: 1e6, burst: 1e6 } (the default 50/s, burst 100
@@ -26,7 +32,10 @@
 //   (one write per socket per turn); "plain" calls ws.send() per socket (one write each).
 import { createServer } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { openFileLimit } from './raw-ws.mjs';
 
@@ -64,8 +73,12 @@ function print(object) {
 // ---------------------------------------------------------------------------------- gateway
 
 async function startGateway() {
-  const { createGateway, createSqliteAppRegistry } = await import('@stagepass/gateway');
-  const registry = createSqliteAppRegistry({ path: ':memory:' });
+  const dir = process.env.STAGEPASS_BENCH_GATEWAY;
+  const module = dir === undefined || dir === '' ? '@stagepass/gateway' : pathToFileURL(join(resolve(dir), 'dist', 'index.js')).href;
+  const { createGateway, createSqliteAppRegistry } = await import(module);
+  const file = process.env.STAGEPASS_BENCH_REGISTRY;
+  if (file !== undefined && file !== '') for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  const registry = createSqliteAppRegistry({ path: file === undefined || file === '' ? ':memory:' : file });
   const { app, secret } = registry.createApp({ name: 'bench' });
   const gateway = createGateway({
     registry,
