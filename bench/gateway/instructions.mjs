@@ -46,7 +46,15 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createMinter } from '@stagepass/token';
-import { OP_TEXT, RawClient, bounded, maskInPlace, maskedFrame, maskedHeaderLength, upgradeRequest } from './raw-ws.mjs';
+import {
+  OP_TEXT,
+  RawClient,
+  bounded,
+  maskInPlace,
+  maskedFrame,
+  maskedHeaderLength,
+  upgradeRequest,
+} from './raw-ws.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -63,16 +71,44 @@ function die(message) {
 
 function parseArgs(argv) {
   const mode = argv[0];
-  if (mode !== 'admissions' && mode !== 'fanout') die('usage: node bench/gateway/instructions.mjs <admissions | fanout> [--n N] [--warm W] [--windows K] [--processes P] [--concurrency C] [--batch B] [--gateway DIR] [--label L] [--node-flags "…"] [--collect] [--json]');
+  if (mode !== 'admissions' && mode !== 'fanout')
+    die(
+      'usage: node bench/gateway/instructions.mjs <admissions | fanout> [--n N] [--warm W] [--windows K] [--processes P] [--concurrency C] [--batch B] [--gateway DIR] [--label L] [--node-flags "…"] [--collect] [--json]',
+    );
   const o = {
-    mode, n: mode === 'admissions' ? 1000 : 2000, warm: mode === 'admissions' ? 3000 : 2000, windows: 4, processes: 1,
-    concurrency: 128, batch: 50, receivers: 100, gateway: undefined, label: undefined, json: false, collect: false, nodeFlags: DEFAULT_NODE_FLAGS,
+    mode,
+    n: mode === 'admissions' ? 1000 : 2000,
+    warm: mode === 'admissions' ? 3000 : 2000,
+    windows: 4,
+    processes: 1,
+    concurrency: 128,
+    batch: 50,
+    receivers: 100,
+    gateway: undefined,
+    label: undefined,
+    json: false,
+    collect: false,
+    nodeFlags: DEFAULT_NODE_FLAGS,
   };
-  const numeric = { '--n': 'n', '--warm': 'warm', '--windows': 'windows', '--processes': 'processes', '--concurrency': 'concurrency', '--batch': 'batch', '--receivers': 'receivers' };
+  const numeric = {
+    '--n': 'n',
+    '--warm': 'warm',
+    '--windows': 'windows',
+    '--processes': 'processes',
+    '--concurrency': 'concurrency',
+    '--batch': 'batch',
+    '--receivers': 'receivers',
+  };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--json') { o.json = true; continue; }
-    if (arg === '--collect') { o.collect = true; continue; }
+    if (arg === '--json') {
+      o.json = true;
+      continue;
+    }
+    if (arg === '--collect') {
+      o.collect = true;
+      continue;
+    }
     const value = argv[++i];
     if (value === undefined) die(`${arg} needs a value`);
     if (arg in numeric) {
@@ -91,14 +127,21 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------- the server
 
-const run = (cmd, args) => new Promise((resolveRun, reject) => {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (c) => { out += c; });
-  child.stderr.on('data', (c) => { out += c; });
-  child.once('error', reject);
-  child.once('close', (code) => (code === 0 ? resolveRun(out) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${out}`))));
-});
+const run = (cmd, args) =>
+  new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      out += c;
+    });
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0 ? resolveRun(out) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${out}`)),
+    );
+  });
 
 /**
  * Starts server.mjs under callgrind; resolves with its hello line, dump() (the instructions since
@@ -111,20 +154,35 @@ async function startServer(o) {
   const env = { ...process.env };
   if (o.gateway !== undefined) env.STAGEPASS_BENCH_GATEWAY = o.gateway;
   else delete env.STAGEPASS_BENCH_GATEWAY;
-  const child = spawn('valgrind', [
-    '--tool=callgrind', `--callgrind-out-file=${out}`, '--separate-threads=yes', '--quiet',
-    process.execPath, '--expose-gc', ...o.nodeFlags, serverScript, 'gateway',
-  ], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      `--callgrind-out-file=${out}`,
+      '--separate-threads=yes',
+      '--quiet',
+      process.execPath,
+      '--expose-gc',
+      ...o.nodeFlags,
+      serverScript,
+      'gateway',
+    ],
+    { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c) => { if (stderr.length < 64 * 1024) stderr += c; });
+  child.stderr.on('data', (c) => {
+    if (stderr.length < 64 * 1024) stderr += c;
+  });
   child.stdin.on('error', () => {});
   const exited = new Promise((r) => child.once('close', (code, signal) => r({ code, signal })));
   const timer = setTimeout(() => child.kill('SIGKILL'), PROCESS_TIMEOUT_MS);
   const lines = createInterface({ input: child.stdout });
   const hello = await new Promise((resolveLine, reject) => {
     lines.once('line', (line) => resolveLine(JSON.parse(line)));
-    exited.then(({ code, signal }) => reject(new Error(`server exited with ${code ?? signal} before starting\n${stderr}`)));
+    exited.then(({ code, signal }) =>
+      reject(new Error(`server exited with ${code ?? signal} before starting\n${stderr}`)),
+    );
   });
   let dumps = 0;
   const answers = [];
@@ -157,7 +215,11 @@ async function startServer(o) {
         all += Number(m[1]);
         if (f.endsWith('-01')) main = Number(m[1]);
         if (process.env.KEEP_DUMPS === undefined) rmSync(join(dir, f));
-        else renameSync(join(dir, f), join(process.env.KEEP_DUMPS, `${what.replace(/\W+/g, '-')}${f.slice(prefix.length - 1)}.out`));
+        else
+          renameSync(
+            join(dir, f),
+            join(process.env.KEEP_DUMPS, `${what.replace(/\W+/g, '-')}${f.slice(prefix.length - 1)}.out`),
+          );
       }
       if (main === undefined) throw new Error(`no main-thread dump for ${what}`);
       return { main, all };
@@ -175,7 +237,10 @@ async function startServer(o) {
 // ---------------------------------------------------------------------------------- the load
 
 function isConnected(buf, start, end) {
-  return end - start >= CONNECTED_PREFIX.length && buf.compare(CONNECTED_PREFIX, 0, CONNECTED_PREFIX.length, start, start + CONNECTED_PREFIX.length) === 0;
+  return (
+    end - start >= CONNECTED_PREFIX.length &&
+    buf.compare(CONNECTED_PREFIX, 0, CONNECTED_PREFIX.length, start, start + CONNECTED_PREFIX.length) === 0
+  );
 }
 
 function prepare(hello, count, sessionOf) {
@@ -185,7 +250,10 @@ function prepare(hello, count, sessionOf) {
   for (let i = 0; i < count; i++) {
     const sessionId = sessionOf(i);
     const token = minter.mint({ sessionId, ttl: '1h' });
-    requests[i] = upgradeRequest(hello.port, `/v1/connect?appId=${encodeURIComponent(hello.appId)}&sessionId=${encodeURIComponent(sessionId)}`);
+    requests[i] = upgradeRequest(
+      hello.port,
+      `/v1/connect?appId=${encodeURIComponent(hello.appId)}&sessionId=${encodeURIComponent(sessionId)}`,
+    );
     frames[i] = maskedFrame(OP_TEXT, `{"type":"connect","v":1,"token":"${token}"}`);
   }
   return { requests, frames };
@@ -200,7 +268,9 @@ function admissions(hello, total, concurrency, first) {
     let admitted = 0;
     let ended = 0;
     const handler = {
-      onOpen(c) { c.write(frames[c.tag]); },
+      onOpen(c) {
+        c.write(frames[c.tag]);
+      },
       onText(c, buf, start, end) {
         if (c.admitted) return;
         if (!isConnected(buf, start, end)) {
@@ -249,10 +319,15 @@ async function fanout(hello, o) {
   let waitingFor = 0;
   let signal = () => {};
   const handler = {
-    onOpen(c) { c.write(frames[c.tag]); },
+    onOpen(c) {
+      c.write(frames[c.tag]);
+    },
     onText(c, buf, start, end) {
       if (!c.admitted) {
-        if (!isConnected(buf, start, end)) { failure ??= 'expected connected'; return; }
+        if (!isConnected(buf, start, end)) {
+          failure ??= 'expected connected';
+          return;
+        }
         c.admitted = true;
         c.done();
         if (++connected === o.receivers + 1) onAll();
@@ -263,10 +338,16 @@ async function fanout(hello, o) {
       c.count++;
       if (c.tag !== 0 && c.count === waitingFor) signal();
     },
-    onServerClose(c, code, reason) { failure ??= `closed by the server: ${code} ${reason}`; },
-    onEnd(c, error) { if (!c.closing) failure ??= error ?? 'ended'; },
+    onServerClose(c, code, reason) {
+      failure ??= `closed by the server: ${code} ${reason}`;
+    },
+    onEnd(c, error) {
+      if (!c.closing) failure ??= error ?? 'ended';
+    },
   };
-  const all = new Promise((r) => { onAll = r; });
+  const all = new Promise((r) => {
+    onAll = r;
+  });
   await bounded(o.receivers + 1, 20, (i, done) => {
     const c = new RawClient(hello.port, requests[i], handler);
     Object.assign(c, { tag: i, admitted: false, count: 0, done, closing: false });
@@ -283,16 +364,26 @@ async function fanout(hello, o) {
       waitingFor = sent;
       let left = receivers.filter((c) => c.count < sent).length;
       const done = new Promise((r) => {
-        signal = () => { if (--left === 0) r(); };
+        signal = () => {
+          if (--left === 0) r();
+        };
       });
       clients[0].write(batchBytes);
-      await Promise.race([done, sleep(120_000).then(() => { throw new Error(`signals not delivered (${failure ?? 'timeout'})`); })]);
+      await Promise.race([
+        done,
+        sleep(120_000).then(() => {
+          throw new Error(`signals not delivered (${failure ?? 'timeout'})`);
+        }),
+      ]);
     }
   }
   return {
     send,
     async close() {
-      for (const c of clients) { c.closing = true; c.close(); }
+      for (const c of clients) {
+        c.closing = true;
+        c.close();
+      }
       await sleep(500);
     },
   };
@@ -353,25 +444,37 @@ async function main() {
     const allThreads = counts.map((c) => Math.round(c.all / o.n));
     processes.push(perOp);
     allThreadsPerOp.push(allThreads);
-    process.stderr.write(`${label} ${o.mode} process ${r + 1}/${o.processes}: main thread ${perOp.join(' ')} Ir/op; all threads ${allThreads.join(' ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    process.stderr.write(
+      `${label} ${o.mode} process ${r + 1}/${o.processes}: main thread ${perOp.join(' ')} Ir/op; all threads ${allThreads.join(' ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+    );
   }
   // The first window still carries warm-up (JIT tiering; ~1–3 % above the next ones): the figure
   // is the mean of the later windows, over every process.
   const later = processes.flatMap((p) => (p.length > 1 ? p.slice(1) : p));
   const mean = later.reduce((a, b) => a + b, 0) / later.length;
   const result = {
-    label, mode: o.mode, n: o.n, warm: o.warm, windows: o.windows,
+    label,
+    mode: o.mode,
+    n: o.n,
+    warm: o.warm,
+    windows: o.windows,
     concurrency: o.mode === 'admissions' ? o.concurrency : undefined,
-    batch: o.mode === 'fanout' ? o.batch : undefined, gateway: o.gateway ?? null, nodeFlags: o.nodeFlags,
+    batch: o.mode === 'fanout' ? o.batch : undefined,
+    gateway: o.gateway ?? null,
+    nodeFlags: o.nodeFlags,
     perOp: Math.round(mean),
     perDelivery: o.mode === 'fanout' ? Math.round(mean / (o.receivers + 1)) : undefined,
     medianWindow: Math.round(median(later)),
-    spreadPercent: later.length > 1 ? Number((((Math.max(...later) - Math.min(...later)) / mean) * 100).toFixed(2)) : undefined,
+    spreadPercent:
+      later.length > 1 ? Number((((Math.max(...later) - Math.min(...later)) / mean) * 100).toFixed(2)) : undefined,
     processes,
     allThreadsPerOp,
   };
   if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else process.stdout.write(`${label} ${o.mode}: ${result.perOp} main-thread Ir/op (mean of windows 2–${o.windows}${o.processes > 1 ? `, ${o.processes} processes` : ''})${result.perDelivery !== undefined ? `, ${result.perDelivery} per delivery` : ''}${result.spreadPercent !== undefined ? `; windows spread (max − min) / mean ${result.spreadPercent} %` : ''}\n`);
+  else
+    process.stdout.write(
+      `${label} ${o.mode}: ${result.perOp} main-thread Ir/op (mean of windows 2–${o.windows}${o.processes > 1 ? `, ${o.processes} processes` : ''})${result.perDelivery !== undefined ? `, ${result.perDelivery} per delivery` : ''}${result.spreadPercent !== undefined ? `; windows spread (max − min) / mean ${result.spreadPercent} %` : ''}\n`,
+    );
   process.exit(0);
 }
 

@@ -74,10 +74,12 @@ function print(object) {
 
 async function startGateway() {
   const dir = process.env.STAGEPASS_BENCH_GATEWAY;
-  const module = dir === undefined || dir === '' ? '@stagepass/gateway' : pathToFileURL(join(resolve(dir), 'dist', 'index.js')).href;
+  const module =
+    dir === undefined || dir === '' ? '@stagepass/gateway' : pathToFileURL(join(resolve(dir), 'dist', 'index.js')).href;
   const { createGateway, createSqliteAppRegistry } = await import(module);
   const file = process.env.STAGEPASS_BENCH_REGISTRY;
-  if (file !== undefined && file !== '') for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  if (file !== undefined && file !== '')
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   const registry = createSqliteAppRegistry({ path: file === undefined || file === '' ? ':memory:' : file });
   const { app, secret } = registry.createApp({ name: 'bench' });
   const gateway = createGateway({
