@@ -89,7 +89,7 @@ function setup(options: { burst?: number; now?: () => number } = {}) {
   const ctx: ProtocolContext = {
     sessions,
     admission: held.admission,
-    metrics: { admissions: { inc() {} } } as unknown as GatewayMetrics,
+    metrics: { admissions: { inc() {} }, closes: { inc() {} } } as unknown as GatewayMetrics,
     hot: createHotCounts(),
     logger: pino({ level: 'silent' }),
     rateLimit: { perSecond: 50, burst: options.burst ?? 100 },

@@ -12,7 +12,7 @@ import {
 } from '@stagepass/protocol';
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/admit-client.js';
-import { countClose, type GatewayMetrics, type HotCounts } from '../observability/gateway-metrics.js';
+import type { GatewayMetrics, HotCounts } from '../observability/gateway-metrics.js';
 import { Outbound } from '../session/outbound.js';
 import type { AdmittedClient, Peer, SessionService } from '../session/session-service.js';
 import type { Expiring, ExpirySchedule } from './expiry-schedule.js';
@@ -188,7 +188,7 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     ctx.ejects.cancel(this);
     ctx.connections.delete(this);
     const byGateway = this.closeCode !== 0;
-    countClose(ctx.hot, byGateway ? this.closeCode : code);
+    ctx.metrics.closes.inc({ code: String(byGateway ? this.closeCode : code) });
     if (this.connectionId !== undefined) {
       // Idempotent: a connection the core or the gateway already removed is not announced twice.
       ctx.sessions.leave(
@@ -290,7 +290,7 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
       return;
     }
     this.state = OPEN;
-    ctx.hot.admitted++;
+    ctx.metrics.admissions.inc({ result: 'ok' });
     ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: id }, 'client admitted');
     if (client.ejectAtExpiry) ctx.ejects.schedule(this, client.expireTime * 1000);
     this.handleHeld();

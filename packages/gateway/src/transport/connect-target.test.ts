@@ -40,7 +40,7 @@ describe('readConnectTarget', () => {
     });
   });
 
-  it('reads the query as URLSearchParams does (the undecoded fast path included)', () => {
+  it('reads the query as URLSearchParams does', () => {
     const expected = (query: string) => {
       const params = new URLSearchParams(query);
       return { appId: params.getAll('appId'), sessionId: params.getAll('sessionId') };

@@ -7,24 +7,18 @@ export interface Batched {
   readonly socket: Duplex;
 }
 
-// The list keeps its slots between turns (emptied, not truncated), so a busy gateway does not
-// reallocate it every turn.
-const corkedThisTurn: (Batched | undefined)[] = [];
-let corkedCount = 0;
+const corkedThisTurn: Batched[] = [];
 let flushScheduled = false;
 
 function flush(): void {
   flushScheduled = false;
   // Index loop: an uncork that synchronously leads to more sends appends here and is flushed too.
-  for (let i = 0; i < corkedCount; i++) {
+  for (let i = 0; i < corkedThisTurn.length; i++) {
     const target = corkedThisTurn[i]!;
-    corkedThisTurn[i] = undefined;
     target.corked = false;
     target.socket.uncork();
   }
-  corkedCount = 0;
-  // A burst once made the list long: let it go.
-  if (corkedThisTurn.length > 4096) corkedThisTurn.length = 0;
+  corkedThisTurn.length = 0;
 }
 
 /**
@@ -37,7 +31,7 @@ export function corkForThisTurn(target: Batched): void {
   if (target.corked) return;
   target.corked = true;
   target.socket.cork();
-  corkedThisTurn[corkedCount++] = target;
+  corkedThisTurn.push(target);
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flush);

@@ -51,9 +51,10 @@ describe('ClientConnection.send', () => {
     assert.equal(ctx.hot.messagesOut, 0);
   });
 
-  it('sends `connected` (while admitting) at once, as one complete text frame', () => {
+  it('sends `connected` (while admitting) as one complete text frame, at the end of the turn', async () => {
     const { c, writes } = connection(WS_OPEN, ADMITTING);
     c.send(new Outbound('{"type":"connected"}'));
+    await nextTurn();
     assert.deepEqual(writes, [[textFrame('{"type":"connected"}')]]);
   });
 
