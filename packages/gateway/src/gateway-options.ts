@@ -13,7 +13,7 @@ import type { RateLimit } from './connection/rate-limit.js';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
-import type { RequestHandler } from './transport/http-handler.js';
+import type { DevRoutes, RequestHandler } from './transport/http-handler.js';
 
 /** What the gateway hands the REST API handler (the shape of `createRestHandler`'s options). */
 export interface RestHandlerDeps {
@@ -76,6 +76,11 @@ export interface GatewayOptions {
   readonly now?: Clock;
   /** Also export Node's default process metrics on /metrics. Default false. */
   readonly processMetrics?: boolean;
+  /**
+   * Development only: extra HTTP routes asked before the 404 (`stagepass serve --dev` gives the demo page and
+   * `POST /dev/token` of `@stagepass/demo`). Default: none, so those paths are 404.
+   */
+  readonly dev?: DevRoutes;
 }
 
 export interface GatewayCloseOptions {
@@ -123,6 +128,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'clockTolerance',
   'now',
   'processMetrics',
+  'dev',
 ]);
 const RATE_LIMIT_NAMES: ReadonlySet<string> = new Set(['perSecond', 'burst']);
 
@@ -160,6 +166,7 @@ export interface ResolvedOptions {
   readonly clockTolerance: Seconds;
   readonly now: Clock;
   readonly processMetrics: boolean;
+  readonly dev: DevRoutes | undefined;
 }
 
 /** Defaults, then the caller's values, then one precise message for the first bad field. */
@@ -184,6 +191,8 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     throw invalid('logger', 'must be a pino logger');
   const now = functionOption<Clock>(o.now, 'now', Date.now, 'must be a function returning milliseconds', SCOPE);
   const processMetrics = booleanOption(o.processMetrics, 'processMetrics', false, SCOPE);
+  if (o.dev !== undefined && typeof o.dev !== 'function')
+    throw invalid('dev', 'must be a function (req, res) => boolean (e.g. createDevRoutes of @stagepass/demo)');
   const rate = (o.rateLimit ?? {}) as Partial<RateLimit>;
   if (typeof rate !== 'object' || rate === null) throw invalid('rateLimit', 'must be an object { perSecond, burst }');
   for (const key of Object.keys(rate)) {
@@ -273,6 +282,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     ),
     now,
     processMetrics,
+    dev: o.dev,
   };
 }
 

@@ -140,7 +140,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
   const rest = o.rest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
   const server = createServer(
-    createHttpHandler({ metrics: metrics.registry, isDraining: () => draining, rest, logger }),
+    createHttpHandler({ metrics: metrics.registry, isDraining: () => draining, rest, logger, dev: o.dev }),
   );
   server.on(
     'upgrade',

@@ -8,6 +8,9 @@ import { pathOf } from './connect-target.js';
 /** A Node request listener, as `createRestHandler` returns. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Development routes (the demo page, `POST /dev/token`): true when it answered the request, false to pass. */
+export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface HttpHandlerOptions {
   readonly metrics: Registry;
   /** True once the gateway stopped admitting (readyz answers 503). */
@@ -15,6 +18,8 @@ export interface HttpHandlerOptions {
   /** Serves everything under /v1/apps/ (the REST API for app backends). */
   readonly rest: RequestHandler;
   readonly logger: Logger;
+  /** Asked before the 404, only when the gateway was given `dev`. */
+  readonly dev?: DevRoutes | undefined;
 }
 
 const REST_PREFIX = '/v1/apps/';
@@ -48,7 +53,7 @@ export function sendError(
  * never reach the logs.
  */
 export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
-  const { metrics, isDraining, rest, logger } = options;
+  const { metrics, isDraining, rest, logger, dev } = options;
 
   function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
     const started = performance.now();
@@ -102,7 +107,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
       );
     } else if (path === CONNECT_PATH) {
       sendError(res, 'ERR_INVALID_OPTION', `${CONNECT_PATH} takes a WebSocket upgrade.`, 400);
-    } else {
+    } else if (dev === undefined || !dev(req, res)) {
       sendError(res, 'ERR_NOT_FOUND', 'No such endpoint.');
     }
   };
