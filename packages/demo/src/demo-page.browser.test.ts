@@ -170,6 +170,12 @@ describe('the demo page in Chromium (real audio and video through the gateway)',
       await screenshot(mia, 'moderator.png');
       await screenshot(ada, 'publisher-force-muted.png');
 
+      // Mute all and lift it: everyone is told.
+      await mia.page.getByTestId('mute-all').click();
+      await bob.page.getByTestId('info').filter({ hasText: 'A moderator muted everyone.' }).waitFor();
+      await mia.page.getByTestId('disable-force-mute').click();
+      await bob.page.getByTestId('info').filter({ hasText: 'lifted the mute' }).waitFor();
+
       await adaEntry.getByTestId('force-unpublish').click();
       for (const viewer of [bob, mia])
         await viewer.page

@@ -15,11 +15,16 @@ export const WAIT_MS = 20_000;
 /** Screenshots of each role's view (git-ignored). */
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
-/** `undefined` when the browser tests can run, else why they skip (locally) — under CI=true they fail instead. */
-export function browserSkipReason(): string | undefined {
-  if (existsSync(CHROMIUM_PATH)) return undefined;
+/**
+ * `undefined` when the browser tests run, else why they skip. Under CI=true they never skip: a missing Chromium
+ * makes {@link launchChromium} fail the suite. Locally a missing one skips with a loud notice.
+ */
+export function browserSkipReason(
+  chromiumPresent = existsSync(CHROMIUM_PATH),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  if (chromiumPresent || env.CI === 'true') return undefined;
   const reason = `${CHROMIUM_PATH} is missing (apt-get install -y chromium)`;
-  if (process.env.CI === 'true') return undefined; // launch() fails loudly below
   console.error(`\n${'!'.repeat(78)}\n!! BROWSER TESTS SKIPPED: ${reason}\n${'!'.repeat(78)}\n`);
   return reason;
 }
@@ -29,13 +34,13 @@ export interface DemoBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<DemoBrowser> {
-  if (!existsSync(CHROMIUM_PATH))
-    throw new Error(`CI=true and ${CHROMIUM_PATH} is missing: .ci/run must apt-get install -y chromium`);
+export async function launchChromium(path = CHROMIUM_PATH): Promise<DemoBrowser> {
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: .ci/run must apt-get install -y chromium (never a skip in CI)`);
   const home = mkdtempSync(join(tmpdir(), 'stagepass-chromium-'));
   mkdirSync(join(home, 'tmp'));
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: path,
     args: [
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
