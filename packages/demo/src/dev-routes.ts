@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, isStagepassError, type ErrorCode } from '@stagepass/protocol';
@@ -36,6 +36,7 @@ const PAGE_HEADERS = {
 function staticFiles(): ReadonlyMap<string, StaticFile> {
   const here = (path: string) => fileURLToPath(new URL(`../static/${path}`, import.meta.url));
   const bundle = fileURLToPath(import.meta.resolve('@stagepass/client/stagepass-client.min.js'));
+  if (!existsSync(bundle)) throw new Error(`The client bundle ${bundle} is missing: run npm run build first.`);
   const html = { type: 'text/html; charset=utf-8', body: readFileSync(here('index.html')) };
   return new Map<string, StaticFile>([
     ['/', html],

@@ -366,6 +366,9 @@ function wire(current) {
     .on('forceMuteChanged', ({ active }) =>
       showInfo(active ? 'A moderator muted everyone.' : 'The moderator lifted the mute: you may unmute.'),
     )
+    // Reserved by the SDK for resume (not emitted yet): the status already says it when it comes.
+    .on('reconnecting', () => setStatus('reconnecting'))
+    .on('reconnected', () => setStatus('connected'))
     .on('disconnected', onDisconnected);
 }
 
