@@ -50,7 +50,7 @@ describe('the demo page in Chromium (real audio and video through the gateway)',
     }
   };
 
-  it('publisher → subscriber: video frames decoded and audio heard, the participant with its data, chat with the sender’s data; a subscriber has no publish control and the gateway refuses its hand-made publish', async () => {
+  it('publisher → subscriber: video frames decoded and audio heard, the participant with its data, chat with the sender’s data; a subscriber has no publish control and the gateway refuses its hand-made publish; invite link; Leave', async () => {
     try {
       const session = newSession('media');
       const ada = await join({ name: 'Ada', role: 'publisher', session });
@@ -88,6 +88,17 @@ describe('the demo page in Chromium (real audio and video through the gateway)',
         { type: publish!.type, code: publish!.code, capability: publish!.capability },
         { type: 'error', code: 'ERR_CAPABILITY_DENIED', capability: 'publish' },
       );
+      // The invite link carries the session; Leave ends it for Ada only, in words, and the others see her go.
+      await bob.page.getByTestId('copy-invite').click();
+      const invite = bob.page.getByTestId('info').filter({ hasText: 'Invite link' });
+      await invite.waitFor();
+      assert.ok(((await invite.textContent()) ?? '').includes(`${demo.url}/?session=${session}&role=publisher`));
+      await ada.page.getByTestId('leave').click();
+      await ada.page.waitForSelector('[data-testid="status"][data-state="disconnected"]');
+      assert.match(await textOf(ada, 'info'), /You left the session\./);
+      assert.equal(await ada.page.getByTestId('error').isVisible(), false);
+      await bob.page.locator('[data-testid="participant"]', { hasText: 'name=Ada' }).waitFor({ state: 'detached' });
+      await bob.page.getByTestId('remote-video').waitFor({ state: 'detached' });
     } finally {
       await closeAll();
     }

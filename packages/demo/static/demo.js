@@ -460,8 +460,13 @@ function bind() {
   ui.invite.addEventListener('click', async () => {
     // Invite as a publisher: the guest picks their own name.
     const link = inviteUrl({ role: 'publisher' });
-    await navigator.clipboard?.writeText(link).catch(() => {});
-    showInfo(`Invite link copied: ${link}`);
+    // Shown at once: the clipboard may be refused or wait for a permission.
+    showInfo(`Invite link: ${link}`);
+    const copied = await navigator.clipboard?.writeText(link).then(
+      () => true,
+      () => false,
+    );
+    if (copied) showInfo(`Invite link copied: ${link}`);
   });
   ui.toggleAudio.addEventListener('click', () =>
     act(() => publisher?.setAudioEnabled(publisher.stream?.hasAudio === false)),
