@@ -14,7 +14,7 @@ import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_MAX_STREAMS_PER_SESSION } from './session/session-state.js';
-import type { RequestHandler } from './transport/http-handler.js';
+import type { DevRoutes, RequestHandler } from './transport/http-handler.js';
 
 /** What the gateway hands the REST API handler (the shape of `createRestHandler`'s options). */
 export interface RestHandlerDeps {
@@ -104,6 +104,11 @@ export interface GatewayOptions {
   readonly now?: Clock;
   /** Also export Node's default process metrics on /metrics. Default false. */
   readonly processMetrics?: boolean;
+  /**
+   * Development only: extra HTTP routes asked before the 404 (`stagepass serve --dev` gives the demo page and
+   * `POST /dev/token` of `@stagepass/demo`). Default: none, so those paths are 404.
+   */
+  readonly dev?: DevRoutes;
 }
 
 export interface GatewayCloseOptions {
@@ -165,6 +170,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'clockTolerance',
   'now',
   'processMetrics',
+  'dev',
 ]);
 const RATE_LIMIT_NAMES: ReadonlySet<string> = new Set(['perSecond', 'burst']);
 
@@ -209,12 +215,17 @@ export interface ResolvedOptions {
   readonly clockTolerance: Seconds;
   readonly now: Clock;
   readonly processMetrics: boolean;
+  readonly dev: DevRoutes | undefined;
 }
 
 /** Defaults, then the caller's values, then one precise message for the first bad field. */
-export function resolveOptions(options: GatewayOptions): ResolvedOptions {
-  checkOptionNames(options, OPTION_NAMES, { ...SCOPE, what: 'at least registry' });
-  const o = options as unknown as GatewayOptions;
+/** The options that are whole numbers with a default in GATEWAY_DEFAULTS. */
+type WholeNumberOption = {
+  [K in keyof GatewayOptions & keyof typeof GATEWAY_DEFAULTS]: (typeof GATEWAY_DEFAULTS)[K] extends number ? K : never;
+}[keyof GatewayOptions & keyof typeof GATEWAY_DEFAULTS];
+
+/** The parts given as objects or functions (registry, sessions, rest, logger, host). */
+function checkParts(o: GatewayOptions): void {
   if (!hasMethods(o.registry, ['getApp', 'getAppVersion', 'isRevoked', 'claim'])) {
     throw invalid('registry', 'must be an AppRegistry & ReplayGuard (e.g. createSqliteAppRegistry)');
   }
@@ -231,107 +242,48 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     throw invalid('rest', 'must be a function (e.g. createRestHandler)');
   if (o.logger !== undefined && !hasMethods(o.logger, ['info', 'warn', 'error', 'debug']))
     throw invalid('logger', 'must be a pino logger');
+}
+
+export function resolveOptions(options: GatewayOptions): ResolvedOptions {
+  checkOptionNames(options, OPTION_NAMES, { ...SCOPE, what: 'at least registry' });
+  const o = options as unknown as GatewayOptions;
+  checkParts(o);
+  const whole = (name: WholeNumberOption, min: number, max: number): number =>
+    wholeNumberOption(o[name], name, GATEWAY_DEFAULTS[name], min, max, SCOPE);
   const now = functionOption<Clock>(o.now, 'now', Date.now, 'must be a function returning milliseconds', SCOPE);
   const processMetrics = booleanOption(o.processMetrics, 'processMetrics', false, SCOPE);
+  if (o.dev !== undefined && typeof o.dev !== 'function')
+    throw invalid('dev', 'must be a function (req, res) => boolean (e.g. createDevRoutes of @stagepass/demo)');
   const rateLimit = rateLimitOption(o.rateLimit, 'rateLimit', GATEWAY_DEFAULTS.rateLimit, 'messages');
   const httpRateLimit = rateLimitOption(o.httpRateLimit, 'httpRateLimit', GATEWAY_DEFAULTS.httpRateLimit, 'requests');
-  const pingIntervalMs = wholeNumberOption(
-    o.pingIntervalMs,
-    'pingIntervalMs',
-    GATEWAY_DEFAULTS.pingIntervalMs,
-    10,
-    MAX_TIMER_MS,
-    SCOPE,
-  );
-  const idleTimeoutMs = wholeNumberOption(
-    o.idleTimeoutMs,
-    'idleTimeoutMs',
-    GATEWAY_DEFAULTS.idleTimeoutMs,
-    10,
-    MAX_TIMER_MS,
-    SCOPE,
-  );
+  const pingIntervalMs = whole('pingIntervalMs', 10, MAX_TIMER_MS);
+  const idleTimeoutMs = whole('idleTimeoutMs', 10, MAX_TIMER_MS);
   // Sockets are checked once per ping interval: the idle time must leave room for at least one ping.
   if (idleTimeoutMs <= pingIntervalMs)
     throw invalid('idleTimeoutMs', `must be longer than pingIntervalMs (${pingIntervalMs})`);
   return {
     registry: o.registry,
     host: o.host ?? GATEWAY_DEFAULTS.host,
-    port: wholeNumberOption(o.port, 'port', GATEWAY_DEFAULTS.port, 0, 65535, SCOPE),
+    port: whole('port', 0, 65535),
     sessions: o.sessions,
     rest: o.rest ?? createRestHandler,
     logger: o.logger ?? pino({ level: 'silent' }),
-    maxPayloadBytes: wholeNumberOption(
-      o.maxPayloadBytes,
-      'maxPayloadBytes',
-      GATEWAY_DEFAULTS.maxPayloadBytes,
-      MIN_PAYLOAD_BYTES,
-      MAX_PAYLOAD_BYTES,
-      SCOPE,
-    ),
+    maxPayloadBytes: whole('maxPayloadBytes', MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES),
     rateLimit,
     pingIntervalMs,
     idleTimeoutMs,
-    maxBufferedBytes: wholeNumberOption(
-      o.maxBufferedBytes,
-      'maxBufferedBytes',
-      GATEWAY_DEFAULTS.maxBufferedBytes,
-      1024,
-      2 ** 30,
-      SCOPE,
-    ),
-    admissionTimeoutMs: wholeNumberOption(
-      o.admissionTimeoutMs,
-      'admissionTimeoutMs',
-      GATEWAY_DEFAULTS.admissionTimeoutMs,
-      1,
-      MAX_TIMER_MS,
-      SCOPE,
-    ),
-    maxConnectionsPerSession: wholeNumberOption(
-      o.maxConnectionsPerSession,
-      'maxConnectionsPerSession',
-      GATEWAY_DEFAULTS.maxConnectionsPerSession,
-      1,
-      1e6,
-      SCOPE,
-    ),
-    maxStreamsPerConnection: wholeNumberOption(
-      o.maxStreamsPerConnection,
-      'maxStreamsPerConnection',
-      GATEWAY_DEFAULTS.maxStreamsPerConnection,
-      1,
-      1e6,
-      SCOPE,
-    ),
-    maxStreamsPerSession: wholeNumberOption(
-      o.maxStreamsPerSession,
-      'maxStreamsPerSession',
-      GATEWAY_DEFAULTS.maxStreamsPerSession,
-      1,
-      1e6,
-      SCOPE,
-    ),
-    maxSocketsPerIp: wholeNumberOption(
-      o.maxSocketsPerIp,
-      'maxSocketsPerIp',
-      GATEWAY_DEFAULTS.maxSocketsPerIp,
-      1,
-      1e7,
-      SCOPE,
-    ),
+    maxBufferedBytes: whole('maxBufferedBytes', 1024, 2 ** 30),
+    admissionTimeoutMs: whole('admissionTimeoutMs', 1, MAX_TIMER_MS),
+    maxConnectionsPerSession: whole('maxConnectionsPerSession', 1, 1e6),
+    maxStreamsPerConnection: whole('maxStreamsPerConnection', 1, 1e6),
+    maxStreamsPerSession: whole('maxStreamsPerSession', 1, 1e6),
+    maxSocketsPerIp: whole('maxSocketsPerIp', 1, 1e7),
     ...httpOptions(o),
     httpRateLimit,
-    clockTolerance: wholeNumberOption(
-      o.clockTolerance,
-      'clockTolerance',
-      GATEWAY_DEFAULTS.clockTolerance,
-      0,
-      300,
-      SCOPE,
-    ),
+    clockTolerance: whole('clockTolerance', 0, 300),
     now,
     processMetrics,
+    dev: o.dev,
   };
 }
 

@@ -169,6 +169,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         rest,
         logger,
         metricsCacheMs: o.metricsCacheMs,
+        dev: o.dev,
       }),
     ),
   );

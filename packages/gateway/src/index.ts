@@ -7,7 +7,7 @@ export type {
   RestHandlerDeps,
   RestHandlerFactory,
 } from './gateway.js';
-export type { RequestHandler } from './transport/http-handler.js';
+export type { DevRoutes, RequestHandler } from './transport/http-handler.js';
 export type { RateLimit } from './connection/rate-limit.js';
 export { createMemorySessionService, MemorySessionService } from './session/memory-session-service.js';
 export type { MemorySessionServiceOptions } from './session/memory-session-service.js';

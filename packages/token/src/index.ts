@@ -41,3 +41,11 @@ export type { AppJwtVerifier, AppJwtVerifierOptions, VerifiedAppJwt } from './ap
 export { verifyAppJwt } from './app-jwt/verify-app-jwt.js';
 export type { VerifyAppJwtOptions } from './app-jwt/verify-app-jwt.js';
 export * as appJwtLimits from './app-jwt/app-jwt-limits.js';
+export { createTokenHandler } from './endpoint/create-token-handler.js';
+export type {
+  TokenGrant,
+  TokenHandler,
+  TokenHandlerOptions,
+  TokenHandlerResult,
+  TokenRefusal,
+} from './endpoint/create-token-handler.js';

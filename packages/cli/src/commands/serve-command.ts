@@ -11,14 +11,15 @@ export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
   usage: [
-    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS]',
+    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]]',
   ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
     'app backends under /v1/apps/, and /healthz, /readyz, /metrics. Apps live in the SQLite file --db;',
     `secrets are encrypted at rest when ${MASTER_KEY_ENV} is set. On a first start with no apps it creates a`,
     'development app and prints its App ID and secret once. SIGINT/SIGTERM: stop admitting, close clients (1001),',
-    'exit within the drain time.',
+    'exit within the drain time. --dev (what npm start runs) also serves the demo page at / and POST /dev/token,',
+    'which mints tokens for the development app: loopback hosts only, unless --dev-allow-remote.',
   ],
   positionals: [],
   options: {
@@ -48,6 +49,11 @@ export const serveCommand: Command = defineCommand({
       integer: true,
       description: 'Time clients get to close on shutdown, ms (default 5000)',
     },
+    dev: { type: 'boolean', description: 'Serve the demo page at / and POST /dev/token (development only)' },
+    'dev-allow-remote': {
+      type: 'boolean',
+      description: 'Let --dev listen on a non-loopback --host (anyone reaching it can mint tokens)',
+    },
     help: HELP_FLAG,
   },
   toOptions: (args) => ({
@@ -57,6 +63,8 @@ export const serveCommand: Command = defineCommand({
     logLevel: args.string('log-level') ?? 'info',
     pretty: args.string('pretty') ?? 'auto',
     drainMs: args.integer('drain-ms') ?? 5000,
+    dev: args.flag('dev'),
+    devAllowRemote: args.flag('dev-allow-remote'),
   }),
   run: serve,
   render: renderServe,

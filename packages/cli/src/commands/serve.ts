@@ -4,6 +4,7 @@ import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
 import { MASTER_KEY_ENV } from './app-database.js';
 import { tokenCommand } from './app-view.js';
+import { checkDevHost, DEV_APP_NAME, prepareDevMode } from './serve-dev.js';
 
 /** `stagepass serve` options, as parsed from the command line. */
 export interface ServeOptions {
@@ -15,6 +16,10 @@ export interface ServeOptions {
   /** Pretty logs: 'auto' (when stdout is a terminal), 'true' or 'false'. */
   readonly pretty: string;
   readonly drainMs: Milliseconds;
+  /** Also serve the demo page at `/` and `POST /dev/token` (serve-dev.ts). */
+  readonly dev?: boolean;
+  /** Let `dev` listen on a non-loopback host. */
+  readonly devAllowRemote?: boolean;
 }
 
 /** The gateway `serve` started, listening until `stop`. */
@@ -26,6 +31,8 @@ export interface ServeResult {
   readonly url: string;
   /** The development app made on a first start with no apps: its secret is shown this once. */
   readonly devApp: DevApp | undefined;
+  /** With `--dev`: the demo page's URL. */
+  readonly demoUrl: string | undefined;
   /** Stops admitting, closes the clients (1001), waits up to `drainMs` for them, closes the registry. */
   stop(signal: StopSignal): Promise<ServeStopResult>;
 }
@@ -87,6 +94,7 @@ function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
  */
 export async function serve(options: ServeOptions, io: CommandIo): Promise<ServeResult> {
   const port = parsePort(options.port);
+  if (options.dev === true) checkDevHost(options.host, options.devAllowRemote === true);
   // Loaded on use: the token commands must start fast.
   const [{ createGateway, createSqliteAppRegistry, parseMasterKey }, { pino }] = await Promise.all([
     import('@stagepass/gateway'),
@@ -108,14 +116,17 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   const registry = createSqliteAppRegistry({ path: options.db, ...(masterKey === undefined ? {} : { masterKey }) });
   let devApp: DevApp | undefined;
   if (registry.listApps().length === 0) {
-    const { app, secret } = registry.createApp({ name: 'Development app' });
+    const { app, secret } = registry.createApp({ name: DEV_APP_NAME });
     devApp = { appId: app.appId, kid: app.keys[0]!.kid, secret };
   }
   logger.info(
     { db: options.db, encrypted: masterKey !== undefined, apps: registry.listApps().length },
     'app registry open',
   );
-  const gateway = createGateway({ registry, host: options.host, port, logger });
+  const dev = options.dev === true ? await prepareDevMode(registry) : undefined;
+  if (dev !== undefined)
+    logger.info({ appId: dev.appId, created: dev.created }, 'dev mode: demo page and POST /dev/token');
+  const gateway = createGateway({ registry, host: options.host, port, logger, ...(dev && { dev: dev.routes }) });
   let address;
   try {
     address = await gateway.listen();
@@ -135,7 +146,8 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     logger.flush?.();
     return { host, port: boundPort, stoppedBy: signal };
   };
-  return { host, port: boundPort, url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`, devApp, stop };
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  return { host, port: boundPort, url, devApp, demoUrl: dev === undefined ? undefined : `${url}/`, stop };
 }
 
 /**
@@ -143,11 +155,15 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
  * listens). main.ts then waits for SIGINT or SIGTERM and calls `running.stop`.
  */
 export function renderServe(result: ServeResult): CommandOutput {
-  const { url, stop } = result;
+  const { url, stop, demoUrl } = result;
+  const banner = result.devApp === undefined ? '' : `${devAppBanner(result.devApp, url)}\n`;
+  // The camera needs a secure context: loopback or HTTPS.
+  const demo =
+    demoUrl === undefined ? '' : `Demo page: ${demoUrl}  (open it in two tabs; camera needs localhost or HTTPS)\n`;
   return {
     ok: true,
-    json: { host: result.host, port: result.port, url },
-    text: result.devApp === undefined ? '' : `${devAppBanner(result.devApp, url)}\n`,
+    json: { host: result.host, port: result.port, url, ...(demoUrl === undefined ? {} : { demoUrl }) },
+    text: `${banner}${demo}`,
     warnings: [],
     running: { stop: async (signal) => renderServeStop(await stop(signal)) },
   };

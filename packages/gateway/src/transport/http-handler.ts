@@ -8,6 +8,9 @@ import { pathOf } from './connect-target.js';
 /** A Node request listener, as `createRestHandler` returns. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Development routes (the demo page, `POST /dev/token`): true when it answered the request, false to pass. */
+export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface HttpHandlerOptions {
   readonly metrics: Registry;
   /** True once the gateway stopped admitting (readyz answers 503). */
@@ -17,6 +20,8 @@ export interface HttpHandlerOptions {
   readonly logger: Logger;
   /** A scrape within this many ms of the last collection gets the same text; 0 collects every time. */
   readonly metricsCacheMs: number;
+  /** Asked before the 404, only when the gateway was given `dev`. */
+  readonly dev?: DevRoutes | undefined;
 }
 
 const REST_PREFIX = '/v1/apps/';
@@ -50,7 +55,7 @@ export function sendError(
  * never reach the logs.
  */
 export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
-  const { metrics, isDraining, rest, logger } = options;
+  const { metrics, isDraining, rest, logger, dev } = options;
   const metricsText = cachedMetrics(metrics, options.metricsCacheMs);
 
   function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -105,7 +110,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
       );
     } else if (path === CONNECT_PATH) {
       sendError(res, 'ERR_INVALID_OPTION', `${CONNECT_PATH} takes a WebSocket upgrade.`, 400);
-    } else {
+    } else if (dev === undefined || !dev(req, res)) {
       sendError(res, 'ERR_NOT_FOUND', 'No such endpoint.');
     }
   };
