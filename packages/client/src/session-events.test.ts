@@ -7,7 +7,7 @@ import { Harness, newSessionId, nextEvent, rejection } from './test-support/harn
 describe('session events and actions', () => {
   let h: Harness;
   before(async () => {
-    h = await Harness.start();
+    h = await Harness.start({ resumeWindowMs: 0 });
   });
   after(async () => {
     await h.stop();

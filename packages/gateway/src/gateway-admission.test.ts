@@ -386,8 +386,15 @@ describe('gateway admission: while a join is in flight', () => {
     try {
       const leaving = await slow.connect(sessionId);
       await held.joinsWaiting(1);
+      const socketsBefore = await slow.registryMetric('stagepass_sockets');
       leaving.ws.terminate();
       await leaving.closed;
+      // The gateway must have seen the close too before the join lands (else it is a drop after the
+      // join: suspended for the resume window, see gateway-resume.test.ts).
+      for (let waited = 0; (await slow.registryMetric('stagepass_sockets')) >= socketsBefore; waited += 10) {
+        if (waited > 10_000) throw new Error('the gateway did not see the close');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       held.release();
       // The join lands after the close: it is undone at once.
       const destroyed = await watcher.client.next('connectionDestroyed');

@@ -78,6 +78,7 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
     const [perSecond, burst] = read(row('message rate per connection')[0]!, /^(\d+)\/s, burst (\d+) /);
     assert.deepEqual({ perSecond: Number(perSecond), burst: Number(burst) }, { ...GATEWAY_DEFAULTS.rateLimit });
     assert.equal(ms(row('admission time (upgrade → `connect`)')[0]!), GATEWAY_DEFAULTS.admissionTimeoutMs);
+    assert.equal(ms(row('resume window')[0]!), GATEWAY_DEFAULTS.resumeWindowMs);
     assert.equal(ms(read(row('keep-alive')[0]!, /^ping every (.+)$/)[0]!), GATEWAY_DEFAULTS.pingIntervalMs);
     assert.equal(
       ms(read(row('keep-alive')[1]!, /^terminate after (\d+ s) without any frame/)[0]!),

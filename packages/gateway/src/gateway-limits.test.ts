@@ -252,13 +252,13 @@ describe('gateway limits: streams', () => {
 });
 
 describe('gateway limits: sockets', () => {
-  it('a half-open peer (no pong, no frame for idleTimeoutMs) is terminated; the others see networkDisconnected', async () => {
-    const quick = await TestGateway.start({ pingIntervalMs: 40, idleTimeoutMs: 150 });
+  it('a half-open peer (no pong, no frame for idleTimeoutMs) is terminated; the others see networkDisconnected once its resume window passed', async () => {
+    const quick = await TestGateway.start({ pingIntervalMs: 40, idleTimeoutMs: 150, resumeWindowMs: 50 });
     try {
       const sessionId = newSessionId();
       const alive = await quick.join(sessionId);
       const silent = await quick.join(sessionId, { client: { autoPong: false } });
-      const destroyed = await alive.client.next('connectionDestroyed', () => true, 2000);
+      const destroyed = await alive.client.next('connectionDestroyed', () => true, 10_000);
       assert.deepEqual(destroyed, {
         type: 'connectionDestroyed',
         connectionId: silent.id,

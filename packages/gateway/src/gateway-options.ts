@@ -67,6 +67,12 @@ export interface GatewayOptions {
   readonly maxBufferedBytes?: number;
   /** Time from the upgrade to the `connect` message, ms. Default 10000; past it, close 4017 `ERR_ADMISSION_TIMEOUT` (checked every tenth of this time, at most every second, so a socket goes after 1–1.1 times it). */
   readonly admissionTimeoutMs?: Milliseconds;
+  /**
+   * How long a connection whose socket dropped (not a close anybody chose) waits, suspended, for its client to
+   * `resume` it, ms (docs/protocol.md "Resume"). The others see nothing meanwhile; past it they see
+   * networkDisconnected. Default 30000; 0 turns resume off (a drop ends the connection at once).
+   */
+  readonly resumeWindowMs?: Milliseconds;
   /** Connections in one session unless the app sets its own maxConnectionsPerSession. Default 1000. */
   readonly maxConnectionsPerSession?: number;
   /**
@@ -125,6 +131,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   idleTimeoutMs: 30_000,
   maxBufferedBytes: 1024 * 1024,
   admissionTimeoutMs: 10_000,
+  resumeWindowMs: 30_000,
   maxConnectionsPerSession: 1000,
   maxStreamsPerConnection: DEFAULT_MAX_STREAMS_PER_CONNECTION,
   maxStreamsPerSession: DEFAULT_MAX_STREAMS_PER_SESSION,
@@ -158,6 +165,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'idleTimeoutMs',
   'maxBufferedBytes',
   'admissionTimeoutMs',
+  'resumeWindowMs',
   'maxConnectionsPerSession',
   'maxStreamsPerConnection',
   'maxStreamsPerSession',
@@ -203,6 +211,7 @@ export interface ResolvedOptions {
   readonly idleTimeoutMs: Milliseconds;
   readonly maxBufferedBytes: number;
   readonly admissionTimeoutMs: Milliseconds;
+  readonly resumeWindowMs: Milliseconds;
   readonly maxConnectionsPerSession: number;
   readonly maxStreamsPerConnection: number;
   readonly maxStreamsPerSession: number;
@@ -274,6 +283,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     idleTimeoutMs,
     maxBufferedBytes: whole('maxBufferedBytes', 1024, 2 ** 30),
     admissionTimeoutMs: whole('admissionTimeoutMs', 1, MAX_TIMER_MS),
+    resumeWindowMs: whole('resumeWindowMs', 0, MAX_TIMER_MS),
     maxConnectionsPerSession: whole('maxConnectionsPerSession', 1, 1e6),
     maxStreamsPerConnection: whole('maxStreamsPerConnection', 1, 1e6),
     maxStreamsPerSession: whole('maxStreamsPerSession', 1, 1e6),

@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { StagepassError } from '@stagepass/protocol';
 import { createAdmission } from './admission/admit-client.js';
 import type { ClientProtocol } from './connection/client-protocol.js';
 import { startConnectionSweeps } from './connection/connection-sweeps.js';
 import { createExpirySchedule } from './connection/expiry-schedule.js';
+import { createResumeWindows } from './connection/resume-windows.js';
 import {
   CLOSE_HANDSHAKE_TIMEOUT_MS,
   resolveCloseOptions,
@@ -107,6 +109,7 @@ function createTransportContext(
     maxBufferedBytes: o.maxBufferedBytes,
     admissionTimeoutMs: o.admissionTimeoutMs,
     ejects: createExpirySchedule(o.now),
+    resumes: createResumeWindows(sessions, o.resumeWindowMs, () => performance.now()),
     connections,
     onClosed: () => drain.onDrained?.(),
   };
@@ -214,6 +217,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Sockets still being admitted are not in any session.
       for (const connection of connections) connection.shutDown();
       ctx.ejects.stop();
+      ctx.resumes.stop();
       await drainSockets(connections, drain, drainMs, logger);
       stopSweeps?.();
       guard.stop();

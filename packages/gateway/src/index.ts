@@ -15,6 +15,7 @@ export type {
   AdmittedClient,
   BackendSignal,
   Peer,
+  ResumeRequest,
   SessionEvents,
   SessionService,
   SessionSnapshot,

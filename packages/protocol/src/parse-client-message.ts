@@ -24,6 +24,7 @@ import type { ClientMessage, ClientRequestType } from './wire-types.js';
  */
 export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], readonly string[]>> = Object.freeze({
   connect: ['v', 'token'],
+  resume: ['v', 'connectionId', 'resumeSecret'],
   publish: ['id?', 'name?', 'hasAudio', 'hasVideo', 'videoType?'],
   unpublish: ['id?', 'streamId'],
   setStreamProperty: ['id?', 'streamId', 'property', 'value'],
@@ -47,8 +48,11 @@ export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], read
  * ```
  */
 export const CLIENT_REQUEST_TYPES = Object.keys(CLIENT_MESSAGE_MEMBERS).filter(
-  (t) => t !== 'connect',
+  (t) => t !== 'connect' && t !== 'resume',
 ) as ClientRequestType[];
+
+/** A resume secret on the wire: 32 bytes in base64url without padding. */
+const RESUME_SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 const MAX_TOKEN_CHARS = 8192;
 
@@ -171,11 +175,19 @@ export function parseClientMessage(text: string): ClientMessage {
   const aBoolean: Checker = (v) => {
     if (typeof v !== 'boolean') problem('must be true or false');
   };
+  const aVersion: Checker = (v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problem('must be a positive integer');
+  };
   switch (type) {
-    case 'connect':
-      check('v', (v) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problem('must be a positive integer');
+    case 'resume':
+      check('v', aVersion);
+      check('connectionId', anId);
+      check('resumeSecret', (v) => {
+        if (typeof v !== 'string' || !RESUME_SECRET_PATTERN.test(v)) problem('must be 43 base64url characters');
       });
+      break;
+    case 'connect':
+      check('v', aVersion);
       check('token', (v) => {
         if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TOKEN_CHARS)
           problem(`must be a string of 1–${MAX_TOKEN_CHARS} characters`);

@@ -69,19 +69,19 @@ describe('docs/protocol.md, "Client → gateway"', () => {
   const rows = tableAfter('### Client → gateway');
   const types = rows.map((row) => quoted(row[0]!)[0]);
 
-  it('lists connect and then exactly the request types, in order', () => {
-    assert.deepEqual(types, ['connect', ...CLIENT_REQUEST_TYPES]);
+  it('lists connect, resume and then exactly the request types, in order', () => {
+    assert.deepEqual(types, ['connect', 'resume', ...CLIENT_REQUEST_TYPES]);
   });
   it("lists each message's members as the validator takes them, `?` for optional (every request also takes id?)", () => {
     for (const row of rows) {
       const type = quoted(row[0]!)[0] as keyof typeof CLIENT_MESSAGE_MEMBERS;
       const members = CLIENT_MESSAGE_MEMBERS[type].filter((member) => member !== 'id?');
       assert.deepEqual(documentedMembers(row[1]!).sort(), members.sort(), type);
-      if (type !== 'connect') assert.ok(CLIENT_MESSAGE_MEMBERS[type].includes('id?'), type);
+      if (type !== 'connect' && type !== 'resume') assert.ok(CLIENT_MESSAGE_MEMBERS[type].includes('id?'), type);
     }
   });
   it('names the capability of each request as REQUEST_CAPABILITY does, and the roles that have it', () => {
-    for (const row of rows.slice(1)) {
+    for (const row of rows.slice(2)) {
       const type = quoted(row[0]!)[0] as ClientRequestType;
       const named = quoted(row[2]!).filter((word): word is Capability =>
         (CAPABILITY_NAMES as readonly string[]).includes(word),
@@ -99,10 +99,11 @@ describe('docs/protocol.md, "Client → gateway"', () => {
       }
     }
     assert.equal(quoted(rows[0]![2]!).length, 0, 'connect needs no capability');
+    assert.equal(quoted(rows[1]![2]!).length, 0, 'resume needs no capability');
   });
   it("gives each request's ack result the members of ACK_RESULT_MEMBERS", () => {
     assert.deepEqual(Object.keys(ACK_RESULT_MEMBERS), CLIENT_REQUEST_TYPES);
-    for (const row of rows.slice(1)) {
+    for (const row of rows.slice(2)) {
       const type = quoted(row[0]!)[0] as ClientRequestType;
       const result = /^`\{(\w*)\}`$/.exec(row[3]!);
       assert.ok(result !== null, `${type}: result "${row[3]}" is not of the form \`{member}\``);
@@ -171,6 +172,7 @@ const GATEWAY_LIMIT_ROWS = [
   'message size',
   'message rate per connection',
   'admission time (upgrade → `connect`)',
+  'resume window',
   'keep-alive',
   'outbound buffer per connection',
   'connections per session',

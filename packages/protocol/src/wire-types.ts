@@ -104,6 +104,24 @@ export interface ConnectMessage {
   readonly token: string;
 }
 
+/**
+ * The first message on a new socket instead of `connect`, after a dropped socket: asks for the
+ * same connection back within the gateway's resume window, proved by the resume secret of the
+ * last `connected` or `resumed`. Answered `resumed`, or closed 4027 ERR_RESUME_REFUSED.
+ *
+ * @example
+ * ```json
+ * {"type":"resume","v":1,"connectionId":"C1","resumeSecret":"q5Xn…43 characters"}
+ * ```
+ */
+export interface ResumeMessage {
+  readonly type: 'resume';
+  readonly v: number;
+  readonly connectionId: string;
+  /** 32 bytes, base64url without padding (43 characters). */
+  readonly resumeSecret: string;
+}
+
 /** Every request may carry an `id` (0 … 2³¹−1), echoed by its `ack` or `error`. */
 interface Request {
   readonly id?: number;
@@ -205,8 +223,8 @@ export type ClientRequest =
   | ForceMuteAllMessage
   | DisableForceMuteMessage;
 
-/** Every message a client sends: `connect`, then requests. {@link parseClientMessage} reads one. */
-export type ClientMessage = ConnectMessage | ClientRequest;
+/** Every message a client sends: `connect` (or `resume`), then requests. {@link parseClientMessage} reads one. */
+export type ClientMessage = ConnectMessage | ResumeMessage | ClientRequest;
 /** The `type` of a request: `publish`, `subscribe`, … (see {@link CLIENT_REQUEST_TYPES}). */
 export type ClientRequestType = ClientRequest['type'];
 
@@ -234,6 +252,34 @@ export interface ConnectedMessage {
   readonly connections: readonly ConnectionInfo[];
   readonly streams: readonly StreamInfo[];
   readonly forceMute: ForceMuteState;
+  /**
+   * This connection's resume secret (32 bytes, base64url): the proof a `resume` presents. Only this
+   * client has it; keep it in memory, never log or store it. Each `connected`/`resumed` gives a new one.
+   */
+  readonly resumeSecret: string;
+}
+
+/** A subscription to one of the resumed connection's streams. `{"subscriptionId":"U1","streamId":"S1","connectionId":"C2"}` */
+export interface SubscriberInfo {
+  readonly subscriptionId: string;
+  readonly streamId: string;
+  /** The subscriber. */
+  readonly connectionId: string;
+}
+
+/**
+ * The gateway's answer to a valid `resume`: the same connection back, and the session as it is now
+ * (as `connected` gives it), plus the subscriptions to this connection's own streams. What happened
+ * while the socket was away was not sent: the client diffs this snapshot against what it knew.
+ *
+ * @example
+ * ```ts
+ * function onResumed(m: ResumedMessage) { for (const s of m.streams) if (!known.has(s.id)) show(s); }
+ * ```
+ */
+export interface ResumedMessage extends Omit<ConnectedMessage, 'type'> {
+  readonly type: 'resumed';
+  readonly subscribers: readonly SubscriberInfo[];
 }
 /**
  * The members of each request's `ack` result, all strings (IDs the gateway assigned): `publish` →
@@ -413,6 +459,7 @@ export interface ForceMuteChangedMessage {
  */
 export type ServerMessage =
   | ConnectedMessage
+  | ResumedMessage
   | AckMessage
   | ErrorMessage
   | ConnectionCreatedMessage
@@ -439,6 +486,7 @@ export type ServerMessage =
  */
 export const SERVER_MESSAGE_TYPES = Object.freeze([
   'connected',
+  'resumed',
   'ack',
   'error',
   'connectionCreated',

@@ -39,6 +39,11 @@ export interface Admission {
    * while this was pending, so the caller checks it again before joining.
    */
   admit(request: AdmissionRequest): Promise<AdmittedClient>;
+  /**
+   * What a `resume` passes before the session core sees it: the app exists (ERR_APP_UNKNOWN) and the
+   * Origin is allowed (ERR_ORIGIN_NOT_ALLOWED). The connection's own token was admitted at its join.
+   */
+  checkApp(appId: string, origin: string | undefined): Promise<void>;
 }
 
 /**
@@ -58,24 +63,34 @@ export function createAdmission(options: AdmissionOptions): Admission {
     onKeyError: options.onKeyError,
   });
 
+  /** The app, once it exists and admits this Origin. */
+  function appFor(appId: string, origin: string | undefined) {
+    const app = cache.lookup(appId);
+    if (app === undefined) {
+      throw new StagepassError(
+        'ERR_APP_UNKNOWN',
+        'No app is registered under this App ID; check the App ID the client sends.',
+      );
+    }
+    const { settings } = app;
+    if (settings.allowedOrigins.length > 0 && (origin === undefined || !settings.allowedOrigins.includes(origin))) {
+      throw new StagepassError(
+        'ERR_ORIGIN_NOT_ALLOWED',
+        origin === undefined
+          ? 'This app admits only pages from its allowed origins, and the request had no Origin header.'
+          : "The page's origin is not in this app's allowed origins.",
+      );
+    }
+    return app;
+  }
+
   return {
+    async checkApp(appId, origin) {
+      appFor(appId, origin);
+    },
     async admit({ appId, sessionId, origin, token }) {
-      const app = cache.lookup(appId);
-      if (app === undefined) {
-        throw new StagepassError(
-          'ERR_APP_UNKNOWN',
-          'No app is registered under this App ID; check the App ID the client sends.',
-        );
-      }
+      const app = appFor(appId, origin);
       const { settings } = app;
-      if (settings.allowedOrigins.length > 0 && (origin === undefined || !settings.allowedOrigins.includes(origin))) {
-        throw new StagepassError(
-          'ERR_ORIGIN_NOT_ALLOWED',
-          origin === undefined
-            ? 'This app admits only pages from its allowed origins, and the request had no Origin header.'
-            : "The page's origin is not in this app's allowed origins.",
-        );
-      }
       if (!app.verifiable) {
         throw new StagepassError(
           'ERR_TOKEN_SIGNATURE_INVALID',

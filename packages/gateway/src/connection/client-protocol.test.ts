@@ -3,6 +3,7 @@
  * and the real in-memory session service.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { CAPABILITIES, PROTOCOL_VERSION, StagepassError, type ServerMessage } from '@stagepass/protocol';
 import { pino } from 'pino';
@@ -14,6 +15,7 @@ import type { Outbound } from '../session/outbound.js';
 import type { AdmittedClient, Peer, SessionService } from '../session/session-service.js';
 import { ADMITTING, CLOSED, CLOSING, ClientProtocol, OPEN, type ProtocolContext } from './client-protocol.js';
 import { createExpirySchedule } from './expiry-schedule.js';
+import { createResumeWindows } from './resume-windows.js';
 import { RATE_LIMIT_CLOSE_AFTER_REFUSED } from './rate-limit.js';
 
 const NOW_S = Math.floor(Date.now() / 1000);
@@ -74,6 +76,7 @@ function heldAdmission() {
         settle = { resolve, reject };
       });
     },
+    async checkApp() {},
   };
   return {
     admission,
@@ -83,7 +86,7 @@ function heldAdmission() {
   };
 }
 
-function setup(options: { burst?: number; now?: () => number } = {}) {
+function setup(options: { burst?: number; now?: () => number; resumeWindowMs?: number } = {}) {
   const held = heldAdmission();
   const sessions: SessionService = createMemorySessionService();
   const ctx: ProtocolContext = {
@@ -95,6 +98,7 @@ function setup(options: { burst?: number; now?: () => number } = {}) {
     rateLimit: { perSecond: 50, burst: options.burst ?? 100 },
     admissionTimeoutMs: 10_000,
     ejects: createExpirySchedule(options.now ?? Date.now),
+    resumes: createResumeWindows(sessions, options.resumeWindowMs ?? 30_000, () => performance.now()),
     connections: new Set(),
     onClosed() {},
   };

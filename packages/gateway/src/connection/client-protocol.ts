@@ -9,6 +9,7 @@ import {
   type ErrorCode,
   type ErrorMessage,
   type Milliseconds,
+  type ResumeMessage,
 } from '@stagepass/protocol';
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/admit-client.js';
@@ -16,6 +17,7 @@ import type { GatewayMetrics, HotCounts } from '../observability/gateway-metrics
 import { Outbound } from '../session/outbound.js';
 import type { AdmittedClient, Peer, SessionService } from '../session/session-service.js';
 import type { Expiring, ExpirySchedule } from './expiry-schedule.js';
+import type { ResumeWindows } from './resume-windows.js';
 import { RATE_LIMIT_CLOSE_AFTER_REFUSED, takeToken, type RateLimit, type RateState } from './rate-limit.js';
 
 /** What every connection of one gateway shares: one object, referenced once per connection. */
@@ -29,6 +31,8 @@ export interface ProtocolContext {
   readonly admissionTimeoutMs: Milliseconds;
   /** This node's ejects at token expiry. */
   readonly ejects: ExpirySchedule;
+  /** This node's resume windows, for the sockets it held and lost. */
+  readonly resumes: ResumeWindows;
   /** Every open socket, admitted or not. */
   readonly connections: Set<ClientProtocol>;
   /** Told after each socket closed (shutdown waits for the last one). */
@@ -121,9 +125,14 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
 
   // ------------------------------------------------------------------ Peer (called by the session core)
 
-  /** The core removed this connection (moderation, revocation, shutdown): close the socket. */
+  /**
+   * The core no longer reaches the connection through this socket: it removed it (moderation,
+   * revocation, shutdown) or a `resume` moved it to another socket. Close the socket; its close
+   * must not end (or suspend) the connection, so this socket forgets it.
+   */
   close(code: number, reason: string): void {
     if (this.state >= CLOSING) return;
+    this.connectionId = undefined;
     this.end(code, reason);
   }
 
@@ -189,12 +198,13 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     ctx.connections.delete(this);
     const byGateway = this.closeCode !== 0;
     ctx.metrics.closes.inc({ code: String(byGateway ? this.closeCode : code) });
-    if (this.connectionId !== undefined) {
-      // Idempotent: a connection the core or the gateway already removed is not announced twice.
-      ctx.sessions.leave(
-        this.connectionId,
-        !byGateway && isClientClose(code) ? 'clientDisconnected' : 'networkDisconnected',
-      );
+    const id = this.connectionId;
+    if (id !== undefined) {
+      // A drop nobody chose (or a peer gone silent) suspends it for the resume window; otherwise it
+      // leaves at once. Idempotent: a connection the core already removed is not announced twice.
+      const dropped = byGateway ? this.closeCode === TERMINATED : !isClientClose(code);
+      if (!dropped || !ctx.resumes.suspend(id))
+        ctx.sessions.leave(id, !byGateway && isClientClose(code) ? 'clientDisconnected' : 'networkDisconnected');
     }
     ctx.onClosed();
   }
@@ -209,7 +219,9 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
         { appId: this.appId, sessionId: this.sessionId, connectionId: this.connectionId },
         'client unresponsive: terminated',
       );
-      this.drop(TERMINATED, '');
+      // A silent peer is a drop the gateway noticed first: an admitted one is suspended when its socket is gone.
+      if (this.state === OPEN) this.terminate();
+      else this.drop(TERMINATED, '');
     } else if (this.state === OPEN) {
       // Only admitted sockets are pinged: before `connected` a pong would be a frame out of place.
       this.pingSocket();
@@ -254,7 +266,7 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
       this.refuseAdmission('ERR_MESSAGE_INVALID');
       return;
     }
-    if (message.type !== 'connect') {
+    if (message.type !== 'connect' && message.type !== 'resume') {
       this.refuseAdmission('ERR_MESSAGE_INVALID');
       return;
     }
@@ -263,7 +275,41 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
       return;
     }
     this.state = ADMITTING;
-    void this.join(message.token);
+    if (message.type === 'connect') void this.join(message.token);
+    else void this.resume(message);
+  }
+
+  /** Resumes a suspended connection on this socket; every outcome is handled here (never rejects). */
+  private async resume(message: ResumeMessage): Promise<void> {
+    const ctx = this.ctx;
+    const id = message.connectionId;
+    let client: AdmittedClient;
+    try {
+      await ctx.admission.checkApp(this.appId, this.origin);
+      if (this.state !== ADMITTING) return;
+      client = await ctx.sessions.resume(
+        { appId: this.appId, sessionId: this.sessionId, connectionId: id, resumeSecret: message.resumeSecret },
+        this,
+      );
+    } catch (err) {
+      if (this.state !== ADMITTING) return;
+      if (isStagepassError(err)) this.refuseAdmission(err.code);
+      else this.fail(err, 'resume failed');
+      return;
+    }
+    ctx.resumes.resumed(id);
+    this.origin = undefined;
+    this.connectionId = id;
+    if (this.state !== ADMITTING) {
+      // This socket went too while resuming: a drop again (or its own close).
+      if (this.closeCode !== 0 || !ctx.resumes.suspend(id)) ctx.sessions.leave(id, 'networkDisconnected');
+      return;
+    }
+    this.state = OPEN;
+    ctx.metrics.admissions.inc({ result: 'resumed' });
+    ctx.logger.info({ appId: this.appId, sessionId: this.sessionId, connectionId: id }, 'client resumed');
+    if (client.ejectAtExpiry) ctx.ejects.schedule(this, client.expireTime * 1000);
+    this.handleHeld();
   }
 
   /** Admits and joins; every outcome is handled here (the promise never rejects). */
@@ -357,7 +403,9 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
         this.drop(ERROR_CODES.ERR_RATE_LIMITED.closeCode, 'ERR_RATE_LIMITED');
       } else {
         const id =
-          message !== undefined && message.type !== 'connect' ? (message.id ?? null) : (problem?.requestId ?? null);
+          message !== undefined && message.type !== 'connect' && message.type !== 'resume'
+            ? (message.id ?? null)
+            : (problem?.requestId ?? null);
         this.reply(
           id,
           'ERR_RATE_LIMITED',
@@ -370,11 +418,11 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
       this.reply(problem.requestId, 'ERR_MESSAGE_INVALID', problem.message);
       return;
     }
-    if (message!.type === 'connect') {
+    if (message!.type === 'connect' || message!.type === 'resume') {
       this.reply(
         null,
         'ERR_MESSAGE_INVALID',
-        'connect is only the first message; this connection is already admitted.',
+        `${message!.type} is only the first message; this connection is already admitted.`,
       );
       return;
     }

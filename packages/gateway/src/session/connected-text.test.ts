@@ -29,6 +29,7 @@ const parts: fc.Arbitrary<ConnectedParts> = fc.constantFrom(...ROLES).chain((rol
     connections: fc.array(info, { maxLength: 3 }),
     streams: fc.array(streamInfo, { maxLength: 3 }),
     forceMute: fc.record({ active: fc.boolean(), excludedStreamIds: fc.array(fc.string(), { maxLength: 2 }) }),
+    resumeSecret: fc.string(),
   }),
 );
 
@@ -52,6 +53,7 @@ describe('connectedText', () => {
       connections: [],
       streams: [],
       forceMute: { active: false, excludedStreamIds: [] },
+      resumeSecret: 'A'.repeat(43),
     };
     const altered = { ...CAPABILITIES.publisher, forceMute: true };
     assert.deepEqual(

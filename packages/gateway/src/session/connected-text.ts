@@ -14,7 +14,7 @@ function roleFragment(role: Role, capabilities: Capabilities): string {
   return text;
 }
 
-const NOT_MUTED = ',"forceMute":{"active":false,"excludedStreamIds":[]}}';
+const NOT_MUTED = ',"forceMute":{"active":false,"excludedStreamIds":[]}';
 
 function list(items: readonly unknown[]): string {
   return items.length === 0 ? '[]' : JSON.stringify(items);
@@ -33,6 +33,7 @@ export function connectedText(parts: ConnectedParts): string {
     `,"expireTime":${JSON.stringify(parts.expireTime)},"connections":${list(parts.connections)},"streams":${list(parts.streams)}` +
     (!forceMute.active && forceMute.excludedStreamIds.length === 0
       ? NOT_MUTED
-      : `,"forceMute":${JSON.stringify(forceMute)}}`)
+      : `,"forceMute":${JSON.stringify(forceMute)}`) +
+    `,"resumeSecret":${JSON.stringify(parts.resumeSecret)}}`
   );
 }

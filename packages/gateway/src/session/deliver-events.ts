@@ -1,4 +1,11 @@
-import { PROTOCOL_VERSION, type ConnectionInfo, type StreamInfo } from '@stagepass/protocol';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  type ConnectionInfo,
+  type ResumedMessage,
+  type StreamInfo,
+  type SubscriberInfo,
+} from '@stagepass/protocol';
 import { connectedText } from './connected-text.js';
 import type { SessionBus } from './local-bus.js';
 import type { MediaRouter } from './media-router.js';
@@ -34,7 +41,30 @@ function connectedFor(connection: ConnectionRecord): string {
     connections: others,
     streams,
     forceMute: session.forceMute,
+    resumeSecret: connection.resumeSecret.toString('base64url'),
   });
+}
+
+/** `resumed` for a connection back on a new socket: the session as it is now (rare: plain JSON). */
+function resumedFor(connection: ConnectionRecord, subscribers: readonly SubscriberInfo[]): string {
+  const { session, client } = connection;
+  const others: ConnectionInfo[] = [];
+  for (const other of session.connections.values()) if (other !== connection) others.push(other.info);
+  const message: ResumedMessage = {
+    type: 'resumed',
+    v: PROTOCOL_VERSION,
+    sessionId: client.sessionId,
+    connection: connection.info,
+    role: client.role,
+    capabilities: client.capabilities,
+    expireTime: client.expireTime,
+    connections: others,
+    streams: [...session.streams.values()].map(streamInfo),
+    forceMute: session.forceMute,
+    resumeSecret: connection.resumeSecret.toString('base64url'),
+    subscribers,
+  };
+  return JSON.stringify(message);
 }
 
 /**
@@ -53,6 +83,11 @@ export function deliverEvents(events: readonly SessionEvent[], targets: EventTar
           { type: 'connectionCreated', connection: event.connection.info },
           event.connection,
         );
+        break;
+      case 'connectionResumed':
+        // The old socket first: nothing more goes out on it once the new one has the session.
+        event.replaced?.close(CLOSE_CODES.normal, '');
+        bus.sendText(event.connection, resumedFor(event.connection, event.subscribers));
         break;
       case 'connectionLeft':
         bus.toSession(event.connection.session, {

@@ -18,6 +18,7 @@ import type {
   AdmittedClient,
   BackendSignal,
   Peer,
+  ResumeRequest,
   SessionEvents,
   SessionService,
   SessionSnapshot,
@@ -178,6 +179,18 @@ export class MemorySessionService implements SessionService {
     const { connection, events: happened } = this.state.join(client, peer);
     this.deliver(happened);
     return connection.id;
+  }
+
+  suspend(connectionId: string): boolean {
+    const connection = this.state.connection(connectionId);
+    return connection !== undefined && this.state.suspend(connection);
+  }
+
+  async resume(request: ResumeRequest, peer: Peer): Promise<AdmittedClient> {
+    const { appId, sessionId, connectionId, resumeSecret } = request;
+    const { connection, events: happened } = this.state.resume(appId, sessionId, connectionId, resumeSecret, peer);
+    this.deliver(happened);
+    return connection.client;
   }
 
   leave(connectionId: string, reason: ConnectionDestroyedReason): void {

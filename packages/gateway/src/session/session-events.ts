@@ -1,4 +1,5 @@
 import type {
+  SubscriberInfo,
   ConnectionDestroyedReason,
   ConnectionInfo,
   EpochMilliseconds,
@@ -19,6 +20,8 @@ export interface ConnectionRecord {
   readonly peer: Peer;
   readonly session: SessionRecord;
   readonly info: ConnectionInfo;
+  /** What a `resume` must present (32 bytes; a new one at each `connected`/`resumed`). Never logged. */
+  readonly resumeSecret: Buffer;
 }
 
 export interface StreamRecord {
@@ -58,6 +61,16 @@ export interface SessionRecord {
 export type SessionEvent =
   /** A connection joined: it gets `connected`, the others `connectionCreated`. */
   | { readonly type: 'connectionJoined'; readonly connection: ConnectionRecord }
+  /**
+   * A suspended (or still held) connection was resumed on a new socket: it gets `resumed`, nobody
+   * else anything. `replaced`: the socket it had until now, still held by the transport, to be closed.
+   */
+  | {
+      readonly type: 'connectionResumed';
+      readonly connection: ConnectionRecord;
+      readonly subscribers: readonly SubscriberInfo[];
+      readonly replaced: Peer | null;
+    }
   /**
    * A connection left (its streams and subscriptions ended first, as their own events). `close`:
    * the session side ended it (moderation, revocation, expiry), its socket is closed with this.

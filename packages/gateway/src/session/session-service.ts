@@ -41,6 +41,15 @@ export interface AdmittedClient {
   readonly maxConnectionsPerSession: number;
 }
 
+/** A `resume` as the transport read it (the app and session from the upgrade URL). */
+export interface ResumeRequest {
+  readonly appId: string;
+  readonly sessionId: string;
+  readonly connectionId: string;
+  /** base64url, as the client sent it. */
+  readonly resumeSecret: string;
+}
+
 /** A session as the app's backend sees it (REST). */
 export interface SessionSnapshot {
   readonly appId: string;
@@ -88,6 +97,20 @@ export interface SessionService {
    * StagepassError ERR_SESSION_FULL when the session is full.
    */
   join(client: AdmittedClient, peer: Peer): Promise<string>;
+  /**
+   * Its socket dropped (not a close anybody chose): the connection stays in its session, unseen by the
+   * others, and what is sent to it is dropped until `resume` or `leave` (docs/protocol.md "Resume").
+   * False when there is no such live connection or it is already suspended. The window is the caller's
+   * (the node that held the socket).
+   */
+  suspend(connectionId: string): boolean;
+  /**
+   * Gives a connection a new socket, proved by its resume secret: it gets `resumed` (the session as it
+   * is now), nobody else anything; a socket still held for it is closed. Resolves with the client
+   * admitted at its join; rejects StagepassError ERR_RESUME_REFUSED (gone, not of this app and
+   * session, or the wrong secret: one answer for all).
+   */
+  resume(request: ResumeRequest, peer: Peer): Promise<AdmittedClient>;
   /** Removes a connection (its streams and subscriptions too) and tells the others. Idempotent. */
   leave(connectionId: string, reason: ConnectionDestroyedReason): void;
   /**

@@ -1,4 +1,5 @@
 import {
+  type SubscriberInfo,
   CLOSE_CODES,
   ERROR_CODES,
   StagepassError,
@@ -12,6 +13,7 @@ import {
   type StreamProperty,
   type VideoType,
 } from '@stagepass/protocol';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomId } from '@stagepass/token';
 import type { Revocation } from '../registry/app-registry.js';
 import { revocationReaches } from '../registry/revocation-reaches.js';
@@ -27,6 +29,9 @@ import type { AdmittedClient, Peer, SessionSnapshot } from './session-service.js
 // The mutable records behind the read-only views of session-events.ts.
 interface Connection extends ConnectionRecord {
   readonly session: Session;
+  /** Its socket's side, or {@link SUSPENDED} while its socket is away (the one state field resume needs). */
+  peer: Peer;
+  resumeSecret: Buffer;
   /** Its published streams; created at its first publish (most connections never publish). */
   streams: Set<Stream> | undefined;
   /** Subscriptions this connection holds as a subscriber; created at its first subscribe. */
@@ -59,6 +64,22 @@ const NOT_MUTED: Session['forceMute'] = Object.freeze({ active: false, excludedS
 /** The close of a connection revoked by the app's backend. */
 const REVOKED = Object.freeze({ code: ERROR_CODES.ERR_TOKEN_REVOKED.closeCode, reason: 'ERR_TOKEN_REVOKED' });
 const FORCE_DISCONNECTED = Object.freeze({ code: CLOSE_CODES.forceDisconnected, reason: 'forceDisconnected' });
+
+/**
+ * The peer of a suspended connection (docs/protocol.md "Resume"): what the bus sends it is dropped,
+ * the snapshot of `resumed` covers the state. Shared by every suspended connection.
+ */
+const SUSPENDED: Peer = Object.freeze({ send() {}, close() {} });
+
+/** Bytes of a resume secret. */
+const RESUME_SECRET_BYTES = 32;
+
+function refuseResume(): StagepassError {
+  return new StagepassError(
+    'ERR_RESUME_REFUSED',
+    'This connection cannot be resumed (it is gone, or not yours): join again with a fresh token.',
+  );
+}
 
 /** 96 random bits, 16 URL-safe characters, from a pooled CSPRNG buffer (not a syscall per ID). */
 function newId(): string {
@@ -253,10 +274,65 @@ export class SessionState {
     }
     const id = newId();
     const info: ConnectionInfo = { id, creationTime: this.now(), data: client.data };
-    const connection: Connection = { id, client, peer, session, info, streams: undefined, subscriptions: undefined };
+    const connection: Connection = {
+      id,
+      client,
+      peer,
+      session,
+      info,
+      resumeSecret: randomBytes(RESUME_SECRET_BYTES),
+      streams: undefined,
+      subscriptions: undefined,
+    };
     session.connections.set(id, connection);
     this.connections.set(id, connection);
     return { connection, events: [{ type: 'connectionJoined', connection }] };
+  }
+
+  /**
+   * Its socket dropped: it stays, with its streams and subscriptions, and what is sent to it is
+   * dropped until it is resumed or leaves. False when it is not live or already suspended.
+   */
+  suspend(connection: ConnectionRecord): boolean {
+    const own = connection as Connection;
+    if (!this.isLive(own) || own.peer === SUSPENDED) return false;
+    own.peer = SUSPENDED;
+    return true;
+  }
+  isSuspended(connection: ConnectionRecord): boolean {
+    return connection.peer === SUSPENDED;
+  }
+  /**
+   * Gives a connection a new socket, proved by its resume secret (compared in constant time); it gets a
+   * new secret. ERR_RESUME_REFUSED, one answer for every reason: gone, another app's or session's, wrong secret.
+   */
+  resume(
+    appId: string,
+    sessionId: string,
+    connectionId: string,
+    secret: string,
+    peer: Peer,
+  ): { connection: ConnectionRecord; events: SessionEvent[] } {
+    const found = this.connections.get(connectionId);
+    const presented = Buffer.from(secret, 'base64url');
+    const expected = found?.resumeSecret ?? Buffer.alloc(RESUME_SECRET_BYTES);
+    const matches = presented.length === expected.length && timingSafeEqual(presented, expected);
+    if (found === undefined || !matches || found.client.appId !== appId || found.client.sessionId !== sessionId)
+      throw refuseResume();
+    const replaced = found.peer === SUSPENDED ? null : found.peer;
+    found.peer = peer;
+    found.resumeSecret = randomBytes(RESUME_SECRET_BYTES);
+    const subscribers: SubscriberInfo[] = [];
+    for (const stream of found.streams ?? []) {
+      for (const subscription of stream.subscriptions) {
+        subscribers.push({
+          subscriptionId: subscription.id,
+          streamId: stream.id,
+          connectionId: subscription.subscriber.id,
+        });
+      }
+    }
+    return { connection: found, events: [{ type: 'connectionResumed', connection: found, subscribers, replaced }] };
   }
 
   /** The connection leaves (its client closed, the network failed, its token expired…); its socket is the transport's. */
