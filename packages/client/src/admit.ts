@@ -1,26 +1,35 @@
-import { PROTOCOL_VERSION, StagepassError, type ConnectedMessage } from '@stagepass/protocol';
+import {
+  PROTOCOL_VERSION,
+  StagepassError,
+  type ConnectMessage,
+  type ConnectedMessage,
+  type ResumeMessage,
+  type ResumedMessage,
+} from '@stagepass/protocol';
 import { admissionError } from './close-reason.js';
 import { notConnected } from './not-connected.js';
 import type { WebSocketConstructor, WebSocketLike } from './web-socket-like.js';
 
-/** An admitted socket, with the gateway's `connected` message. */
+/** An admitted socket, with the gateway's `connected` (for a `connect`) or `resumed` (for a `resume`). */
 export interface Admission {
   readonly socket: WebSocketLike;
-  readonly connected: ConnectedMessage;
+  readonly connected: ConnectedMessage | ResumedMessage;
 }
 
 /**
- * Opens a socket, sends `connect` with the token and waits for `connected` (docs/protocol.md,
- * "Connecting"). A close before it rejects with the refusal its close carries (the reason is the
- * error code); no answer within `timeoutMs` closes the socket and rejects ERR_NOT_CONNECTED.
- * Kept apart from the session so that a resume can admit again on a fresh socket.
+ * Opens a socket, sends the first message — `connect` with the token, or `resume` with the resume
+ * secret — and waits for its answer, `connected` or `resumed` (docs/protocol.md, "Connecting" and
+ * "Resume"). A close before it rejects with the refusal its close carries (the reason is the error
+ * code, e.g. ERR_RESUME_REFUSED); no answer within `timeoutMs` closes the socket and rejects
+ * ERR_NOT_CONNECTED. Kept apart from the session so that a resume or a rejoin admits on a fresh socket.
  */
 export function admit(
   WebSocketCtor: WebSocketConstructor,
   url: string,
-  token: string,
+  hello: ConnectMessage | ResumeMessage,
   timeoutMs: number,
 ): Promise<Admission> {
+  const answer = hello.type === 'connect' ? 'connected' : 'resumed';
   return new Promise((resolve, reject) => {
     let socket: WebSocketLike;
     try {
@@ -45,7 +54,7 @@ export function admit(
         }),
       timeoutMs,
     );
-    socket.onopen = () => socket.send(JSON.stringify({ type: 'connect', v: PROTOCOL_VERSION, token }));
+    socket.onopen = () => socket.send(JSON.stringify(hello));
     socket.onerror = () => {};
     socket.onclose = (event) => finish(() => reject(admissionError(event.code, event.reason)));
     socket.onmessage = (event) => {
@@ -56,7 +65,7 @@ export function admit(
       } catch {
         return;
       }
-      if (!isConnected(message)) return;
+      if (!isAnswer(message, answer)) return;
       finish(() => {
         socket.onopen = socket.onmessage = socket.onclose = null;
         if (message.v !== PROTOCOL_VERSION) {
@@ -75,6 +84,6 @@ export function admit(
   });
 }
 
-function isConnected(message: unknown): message is ConnectedMessage {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'connected';
+function isAnswer(message: unknown, type: 'connected' | 'resumed'): message is ConnectedMessage | ResumedMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 }

@@ -1,10 +1,17 @@
-import { CONNECT_PATH, checkOptionNames, invalidOption, isOpaqueId, wholeNumberOption } from '@stagepass/protocol';
+import {
+  CONNECT_PATH,
+  PROTOCOL_VERSION,
+  checkOptionNames,
+  invalidOption,
+  isOpaqueId,
+  wholeNumberOption,
+} from '@stagepass/protocol';
 import { admit } from './admit.js';
 import { Session } from './session.js';
+import { tokenFrom, type TokenSource } from './token-source.js';
 import type { WebSocketConstructor } from './web-socket-like.js';
 
-/** A token, or a function that fetches a fresh one from the app's backend (called at each join). */
-export type TokenSource = string | (() => string | Promise<string>);
+export type { TokenSource } from './token-source.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -16,7 +23,11 @@ export interface ConnectOptions {
   readonly url: string;
   readonly appId: string;
   readonly sessionId: string;
-  /** The token, or a provider called for it. The token is sent in the first message, never in the URL. */
+  /**
+   * The token, or a provider called for it. The token is sent in the first message, never in the URL.
+   * After a drop the SDK resumes with its resume secret; when the gateway refuses that, it rejoins
+   * with a fresh token from the provider (a string token is reused only until its expiry).
+   */
   readonly token: TokenSource;
   /** STUN/TURN servers for every RTCPeerConnection. Default `[]` (enough on one machine or one LAN). */
   readonly iceServers?: readonly RTCIceServer[];
@@ -89,10 +100,19 @@ export async function connect(options: ConnectOptions): Promise<Session> {
 
   const token = await tokenFrom(tokenSource);
   const url = `${base}${CONNECT_PATH}?appId=${encodeURIComponent(options.appId)}&sessionId=${encodeURIComponent(options.sessionId)}`;
-  const { socket, connected } = await admit(WebSocketCtor, url, token, timeoutMs);
+  const { socket, connected } = await admit(
+    WebSocketCtor,
+    url,
+    { type: 'connect', v: PROTOCOL_VERSION, token },
+    timeoutMs,
+  );
   return new Session({
     socket,
     connected,
+    url,
+    token: tokenSource,
+    WebSocket: WebSocketCtor,
+    timeoutMs,
     iceServers,
     RTCPeerConnection: RTCPeerConnectionCtor,
     MediaStream: MediaStreamCtor,
@@ -130,12 +150,4 @@ function constructorOption<T>(
   }
   const global = (globalThis as Record<string, unknown>)[name];
   return typeof global === 'function' ? (global as T) : undefined;
-}
-
-async function tokenFrom(source: TokenSource): Promise<string> {
-  if (typeof source === 'string') return source;
-  const token = await source();
-  if (typeof token !== 'string' || token === '')
-    throw invalidOption('token', 'provider must resolve with a token string', 'connect');
-  return token;
 }

@@ -93,6 +93,20 @@ export class Publisher {
     if (this.#subscriptions.delete(subscriptionId)) this.#host.closeLink(subscriptionId);
   }
 
+  /**
+   * @internal After a resume: the subscriptions to this stream now. Offers to the ones that came while
+   * away, closes the links of the ones that ended meanwhile.
+   */
+  reconcileSubscribers(subscriptionIds: ReadonlySet<string>): void {
+    for (const id of [...this.#subscriptions]) if (!subscriptionIds.has(id)) this.removeSubscriber(id);
+    for (const id of subscriptionIds) if (!this.#subscriptions.has(id)) this.addSubscriber(id);
+  }
+
+  /** @internal True while its audio tracks are on. */
+  get audioEnabled(): boolean {
+    return this.mediaStream.getAudioTracks().some((track) => track.enabled);
+  }
+
   /** @internal The gateway force-muted the stream: really silence it. */
   silenceAudio(): void {
     for (const track of this.mediaStream.getAudioTracks()) track.enabled = false;

@@ -14,10 +14,13 @@ export interface ConnectionCreatedEvent {
   readonly connection: ConnectionInfo;
 }
 
-/** Another connection left the session. */
+/**
+ * Another connection left the session. `whileReconnecting`: it left while this client's socket was
+ * away; the snapshot after the resume says only that it is gone.
+ */
 export interface ConnectionDestroyedEvent {
   readonly connection: ConnectionInfo;
-  readonly reason: ConnectionDestroyedReason;
+  readonly reason: ConnectionDestroyedReason | 'whileReconnecting';
 }
 
 /** A stream was published; `local` when it is one of this client's own (the gateway tells the publisher too). */
@@ -26,10 +29,10 @@ export interface StreamCreatedEvent {
   readonly local: boolean;
 }
 
-/** A stream ended. */
+/** A stream ended (`whileReconnecting`: while this client's socket was away, reason unknown). */
 export interface StreamDestroyedEvent {
   readonly stream: StreamInfo;
-  readonly reason: StreamDestroyedReason;
+  readonly reason: StreamDestroyedReason | 'whileReconnecting';
   readonly local: boolean;
 }
 
@@ -39,8 +42,11 @@ export interface StreamPropertyChangedEvent {
   readonly property: StreamProperty;
   readonly oldValue: boolean;
   readonly newValue: boolean;
-  /** `forceMuted` when a moderator or the app's backend muted it. */
-  readonly reason: 'publisher' | 'forceMuted';
+  /**
+   * `forceMuted` when a moderator or the app's backend muted it; `whileReconnecting` when it changed
+   * while this client's socket was away (a stream of yours whose audio went off then: `forceMuted`).
+   */
+  readonly reason: 'publisher' | 'forceMuted' | 'whileReconnecting';
   readonly local: boolean;
 }
 
@@ -67,16 +73,30 @@ export interface MuteForcedEvent {
 export interface ForceMuteChangedEvent extends ForceMuteState {}
 
 /**
- * Reserved for the coming resume (issue 8): emitted when the socket drops and the SDK tries to get
- * the same connection back. Not emitted yet: today a dropped socket is `disconnected` with reason
- * `networkDisconnected`.
+ * The socket dropped (not a close the gateway chose): the SDK is getting the same connection back
+ * (resume), or else joining again as a new one (rejoin). Actions reject ERR_NOT_CONNECTED meanwhile,
+ * and requests in flight were rejected with it (they may or may not have taken effect).
  */
 export interface ReconnectingEvent {
   readonly reason: 'networkDisconnected';
 }
 
-/** Reserved for the coming resume: the same connection is back (not emitted yet). */
-export interface ReconnectedEvent {}
+/**
+ * Back in the session. `resumed`: the same connection (same ID, streams, subscriptions); else a
+ * rejoin as a new connection (`session.connection` changed; this client's streams and subscriptions
+ * ended and were reported destroyed). The lists are the difference the SDK found between what it knew
+ * and the gateway's snapshot; each item was also emitted as its own event just before. A connection
+ * or stream that came and went while away is in none of them.
+ */
+export interface ReconnectedEvent {
+  readonly resumed: boolean;
+  /** The connection ID before the drop (equal to `session.connection.id` when resumed). */
+  readonly previousConnectionId: string;
+  readonly connectionsCreated: readonly ConnectionInfo[];
+  readonly connectionsDestroyed: readonly ConnectionInfo[];
+  readonly streamsCreated: readonly StreamInfo[];
+  readonly streamsDestroyed: readonly StreamInfo[];
+}
 
 /** Negotiation of a subscription failed in the browser's WebRTC stack; that link is closed. */
 export interface ExceptionEvent {

@@ -7,6 +7,10 @@ import {
   type Capabilities,
   type ClientRequestType,
   type ConnectedMessage,
+  type ResumedMessage,
+  isStagepassError,
+  CLOSE_CODES,
+  ERROR_CODES,
   type ConnectionInfo,
   type ForceMuteState,
   type Role,
@@ -15,6 +19,8 @@ import {
   type WebRtcRelayMessage,
 } from '@stagepass/protocol';
 import { describeClose, type DisconnectedEvent } from './close-reason.js';
+import { STOPPED, diffSnapshot, readmit, type SnapshotDifference } from './reconnect.js';
+import { tokenFrom, type TokenSource } from './token-source.js';
 import type { MediaHost } from './media-host.js';
 import { notConnected } from './not-connected.js';
 import { PeerLink } from './peer-link.js';
@@ -23,12 +29,16 @@ import { RequestTracker, type UnnumberedRequest } from './request-tracker.js';
 import type { SessionEvents } from './session-events.js';
 import { Subscriber } from './subscriber.js';
 import { TypedEmitter } from './typed-emitter.js';
-import { SOCKET_OPEN, type SocketCloseEvent, type WebSocketLike } from './web-socket-like.js';
+import {
+  SOCKET_OPEN,
+  type SocketCloseEvent,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './web-socket-like.js';
 
 /**
- * Where a session is in its life. `reconnecting` is reserved for the coming resume (issue 8): a
- * dropped socket will then go `connected` → `reconnecting` → `connected`; today it ends the
- * session (`disconnected`, reason `networkDisconnected`).
+ * Where a session is in its life: a dropped socket goes `connected` → `reconnecting` → `connected`
+ * (resumed, or rejoined as a new connection), or → `disconnected` when it cannot come back.
  */
 export type SessionState = 'connected' | 'reconnecting' | 'disconnected';
 
@@ -51,10 +61,15 @@ export interface ForceMuteAllOptions {
 /** @internal What a session needs from `connect()`. */
 export interface SessionSetup {
   readonly socket: WebSocketLike;
-  readonly connected: ConnectedMessage;
+  readonly connected: ConnectedMessage | ResumedMessage;
   readonly iceServers: readonly RTCIceServer[];
   readonly RTCPeerConnection: (new (configuration: RTCConfiguration) => RTCPeerConnection) | undefined;
   readonly MediaStream: (new () => MediaStream) | undefined;
+  /** For a resume or a rejoin: the connect URL, the token source, the WebSocket and the admission time. */
+  readonly url: string;
+  readonly token: TokenSource;
+  readonly WebSocket: WebSocketConstructor;
+  readonly timeoutMs: number;
 }
 
 /**
@@ -73,13 +88,12 @@ export interface SessionSetup {
  */
 export class Session extends TypedEmitter<SessionEvents> {
   readonly sessionId: string;
-  /** This client's connection: `{ id, creationTime, data }`. */
-  readonly connection: ConnectionInfo;
-  readonly role: Role;
-  /** What the role allows: `{ subscribe, publish, signal, forceDisconnect, forceUnpublish, forceMute }`. */
-  readonly capabilities: Capabilities;
-  /** The token's expiry, UNIX seconds. */
-  readonly expireTime: number;
+  #connection: ConnectionInfo;
+  #role: Role;
+  #capabilities: Capabilities;
+  #expireTime: number;
+  /** The proof a `resume` presents; only in memory, never logged. */
+  #resumeSecret: string;
 
   readonly #connections = new Map<string, ConnectionInfo>();
   readonly #streams = new Map<string, StreamInfo>();
@@ -102,10 +116,11 @@ export class Session extends TypedEmitter<SessionEvents> {
     const { connected } = setup;
     this.#setup = setup;
     this.sessionId = connected.sessionId;
-    this.connection = connected.connection;
-    this.role = connected.role;
-    this.capabilities = connected.capabilities;
-    this.expireTime = connected.expireTime;
+    this.#connection = connected.connection;
+    this.#role = connected.role;
+    this.#capabilities = connected.capabilities;
+    this.#expireTime = connected.expireTime;
+    this.#resumeSecret = connected.resumeSecret;
     for (const c of connected.connections) this.#connections.set(c.id, c);
     for (const s of connected.streams) this.#streams.set(s.id, s);
     this.#forceMute = freezeForceMute(connected.forceMute);
@@ -118,6 +133,25 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.#socket.send(text);
     });
     this.#attach(setup.socket);
+  }
+
+  /** This client's connection: `{ id, creationTime, data }` (a new one after a rejoin, see `reconnected`). */
+  get connection(): ConnectionInfo {
+    return this.#connection;
+  }
+
+  get role(): Role {
+    return this.#role;
+  }
+
+  /** What the role allows: `{ subscribe, publish, signal, forceDisconnect, forceUnpublish, forceMute }`. */
+  get capabilities(): Capabilities {
+    return this.#capabilities;
+  }
+
+  /** The token's expiry, UNIX seconds. */
+  get expireTime(): number {
+    return this.#expireTime;
   }
 
   /** The other connections of the session, by ID, kept live. */
@@ -286,7 +320,11 @@ export class Session extends TypedEmitter<SessionEvents> {
    * is closed and `disconnected` (reason `clientDisconnected`) was emitted. Calling it again is harmless.
    */
   async disconnect(): Promise<void> {
-    if (this.#state !== 'disconnected' && !this.#closing) {
+    if (this.#state === 'reconnecting' && !this.#closing) {
+      // No socket to close: the reconnect stops at its next step.
+      this.#closing = true;
+      this.#end(describeClose(1000, '', true));
+    } else if (this.#state !== 'disconnected' && !this.#closing) {
       this.#closing = true;
       const socket = this.#socket;
       socket.close(1000);
@@ -372,16 +410,20 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /**
-   * The one place a socket's end is decided. Resume (issue 8) plugs in here: for a close the
-   * gateway did not choose (`networkDisconnected`) the session will go `reconnecting`, keep its
-   * state and pending work, `admit()` a fresh socket with its resume secret (or a fresh token for a
-   * rejoin) and `#attach` it; the guard on `this.#socket` already ignores a replaced socket's events.
+   * The one place a socket's end is decided: a drop (not a close the gateway chose, nor ours) makes
+   * the session reconnect; anything else ends it. The guard on `this.#socket` ignores a replaced
+   * socket's events.
    */
   #onClose(socket: WebSocketLike, event: SocketCloseEvent): void {
-    if (socket !== this.#socket || this.#state === 'disconnected') return;
+    if (socket !== this.#socket || this.#state !== 'connected') return;
     socket.onmessage = socket.onclose = null;
     const info: DisconnectedEvent = describeClose(event.code, event.reason, this.#closing);
-    this.#state = 'disconnected';
+    if (info.reason === 'networkDisconnected') void this.#reconnect();
+    else this.#end(info);
+  }
+
+  /** Rejects what waits on the gateway's answer: it will not come on this socket. */
+  #rejectPending(info: DisconnectedEvent): void {
     this.#requests.rejectAll(() =>
       notConnected(`The session closed before the gateway answered: ${info.message}`, {
         reason: info.reason,
@@ -389,19 +431,157 @@ export class Session extends TypedEmitter<SessionEvents> {
         ...(info.code === null ? {} : { closeReason: info.code }),
       }),
     );
+  }
+
+  #end(info: DisconnectedEvent): void {
+    if (this.#state === 'disconnected') return;
+    this.#state = 'disconnected';
+    this.#rejectPending(info);
     for (const waiter of this.#awaitingStream.values())
       waiter.reject(notConnected(`The session closed before the stream was published: ${info.message}`));
     this.#awaitingStream.clear();
+    this.#endMedia();
+    this.#connections.clear();
+    this.#streams.clear();
+    this.emit('disconnected', info);
+    this.#resolveClosed();
+  }
+
+  /** Ends every Publisher, Subscriber and RTCPeerConnection of this connection. */
+  #endMedia(): void {
     for (const subscriber of this.#subscribers.values()) subscriber.end();
     for (const publisher of this.#publishers.values()) publisher.end();
     for (const link of this.#links.values()) link.close();
     this.#subscribers.clear();
     this.#publishers.clear();
     this.#links.clear();
-    this.#connections.clear();
-    this.#streams.clear();
-    this.emit('disconnected', info);
-    this.#resolveClosed();
+  }
+
+  /** After a drop: resume, else rejoin with a fresh token (docs/protocol.md "Resume"), else end. */
+  async #reconnect(): Promise<void> {
+    this.#state = 'reconnecting';
+    this.#rejectPending(describeClose(1006, '', false));
+    this.emit('reconnecting', { reason: 'networkDisconnected' });
+    const previousConnectionId = this.#connection.id;
+    let admitted: Awaited<ReturnType<typeof readmit>>;
+    try {
+      admitted = await readmit({
+        WebSocket: this.#setup.WebSocket,
+        url: this.#setup.url,
+        timeoutMs: this.#setup.timeoutMs,
+        connectionId: previousConnectionId,
+        resumeSecret: this.#resumeSecret,
+        freshToken: () => this.#freshToken(),
+        wanted: () => this.#state === 'reconnecting' && !this.#closing,
+      });
+    } catch (err) {
+      if (err !== STOPPED) this.#end(endOf(err));
+      return;
+    }
+    const { socket, connected, resumed } = admitted;
+    this.#socket = socket;
+    this.#attach(socket);
+    this.#resumeSecret = connected.resumeSecret;
+    this.#state = 'connected';
+    const difference = this.#applySnapshot(connected, resumed);
+    const { streamsChanged: _changed, ...lists } = difference;
+    this.emit('reconnected', { resumed, previousConnectionId, ...lists });
+  }
+
+  /** A rejoin's token: the provider's fresh one; a string token only while it has not expired. */
+  async #freshToken(): Promise<string> {
+    const source = this.#setup.token;
+    if (typeof source === 'string' && Date.now() / 1000 >= this.#expireTime) {
+      throw new StagepassError(
+        'ERR_TOKEN_EXPIRED',
+        'The token expired while reconnecting, and a token string cannot be renewed: pass connect({ token: () => fetchToken() }).',
+      );
+    }
+    return tokenFrom(source);
+  }
+
+  /**
+   * Brings the live state to the gateway's snapshot and emits what was missed, in the gateway's
+   * order: streams and connections gone, then connections and streams new, property changes, the
+   * force-mute state. After a rejoin this connection's own streams and subscriptions are gone.
+   */
+  #applySnapshot(snapshot: ConnectedMessage | ResumedMessage, resumed: boolean): SnapshotDifference {
+    if (!resumed) this.#endMedia();
+    const difference = diffSnapshot(this.#connections, this.#streams, snapshot);
+    for (const stream of difference.streamsDestroyed) this.#missedStreamEnd(stream, resumed);
+    for (const connection of difference.connectionsDestroyed) {
+      this.#connections.delete(connection.id);
+      this.emit('connectionDestroyed', { connection, reason: 'whileReconnecting' });
+    }
+    if (!resumed) {
+      this.#connection = snapshot.connection;
+      this.#role = snapshot.role;
+      this.#capabilities = snapshot.capabilities;
+      this.#expireTime = snapshot.expireTime;
+    }
+    for (const connection of difference.connectionsCreated) {
+      this.#connections.set(connection.id, connection);
+      this.emit('connectionCreated', { connection });
+    }
+    for (const stream of difference.streamsCreated) this.#handle({ type: 'streamCreated', stream });
+    for (const [before, now] of difference.streamsChanged) this.#missedChange(before, now);
+    if (snapshot.type === 'resumed') this.#reconcileSubscribers(snapshot);
+    const forceMute = freezeForceMute(snapshot.forceMute);
+    if (
+      forceMute.active !== this.#forceMute.active ||
+      forceMute.excludedStreamIds.join() !== this.#forceMute.excludedStreamIds.join()
+    ) {
+      this.#forceMute = forceMute;
+      this.emit('forceMuteChanged', forceMute);
+    }
+    return difference;
+  }
+
+  /** A stream that ended while away. */
+  #missedStreamEnd(stream: StreamInfo, resumed: boolean): void {
+    this.#streams.delete(stream.id);
+    this.#publishers.get(stream.id)?.end();
+    this.#publishers.delete(stream.id);
+    for (const [subscriptionId, subscriber] of this.#subscribers) {
+      if (subscriber.streamId !== stream.id) continue;
+      subscriber.end();
+      this.#subscribers.delete(subscriptionId);
+    }
+    const local = this.#isLocal(stream);
+    // A rejoin ended this client's own streams with its old connection.
+    const reason = !resumed && local ? 'connectionClosed' : 'whileReconnecting';
+    this.emit('streamDestroyed', { stream, reason, local });
+  }
+
+  /** A stream whose audio or video changed while away; a force mute of one of ours is re-applied. */
+  #missedChange(before: StreamInfo, now: StreamInfo): void {
+    this.#streams.set(now.id, now);
+    const local = this.#isLocal(now);
+    for (const property of ['hasAudio', 'hasVideo'] as const) {
+      if (before[property] === now[property]) continue;
+      // Nobody but a moderator or the app's backend turns off our audio while we cannot ask.
+      const forced = local && property === 'hasAudio' && !now.hasAudio;
+      this.emit('streamPropertyChanged', {
+        stream: now,
+        property,
+        oldValue: before[property],
+        newValue: now[property],
+        reason: forced ? 'forceMuted' : 'whileReconnecting',
+        local,
+      });
+      if (forced) this.#handle({ type: 'muteForced', streamId: now.id });
+    }
+  }
+
+  #reconcileSubscribers(snapshot: ResumedMessage): void {
+    const byStream = new Map<string, Set<string>>();
+    for (const { streamId, subscriptionId } of snapshot.subscribers) {
+      let ids = byStream.get(streamId);
+      if (ids === undefined) byStream.set(streamId, (ids = new Set()));
+      ids.add(subscriptionId);
+    }
+    for (const [streamId, publisher] of this.#publishers)
+      publisher.reconcileSubscribers(byStream.get(streamId) ?? new Set());
   }
 
   #handle(message: ServerMessage): void {
@@ -471,8 +651,8 @@ export class Session extends TypedEmitter<SessionEvents> {
         const from =
           message.from === null
             ? null
-            : message.from === this.connection.id
-              ? this.connection
+            : message.from === this.#connection.id
+              ? this.#connection
               : (this.#connections.get(message.from) ?? { id: message.from, creationTime: 0, data: null });
         const event = { type: message.signalType, data: message.data, from };
         this.emit('signal', event);
@@ -500,8 +680,19 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   #isLocal(stream: StreamInfo): boolean {
-    return stream.connectionId === this.connection.id;
+    return stream.connectionId === this.#connection.id;
   }
+}
+
+/** The `disconnected` event of a reconnect that failed with `err`. */
+function endOf(err: unknown): DisconnectedEvent {
+  if (isStagepassError(err) && err.details?.closeCode === CLOSE_CODES.forceDisconnected)
+    return describeClose(CLOSE_CODES.forceDisconnected, 'forceDisconnected', false);
+  if (isStagepassError(err) && err.code !== 'ERR_NOT_CONNECTED') {
+    const info = describeClose(ERROR_CODES[err.code].closeCode, err.code, false);
+    return err.code === 'ERR_TOKEN_EXPIRED' ? { ...info, message: err.message } : info;
+  }
+  return describeClose(1006, '', false);
 }
 
 function freezeForceMute(state: ForceMuteState): ForceMuteState {

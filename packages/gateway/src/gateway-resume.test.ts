@@ -154,13 +154,22 @@ describe('resume', () => {
     const otherSession = newSessionId('revoked');
     const watcher = await g.join(otherSession);
     const b = await g.join(otherSession, { now: nowS - 100 });
+    const sockets = await g.registryMetric('stagepass_sockets');
     a.client.ws.terminate();
     b.client.ws.terminate();
-    await until(() => g.gateway.sessions.stats().connections >= 4, 'suspended');
+    // Suspended once the gateway saw both sockets go (still 4 connections).
+    await until(async () => (await g.registryMetric('stagepass_sockets')) <= sockets - 2, 'the gateway saw the drops');
+    assert.equal(g.gateway.sessions.stats().connections >= 4, true);
     const kicked = await mod.client.request({ type: 'forceDisconnect', connectionId: a.id });
     assert.equal(kicked.type, 'ack');
     const gone = await mod.client.next('connectionDestroyed', (m) => m.connectionId === a.id);
     assert.equal(gone.reason, 'forceDisconnected');
+    // Its own client (the right secret) learns the close it would have had; anyone else, and a second try, 4027.
+    assert.deepEqual(await refusal(g, sessionId, a.id, 'A'.repeat(43)), { code: 4027, reason: 'ERR_RESUME_REFUSED' });
+    assert.deepEqual(await refusal(g, sessionId, a.id, a.connected.resumeSecret), {
+      code: 4100,
+      reason: 'forceDisconnected',
+    });
     assert.deepEqual(await refusal(g, sessionId, a.id, a.connected.resumeSecret), {
       code: 4027,
       reason: 'ERR_RESUME_REFUSED',
@@ -177,6 +186,10 @@ describe('resume', () => {
     assert.deepEqual(await refusal(g, sessionId, b.id, b.connected.resumeSecret), {
       code: 4027,
       reason: 'ERR_RESUME_REFUSED',
+    });
+    assert.deepEqual(await refusal(g, otherSession, b.id, b.connected.resumeSecret), {
+      code: 4014,
+      reason: 'ERR_TOKEN_REVOKED',
     });
   });
 

@@ -293,8 +293,13 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
       );
     } catch (err) {
       if (this.state !== ADMITTING) return;
-      if (isStagepassError(err)) this.refuseAdmission(err.code);
-      else this.fail(err, 'resume failed');
+      if (!isStagepassError(err)) this.fail(err, 'resume failed');
+      else if (typeof err.details?.closeCode !== 'number') this.refuseAdmission(err.code);
+      else {
+        // Ended while away (moderation, revocation): its client learns the close it would have had.
+        this.countRefusal(err.code);
+        this.end(err.details.closeCode, String(err.details.closeReason));
+      }
       return;
     }
     ctx.resumes.resumed(id);

@@ -196,6 +196,7 @@ export class MemorySessionService implements SessionService {
   leave(connectionId: string, reason: ConnectionDestroyedReason): void {
     const connection = this.state.connection(connectionId);
     if (connection !== undefined) this.deliver(this.state.leave(connection, reason));
+    else this.state.forget(connectionId);
   }
 
   handle(connectionId: string, request: ClientRequest): void {

@@ -108,10 +108,16 @@ export interface SessionService {
    * Gives a connection a new socket, proved by its resume secret: it gets `resumed` (the session as it
    * is now), nobody else anything; a socket still held for it is closed. Resolves with the client
    * admitted at its join; rejects StagepassError ERR_RESUME_REFUSED (gone, not of this app and
-   * session, or the wrong secret: one answer for all).
+   * session, or the wrong secret: one answer for all). With the right secret of a connection that
+   * the session side ended while it was suspended (force-disconnect, revocation), the refusal's
+   * `details` carry that close (`closeCode`, `closeReason`: 4100 forceDisconnected, 4014
+   * ERR_TOKEN_REVOKED), for the transport to close with.
    */
   resume(request: ResumeRequest, peer: Peer): Promise<AdmittedClient>;
-  /** Removes a connection (its streams and subscriptions too) and tells the others. Idempotent. */
+  /**
+   * Removes a connection (its streams and subscriptions too) and tells the others. Idempotent; for a
+   * connection already gone, forgets why it ended (its resume window passed).
+   */
   leave(connectionId: string, reason: ConnectionDestroyedReason): void;
   /**
    * Handles one validated request from a connection: enforces the role's capabilities and the

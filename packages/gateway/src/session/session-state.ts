@@ -74,11 +74,32 @@ const SUSPENDED: Peer = Object.freeze({ send() {}, close() {} });
 /** Bytes of a resume secret. */
 const RESUME_SECRET_BYTES = 32;
 
-function refuseResume(): StagepassError {
+/** A suspended connection the session side ended (moderation, revocation): its resume learns the close. */
+interface Ended {
+  readonly appId: string;
+  readonly sessionId: string;
+  readonly resumeSecret: Buffer;
+  readonly close: { readonly code: number; readonly reason: string };
+}
+
+/** ERR_RESUME_REFUSED; with the close of a connection the session side ended while it was suspended. */
+function refuseResume(close?: Ended['close']): StagepassError {
+  if (close !== undefined) {
+    return new StagepassError('ERR_RESUME_REFUSED', 'This connection was ended while its socket was away.', {
+      details: { closeCode: close.code, closeReason: close.reason },
+    });
+  }
   return new StagepassError(
     'ERR_RESUME_REFUSED',
     'This connection cannot be resumed (it is gone, or not yours): join again with a fresh token.',
   );
+}
+
+/** Whether the presented base64url secret is `expected`, in constant time (a missing one compares too). */
+function secretMatches(expected: Buffer | undefined, presented: string): boolean {
+  const bytes = Buffer.from(presented, 'base64url');
+  const against = expected ?? Buffer.alloc(RESUME_SECRET_BYTES);
+  return bytes.length === against.length && timingSafeEqual(bytes, against) && expected !== undefined;
 }
 
 /** 96 random bits, 16 URL-safe characters, from a pooled CSPRNG buffer (not a syscall per ID). */
@@ -131,6 +152,8 @@ export class SessionState {
   private readonly sessions = new Map<string, Session>();
   private readonly connections = new Map<string, Connection>();
   private readonly subscriptions = new Map<string, Subscription>();
+  /** Suspended connections ended by the session side, until their window passes ({@link forget}). */
+  private readonly ended = new Map<string, Ended>();
   private streamCount = 0;
   private readonly maxStreamsPerConnection: number;
   private readonly maxStreamsPerSession: number;
@@ -210,6 +233,10 @@ export class SessionState {
     for (const stream of connection.streams === undefined ? [] : [...connection.streams])
       this.destroy(stream, 'connectionClosed', scratch);
     if (out !== null) out.push({ type: 'connectionLeft', connection, reason, close });
+    if (close !== null && connection.peer === SUSPENDED) {
+      const { appId, sessionId } = connection.client;
+      this.ended.set(connection.id, { appId, sessionId, resumeSecret: connection.resumeSecret, close });
+    }
     this.dropIfEmpty(session);
   }
 
@@ -314,10 +341,19 @@ export class SessionState {
     peer: Peer,
   ): { connection: ConnectionRecord; events: SessionEvent[] } {
     const found = this.connections.get(connectionId);
-    const presented = Buffer.from(secret, 'base64url');
-    const expected = found?.resumeSecret ?? Buffer.alloc(RESUME_SECRET_BYTES);
-    const matches = presented.length === expected.length && timingSafeEqual(presented, expected);
-    if (found === undefined || !matches || found.client.appId !== appId || found.client.sessionId !== sessionId)
+    if (found === undefined) {
+      const ended = this.ended.get(connectionId);
+      if (secretMatches(ended?.resumeSecret, secret) && ended!.appId === appId && ended!.sessionId === sessionId) {
+        this.ended.delete(connectionId);
+        throw refuseResume(ended!.close);
+      }
+      throw refuseResume();
+    }
+    if (
+      !secretMatches(found.resumeSecret, secret) ||
+      found.client.appId !== appId ||
+      found.client.sessionId !== sessionId
+    )
       throw refuseResume();
     const replaced = found.peer === SUSPENDED ? null : found.peer;
     found.peer = peer;
@@ -333,6 +369,11 @@ export class SessionState {
       }
     }
     return { connection: found, events: [{ type: 'connectionResumed', connection: found, subscribers, replaced }] };
+  }
+
+  /** Its resume window passed: nothing of the connection is kept, not even why it ended. */
+  forget(connectionId: string): void {
+    this.ended.delete(connectionId);
   }
 
   /** The connection leaves (its client closed, the network failed, its token expired…); its socket is the transport's. */
