@@ -18,6 +18,7 @@ import {
   type Participant,
 } from './test-support/browser.js';
 import { startDemoGateway, type DemoGateway } from './test-support/demo-gateway.js';
+import { TcpProxy } from './test-support/tcp-proxy.js';
 
 let sessions = 0;
 const newSession = (label: string) => `${label}-${process.pid}-${++sessions}`;
@@ -211,6 +212,45 @@ describe('the demo page in Chromium (real audio and video through the gateway)',
       await screenshot(ada, 'force-disconnected.png');
     } finally {
       await closeAll();
+    }
+  });
+
+  it('a network drop (the TCP proxy in front of the publisher cut) is survived: reconnecting, the same connection ID, media still flowing', async () => {
+    const proxy = await TcpProxy.start(demo.url.replace('http', 'ws'));
+    const ada = await joinDemo(chromium.browser, proxy.url.replace('ws', 'http'), {
+      name: 'Ada',
+      role: 'publisher',
+      session: newSession('drop'),
+    }).catch(async (err: unknown) => {
+      await proxy.stop();
+      throw err;
+    });
+    open.push(ada);
+    try {
+      const session = (await ada.page.getByTestId('session').inputValue()) ?? '';
+      const bob = await join({ name: 'Bob', role: 'subscriber', session });
+      const streamId = await remoteStreamIdOf(bob.page, 'Ada');
+      const before = await waitForMedia(bob.page, streamId, (m) => m.framesDecoded > 0, 'Bob sees Ada');
+      const participant = bob.page.locator('[data-testid="participant"]', { hasText: 'name=Ada' });
+      const adaId = await participant.getAttribute('data-connection-id');
+      proxy.cut(true);
+      await ada.page.waitForSelector('[data-testid="status"][data-state="reconnecting"]');
+      // Media flows peer to peer meanwhile: Bob keeps decoding Ada's frames while her socket is down.
+      const during = await waitForMedia(
+        bob.page,
+        streamId,
+        (m) => m.framesDecoded > before.framesDecoded + 10,
+        'frames while Ada is away',
+      );
+      proxy.release();
+      await ada.page.waitForSelector('[data-testid="status"][data-state="connected"]');
+      await waitForMedia(bob.page, streamId, (m) => m.framesDecoded > during.framesDecoded + 10, 'frames after');
+      assert.equal(await participant.getAttribute('data-connection-id'), adaId, 'the same connection');
+      assert.equal(await bob.page.getByTestId('remote-video').count(), 1);
+      assert.equal(await bob.page.locator('[data-testid="participant"]').count(), 1);
+    } finally {
+      await closeAll();
+      await proxy.stop();
     }
   });
 

@@ -348,6 +348,21 @@ function onDisconnected({ reason, code }) {
   else showError(code ?? reason, text);
 }
 
+// A resume keeps everything; a rejoin is a new connection: subscribe and publish again.
+function onReconnected({ resumed }) {
+  setStatus('connected');
+  if (resumed) return;
+  for (const stream of session.streams.values()) {
+    if (stream.connectionId === session.connection.id) continue;
+    removeTile(stream.id);
+    act(() => showRemoteStream(stream));
+  }
+  if (session.capabilities.publish && camera !== null) {
+    stopCamera();
+    act(() => publishCamera(ui.name.value.trim()));
+  }
+}
+
 function wire(current) {
   current
     .on('connectionCreated', ({ connection }) => renderParticipant(connection))
@@ -366,9 +381,8 @@ function wire(current) {
     .on('forceMuteChanged', ({ active }) =>
       showInfo(active ? 'A moderator muted everyone.' : 'The moderator lifted the mute: you may unmute.'),
     )
-    // Reserved by the SDK for resume (not emitted yet): the status already says it when it comes.
     .on('reconnecting', () => setStatus('reconnecting'))
-    .on('reconnected', () => setStatus('connected'))
+    .on('reconnected', onReconnected)
     .on('disconnected', onDisconnected);
 }
 

@@ -188,7 +188,7 @@ export const ERROR_CODES = {
     httpStatus: 410,
     closeCode: 4027,
     description:
-      'A `resume` was refused: its connection is gone (the resume window passed, it was force-disconnected or its token revoked), is not of this app and session, or the secret is wrong. Join again with `connect` and a fresh token.',
+      'A `resume` was refused: its connection is gone (the resume window passed, or it was closed), is not of this app and session, or the secret is wrong. Join again with `connect` and a fresh token.',
   },
   // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
   // so they never collide with the gateway's, which count up from 4000.

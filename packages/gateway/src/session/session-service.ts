@@ -20,7 +20,10 @@ import type { Outbound } from './outbound.js';
 export interface Peer {
   /** Queues one serialised ServerMessage. Must not throw. */
   send(message: Outbound): void;
-  /** Closes the client's socket with a close code and reason; the core has already removed it. */
+  /**
+   * Closes the client's socket with a close code and reason; the core has already removed the
+   * connection, or moved it to another socket (a `resume` while this one was still held).
+   */
   close(code: number, reason: string): void;
 }
 
