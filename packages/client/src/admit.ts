@@ -14,6 +14,8 @@ import type { WebSocketConstructor, WebSocketLike } from './web-socket-like.js';
 export interface Admission {
   readonly socket: WebSocketLike;
   readonly connected: ConnectedMessage | ResumedMessage;
+  /** Messages that arrived after the answer, before the session took the socket over (handled first). */
+  readonly early: readonly string[];
 }
 
 /**
@@ -78,7 +80,12 @@ export function admit(
           );
           return;
         }
-        resolve({ socket, connected: message });
+        // Messages right behind the answer (in Node, ws may deliver several in one turn) wait for the session.
+        const early: string[] = [];
+        socket.onmessage = (event) => {
+          if (typeof event.data === 'string') early.push(event.data);
+        };
+        resolve({ socket, connected: message, early });
       });
     };
   });

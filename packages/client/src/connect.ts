@@ -100,7 +100,7 @@ export async function connect(options: ConnectOptions): Promise<Session> {
 
   const token = await tokenFrom(tokenSource);
   const url = `${base}${CONNECT_PATH}?appId=${encodeURIComponent(options.appId)}&sessionId=${encodeURIComponent(options.sessionId)}`;
-  const { socket, connected } = await admit(
+  const { socket, connected, early } = await admit(
     WebSocketCtor,
     url,
     { type: 'connect', v: PROTOCOL_VERSION, token },
@@ -109,6 +109,7 @@ export async function connect(options: ConnectOptions): Promise<Session> {
   return new Session({
     socket,
     connected,
+    early,
     url,
     token: tokenSource,
     WebSocket: WebSocketCtor,

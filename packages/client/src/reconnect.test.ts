@@ -169,6 +169,20 @@ describe('reconnect: resume within the window', () => {
     assert.deepEqual([...a.connections.values()].map((c) => c.data).sort(), [null, 'stayer']);
   });
 
+  it('a publisher offers to a subscriber that came while it was away (the subscribers of the resumed snapshot)', async () => {
+    const sessionId = newSessionId();
+    const alice = await join(sessionId);
+    const pub = await alice.publish(fakeCamera().stream);
+    const bob = await h.join(sessionId, 'subscriber', {}, { ...fakeWebRtc });
+    await until(() => bob.streams.has(pub.streamId), "Bob knows Alice's stream");
+    await drop(h, proxy, alice);
+    const sub = await bob.subscribe(pub.streamId);
+    proxy.release();
+    await nextEvent(alice, 'reconnected', LONG_MS);
+    await until(() => sub.mediaStream.getTracks().length === 2, 'Bob gets both tracks');
+    assert.equal(sub.destroyed, false);
+  });
+
   it('no resume after a force-disconnect while away: disconnected forceDisconnected, no rejoin', async () => {
     const sessionId = newSessionId();
     const moderator = await h.raw(sessionId, 'moderator');

@@ -62,6 +62,8 @@ export interface ForceMuteAllOptions {
 export interface SessionSetup {
   readonly socket: WebSocketLike;
   readonly connected: ConnectedMessage | ResumedMessage;
+  /** Messages that came behind `connected`, before the session took the socket. */
+  readonly early: readonly string[];
   readonly iceServers: readonly RTCIceServer[];
   readonly RTCPeerConnection: (new (configuration: RTCConfiguration) => RTCPeerConnection) | undefined;
   readonly MediaStream: (new () => MediaStream) | undefined;
@@ -132,7 +134,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       if (this.#socket.readyState !== SOCKET_OPEN) throw notConnected('The session is not connected.');
       this.#socket.send(text);
     });
-    this.#attach(setup.socket);
+    this.#attach(setup.socket, setup.early);
   }
 
   /** This client's connection: `{ id, creationTime, data }` (a new one after a rejoin, see `reconnected`). */
@@ -394,19 +396,21 @@ export class Session extends TypedEmitter<SessionEvents> {
     }
   }
 
-  #attach(socket: WebSocketLike): void {
-    socket.onmessage = (event) => {
-      if (socket !== this.#socket || typeof event.data !== 'string') return;
+  #attach(socket: WebSocketLike, early: readonly string[]): void {
+    const receive = (data: unknown) => {
+      if (socket !== this.#socket || typeof data !== 'string') return;
       let message: ServerMessage;
       try {
-        message = JSON.parse(event.data) as ServerMessage;
+        message = JSON.parse(data) as ServerMessage;
       } catch {
         return;
       }
       if (message !== null && typeof message === 'object') this.#handle(message);
     };
+    socket.onmessage = (event) => receive(event.data);
     socket.onclose = (event) => this.#onClose(socket, event);
     socket.onerror = () => {};
+    for (const data of early) receive(data);
   }
 
   /**
@@ -478,12 +482,13 @@ export class Session extends TypedEmitter<SessionEvents> {
       if (err !== STOPPED) this.#end(endOf(err));
       return;
     }
-    const { socket, connected, resumed } = admitted;
+    const { socket, connected, resumed, early } = admitted;
     this.#socket = socket;
-    this.#attach(socket);
     this.#resumeSecret = connected.resumeSecret;
     this.#state = 'connected';
     const difference = this.#applySnapshot(connected, resumed);
+    // After the snapshot: what the gateway sent behind it happened after it.
+    this.#attach(socket, early);
     const { streamsChanged: _changed, ...lists } = difference;
     this.emit('reconnected', { resumed, previousConnectionId, ...lists });
   }
