@@ -258,3 +258,63 @@ describe('client protocol: eject at expiry (one schedule per node)', () => {
     assert.equal(ctx.ejects.size, 0);
   });
 });
+
+describe('client protocol: resume', () => {
+  /** An admitted connection, then its socket dropped (1006): suspended. */
+  async function suspended() {
+    const parts = setup();
+    const { connection, held, sessions, ctx } = parts;
+    const watcher = new RecordingPeer();
+    await sessions.join(client(), watcher);
+    connection.receive(connect);
+    held.admit();
+    await settled();
+    const connected = connection.messages[0] as Extract<ServerMessage, { type: 'connected' }>;
+    watcher.messages.length = 0;
+    connection.closed(1006);
+    assert.equal(ctx.resumes.size, 1, 'its window is open');
+    assert.equal(sessions.stats().connections, 2, 'still in the session');
+    const again = new FakeConnection(ctx, '127.0.0.1', 'app', 's1', undefined);
+    ctx.connections.add(again);
+    const resume = JSON.stringify({
+      type: 'resume',
+      v: PROTOCOL_VERSION,
+      connectionId: connected.connection.id,
+      resumeSecret: connected.resumeSecret,
+    });
+    return { ...parts, watcher, connected, again, resume };
+  }
+
+  it('a resume on a new socket gets the same connection back and closes its window; the others hear nothing', async () => {
+    const { ctx, watcher, connected, again, resume } = await suspended();
+    again.receive(resume);
+    assert.equal(again.state, ADMITTING);
+    await settled();
+    assert.equal(again.state, OPEN);
+    assert.equal(again.connectionId, connected.connection.id);
+    assert.equal(again.messages[0]!.type, 'resumed');
+    assert.equal(ctx.resumes.size, 0);
+    assert.deepEqual(watcher.messages, []);
+  });
+
+  it('a socket that closes while its resume is pending leaves the connection suspended, its window open', async () => {
+    const { ctx, sessions, watcher, again, resume } = await suspended();
+    again.receive(resume);
+    again.closed(1006);
+    await settled();
+    assert.equal(again.connectionId, undefined);
+    assert.equal(ctx.resumes.size, 1);
+    assert.equal(sessions.stats().connections, 2);
+    assert.deepEqual(watcher.messages, []);
+  });
+
+  it('a clean close (1000) is no drop: the connection leaves at once, no window', async () => {
+    const { connection, held, sessions, ctx } = setup();
+    connection.receive(connect);
+    held.admit();
+    await settled();
+    connection.closed(1000);
+    assert.equal(ctx.resumes.size, 0);
+    assert.equal(sessions.stats().connections, 0);
+  });
+});
