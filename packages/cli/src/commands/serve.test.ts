@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BIN } from '../test-support/run-cli.js';
 import { createToken } from '@stagepass/token';
@@ -49,13 +50,81 @@ async function startServe(db: string, drainMs = 2000): Promise<Running> {
   return { child, port, output: () => out, exit };
 }
 
+const REPO_ROOT = dirname(dirname(dirname(dirname(BIN))));
+
+interface NpmStart {
+  readonly npm: ChildProcess;
+  readonly port: number;
+  /** Every process npm started (the gateway, and a shell if one sits between), read from /proc. */
+  readonly descendants: readonly number[];
+  readonly output: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+/** `npm start -- …` from the repository root, as a supervisor runs it; resolves once the gateway listens. */
+async function startNpm(db: string, options: { detached?: boolean } = {}): Promise<NpmStart> {
+  const npm = spawn('npm', ['start', '--', '--port', '0', '--db', db, '--pretty', 'false', '--drain-ms', '2000'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
+  });
+  let out = '';
+  npm.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  npm.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+  await until(() => out.includes('"gateway listening"'), 20_000).catch(() => {
+    throw new Error(`npm start did not start:\n${out}`);
+  });
+  const line = out.split('\n').find((l) => l.includes('"gateway listening"'))!;
+  const { port } = JSON.parse(line) as { port: number };
+  return { npm, port, descendants: descendantsOf(npm.pid!), output: () => out, exit };
+}
+
+/** The processes under `root` (Linux: each /proc/PID/stat names its parent). */
+function descendantsOf(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number): void => {
+    for (const [child, parent] of parentOf) if (parent === pid) (found.push(child), walk(child));
+  };
+  walk(root);
+  return found;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** True when nothing listens on the port any more: this process can take it. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 /** Resolves once `condition` holds (polled), or rejects after 10 s. */
-function until(condition: () => boolean): Promise<void> {
+function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       clearInterval(poll);
       reject(new Error('timed out'));
-    }, 10_000);
+    }, timeoutMs);
     const poll = setInterval(() => {
       if (!condition()) return;
       clearInterval(poll);
@@ -139,6 +208,37 @@ describe('stagepass serve (npm start)', () => {
       assert.equal(await running.exit, code);
       assert.ok(Date.now() - started < 10_000, 'the second signal did not end the drain');
       assert.doesNotMatch(running.output(), /"stopped"/);
+      ws.terminate();
+    }
+  });
+
+  it('SIGTERM to the npm start process stops the gateway: npm waits for it, the port is free, no process is left', async () => {
+    const running = await startNpm(join(dir, 'npm-sigterm.db'));
+    assert.notEqual(running.descendants.length, 0, 'the gateway runs in a process of its own under npm');
+    running.npm.kill('SIGTERM');
+    await running.exit;
+    // npm exits only after the gateway did, so the next start never meets EADDRINUSE.
+    const left = running.descendants.filter(isRunning);
+    for (const pid of left) process.kill(pid, 'SIGKILL'); // a failure must not leave a gateway (and this run) hanging
+    assert.deepEqual(left, [], `the gateway outlived npm:\n${running.output()}`);
+    assert.equal(await portIsFree(running.port), true, 'the port is still taken');
+    assert.match(running.output(), /"stopped"/);
+  });
+
+  it('Ctrl-C under npm start (SIGINT to the process group, and npm forwarding it) drains once and exits 0', async () => {
+    const running = await startNpm(join(dir, 'npm-sigint.db'), { detached: true });
+    const appId = /App ID\s+(\S+)/.exec(running.output())?.[1];
+    const secret = /Secret\s+([0-9a-f]{64})/.exec(running.output())?.[1];
+    assert.ok(appId !== undefined && secret !== undefined, `no development app in:\n${running.output()}`);
+    const { ws } = await admit(running.port, appId, 'demo', createToken({ appId, secret, sessionId: 'demo' }));
+    ws.pause(); // never answers the close: the drain takes its whole 2 s, and the second copy comes during it
+    try {
+      process.kill(-running.npm.pid!, 'SIGINT');
+      assert.equal(await running.exit, 0, `the double SIGINT cut the drain short:\n${running.output()}`);
+      assert.match(running.output(), /"stopped"/);
+      assert.deepEqual(running.descendants.filter(isRunning), []);
+      assert.equal(await portIsFree(running.port), true);
+    } finally {
       ws.terminate();
     }
   });
