@@ -11,7 +11,7 @@ export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
   usage: [
-    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS]',
+    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--init]',
   ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
@@ -48,6 +48,10 @@ export const serveCommand: Command = defineCommand({
       integer: true,
       description: 'Time clients get to close on shutdown, ms (default 5000)',
     },
+    init: {
+      type: 'boolean',
+      description: 'Take an existing empty (0-byte) --db file as a new registry (refused without it: a failed copy?)',
+    },
     help: HELP_FLAG,
   },
   toOptions: (args) => ({
@@ -57,6 +61,7 @@ export const serveCommand: Command = defineCommand({
     logLevel: args.string('log-level') ?? 'info',
     pretty: args.string('pretty') ?? 'auto',
     drainMs: args.integer('drain-ms') ?? 5000,
+    init: args.flag('init'),
   }),
   run: serve,
   render: renderServe,

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BIN } from '../test-support/run-cli.js';
+import { BIN, runCli } from '../test-support/run-cli.js';
 import { createToken } from '@stagepass/token';
 import WebSocket from 'ws';
 
@@ -20,12 +20,13 @@ interface Running {
 }
 
 /** Starts `stagepass serve` on a free port with its own database; resolves once it listens. */
-async function startServe(db: string, drainMs = 2000): Promise<Running> {
+async function startServe(db: string, drainMs = 2000, pretty = 'false'): Promise<Running> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--db', db, '--pretty', 'false', '--drain-ms', String(drainMs)],
+    [BIN, 'serve', '--port', '0', '--db', db, '--pretty', pretty, '--drain-ms', String(drainMs)],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined },
     },
   );
   let out = '';
@@ -39,11 +40,11 @@ async function startServe(db: string, drainMs = 2000): Promise<Running> {
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 10_000);
     const poll = setInterval(() => {
-      const line = out.split('\n').find((l) => l.includes('"gateway listening"'));
+      const line = out.split('\n').find((l) => l.includes('gateway listening'));
       if (line !== undefined) {
         clearInterval(poll);
         clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
+        resolve(Number(/"port":(\d+)/.exec(line)?.[1]));
       }
     }, 20);
   });
@@ -175,6 +176,15 @@ describe('stagepass serve (npm start)', () => {
     assert.deepEqual(await closed, [1001, 'ERR_SERVER_SHUTTING_DOWN']);
     assert.equal(await first.exit, 0);
     assert.ok(!first.output().includes(token), 'the token was logged');
+    const end = first
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"connection ended"'));
+    assert.ok(end !== undefined, `no connection end logged:\n${first.output()}`);
+    const ended = JSON.parse(end) as Record<string, unknown>;
+    assert.deepEqual([ended.by, ended.code, ended.reason], ['gateway', 1001, 'ERR_SERVER_SHUTTING_DOWN']);
+    assert.equal(typeof ended.durationMs, 'number');
+    assert.doesNotMatch(end, /user=1/, 'the connection data was logged');
 
     // A restart keeps the app and its key: no new development app, the same secret still admits.
     const second = await startServe(db);
@@ -241,6 +251,62 @@ describe('stagepass serve (npm start)', () => {
     } finally {
       ws.terminate();
     }
+  });
+
+  it('environment failures exit 1 with what failed, the path or port, and what to do (exit 2 stays for usage)', async () => {
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    const onEmpty = await runCli(['serve', '--port', '0', '--db', empty]);
+    assert.equal(onEmpty.code, 1, onEmpty.stderr);
+    assert.match(
+      onEmpty.stderr,
+      /ERR_DATABASE_UNAVAILABLE: .*empty\.db: the database file is empty \(0 bytes\).*--init/,
+    );
+    assert.equal(readFileSync(empty).length, 0, 'the empty file was taken as a new registry');
+
+    const belowFile = await runCli(['serve', '--port', '0', '--db', join(empty, 'x.db')]);
+    assert.equal(belowFile.code, 1, belowFile.stderr);
+    assert.match(belowFile.stderr, /ERR_DATABASE_UNAVAILABLE: .*empty\.db\/x\.db: .*ENOTDIR.*--db/);
+
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const inUse = await runCli([
+        'serve',
+        '--port',
+        String(port),
+        '--db',
+        join(dir, 'in-use.db'),
+        '--pretty',
+        'false',
+      ]);
+      assert.equal(inUse.code, 1, inUse.stderr);
+      assert.match(
+        inUse.stderr,
+        new RegExp(`ERR_LISTEN_FAILED: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use.*--port`),
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('pretty logs into a pipe: no colour codes, one line per event', async () => {
+    const running = await startServe(join(dir, 'pretty.db'), 2000, 'true');
+    running.child.kill('SIGTERM');
+    assert.equal(await running.exit, 0);
+    const logs = running
+      .output()
+      .split('\n')
+      .filter((l) => /^\[\d\d:\d\d/.test(l) || l.startsWith('    '));
+    assert.doesNotMatch(running.output(), /\u001b\[/, 'colour codes went into a pipe');
+    assert.ok(logs.length >= 3, running.output());
+    for (const line of logs)
+      assert.match(line, /^\[\d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN|ERROR)/, `not one line: ${line}`);
+    assert.ok(
+      logs.some((l) => /gateway listening \{.*"port":/.test(l)),
+      running.output(),
+    );
   });
 
   it('refuses a bad port before starting', async () => {
