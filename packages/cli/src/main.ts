@@ -89,10 +89,25 @@ function report(err: unknown, context: ErrorContext): number {
 }
 
 /**
+ * The same signal again within this time is the same stop, not a second one: under `npm start` a Ctrl-C
+ * reaches the gateway twice at once (from the terminal to the whole process group, and forwarded by npm).
+ */
+const SAME_STOP_MS = 500;
+
+/** A second signal while it stops (clients still draining) ends the process at once. */
+function exitOnSecondSignal(io: CliIo, first: StopSignal, firstAt: number): void {
+  void io.nextSignal().then((again) => {
+    if (again === first && performance.now() - firstAt < SAME_STOP_MS) exitOnSecondSignal(io, first, firstAt);
+    else io.exitNow(EXIT_SIGNAL[again]);
+  });
+}
+
+/**
  * Runs the `stagepass` CLI on `argv` (without `node` and the script) and returns the exit code.
  * The only place that writes output and chooses exit codes: 0 ok, 1 refused or failed, 2 usage.
  * A command that keeps running (`serve`) is stopped on SIGINT or SIGTERM, and its exit code is
- * that of its stop; a second signal while it stops exits at once (130, 143).
+ * that of its stop; a second signal while it stops exits at once (130, 143), except the same signal again
+ * within {@link SAME_STOP_MS} (one Ctrl-C that npm forwarded).
  *
  * @example
  * ```ts
@@ -121,8 +136,7 @@ export async function run(argv: readonly string[], io: CliIo = createNodeIo()): 
     const code = show(output, json, io);
     if (output.running === undefined) return code;
     const signal = await io.nextSignal();
-    // A second signal while it stops (clients still draining) ends the process at once.
-    void io.nextSignal().then((again) => io.exitNow(EXIT_SIGNAL[again]));
+    exitOnSecondSignal(io, signal, performance.now());
     return show(await output.running.stop(signal), json, io);
   } catch (err) {
     return report(err, context);

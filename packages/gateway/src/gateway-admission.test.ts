@@ -57,6 +57,9 @@ describe("gateway admission: refusals close with the code's close code and the c
       [tg.token({ sessionId, app: tg.createApp() }), 'ERR_TOKEN_SIGNATURE_INVALID'],
       ['not-a-token', 'ERR_TOKEN_MALFORMED'],
       ['é'.repeat(4200), 'ERR_TOKEN_TOO_LARGE'],
+      // Longer than 8 KiB in characters too (a ~12 KB OpenTok T1 token): 4001, not the validator's 4019.
+      ['T1==' + 'x'.repeat(12_000), 'ERR_TOKEN_TOO_LARGE'],
+      ['x'.repeat(8193), 'ERR_TOKEN_TOO_LARGE'],
     ];
     for (const [token, code] of cases) {
       expectClose(await tg.refusal(sessionId, { token }), code);

@@ -26,6 +26,7 @@ import { createMemorySessionService } from './session/memory-session-service.js'
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { HttpGuard } from './transport/http-guard.js';
 import { createHttpHandler } from './transport/http-handler.js';
+import { watchRegistryFile, type RegistryFileWatch } from './registry/registry-file-watch.js';
 import { createUpgradeHandler, createWsServer, type TransportContext } from './transport/ws/index.js';
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -115,6 +116,22 @@ function createTransportContext(
   };
 }
 
+const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is in use (another gateway, or another program, listens there)',
+  EACCES: 'the port is not allowed for this user (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'the host is not an address of this machine',
+};
+
+/** A failed `listen`, as ERR_LISTEN_FAILED naming the host, the port and the system's reason. */
+function listenFailed(err: Error, host: string, port: number): StagepassError {
+  const reason = (err as NodeJS.ErrnoException).code ?? err.message;
+  const problem = LISTEN_PROBLEMS[reason] ?? `listen failed (${reason})`;
+  return new StagepassError('ERR_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${problem}`, {
+    details: { host, port, reason },
+    cause: err,
+  });
+}
+
 /**
  * Creates the Stagepass gateway: an HTTP server whose WebSocket endpoint `/v1/connect` admits clients
  * by App ID and token and then enforces their role (docs/protocol.md), with `/healthz`, `/readyz`,
@@ -169,6 +186,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       createHttpHandler({
         metrics: metrics.registry,
         isDraining: () => draining,
+        storeProblem: () => registryWatch?.problem(),
         rest,
         logger,
         metricsCacheMs: o.metricsCacheMs,
@@ -180,6 +198,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   server.on('connection', guard.accept);
   server.on('upgrade', createUpgradeHandler({ ctx, wss, guard, isDraining: () => draining }));
   let stopSweeps: (() => void) | undefined;
+  let registryWatch: RegistryFileWatch | undefined;
   function address(): GatewayAddress | undefined {
     const bound = server.address() as AddressInfo | string | null;
     if (bound === null || typeof bound === 'string') return undefined;
@@ -193,11 +212,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         new StagepassError('ERR_SERVER_SHUTTING_DOWN', 'This gateway was closed; create a new one.'),
       );
     listening ??= new Promise<GatewayAddress>((resolve, reject) => {
-      const failed = (err: Error) => reject(err);
+      const failed = (err: Error) => reject(listenFailed(err, o.host, o.port));
       server.once('error', failed);
       server.listen(o.port, o.host, () => {
         server.off('error', failed);
         stopSweeps = startConnectionSweeps(connections, o);
+        registryWatch = watchRegistryFile(o.registry, logger);
         const bound = address()!;
         logger.info({ host: bound.host, port: bound.port }, 'gateway listening');
         resolve(bound);
@@ -221,6 +241,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await drainSockets(connections, drain, drainMs, logger);
       stopSweeps?.();
       guard.stop();
+      registryWatch?.stop();
       wss.close();
       if (listening !== undefined) await closeServer(server);
       logger.info('gateway closed');

@@ -167,6 +167,18 @@ export const ERROR_CODES = {
     closeCode: 4024,
     description: "The REST request's app JWT has expired or reaches more than 5 minutes ahead.",
   },
+  ERR_DATABASE_UNAVAILABLE: {
+    httpStatus: 503,
+    closeCode: 4090,
+    description:
+      'The app registry database cannot be used: its directory is missing or read-only, the file is not a database or is empty, or it was deleted or replaced while the gateway ran; the message says which and what to do.',
+  },
+  ERR_LISTEN_FAILED: {
+    httpStatus: 500,
+    closeCode: 4091,
+    description:
+      'The gateway cannot listen on its address: the port is in use or not allowed, or the host is not an address of this machine; the message names both.',
+  },
   ERR_INTERNAL: {
     httpStatus: 500,
     closeCode: 1011,

@@ -95,6 +95,12 @@ describe('parseClientMessage', () => {
     refused(json({ type: 'forceMuteAll', excludedStreamIds: ids(1001) }), /excludedStreamIds/);
     refused(json({ type: 'connect', v: 0, token: 't' }), /v must be/);
     refused(json({ type: 'connect', v: 1, token: '' }), /token must be/);
+    // A token's size is the verifier's to refuse (ERR_TOKEN_TOO_LARGE, close 4001), not the message validator's.
+    assert.equal(
+      (parseClientMessage(json({ type: 'connect', v: 1, token: 'x'.repeat(12_000) })) as { token: string }).token
+        .length,
+      12_000,
+    );
     refused('{"type":"signal","data":"\\ud800"}', /data must be text/);
   });
   it('never echoes a token or data in its messages', () => {

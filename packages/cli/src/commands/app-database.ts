@@ -65,6 +65,31 @@ function toUsageError(err: StagepassError, flags: Readonly<Record<string, string
 }
 
 /**
+ * A registry ERR_DATABASE_UNAVAILABLE (the environment, not the command line: exit 1) with what the library
+ * leaves out: the path the user gave, and what to do about it.
+ *
+ * @example
+ * ```ts
+ * catch (err) { throw explainDatabaseError(err, options.db); }
+ * ```
+ */
+export function explainDatabaseError(err: unknown, path: string): unknown {
+  if (!isStagepassError(err) || err.code !== 'ERR_DATABASE_UNAVAILABLE') return err;
+  const reason = String(err.details.reason);
+  const advice =
+    reason === 'EMPTY'
+      ? 'restore the file, or start once with `stagepass serve --init` to make it a new, empty registry'
+      : /^SQLITE_(NOTADB|CORRUPT)/.test(reason)
+        ? `point --db (or ${DB_ENV}) at the registry's database file, or restore it from a backup`
+        : `give a path in a writable directory with --db (or ${DB_ENV})`;
+  const problem = err.message.replace(/ \(initializeEmpty[^)]*\)$/, '');
+  return new StagepassError('ERR_DATABASE_UNAVAILABLE', `${path}: ${problem}; ${advice}`, {
+    details: { ...err.details, path },
+    cause: err,
+  });
+}
+
+/**
  * Opens the registry at `options.db` (with `$STAGEPASS_MASTER_KEY` when set), runs `work` and
  * closes it. Only `create` and `import` may make a new database; the others refuse a missing one
  * (ERR_NOT_FOUND) rather than create an empty file somewhere unexpected. Registry option errors
@@ -102,7 +127,7 @@ export async function withAppRegistry<T>(
     }
   } catch (err) {
     if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') throw toUsageError(err, flags);
-    throw err;
+    throw explainDatabaseError(err, options.db);
   }
 }
 

@@ -11,7 +11,7 @@ export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
   usage: [
-    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]]',
+    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init]',
   ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
@@ -54,6 +54,10 @@ export const serveCommand: Command = defineCommand({
       type: 'boolean',
       description: 'Let --dev listen on a non-loopback --host (anyone reaching it can mint tokens)',
     },
+    init: {
+      type: 'boolean',
+      description: 'Take an existing empty (0-byte) --db file as a new registry (refused without it: a failed copy?)',
+    },
     help: HELP_FLAG,
   },
   toOptions: (args) => ({
@@ -65,6 +69,7 @@ export const serveCommand: Command = defineCommand({
     drainMs: args.integer('drain-ms') ?? 5000,
     dev: args.flag('dev'),
     devAllowRemote: args.flag('dev-allow-remote'),
+    init: args.flag('init'),
   }),
   run: serve,
   render: renderServe,

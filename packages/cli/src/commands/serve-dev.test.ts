@@ -26,6 +26,7 @@ const options = (more: Partial<ServeOptions>): ServeOptions => ({
   logLevel: 'silent',
   pretty: 'false',
   drainMs: 0,
+  init: false,
   ...more,
 });
 

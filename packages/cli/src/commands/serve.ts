@@ -2,7 +2,9 @@ import type { Milliseconds } from '@stagepass/protocol';
 import type { CommandIo, StopSignal } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
-import { MASTER_KEY_ENV } from './app-database.js';
+import { isStagepassError, StagepassError } from '@stagepass/protocol';
+import { useLogColors } from '../log-colors.js';
+import { explainDatabaseError, MASTER_KEY_ENV } from './app-database.js';
 import { tokenCommand } from './app-view.js';
 import { checkDevHost, DEV_APP_NAME, prepareDevMode } from './serve-dev.js';
 
@@ -20,6 +22,8 @@ export interface ServeOptions {
   readonly dev?: boolean;
   /** Let `dev` listen on a non-loopback host. */
   readonly devAllowRemote?: boolean;
+  /** Take an existing empty (0-byte) database file as a new registry (`--init`); refused without it. */
+  readonly init: boolean;
 }
 
 /** The gateway `serve` started, listening until `stop`. */
@@ -64,6 +68,15 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** A failed listen (ERR_LISTEN_FAILED names host and port) with what to do: exit 1, not a usage error. */
+function explainListenError(err: unknown): unknown {
+  if (!isStagepassError(err) || err.code !== 'ERR_LISTEN_FAILED') return err;
+  const advice = `pick another with --port (or ${PORT_ENV}; 0 picks a free one), or stop what listens there`;
+  const hostAdvice = `give an address of this machine with --host (or ${HOST_ENV})`;
+  const what = err.details.reason === 'EADDRNOTAVAIL' ? hostAdvice : advice;
+  return new StagepassError('ERR_LISTEN_FAILED', `${err.message}; ${what}`, { details: err.details, cause: err });
+}
+
 /** The banner of a first start: the development app's credentials, shown this once. */
 function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
   return [
@@ -88,7 +101,7 @@ function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
  *
  * @example
  * ```ts
- * const running = await serve({ host: '127.0.0.1', port: '0', db, logLevel: 'info', pretty: 'false', drainMs: 5000 }, io);
+ * const running = await serve({ host: '127.0.0.1', port: '0', db, logLevel: 'info', pretty: 'false', drainMs: 5000, init: false }, io);
  * await running.stop('SIGTERM');
  * ```
  */
@@ -105,7 +118,8 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     { level: options.logLevel, base: { service: 'stagepass-gateway' } },
     pretty
       ? (await import('pino-pretty')).default({
-          colorize: true,
+          colorize: useLogColors(io.env, process.stdout.isTTY === true),
+          singleLine: true, // one line per event: extra fields inline, not one per line
           translateTime: 'SYS:HH:MM:ss.l',
           ignore: 'pid,hostname,service',
         })
@@ -113,7 +127,16 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   );
   const keyText = io.env[MASTER_KEY_ENV];
   const masterKey = keyText === undefined || keyText === '' ? undefined : parseMasterKey(keyText);
-  const registry = createSqliteAppRegistry({ path: options.db, ...(masterKey === undefined ? {} : { masterKey }) });
+  let registry;
+  try {
+    registry = createSqliteAppRegistry({
+      path: options.db,
+      initializeEmpty: options.init,
+      ...(masterKey === undefined ? {} : { masterKey }),
+    });
+  } catch (err) {
+    throw explainDatabaseError(err, options.db);
+  }
   let devApp: DevApp | undefined;
   if (registry.listApps().length === 0) {
     const { app, secret } = registry.createApp({ name: DEV_APP_NAME });
@@ -132,7 +155,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     address = await gateway.listen();
   } catch (err) {
     registry.close();
-    throw err;
+    throw explainListenError(err);
   }
   const { host, port: boundPort } = address;
   const stop = async (signal: StopSignal): Promise<ServeStopResult> => {

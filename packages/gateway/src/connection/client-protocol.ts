@@ -86,6 +86,10 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
   lastSeen: number;
   /** The close code the gateway ended this socket with (TERMINATED when destroyed); 0 while it did not. */
   closeCode = 0;
+  /** The reason the gateway closed with ('' while it did not). */
+  closeReason = '';
+  /** When the socket was accepted, monotonic ms (for the duration logged at its end). */
+  readonly openedAt: number;
   /** Text frames that arrived while admitting; created on the first. */
   held: string[] | undefined = undefined;
   // RateState
@@ -108,6 +112,7 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     const t = performance.now();
     this.origin = origin;
     this.admissionDue = t + ctx.admissionTimeoutMs;
+    this.openedAt = t;
     this.lastSeen = t;
     this.tokens = ctx.rateLimit.burst;
     this.refillAt = t;
@@ -187,9 +192,10 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
     );
   }
 
-  /** The socket closed, whoever closed it. */
-  closed(code: number): void {
+  /** The socket closed, whoever closed it; `reason` is the close frame's (the client's, when it closed first). */
+  closed(code: number, reason?: Buffer): void {
     if (this.state === CLOSED) return;
+    this.logEnd(code, reason);
     const ctx = this.ctx;
     this.state = CLOSED;
     this.origin = undefined;
@@ -207,6 +213,23 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
         ctx.sessions.leave(id, !byGateway && isClientClose(code) ? 'clientDisconnected' : 'networkDisconnected');
     }
     ctx.onClosed();
+  }
+
+  /** One line per connection's end: who closed it, code, reason, duration; never the token or its data. */
+  private logEnd(code: number, reason: Buffer | undefined): void {
+    const byGateway = this.closeCode !== 0;
+    this.ctx.logger.info(
+      {
+        appId: this.appId,
+        sessionId: this.sessionId,
+        connectionId: this.connectionId,
+        by: byGateway ? 'gateway' : 'client',
+        code: byGateway ? this.closeCode : code,
+        reason: byGateway ? this.closeReason : (reason?.toString('utf8') ?? ''),
+        durationMs: Math.round(performance.now() - this.openedAt),
+      },
+      'connection ended',
+    );
   }
 
   // ------------------------------------------------------------------ from the node (sweeps, schedule, shutdown)
@@ -474,6 +497,7 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
   protected end(code: number, reason: string): void {
     this.state = CLOSING;
     this.closeCode = code;
+    this.closeReason = reason;
     this.held = undefined;
     this.closeSocket(code, reason);
   }

@@ -79,6 +79,13 @@ export interface AppRegistry {
    */
   isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number): Promise<boolean>;
 
+  /**
+   * Why the store can no longer be trusted (its file deleted or replaced under the running process, so
+   * the CLI would write to a database this process never reads), or undefined while it is fine. Cheap (a
+   * `stat`); the gateway asks once a second, logs a change at error level and answers `/readyz` 503.
+   */
+  fileProblem?(): string | undefined;
+
   close(): void;
 }
 

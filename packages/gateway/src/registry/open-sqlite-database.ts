@@ -7,10 +7,10 @@
  * committed. (NORMAL would only fsync at checkpoints: safe against a killed process, not against
  * a power cut. Writes here are rare admin operations and single-use claims, so FULL costs little.)
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { invalidOption } from '@stagepass/protocol';
+import { StagepassError } from '@stagepass/protocol';
 import { MISSING_MASTER_KEY, WRONG_MASTER_KEY, masterKeyError, type SecretSealer } from './secret-sealing.js';
 import { migrate } from './sqlite-schema.js';
 
@@ -18,24 +18,48 @@ import { migrate } from './sqlite-schema.js';
 const BUSY_TIMEOUT_MS = 5000;
 const KEY_CHECK = 'master_key_check';
 
-function openFile(path: string): Database.Database {
+/**
+ * The file cannot be used (the environment, not the caller's options): ERR_DATABASE_UNAVAILABLE with the
+ * system's `reason` (ENOENT, EACCES, SQLITE_NOTADB…). The path is not echoed (a secret pasted there by
+ * mistake must not end up in a log); the CLI, which knows what was typed, adds it.
+ */
+export function databaseUnavailable(problem: string, reason: string, cause?: unknown): StagepassError {
+  return new StagepassError('ERR_DATABASE_UNAVAILABLE', problem, { details: { reason }, cause });
+}
+
+function refuseEmptyFile(path: string, initializeEmpty: boolean): void {
+  if (path === ':memory:' || initializeEmpty) return;
+  const stat = statSync(path, { throwIfNoEntry: false });
+  // A zero-length file is what a failed copy or restore leaves: taking it as a new registry would lose every app.
+  if (stat?.isFile() === true && stat.size === 0)
+    throw databaseUnavailable(
+      'the database file is empty (0 bytes), as a failed copy or restore leaves it (initializeEmpty takes it as a new registry)',
+      'EMPTY',
+    );
+}
+
+function openFile(path: string, initializeEmpty: boolean): Database.Database {
   try {
+    refuseEmptyFile(path, initializeEmpty);
     if (path !== ':memory:') {
       mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
       closeSync(openSync(path, 'a', 0o600)); // SQLite gives the -wal and -shm files the same mode
     }
     return new Database(path, { timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
-    // The path is not echoed (a secret pasted there by mistake must not end up in a log).
+    if (err instanceof StagepassError) throw err;
     const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : 'unknown error');
-    throw invalidOption('path', `cannot open the database (${reason})`);
+    throw databaseUnavailable(`cannot open or create the database (${reason})`, reason, err);
   }
 }
 
 function configure(db: Database.Database, path: string): void {
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (path !== ':memory:' && mode !== 'wal') {
-    throw invalidOption('path', `the database cannot use WAL mode here (got ${String(mode)}); use a local file system`);
+    throw databaseUnavailable(
+      `the database cannot use WAL mode here (got ${String(mode)}); use a local file system`,
+      'NO_WAL',
+    );
   }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
@@ -69,9 +93,23 @@ function checkMasterKey(db: Database.Database, sealer: SecretSealer): void {
   }).immediate();
 }
 
-/** The database at `path` (or `':memory:'`), or ERR_INVALID_OPTION (option `path` or `masterKey`); closed again on failure. */
-export function openSqliteDatabase(path: string, sealer: SecretSealer): Database.Database {
-  const db = openFile(path);
+/** SQLite's own refusals of a file (not a database, corrupt, read-only, I/O): the environment's fault. */
+function asUnavailable(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^SQLITE_(NOTADB|CORRUPT|READONLY|CANTOPEN|IOERR|PERM|FULL)/.test(code)) return err;
+  const what =
+    code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')
+      ? 'is not a usable database'
+      : 'cannot be read and written';
+  return databaseUnavailable(`the database file ${what} (${code})`, code, err);
+}
+
+/**
+ * The database at `path` (or `':memory:'`), closed again on failure; ERR_DATABASE_UNAVAILABLE when the file
+ * cannot be used (or is empty, unless `initializeEmpty`), ERR_INVALID_OPTION (option `path` or `masterKey`) else.
+ */
+export function openSqliteDatabase(path: string, sealer: SecretSealer, initializeEmpty = false): Database.Database {
+  const db = openFile(path, initializeEmpty);
   try {
     configure(db, path);
     migrate(db);
@@ -79,6 +117,6 @@ export function openSqliteDatabase(path: string, sealer: SecretSealer): Database
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw asUnavailable(err);
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -501,6 +501,29 @@ describe('durability', () => {
     registry.close();
   });
 
+  it('refuses a zero-length file (a failed copy or restore) unless initializeEmpty, and a file that is not a database', () => {
+    const path = join(dir(), 'empty.db');
+    writeFileSync(path, '');
+    assert.equal(assertRefused(() => open({ path }), 'ERR_DATABASE_UNAVAILABLE').details.reason, 'EMPTY');
+    const fresh = open({ path, initializeEmpty: true });
+    assert.equal(fresh.listApps().length, 0);
+    fresh.close();
+    const junk = join(dir(), 'junk.db');
+    writeFileSync(junk, Buffer.alloc(4096, 7));
+    assert.equal(assertRefused(() => open({ path: junk }), 'ERR_DATABASE_UNAVAILABLE').details.reason, 'SQLITE_NOTADB');
+  });
+
+  it('fileProblem: undefined while the file is the one opened; says so when it is deleted or replaced', () => {
+    const path = dbPath();
+    const registry = open({ path });
+    assert.equal(registry.fileProblem?.(), undefined);
+    renameSync(path, `${path}.moved`);
+    assert.match(registry.fileProblem?.() ?? '', /deleted/);
+    writeFileSync(path, 'another file');
+    assert.match(registry.fileProblem?.() ?? '', /replaced/);
+    registry.close();
+  });
+
   it('refuses a database written by a newer schema', () => {
     const path = dbPath();
     open({ path }).close();
@@ -513,8 +536,10 @@ describe('durability', () => {
   it('refuses a path it cannot open, without echoing it', () => {
     const path = join(dir(), 'a-file');
     open({ path }).close();
-    const err = assertRefused(() => open({ path: join(path, 'below-a-file.db') }), 'ERR_INVALID_OPTION', 'path');
+    // The environment's fault, not the caller's (issue 9 item 5): ERR_DATABASE_UNAVAILABLE, no longer ERR_INVALID_OPTION.
+    const err = assertRefused(() => open({ path: join(path, 'below-a-file.db') }), 'ERR_DATABASE_UNAVAILABLE');
     assert.equal(err.message.includes('below-a-file'), false);
+    assert.equal(err.details.reason, 'ENOTDIR');
     assertRefused(() => createSqliteAppRegistry({ path: '' }), 'ERR_INVALID_OPTION', 'path');
   });
 });

@@ -7,6 +7,7 @@
  * Every mutation is one IMMEDIATE transaction: it takes the write lock before reading, so two
  * processes on one file serialise instead of failing with SQLITE_BUSY mid-transaction.
  */
+import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { invalidOption } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from './app-registry.js';
@@ -32,6 +33,11 @@ export interface SqliteAppRegistryOptions {
   readonly masterKey?: Uint8Array;
   /** The clock, milliseconds since the epoch (tests move it). Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Take an existing zero-length file as a new, empty registry. Default false: such a file (a failed copy
+   * or restore) is refused with ERR_DATABASE_UNAVAILABLE rather than silently losing every app.
+   */
+  readonly initializeEmpty?: boolean;
 }
 
 function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAppRegistryOptions, 'path' | 'now'>> {
@@ -60,13 +66,25 @@ function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAp
 export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): AppRegistry & ReplayGuard {
   const { path, now } = checkOptions(options);
   const sealer = createSecretSealer(options.masterKey);
-  const db = openSqliteDatabase(path, sealer);
+  const db = openSqliteDatabase(path, sealer, options.initializeEmpty === true);
   try {
-    return openRegistry(db, createSqliteStore(db, now), sealer);
+    return { ...openRegistry(db, createSqliteStore(db, now), sealer), fileProblem: watchFile(path) };
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/** How `fileProblem` tells the file at `path` is still the one opened: its device and inode. */
+function watchFile(path: string): () => string | undefined {
+  if (path === ':memory:') return () => undefined;
+  const opened = statSync(path);
+  return () => {
+    const now = statSync(path, { throwIfNoEntry: false });
+    if (now === undefined) return 'the database file was deleted while the gateway ran';
+    if (now.ino !== opened.ino || now.dev !== opened.dev) return 'the database file was replaced while the gateway ran';
+    return undefined;
+  };
 }
 
 function openRegistry(db: Database.Database, store: SqliteStore, sealer: SecretSealer): AppRegistry & ReplayGuard {

@@ -15,6 +15,8 @@ export interface HttpHandlerOptions {
   readonly metrics: Registry;
   /** True once the gateway stopped admitting (readyz answers 503). */
   readonly isDraining: () => boolean;
+  /** Why the app registry's store cannot be trusted (readyz answers 503), or undefined. */
+  readonly storeProblem?: () => string | undefined;
   /** Serves everything under /v1/apps/ (the REST API for app backends). */
   readonly rest: RequestHandler;
   readonly logger: Logger;
@@ -50,12 +52,12 @@ export function sendError(
 
 /**
  * The gateway's plain HTTP side: `GET /healthz` (200 while the process runs), `GET /readyz` (200 while
- * admitting, 503 while draining), `GET /metrics` (Prometheus text), the REST API under /v1/apps/,
+ * admitting, 503 while draining or while the registry's database file is gone or replaced), `GET /metrics` (Prometheus text), the REST API under /v1/apps/,
  * and 404 `ERR_NOT_FOUND` for anything else. Each request is logged with its path only: query strings
  * never reach the logs.
  */
 export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
-  const { metrics, isDraining, rest, logger, dev } = options;
+  const { metrics, isDraining, storeProblem, rest, logger, dev } = options;
   const metricsText = cachedMetrics(metrics, options.metricsCacheMs);
 
   function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -91,7 +93,11 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
           code: 'ERR_SERVER_SHUTTING_DOWN',
           message: 'The gateway is shutting down and admits no one.',
         });
-      else sendJson(res, 200, { status: 'ready' });
+      else {
+        const problem = storeProblem?.();
+        if (problem === undefined) sendJson(res, 200, { status: 'ready' });
+        else sendJson(res, 503, { status: 'store unavailable', code: 'ERR_DATABASE_UNAVAILABLE', message: problem });
+      }
     } else if (readOnly && path === '/metrics') {
       metricsText().then(
         (text) => {

@@ -20,7 +20,7 @@ export class GatewaySocket extends WebSocket {
           connection.message(a as RawData, b as boolean);
           return true;
         case 'close':
-          connection.closed(a as number);
+          connection.closed(a as number, b as Buffer | undefined);
           return true;
         case 'error':
           connection.wsError(a as Error);
