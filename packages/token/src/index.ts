@@ -7,7 +7,7 @@ export type { VerifyTokenOptions } from './verify/verify-token.js';
 export { inspectToken } from './inspect/inspect-token.js';
 export type { InspectedToken } from './inspect/inspect-token.js';
 export { createSessionId } from './session-id.js';
-export { randomBase64url as randomId } from './lib/random.js';
+export { randomBase64url as randomId, randomSecretBytes } from './lib/random.js';
 export { TOKEN_FORMATS } from './types.js';
 export type { TokenAlgorithm, TokenFormat, VerifiedToken } from './types.js';
 export { JWS_ALGORITHMS } from './keys/algorithms.js';

@@ -13,8 +13,8 @@ import {
   type StreamProperty,
   type VideoType,
 } from '@stagepass/protocol';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { randomId } from '@stagepass/token';
+import { timingSafeEqual } from 'node:crypto';
+import { randomId, randomSecretBytes } from '@stagepass/token';
 import type { Revocation } from '../registry/app-registry.js';
 import { revocationReaches } from '../registry/revocation-reaches.js';
 import type {
@@ -307,7 +307,7 @@ export class SessionState {
       peer,
       session,
       info,
-      resumeSecret: randomBytes(RESUME_SECRET_BYTES),
+      resumeSecret: randomSecretBytes(RESUME_SECRET_BYTES),
       streams: undefined,
       subscriptions: undefined,
     };
@@ -357,7 +357,7 @@ export class SessionState {
       throw refuseResume();
     const replaced = found.peer === SUSPENDED ? null : found.peer;
     found.peer = peer;
-    found.resumeSecret = randomBytes(RESUME_SECRET_BYTES);
+    found.resumeSecret = randomSecretBytes(RESUME_SECRET_BYTES);
     const subscribers: SubscriberInfo[] = [];
     for (const stream of found.streams ?? []) {
       for (const subscription of stream.subscriptions) {

@@ -35,6 +35,23 @@ export function randomBase64url(bytes: number): string {
   return pool.toString('base64url', start, start + bytes);
 }
 
+/**
+ * `bytes` random bytes (CSPRNG, from the pool) in a Buffer of their own: for secrets kept as bytes
+ * (the gateway's resume secrets, compared with timingSafeEqual). One pool refill per 128 secrets of
+ * 32 bytes, where `crypto.randomBytes` makes a system call for each (measured: 12 % of an
+ * admission's CPU, docs/benchmarks.md).
+ */
+export function randomSecretBytes(bytes: number): Buffer {
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 256)
+    throw new RangeError('randomSecretBytes: bytes must be an integer from 1 to 256');
+  const start = reserve(bytes);
+  const out = Buffer.allocUnsafe(bytes);
+  pool.copy(out, 0, start, start + bytes);
+  // The pool's copy is wiped: the secret lives in `out` only.
+  pool.fill(0, start, start + bytes);
+  return out;
+}
+
 /** '0000' … '9999', made once: nonces are assembled from these instead of converting numbers. */
 const FOUR_DIGITS = Array.from({ length: 10_000 }, (_, n) => String(n).padStart(4, '0'));
 
