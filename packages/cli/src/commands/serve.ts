@@ -148,7 +148,10 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   );
   const dev = options.dev === true ? await prepareDevMode(registry) : undefined;
   if (dev !== undefined)
-    logger.info({ appId: dev.appId, created: dev.created }, 'dev mode: demo page and POST /dev/token');
+    logger.info(
+      { appId: dev.appId, created: dev.created || devApp !== undefined },
+      'dev mode: demo page and POST /dev/token',
+    );
   const gateway = createGateway({ registry, host: options.host, port, logger, ...(dev && { dev: dev.routes }) });
   let address;
   try {
