@@ -217,6 +217,8 @@ export abstract class ClientProtocol implements Peer, RateState, Expiring {
 
   /** One line per connection's end: who closed it, code, reason, duration; never the token or its data. */
   private logEnd(code: number, reason: Buffer | undefined): void {
+    // Every close passes here: build nothing for a logger that would drop the line (test fakes may lack the method).
+    if (this.ctx.logger.isLevelEnabled?.('info') === false) return;
     const byGateway = this.closeCode !== 0;
     this.ctx.logger.info(
       {

@@ -31,7 +31,7 @@ export const MAX_CONNECTIONS_PER_SESSION = 100_000;
  */
 export const MAX_ACTIVE_KEYS = 20;
 /** Token IDs (`jti`, or `sha256:…` for formats without one): as the verifier accepts them. */
-const MAX_TOKEN_ID_LENGTH = 256;
+const { MAX_TOKEN_ID_LENGTH } = limits;
 /** IDs claimed in the replay guard: a token ID with room for a caller's namespace prefix (`app-jwt:`). */
 export const MAX_CLAIM_ID_LENGTH = 512;
 

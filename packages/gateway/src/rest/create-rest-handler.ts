@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import {
   ERROR_CODES,
   StagepassError,
+  invalidOption,
   isErrorCode,
   isOpaqueId,
   isStagepassError,
@@ -49,10 +50,6 @@ interface Answer {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
-}
-
-function invalidOption(option: string, message: string): StagepassError {
-  return new StagepassError('ERR_INVALID_OPTION', `${option}: ${message}`, { option });
 }
 
 function checkOptions(options: RestHandlerOptions): number {

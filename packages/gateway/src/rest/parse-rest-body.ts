@@ -1,10 +1,11 @@
 import { StagepassError, isOpaqueId, wireLimits } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
+import { limits } from '@stagepass/token';
 
 /** Session IDs: 1–512 printable ASCII characters without spaces (docs/protocol.md). */
 export const MAX_SESSION_ID_LENGTH = wireLimits.MAX_SESSION_ID_LENGTH;
 /** Token IDs named in a revocation: a `jti` (1–256 printable ASCII) or a `sha256:` digest. */
-export const MAX_TOKEN_ID_LENGTH = 256;
+export const MAX_TOKEN_ID_LENGTH = limits.MAX_TOKEN_ID_LENGTH;
 /** Any time at or above this looks like milliseconds, not UNIX seconds. */
 const MILLISECONDS_THRESHOLD = 1e11;
 

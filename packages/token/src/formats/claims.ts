@@ -1,7 +1,13 @@
 import { isOpaqueId, isRole, type Role, type Seconds, type UnixSeconds } from '@stagepass/protocol';
 import { createHash } from 'node:crypto';
 import { refused } from '../lib/errors.js';
-import { MAX_APP_ID_LENGTH, MAX_LAYOUT_LENGTH, MAX_LIFETIME_SECONDS, MILLISECONDS_THRESHOLD } from '../lib/limits.js';
+import {
+  MAX_APP_ID_LENGTH,
+  MAX_LAYOUT_LENGTH,
+  MAX_LIFETIME_SECONDS,
+  MAX_TOKEN_ID_LENGTH,
+  MILLISECONDS_THRESHOLD,
+} from '../lib/limits.js';
 import { isAcceptableData, isSessionId } from '../lib/validate.js';
 
 /** A token's claims once read and type-checked, whatever its format. */
@@ -19,7 +25,6 @@ export interface NormalizedClaims {
 }
 
 export const SCOPE = 'session.connect';
-const MAX_JTI_LENGTH = 256;
 
 export function claimInvalid(name: string, problem: string): never {
   throw refused('ERR_TOKEN_CLAIM_INVALID', `Token claim ${name} ${problem}; mint a new token with a current SDK.`);
@@ -73,7 +78,8 @@ export function checkLayoutClaim(value: unknown, name = 'initial_layout_class_li
 
 export function checkJtiClaim(value: unknown, name = 'jti'): string | undefined {
   if (value === undefined) return undefined;
-  if (!isOpaqueId(value, MAX_JTI_LENGTH)) claimInvalid(name, `must be 1–${MAX_JTI_LENGTH} printable ASCII characters`);
+  if (!isOpaqueId(value, MAX_TOKEN_ID_LENGTH))
+    claimInvalid(name, `must be 1–${MAX_TOKEN_ID_LENGTH} printable ASCII characters`);
   return value;
 }
 

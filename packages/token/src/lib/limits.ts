@@ -28,6 +28,8 @@ export const MAX_SESSION_ID_LENGTH = wireLimits.MAX_SESSION_ID_LENGTH;
 export const MAX_APP_ID_LENGTH = wireLimits.MAX_APP_ID_LENGTH;
 /** Key IDs: 1–128 printable ASCII characters without spaces. */
 export const MAX_KID_LENGTH = 128;
+/** Token IDs: a `jti`, or `sha256:` + 43 base64url characters for formats without one (one home for every check). */
+export const MAX_TOKEN_ID_LENGTH = 256;
 /** HS256 (and T1) secrets: at least 32 bytes once UTF-8 encoded. */
 export const MIN_SECRET_BYTES = 32;
 /** RSA keys: at least 2048 bits. */
