@@ -314,15 +314,26 @@ describe('REST: moderation', () => {
     });
     assert.equal((await call('POST', `${sessionPath('mod-4')}/mute`, { body: { active: true } })).status, 204);
   });
-  it('answers 404 for unknown connection, stream and session IDs', async () => {
+  it('answers 404 for unknown connection, stream and session IDs, each message naming what is missing where', async () => {
     await join(HS_APP, 'mod-5');
-    assertRefused(await call('DELETE', `${sessionPath('mod-5')}/connections/nobody`), 404, 'ERR_NOT_FOUND');
-    assertRefused(await call('DELETE', `${sessionPath('mod-5')}/streams/nothing`), 404, 'ERR_NOT_FOUND');
+    const connection = await call('DELETE', `${sessionPath('mod-5')}/connections/nobody`);
+    assertRefused(connection, 404, 'ERR_NOT_FOUND');
+    const stream = await call('DELETE', `${sessionPath('mod-5')}/streams/nothing`);
+    assertRefused(stream, 404, 'ERR_NOT_FOUND');
     assertRefused(await call('POST', `${sessionPath('mod-5')}/streams/nothing/mute`), 404, 'ERR_NOT_FOUND');
-    assertRefused(
-      await call('POST', `${sessionPath('nowhere')}/mute`, { body: { active: false } }),
-      404,
-      'ERR_NOT_FOUND',
+    const session = await call('POST', `${sessionPath('nowhere')}/mute`, { body: { active: false } });
+    assertRefused(session, 404, 'ERR_NOT_FOUND');
+    const signal = await call('POST', `${sessionPath('nowhere')}/signal`, { body: { data: 'x' } });
+    assertRefused(signal, 404, 'ERR_NOT_FOUND');
+    assert.deepEqual(
+      [connection, stream, session, signal, await call('GET', sessionPath('nowhere'))].map((r) => r.json!.message),
+      [
+        'No connection with that ID in this session.',
+        'No stream with that ID in this session.',
+        'No session with that ID in this app.',
+        'No session with that ID in this app.',
+        'No session with that ID in this app.',
+      ],
     );
   });
 });

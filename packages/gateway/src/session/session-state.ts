@@ -111,8 +111,15 @@ function keyOf(appId: string, sessionId: string): string {
   return `${appId}\u0000${sessionId}`;
 }
 
+/**
+ * ERR_NOT_FOUND for a `what` that is not there: a session is looked for in the app, everything else
+ * (connection, stream, subscription) in the session.
+ */
 export function notFound(what: string): StagepassError {
-  return new StagepassError('ERR_NOT_FOUND', `No ${what} with that ID in this session.`);
+  return new StagepassError(
+    'ERR_NOT_FOUND',
+    `No ${what} with that ID in this ${what === 'session' ? 'app' : 'session'}.`,
+  );
 }
 
 export function streamInfo(stream: StreamRecord): StreamInfo {
@@ -284,7 +291,7 @@ export class SessionState {
   subscriptionOf(connection: ConnectionRecord, subscriptionId: string): SubscriptionRecord {
     const found = this.subscriptions.get(subscriptionId);
     if (found === undefined || (connection !== found.subscriber && connection !== found.stream.connection)) {
-      throw notFound('subscription you are part of');
+      throw notFound('subscription of yours (as its subscriber or publisher)');
     }
     return found;
   }
