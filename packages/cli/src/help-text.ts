@@ -19,9 +19,16 @@ function optionLabel(name: string, spec: OptionSpec): string {
   return spec.short === undefined ? long : `-${spec.short}, ${long}`;
 }
 
+/**
+ * What the CLI does, in one sentence: the first line of the top-level help, and (after "The stagepass command: ")
+ * the description in packages/cli/package.json (a test keeps the two equal).
+ */
+export const CLI_SUMMARY =
+  'run the Stagepass gateway (with --dev, its demo page); mint, verify and inspect access tokens (Stagepass, OpenTok and Vonage formats); register apps and manage their keys; manage live sessions (show, signal, mute, disconnect, revoke).';
+
 function rootHelp(commands: readonly Command[]): string[] {
   return [
-    'stagepass: run the Stagepass gateway; mint, verify and inspect access tokens; manage apps and live sessions.',
+    `stagepass: ${CLI_SUMMARY}`,
     '',
     'Usage:',
     '  stagepass <command> [options]',
