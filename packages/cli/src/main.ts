@@ -5,6 +5,7 @@ import type { CommandOutput } from './command-spec.js';
 import { formatHelp } from './help-text.js';
 import { optionUsage } from './option-flags.js';
 import { parseCommandLine, wantsJson, type ParsedCommandLine } from './parse-command-line.js';
+import { withProgramName } from './program-name.js';
 import { isUsageError } from './usage-error.js';
 import { cliVersion } from './version.js';
 
@@ -41,14 +42,15 @@ function usage(
   helpPath: readonly string[],
 ): number {
   const { io } = context;
-  const hint = helpPath.length === 0 ? 'stagepass --help' : `stagepass ${helpPath.join(' ')} --help`;
-  io.writeStderr(`error: ${message}\nRun "${hint}".\n`);
+  const said = withProgramName(message, io.programName);
+  const hint = [io.programName, ...helpPath, '--help'].join(' ');
+  io.writeStderr(`error: ${said}\nRun "${hint}".\n`);
   if (context.json) {
     io.writeStdout(
       jsonLine({
         ...jsonErrorFields(helpPath),
         code: 'ERR_INVALID_OPTION',
-        message,
+        message: said,
         ...(option === undefined ? {} : { option }),
       }),
     );
@@ -58,7 +60,7 @@ function usage(
 
 /** Prints a command's output and returns its exit code: 0 when it did its job, else 1. */
 function show(output: CommandOutput, json: boolean, io: CliIo): number {
-  for (const warning of output.warnings) io.writeStderr(`${warning}\n`);
+  for (const warning of output.warnings) io.writeStderr(`${withProgramName(warning, io.programName)}\n`);
   if (json) io.writeStdout(jsonLine(output.json));
   else if (output.text !== '') io.writeStdout(output.text);
   if (output.ok) return EXIT_OK;
@@ -76,9 +78,9 @@ function report(err: unknown, context: ErrorContext): number {
   }
   if (isStagepassError(err)) {
     // Library messages never hold a token, a secret or connection data.
-    io.writeStderr(`error: ${err.code}: ${err.message}\n`);
-    if (context.json)
-      io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), code: err.code, message: err.message }));
+    const message = withProgramName(err.message, io.programName);
+    io.writeStderr(`error: ${err.code}: ${message}\n`);
+    if (context.json) io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), code: err.code, message }));
     return EXIT_REFUSED;
   }
   const message = err instanceof Error ? err.message : String(err);
@@ -122,7 +124,7 @@ export async function run(argv: readonly string[], io: CliIo = createNodeIo()): 
     return report(err, { io, json: wantsJson(argv), path: [], givenFlags: new Set() });
   }
   if (parsed.kind === 'help') {
-    io.writeStdout(formatHelp(parsed.path));
+    io.writeStdout(withProgramName(formatHelp(parsed.path), io.programName));
     return EXIT_OK;
   }
   if (parsed.kind === 'version') {

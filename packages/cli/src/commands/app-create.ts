@@ -44,7 +44,12 @@ export async function appCreate(options: AppCreateOptions, io: CommandIo): Promi
   return withAppRegistry(options, io, { create: true }, (registry) => {
     const { app, secret } = registry.createApp({ name: options.name, settings });
     const kid = app.keys[0]!.kid;
-    return { app: appView(app, false), kid, secret, tokenCommand: tokenCommand(app.appId, kid, secret) };
+    return {
+      app: appView(app, false),
+      kid,
+      secret,
+      tokenCommand: tokenCommand(io.programName, app.appId, kid, secret),
+    };
   });
 }
 

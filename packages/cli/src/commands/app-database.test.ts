@@ -16,6 +16,8 @@ const io: CommandIo = {
   readStdin: () => Promise.resolve(''),
   readFile: () => Promise.reject(new Error('no files here')),
   now: () => 1_700_000_000,
+  programName: 'stagepass',
+  warn: () => {},
 };
 
 /** The usage error `withAppRegistry` makes of `err`, thrown by the registry work with `flags`. */

@@ -37,6 +37,8 @@ export interface ServeResult {
   readonly devApp: DevApp | undefined;
   /** With `--dev`: the demo page's URL. */
   readonly demoUrl: string | undefined;
+  /** How the user runs the CLI (`npx stagepass` under `npm start`), for the banner's command lines. */
+  readonly programName: string;
   /** Stops admitting, closes the clients (1001), waits up to `drainMs` for them, closes the registry. */
   stop(signal: StopSignal): Promise<ServeStopResult>;
 }
@@ -78,7 +80,7 @@ function explainListenError(err: unknown): unknown {
 }
 
 /** The banner of a first start: the development app's credentials, shown this once. */
-function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
+function devAppBanner({ appId, kid, secret }: DevApp, url: string, program: string): string {
   return [
     '',
     'No apps were registered, so a development app was created. Its secret is shown this once:',
@@ -86,9 +88,9 @@ function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
     `  Secret   ${secret}`,
     '',
     'Mint a token for it:',
-    `  npx ${tokenCommand(appId, kid, secret)}`,
+    `  ${tokenCommand(program, appId, kid, secret)}`,
     `Clients connect to ${url.replace(/^http/, 'ws')}/v1/connect?appId=…&sessionId=… (docs/protocol.md).`,
-    'Manage apps with `npx stagepass app …` (same --db).',
+    `Manage apps with \`${program} app …\` (same --db).`,
     '',
   ].join('\n');
 }
@@ -173,7 +175,8 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     return { host, port: boundPort, stoppedBy: signal };
   };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-  return { host, port: boundPort, url, devApp, demoUrl: dev === undefined ? undefined : `${url}/`, stop };
+  const demoUrl = dev === undefined ? undefined : `${url}/`;
+  return { host, port: boundPort, url, devApp, demoUrl, programName: io.programName, stop };
 }
 
 /**
@@ -182,7 +185,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
  */
 export function renderServe(result: ServeResult): CommandOutput {
   const { url, stop, demoUrl } = result;
-  const banner = result.devApp === undefined ? '' : `${devAppBanner(result.devApp, url)}\n`;
+  const banner = result.devApp === undefined ? '' : `${devAppBanner(result.devApp, url, result.programName)}\n`;
   // The camera needs a secure context: loopback or HTTPS.
   const demo =
     demoUrl === undefined ? '' : `Demo page: ${demoUrl}  (open it in two tabs; camera needs localhost or HTTPS)\n`;
