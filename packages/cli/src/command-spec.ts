@@ -18,6 +18,8 @@ export interface OptionSpec {
   readonly integer?: boolean;
   /** The value must be one of these. */
   readonly choices?: readonly string[];
+  /** An empty value is refused, saying what usually makes one: an unset shell variable (`--secret "$UNSET"`). */
+  readonly nonEmpty?: boolean;
 }
 
 /** A positional argument, e.g. `TOKEN`. */

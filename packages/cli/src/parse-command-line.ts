@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { COMMANDS } from './cli.js';
+import { checkArgumentText } from './argument-text.js';
 import type { Command, OptionSpec, ParsedArgs } from './command-spec.js';
 import { UsageError } from './usage-error.js';
 
@@ -211,6 +212,7 @@ function parseCommandArgs(
     const fromEnv = env[spec.env];
     if (fromEnv !== undefined && fromEnv !== '') values[name] = fromEnv;
   }
+  checkArgumentText(command, values, positionals);
 
   for (const [name, spec] of Object.entries(command.options)) {
     const value = values[name];

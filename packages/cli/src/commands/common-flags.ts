@@ -22,6 +22,7 @@ export const APP_ID_FLAG: OptionSpec = {
   value: 'ID',
   required: true,
   env: APP_ID_ENV,
+  nonEmpty: true,
   description: 'App ID',
 };
 
