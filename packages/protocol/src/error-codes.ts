@@ -210,6 +210,19 @@ export const ERROR_CODES = {
     description:
       'The client is not connected: the gateway could not be reached or refused the upgrade, did not answer in time, or the socket closed before a request was answered.',
   },
+  // Raised by the stagepass CLI's gateway commands (`session …`), never sent by a gateway; close codes after the SDK's.
+  ERR_GATEWAY_UNREACHABLE: {
+    httpStatus: 503,
+    closeCode: 4051,
+    description:
+      "The CLI got no answer from the gateway at its URL: connection refused, host not found or not reachable, TLS failure, or no answer within 30 s; the system's code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, …) is in `cause`.",
+  },
+  ERR_GATEWAY_ANSWER_INVALID: {
+    httpStatus: 502,
+    closeCode: 4052,
+    description:
+      'The server at the URL the CLI was given answered, but not as a Stagepass gateway does: an HTTP status without a Stagepass error body, or a body that is not what the endpoint returns; its HTTP status is in `status`.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** What the registry records for one code: its HTTP status, close code and one sentence. */
