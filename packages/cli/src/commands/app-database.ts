@@ -119,7 +119,10 @@ export async function withAppRegistry<T>(
         'no app database at the --db path (create an app first: stagepass app create --name NAME)',
       );
     }
-    const registry = createSqliteAppRegistry({ path: options.db, ...(masterKey === undefined ? {} : { masterKey }) });
+    const registry = createSqliteAppRegistry({
+      path: options.db,
+      ...(masterKey === undefined ? {} : { masterKey, onSecretsEncrypted: (count) => io.warn(encryptedNotice(count)) }),
+    });
     try {
       return await work(registry);
     } finally {
@@ -129,6 +132,24 @@ export async function withAppRegistry<T>(
     if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') throw toUsageError(err, flags);
     throw explainDatabaseError(err, options.db);
   }
+}
+
+/**
+ * What a command says when `STAGEPASS_MASTER_KEY` has just encrypted a plaintext database: any command that
+ * opens it (even `app list`) does so, in one transaction, and this is a write the user did not ask for.
+ *
+ * @example
+ * ```ts
+ * encryptedNotice(2); // 'notice: STAGEPASS_MASTER_KEY is set and the database held 2 secrets in plaintext: …'
+ * ```
+ */
+export function encryptedNotice(count: number): string {
+  const what = count === 1 ? '1 secret' : `${count} secrets`;
+  return (
+    `notice: ${MASTER_KEY_ENV} is set and the database held ${what} in plaintext: this command has now encrypted ` +
+    `them at rest with that key (a write to the --db file). From now on serve and every app command need ` +
+    `${MASTER_KEY_ENV}, with this key: keep it safe, as without it the secrets cannot be read.`
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
 import { isStagepassError, StagepassError } from '@stagepass/protocol';
 import { useLogColors } from '../log-colors.js';
-import { explainDatabaseError, MASTER_KEY_ENV } from './app-database.js';
+import { encryptedNotice, explainDatabaseError, MASTER_KEY_ENV } from './app-database.js';
 import { tokenCommand } from './app-view.js';
 import { checkDevHost, DEV_APP_NAME, prepareDevMode } from './serve-dev.js';
 
@@ -134,7 +134,9 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     registry = createSqliteAppRegistry({
       path: options.db,
       initializeEmpty: options.init,
-      ...(masterKey === undefined ? {} : { masterKey }),
+      ...(masterKey === undefined
+        ? {}
+        : { masterKey, onSecretsEncrypted: (count) => logger.warn({ encrypted: count }, encryptedNotice(count)) }),
     });
   } catch (err) {
     throw explainDatabaseError(err, options.db);

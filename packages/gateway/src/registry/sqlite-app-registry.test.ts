@@ -610,6 +610,23 @@ describe('encryption at rest', () => {
     assertRefused(() => open({ path }), 'ERR_INVALID_OPTION', 'masterKey');
   });
 
+  it('onSecretsEncrypted hears how many plaintext secrets a key encrypted at open, and only then', () => {
+    const path = dbPath();
+    const plain = open({ path });
+    plain.createApp({ name: 'One' });
+    const { app } = plain.createApp({ name: 'Two' });
+    plain.rotateSecret(app.appId);
+    plain.close();
+    const heard: number[] = [];
+    open({ path, masterKey: MASTER_KEY, onSecretsEncrypted: (count) => heard.push(count) }).close();
+    assert.deepEqual(heard, [3]);
+    open({ path, masterKey: MASTER_KEY, onSecretsEncrypted: (count) => heard.push(count) }).close();
+    const fresh = open({ path: dbPath(), masterKey: MASTER_KEY, onSecretsEncrypted: (count) => heard.push(count) });
+    fresh.createApp({ name: 'Born encrypted' });
+    fresh.close();
+    assert.deepEqual(heard, [3], 'nothing to encrypt: not called');
+  });
+
   it("a ciphertext moved to another app's row does not decrypt (the App ID and kid are authenticated)", () => {
     const path = dbPath();
     const registry = open({ path, masterKey: MASTER_KEY });

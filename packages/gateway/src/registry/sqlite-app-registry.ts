@@ -28,9 +28,14 @@ export interface SqliteAppRegistryOptions {
    * 32 bytes (see {@link parseMasterKey}): HS256 secrets are then stored encrypted (AES-256-GCM).
    * Opening a database that holds encrypted secrets without it, or with another key, throws
    * ERR_INVALID_OPTION (option `masterKey`). Opening a plaintext database with a key encrypts its
-   * secrets there and then; there is no way back without an export.
+   * secrets there and then (and tells `onSecretsEncrypted`); there is no way back without an export.
    */
   readonly masterKey?: Uint8Array;
+  /**
+   * Called once, during the open, when `masterKey` encrypted plaintext secrets found in the file (with how
+   * many): a write the caller may not expect (e.g. from a read-only command), so it can say so.
+   */
+  readonly onSecretsEncrypted?: (count: number) => void;
   /** The clock, milliseconds since the epoch (tests move it). Default `Date.now`. */
   readonly now?: () => number;
   /**
@@ -47,6 +52,8 @@ function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAp
   }
   if (options.now !== undefined && typeof options.now !== 'function')
     throw invalidOption('now', 'must be a function returning milliseconds');
+  if (options.onSecretsEncrypted !== undefined && typeof options.onSecretsEncrypted !== 'function')
+    throw invalidOption('onSecretsEncrypted', 'must be a function taking the number of secrets encrypted');
   return { path: options.path, now: options.now ?? Date.now };
 }
 
@@ -66,7 +73,7 @@ function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAp
 export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): AppRegistry & ReplayGuard {
   const { path, now } = checkOptions(options);
   const sealer = createSecretSealer(options.masterKey);
-  const db = openSqliteDatabase(path, sealer, options.initializeEmpty === true);
+  const db = openSqliteDatabase(path, sealer, options.initializeEmpty === true, options.onSecretsEncrypted);
   try {
     return { ...openRegistry(db, createSqliteStore(db, now), sealer), fileProblem: watchFile(path) };
   } catch (err) {
