@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import type { RateLimit } from './connection/rate-limit.js';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
+import { createOpenTokRestHandler } from './rest/opentok/create-opentok-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_MAX_STREAMS_PER_SESSION } from './session/session-state.js';
 import type { DevRoutes, RequestHandler } from './transport/http-handler.js';
@@ -47,6 +48,11 @@ export interface GatewayOptions {
   readonly sessions?: SessionService | ((events: SessionEvents) => SessionService);
   /** Builds the handler of the REST API for app backends, under /v1/apps/. Default `createRestHandler`. */
   readonly rest?: RestHandlerFactory;
+  /**
+   * Builds the handler of the OpenTok-compatible REST routes (`/session/create`, `/v2/project/…`), or
+   * false to serve none (404). Default `createOpenTokRestHandler`.
+   */
+  readonly opentokRest?: RestHandlerFactory | false;
   /** A pino logger. Default: silent (a library logs only when asked). Never given a token, secret or connection data. */
   readonly logger?: Logger;
   /** Largest WebSocket message, bytes. Default 65536 (64 KiB); larger closes 1009 `ERR_MESSAGE_TOO_LARGE`. */
@@ -158,6 +164,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'port',
   'sessions',
   'rest',
+  'opentokRest',
   'logger',
   'maxPayloadBytes',
   'rateLimit',
@@ -204,6 +211,7 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly sessions: GatewayOptions['sessions'];
   readonly rest: RestHandlerFactory;
+  readonly opentokRest: RestHandlerFactory | false;
   readonly logger: Logger;
   readonly maxPayloadBytes: number;
   readonly rateLimit: RateLimit;
@@ -249,6 +257,8 @@ function checkParts(o: GatewayOptions): void {
   }
   if (o.rest !== undefined && typeof o.rest !== 'function')
     throw invalid('rest', 'must be a function (e.g. createRestHandler)');
+  if (o.opentokRest !== undefined && o.opentokRest !== false && typeof o.opentokRest !== 'function')
+    throw invalid('opentokRest', 'must be a function (e.g. createOpenTokRestHandler) or false');
   if (o.logger !== undefined && !hasMethods(o.logger, ['info', 'warn', 'error', 'debug']))
     throw invalid('logger', 'must be a pino logger');
 }
@@ -276,6 +286,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     port: whole('port', 0, 65535),
     sessions: o.sessions,
     rest: o.rest ?? createRestHandler,
+    opentokRest: o.opentokRest ?? createOpenTokRestHandler,
     logger: o.logger ?? pino({ level: 'silent' }),
     maxPayloadBytes: whole('maxPayloadBytes', MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES),
     rateLimit,

@@ -165,6 +165,10 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
   const rest = o.rest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
+  const opentokRest =
+    o.opentokRest === false
+      ? undefined
+      : o.opentokRest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
   const guard = new HttpGuard({
     maxSocketsPerIp: o.maxSocketsPerIp,
     maxRequestsInFlight: o.maxRequestsInFlight,
@@ -188,6 +192,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         isDraining: () => draining,
         storeProblem: () => registryWatch?.problem(),
         rest,
+        opentokRest,
         logger,
         metricsCacheMs: o.metricsCacheMs,
         dev: o.dev,

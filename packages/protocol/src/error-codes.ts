@@ -202,6 +202,12 @@ export const ERROR_CODES = {
     description:
       'A `resume` was refused: its connection is gone (the resume window passed, or it was closed), is not of this app and session, or the secret is wrong. Join again with `connect` and a fresh token.',
   },
+  ERR_NOT_SUPPORTED: {
+    httpStatus: 501,
+    closeCode: 4028,
+    description:
+      'An OpenTok REST feature Stagepass does not have (archiving, broadcast, SIP dial, audio connector, captions, render, DTMF, callbacks); the message names it.',
+  },
   // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
   // so they never collide with the gateway's, which count up from 4000.
   ERR_NOT_CONNECTED: {

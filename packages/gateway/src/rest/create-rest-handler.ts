@@ -1,15 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import {
-  ERROR_CODES,
-  StagepassError,
-  invalidOption,
-  isErrorCode,
-  isOpaqueId,
-  isStagepassError,
-  wireLimits,
-} from '@stagepass/protocol';
+import { StagepassError, invalidOption, isOpaqueId, isStagepassError, wireLimits } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
@@ -24,7 +16,8 @@ import {
   type JsonBody,
 } from './parse-rest-body.js';
 import { hasBody, readJsonBody } from './read-json-body.js';
-import { HttpRefusal, matchRoute, type MatchedRoute, type RestRoute } from './rest-routes.js';
+import { refusal, send, type Answer } from './rest-answer.js';
+import { matchRoute, type MatchedRoute, type RestRoute } from './rest-routes.js';
 
 export interface RestHandlerOptions {
   readonly registry: AppRegistry;
@@ -45,12 +38,6 @@ export type RestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /** Request bodies: 64 KiB by default (docs/protocol.md). */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 const MAX_MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-interface Answer {
-  readonly status: number;
-  readonly body?: unknown;
-  readonly headers?: Readonly<Record<string, string>>;
-}
 
 function checkOptions(options: RestHandlerOptions): number {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
@@ -96,40 +83,6 @@ function sessionView(snapshot: SessionSnapshot): Record<string, unknown> {
 }
 
 const NO_CONTENT: Answer = { status: 204 };
-
-/** The answer to a refused request: its HTTP status and `{"code","message"}`; anything unexpected is a bare 500. */
-function refusal(err: unknown): Answer {
-  if (err instanceof HttpRefusal) {
-    return { status: err.status, body: { code: err.code, message: err.message }, headers: err.headers };
-  }
-  if (isStagepassError(err) && isErrorCode(err.code)) {
-    const status = ERROR_CODES[err.code].httpStatus;
-    const headers = status === 401 ? { 'www-authenticate': 'Bearer realm="stagepass"' } : undefined;
-    return { status, body: { code: err.code, message: err.message }, ...(headers === undefined ? {} : { headers }) };
-  }
-  return { status: 500, body: { code: 'ERR_INTERNAL', message: 'Internal error; the gateway log has the details.' } };
-}
-
-/** Writes an answer (JSON, never cached). */
-function send(req: IncomingMessage, res: ServerResponse, result: Answer): void {
-  if (res.headersSent || res.destroyed) return;
-  const headers: Record<string, string> = { 'cache-control': 'no-store', ...result.headers };
-  // A body left unread (refused early, or too large) is not drained: the connection closes instead.
-  if (hasBody(req) && !req.complete) headers.connection = 'close';
-  if (result.body === undefined) {
-    res.writeHead(result.status, headers).end();
-    return;
-  }
-  const text = JSON.stringify(result.body);
-  res
-    .writeHead(result.status, {
-      ...headers,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-      'x-content-type-options': 'nosniff',
-    })
-    .end(text);
-}
 
 /**
  * Creates the REST API for app backends (docs/protocol.md, "REST API for app backends") as a

@@ -21,6 +21,7 @@ import type {
   ResumeRequest,
   SessionEvents,
   SessionService,
+  LayoutClassListChange,
   SessionSnapshot,
 } from './session-service.js';
 
@@ -266,6 +267,14 @@ export class MemorySessionService implements SessionService {
 
   async signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void> {
     this.deliver(this.state.signal(this.existing(appId, sessionId), null, signal));
+  }
+
+  async setLayoutClassLists(
+    appId: string,
+    sessionId: string,
+    changes: readonly LayoutClassListChange[],
+  ): Promise<void> {
+    this.state.setLayoutClassLists(this.existing(appId, sessionId, 'stream'), changes);
   }
 
   async disconnectRevoked(appId: string, revocation: Revocation): Promise<number> {

@@ -42,6 +42,7 @@ interface Stream extends StreamRecord {
   readonly connection: Connection;
   hasAudio: boolean;
   hasVideo: boolean;
+  layoutClassList: readonly string[];
   readonly subscriptions: Set<Subscription>;
 }
 
@@ -444,6 +445,7 @@ export class SessionState {
       hasVideo: request.hasVideo,
       videoType,
       creationTime: this.now(),
+      layoutClassList: owner.client.initialLayoutClassList ?? [],
       subscriptions: new Set(),
     };
     session.streams.set(stream.id, stream);
@@ -481,6 +483,17 @@ export class SessionState {
     const out: SessionEvent[] = [];
     this.endSubscription(subscription as Subscription, true, out);
     return out;
+  }
+
+  /** Sets streams' layout classes: all or none (every stream is checked first). No client is told. */
+  setLayoutClassLists(
+    session: SessionRecord,
+    items: readonly { readonly streamId: string; readonly layoutClassList: readonly string[] }[],
+  ): void {
+    const streams = items.map((item) => this.stream(session, item.streamId) as Stream);
+    streams.forEach((stream, i) => {
+      stream.layoutClassList = [...items[i]!.layoutClassList];
+    });
   }
 
   forceMuteStream(stream: StreamRecord): SessionEvent[] {
@@ -528,6 +541,7 @@ export class SessionState {
       createdAt: session.createdAt,
       connections: [...session.connections.values()].map((c) => c.info),
       streams: [...session.streams.values()].map(streamInfo),
+      layoutClassLists: Object.fromEntries([...session.streams.values()].map((s) => [s.id, [...s.layoutClassList]])),
       forceMute: { active: session.forceMute.active, excludedStreamIds: [...session.forceMute.excludedStreamIds] },
     };
   }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { CONNECT_PATH, ERROR_CODES, type ErrorCode } from '@stagepass/protocol';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { isOpenTokPath } from '../rest/opentok/opentok-routes.js';
 import { pathOf } from './connect-target.js';
 
 /** A Node request listener, as `createRestHandler` returns. */
@@ -19,6 +20,8 @@ export interface HttpHandlerOptions {
   readonly storeProblem?: () => string | undefined;
   /** Serves everything under /v1/apps/ (the REST API for app backends). */
   readonly rest: RequestHandler;
+  /** Serves `/session/create` and everything under /v2/project/ (the OpenTok-compatible routes); absent: 404. */
+  readonly opentokRest?: RequestHandler | undefined;
   readonly logger: Logger;
   /** A scrape within this many ms of the last collection gets the same text; 0 collects every time. */
   readonly metricsCacheMs: number;
@@ -53,11 +56,12 @@ export function sendError(
 /**
  * The gateway's plain HTTP side: `GET /healthz` (200 while the process runs), `GET /readyz` (200 while
  * admitting, 503 while draining or while the registry's database file is gone or replaced), `GET /metrics` (Prometheus text), the REST API under /v1/apps/,
+ * the OpenTok-compatible routes (`/session/create`, `/v2/project/…`) when given,
  * and 404 `ERR_NOT_FOUND` for anything else. Each request is logged with its path only: query strings
  * never reach the logs.
  */
 export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
-  const { metrics, isDraining, storeProblem, rest, logger, dev } = options;
+  const { metrics, isDraining, storeProblem, rest, opentokRest, logger, dev } = options;
   const metricsText = cachedMetrics(metrics, options.metricsCacheMs);
 
   function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -80,6 +84,11 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
     if (path.startsWith(REST_PREFIX)) {
       // The REST handler logs its own requests (route, status, App ID).
       rest(req, res);
+      return;
+    }
+    if (opentokRest !== undefined && isOpenTokPath(path)) {
+      // It logs its own requests too.
+      opentokRest(req, res);
       return;
     }
     logWhenDone(req, res, path);
