@@ -74,26 +74,12 @@ function checkOptions(options: OpenTokRestHandlerOptions): number {
   return max;
 }
 
-/**
- * Creates the OpenTok-compatible REST routes (docs/protocol.md, "OpenTok-compatible REST routes"):
- * what an unchanged `opentok` or `@vonage/video` backend calls, pointed at the gateway with
- * `new OpenTok(apiKey, secret, { apiUrl })` or `new Video(auth, { videoHost })`. Their own auth
- * profile (project JWTs: see {@link createOpenTokAuthenticator}), OpenTok's paths and answers, the
- * same session service as `/v1`. Known OpenTok features Stagepass lacks answer 501 `ERR_NOT_SUPPORTED`
- * (before any auth: it says nothing about any app); every refusal is JSON `{code, message}`.
- *
- * @example
- * ```ts
- * const opentok = createOpenTokRestHandler({ registry, sessions, replay: registry, logger });
- * http.createServer((req, res) => (isOpenTokPath(pathOf(req.url)) ? opentok(req, res) : other(req, res)));
- * ```
- */
-export function createOpenTokRestHandler(options: OpenTokRestHandlerOptions): OpenTokRestHandler {
-  const maxBodyBytes = checkOptions(options);
-  const { registry, sessions, replay, logger } = options;
-  const now = options.now ?? Date.now;
-  const authenticate = createOpenTokAuthenticator({ registry, replay, logger });
-
+/** The OpenTok operations themselves, once a request is authenticated and its body read. */
+function createOpenTokOperations(
+  registry: OpenTokRestHandlerOptions['registry'],
+  sessions: OpenTokRestHandlerOptions['sessions'],
+  maxBodyBytes: number,
+) {
   /** OpenTok's "project details" answer to a mute: never a secret or key. */
   function project(appId: string): Answer {
     const app = registry.getApp(appId);
@@ -179,6 +165,31 @@ export function createOpenTokRestHandler(options: OpenTokRestHandlerOptions): Op
       }
     }
   }
+
+  return act;
+}
+
+/**
+ * Creates the OpenTok-compatible REST routes (docs/protocol.md, "OpenTok-compatible REST routes"):
+ * what an unchanged `opentok` or `@vonage/video` backend calls, pointed at the gateway with
+ * `new OpenTok(apiKey, secret, { apiUrl })` or `new Video(auth, { videoHost })`. Their own auth
+ * profile (project JWTs: see {@link createOpenTokAuthenticator}), OpenTok's paths and answers, the
+ * same session service as `/v1`. Known OpenTok features Stagepass lacks answer 501 `ERR_NOT_SUPPORTED`
+ * (before any auth: it says nothing about any app); every refusal is JSON `{code, message}`.
+ *
+ * @example
+ * ```ts
+ * const opentok = createOpenTokRestHandler({ registry, sessions, replay: registry, logger });
+ * http.createServer((req, res) => (isOpenTokPath(pathOf(req.url)) ? opentok(req, res) : other(req, res)));
+ * ```
+ */
+export function createOpenTokRestHandler(options: OpenTokRestHandlerOptions): OpenTokRestHandler {
+  const maxBodyBytes = checkOptions(options);
+  const { registry, sessions, replay, logger } = options;
+  const now = options.now ?? Date.now;
+  const authenticate = createOpenTokAuthenticator({ registry, replay, logger });
+
+  const act = createOpenTokOperations(registry, sessions, maxBodyBytes);
 
   async function answer(
     req: IncomingMessage,
