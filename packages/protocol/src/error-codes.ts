@@ -202,6 +202,12 @@ export const ERROR_CODES = {
     description:
       'A `resume` was refused: its connection is gone (the resume window passed, or it was closed), is not of this app and session, or the secret is wrong. Join again with `connect` and a fresh token.',
   },
+  ERR_UNAVAILABLE: {
+    httpStatus: 503,
+    closeCode: 1013,
+    description:
+      'Cluster mode: Redis cannot be reached, or the node that owns the session did not answer in time or died; refused at once (close 1013 / HTTP 503). Try again: a new connection may land on another node.',
+  },
   // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
   // so they never collide with the gateway's, which count up from 4000.
   ERR_NOT_CONNECTED: {
