@@ -9,6 +9,7 @@ import {
   type Seconds,
 } from '@stagepass/protocol';
 import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { RateLimit } from './connection/rate-limit.js';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
@@ -24,6 +25,12 @@ export interface RestHandlerDeps {
   readonly replay: ReplayGuard;
   readonly logger: Logger;
   readonly now: Clock;
+}
+
+/** What a `sessions` factory is given besides the events. */
+export interface SessionServiceContext {
+  /** The gateway's Prometheus registry (its /metrics). */
+  readonly metrics: Registry;
 }
 
 /** Builds the handler of everything under `/v1/apps/`; `createRestHandler` is one. */
@@ -42,10 +49,11 @@ export interface GatewayOptions {
   /** Port. Default 4280; 0 picks a free one (tests). */
   readonly port?: number;
   /**
-   * The sessions, or a factory given the gateway's events (capability denials feed /metrics).
+   * The sessions, or a factory given the gateway's events (capability denials feed /metrics) and
+   * its Prometheus registry (a cluster backend adds its own metrics there).
    * Default: `createMemorySessionService({ events, now })`.
    */
-  readonly sessions?: SessionService | ((events: SessionEvents) => SessionService);
+  readonly sessions?: SessionService | ((events: SessionEvents, context: SessionServiceContext) => SessionService);
   /** Builds the handler of the REST API for app backends, under /v1/apps/. Default `createRestHandler`. */
   readonly rest?: RestHandlerFactory;
   /**

@@ -33,7 +33,13 @@ import type { Registry } from 'prom-client';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 
 export { GATEWAY_DEFAULTS } from './gateway-options.js';
-export type { GatewayCloseOptions, GatewayOptions, RestHandlerDeps, RestHandlerFactory } from './gateway-options.js';
+export type {
+  GatewayCloseOptions,
+  GatewayOptions,
+  RestHandlerDeps,
+  RestHandlerFactory,
+  SessionServiceContext,
+} from './gateway-options.js';
 
 export interface GatewayAddress {
   readonly host: string;
@@ -76,7 +82,7 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
     });
-  return typeof o.sessions === 'function' ? o.sessions(events) : o.sessions;
+  return typeof o.sessions === 'function' ? o.sessions(events, { metrics: metrics().registry }) : o.sessions;
 }
 
 /** What every connection of this gateway shares. */
@@ -191,6 +197,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         metrics: metrics.registry,
         isDraining: () => draining,
         storeProblem: () => registryWatch?.problem(),
+        sessionsProblem: () => sessions.unavailable?.(),
         rest,
         opentokRest,
         logger,

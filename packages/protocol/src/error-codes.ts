@@ -208,6 +208,12 @@ export const ERROR_CODES = {
     description:
       'An OpenTok REST feature Stagepass does not have (archiving, broadcast, SIP dial, audio connector, captions, render, DTMF, callbacks); the message names it.',
   },
+  ERR_UNAVAILABLE: {
+    httpStatus: 503,
+    closeCode: 1013,
+    description:
+      'Cluster mode: Redis cannot be reached, or the node that owns the session did not answer in time or died; refused at once (close 1013 / HTTP 503). Try again: a new connection may land on another node.',
+  },
   // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
   // so they never collide with the gateway's, which count up from 4000.
   ERR_NOT_CONNECTED: {

@@ -176,6 +176,11 @@ export class MemorySessionService implements SessionService {
     return session;
   }
 
+  /** Whether this node holds the session (cluster mode: it owns it). Synchronous, no side effect. */
+  hasSession(appId: string, sessionId: string): boolean {
+    return this.state.session(appId, sessionId) !== undefined;
+  }
+
   async join(client: AdmittedClient, peer: Peer): Promise<string> {
     const { connection, events: happened } = this.state.join(client, peer);
     this.deliver(happened);

@@ -156,6 +156,11 @@ export interface SessionService {
    */
   disconnectRevoked(appId: string, revocation: Revocation): Promise<number>;
 
+  /**
+   * Why this service cannot serve now (cluster mode: Redis unreachable), or undefined; /readyz answers
+   * 503 while it says something. Optional: the in-memory service is always available.
+   */
+  unavailable?(): string | undefined;
   /** Counts, for /metrics and /readyz (this node's, read synchronously). */
   stats(): { sessions: number; connections: number; streams: number };
   /** Closes every connection (shutdown): each peer gets close(code, reason). */
