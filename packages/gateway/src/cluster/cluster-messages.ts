@@ -21,6 +21,7 @@ export type RemoteOperation =
   | 'forceMuteStream'
   | 'forceMuteAll'
   | 'disableForceMute'
+  | 'setLayoutClassLists'
   | 'signal';
 
 /** A refusal as it travels: a StagepassError's code, message and details. */

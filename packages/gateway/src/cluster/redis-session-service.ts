@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Histogram, Registry } from 'prom-client';
 import type { Revocation } from '../registry/app-registry.js';
 import { MemorySessionService } from '../session/memory-session-service.js';
+import type { LayoutClassListChange } from '../session/session-service.js';
 import { Outbound } from '../session/outbound.js';
 import type {
   AdmittedClient,
@@ -758,6 +759,10 @@ export class RedisSessionService implements SessionService {
 
   disableForceMute(appId: string, sessionId: string): Promise<void> {
     return this.operate('disableForceMute', [appId, sessionId]);
+  }
+
+  setLayoutClassLists(appId: string, sessionId: string, changes: readonly LayoutClassListChange[]): Promise<void> {
+    return this.operate('setLayoutClassLists', [appId, sessionId, changes]);
   }
 
   signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void> {
