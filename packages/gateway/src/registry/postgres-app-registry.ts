@@ -137,13 +137,17 @@ export async function createPostgresAppRegistry(options: PostgresAppRegistryOpti
     feed = await startChangeFeed({ store, cache: registry.cache, connection, pollIntervalMs: o.pollIntervalMs });
     await registry.cache.reload();
     const started = feed;
+    let closing: Promise<void> | undefined;
     return {
       ...registry.api,
       fileProblem: () => started.problem(),
-      async close() {
-        registry.revocations.clear();
-        await started.close();
-        await pool.end();
+      close() {
+        closing ??= (async () => {
+          registry.revocations.clear();
+          await started.close();
+          await pool.end();
+        })();
+        return closing;
       },
     };
   } catch (err) {
