@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { COMMANDS } from './cli.js';
 import { checkArgumentText } from './argument-text.js';
-import type { Command, OptionSpec, ParsedArgs } from './command-spec.js';
+import { envNames, type Command, type OptionSpec, type ParsedArgs } from './command-spec.js';
 import { UsageError } from './usage-error.js';
 
 /** What the command line asks for. */
@@ -209,8 +209,10 @@ function parseCommandArgs(
     if (spec.env === undefined || values[name] !== undefined) continue;
     // An environment default never fights a flag the user typed: --private-key silences $STAGEPASS_SECRET.
     if (conflictsOf(command, name).some((other) => values[other] !== undefined)) continue;
-    const fromEnv = env[spec.env];
-    if (fromEnv !== undefined && fromEnv !== '') values[name] = fromEnv;
+    const fromEnv = envNames(spec)
+      .map((variable) => env[variable])
+      .find((value) => value !== undefined && value !== '');
+    if (fromEnv !== undefined) values[name] = fromEnv;
   }
   checkArgumentText(command, values, positionals);
 
@@ -229,13 +231,13 @@ function parseCommandArgs(
 
   for (const [name, spec] of Object.entries(command.options)) {
     if (spec.required === true && values[name] === undefined) {
-      const orEnv = spec.env === undefined ? '' : ` (or set ${spec.env})`;
+      const orEnv = spec.env === undefined ? '' : ` (or set ${envNames(spec).join(' or ')})`;
       throw new UsageError(`missing required option --${name}${orEnv}`, `--${name}`, path);
     }
   }
   for (const group of command.requireOneOf ?? []) {
     if (group.some((name) => values[name] !== undefined)) continue;
-    const envs = group.flatMap((name) => command.options[name]?.env ?? []);
+    const envs = group.flatMap((name) => envNames(command.options[name]));
     const orEnv = envs.length === 0 ? '' : ` (or set ${envs.join(' or ')})`;
     throw new UsageError(`missing ${group.map((name) => `--${name}`).join(' or ')}${orEnv}`, `--${group[0]}`, path);
   }

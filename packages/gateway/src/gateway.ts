@@ -138,6 +138,24 @@ function listenFailed(err: Error, host: string, port: number): StagepassError {
   });
 }
 
+/** The per-address guard of the plain HTTP side; its refusals are counted, and logged at debug only. */
+function createHttpGuard(
+  o: ReturnType<typeof resolveOptions>,
+  metrics: ReturnType<typeof createGatewayMetrics>,
+): HttpGuard {
+  const { logger } = o;
+  return new HttpGuard({
+    maxSocketsPerIp: o.maxSocketsPerIp,
+    maxRequestsInFlight: o.maxRequestsInFlight,
+    httpRateLimit: o.httpRateLimit,
+    onRefused(reason, ip) {
+      // A flood must not become a flood of log lines.
+      metrics.httpRefusals.inc({ reason });
+      logger.debug({ reason, ip }, 'http refused');
+    },
+  });
+}
+
 /**
  * Creates the Stagepass gateway: an HTTP server whose WebSocket endpoint `/v1/connect` admits clients
  * by App ID and token and then enforces their role (docs/protocol.md), with `/healthz`, `/readyz`,
@@ -175,16 +193,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     o.opentokRest === false
       ? undefined
       : o.opentokRest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
-  const guard = new HttpGuard({
-    maxSocketsPerIp: o.maxSocketsPerIp,
-    maxRequestsInFlight: o.maxRequestsInFlight,
-    httpRateLimit: o.httpRateLimit,
-    onRefused(reason, ip) {
-      // Counted, and logged at debug only: a flood must not become a flood of log lines.
-      metrics.httpRefusals.inc({ reason });
-      logger.debug({ reason, ip }, 'http refused');
-    },
-  });
+  const guard = createHttpGuard(o, metrics);
   const server = createServer(
     {
       headersTimeout: o.headersTimeoutMs,

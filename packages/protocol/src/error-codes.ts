@@ -171,7 +171,7 @@ export const ERROR_CODES = {
     httpStatus: 503,
     closeCode: 4090,
     description:
-      'The app registry database cannot be used: its directory is missing or read-only, the file is not a database or is empty, or it was deleted or replaced while the gateway ran; the message says which and what to do.',
+      'The app registry database cannot be used: its directory is missing or read-only, the file is not a database or is empty, or it was deleted or replaced while the gateway ran; or the PostgreSQL server cannot be reached or used (the message names host, port and database, never the password); the message says which and what to do.',
   },
   ERR_LISTEN_FAILED: {
     httpStatus: 500,

@@ -46,8 +46,8 @@ export async function appCreate(options: AppCreateOptions, io: CommandIo): Promi
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     ...(maxConnectionsPerSession === undefined ? {} : { maxConnectionsPerSession }),
   };
-  return withAppRegistry(options, io, { create: true }, (registry) => {
-    const { app, secret } = registry.createApp({ name: options.name, settings });
+  return withAppRegistry(options, io, { create: true }, async (registry) => {
+    const { app, secret } = await registry.createApp({ name: options.name, settings });
     const kid = app.keys[0]!.kid;
     return {
       app: appView(app, false),

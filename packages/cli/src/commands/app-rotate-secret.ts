@@ -29,8 +29,8 @@ export interface AppRotateSecretResult {
  * ```
  */
 export async function appRotateSecret(options: AppRotateSecretOptions, io: CommandIo): Promise<AppRotateSecretResult> {
-  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID', kid: '' } }, (registry) => {
-    const { key, secret } = registry.rotateSecret(options.appId);
+  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID', kid: '' } }, async (registry) => {
+    const { key, secret } = await registry.rotateSecret(options.appId);
     const app = registry.getApp(options.appId)!;
     return {
       appId: app.appId,

@@ -11,11 +11,11 @@ export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
   usage: [
-    'stagepass serve [--host HOST] [--port PORT] [--db PATH] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init]',
+    'stagepass serve [--host HOST] [--port PORT] [--db PATH|URL] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init]',
   ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
-    'app backends under /v1/apps/, and /healthz, /readyz, /metrics. Apps live in the SQLite file --db;',
+    'app backends under /v1/apps/, and /healthz, /readyz, /metrics. Apps live in the SQLite file or the postgres:// database --db names;',
     `secrets are encrypted at rest when ${MASTER_KEY_ENV} is set. On a first start with no apps it creates a`,
     'development app and prints its App ID and secret once. SIGINT/SIGTERM: stop admitting, close clients (1001),',
     'exit within the drain time. --dev (what npm start runs) also serves the demo page at / and POST /dev/token,',

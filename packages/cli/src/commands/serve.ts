@@ -4,7 +4,7 @@ import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
 import { isStagepassError, StagepassError } from '@stagepass/protocol';
 import { useLogColors } from '../log-colors.js';
-import { encryptedNotice, explainDatabaseError, MASTER_KEY_ENV } from './app-database.js';
+import { encryptedNotice, MASTER_KEY_ENV, openAppRegistry, registryLabel, registryTarget } from './app-database.js';
 import { tokenCommand } from './app-view.js';
 import { checkDevHost, DEV_APP_NAME, prepareDevMode } from './serve-dev.js';
 
@@ -111,10 +111,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   const port = parsePort(options.port);
   if (options.dev === true) checkDevHost(options.host, options.devAllowRemote === true);
   // Loaded on use: the token commands must start fast.
-  const [{ createGateway, createSqliteAppRegistry, parseMasterKey }, { pino }] = await Promise.all([
-    import('@stagepass/gateway'),
-    import('pino'),
-  ]);
+  const [{ createGateway }, { pino }] = await Promise.all([import('@stagepass/gateway'), import('pino')]);
   const pretty = options.pretty === 'auto' ? process.stdout.isTTY === true : options.pretty === 'true';
   const logger = pino(
     { level: options.logLevel, base: { service: 'stagepass-gateway' } },
@@ -127,27 +124,23 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
         })
       : undefined,
   );
-  const keyText = io.env[MASTER_KEY_ENV];
-  const masterKey = keyText === undefined || keyText === '' ? undefined : parseMasterKey(keyText);
-  let registry;
-  try {
-    registry = createSqliteAppRegistry({
-      path: options.db,
-      initializeEmpty: options.init,
-      ...(masterKey === undefined
-        ? {}
-        : { masterKey, onSecretsEncrypted: (count) => logger.warn({ encrypted: count }, encryptedNotice(count)) }),
-    });
-  } catch (err) {
-    throw explainDatabaseError(err, options.db);
-  }
+  // A SQLite file or a PostgreSQL URL (app-database.ts): a URL this build cannot serve is a usage error.
+  const registry = await openAppRegistry(options.db, io.env, {
+    mustExist: false,
+    init: options.init,
+    onSecretsEncrypted: (count) => logger.warn({ encrypted: count }, encryptedNotice(count)),
+  });
   let devApp: DevApp | undefined;
   if (registry.listApps().length === 0) {
-    const { app, secret } = registry.createApp({ name: DEV_APP_NAME });
+    const { app, secret } = await registry.createApp({ name: DEV_APP_NAME });
     devApp = { appId: app.appId, kid: app.keys[0]!.kid, secret };
   }
   logger.info(
-    { db: options.db, encrypted: masterKey !== undefined, apps: registry.listApps().length },
+    {
+      db: registryLabel(registryTarget(options.db)),
+      encrypted: io.env[MASTER_KEY_ENV] !== undefined && io.env[MASTER_KEY_ENV] !== '',
+      apps: registry.listApps().length,
+    },
     'app registry open',
   );
   const dev = options.dev === true ? await prepareDevMode(registry) : undefined;
@@ -161,7 +154,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   try {
     address = await gateway.listen();
   } catch (err) {
-    registry.close();
+    await registry.close();
     throw explainListenError(err);
   }
   const { host, port: boundPort } = address;
@@ -170,7 +163,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     try {
       await gateway.close({ drainMs: options.drainMs });
     } finally {
-      registry.close();
+      await registry.close();
     }
     logger.info('stopped');
     logger.flush?.();

@@ -18,17 +18,16 @@ import {
   createRestHandler,
   createSqliteAppRegistry,
   type AdmittedClient,
-  type AppRegistry,
   type Outbound,
   type Peer,
-  type ReplayGuard,
+  type SqliteAppRegistry,
   type SessionService,
 } from '@stagepass/gateway';
 import { CAPABILITIES, isErrorCode, type ServerMessage } from '@stagepass/protocol';
 import { parseCommandLine } from '../parse-command-line.js';
 import { isUsageError } from '../usage-error.js';
 
-let registry: AppRegistry & ReplayGuard;
+let registry: SqliteAppRegistry;
 let sessions: SessionService;
 let server: Server;
 let url = '';

@@ -10,7 +10,15 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { invalidOption } from '@stagepass/protocol';
-import type { AppRegistry, ReplayGuard } from './app-registry.js';
+import type { AppRecord, AppSettings, KeyRecord } from './app-record.js';
+import type {
+  AddKeyOptions,
+  AppRegistry,
+  CreateAppOptions,
+  ImportAppOptions,
+  ReplayGuard,
+  Revocation,
+} from './app-registry.js';
 import { openSqliteDatabase } from './open-sqlite-database.js';
 import { createSecretSealer, type SecretSealer } from './secret-sealing.js';
 import { createSqliteApps } from './sqlite-apps.js';
@@ -45,6 +53,19 @@ export interface SqliteAppRegistryOptions {
   readonly initializeEmpty?: boolean;
 }
 
+/** The SQLite registry: an {@link AppRegistry} whose app management answers synchronously. */
+export interface SqliteAppRegistry extends AppRegistry, ReplayGuard {
+  createApp(options: CreateAppOptions): { app: AppRecord; secret: string };
+  importApp(options: ImportAppOptions): AppRecord;
+  rotateSecret(appId: string): { key: KeyRecord; secret: string };
+  addKey(appId: string, options: AddKeyOptions): KeyRecord;
+  retireKey(appId: string, kid: string): KeyRecord;
+  updateSettings(appId: string, settings: Partial<AppSettings>): AppRecord;
+  deleteApp(appId: string): boolean;
+  revoke(appId: string, revocation: Revocation): void;
+  close(): void;
+}
+
 function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAppRegistryOptions, 'path' | 'now'>> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object with path');
   if (typeof options.path !== 'string' || options.path === '' || options.path.includes('\u0000')) {
@@ -70,7 +91,7 @@ function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAp
  * registry.close();
  * ```
  */
-export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): AppRegistry & ReplayGuard {
+export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): SqliteAppRegistry {
   const { path, now } = checkOptions(options);
   const sealer = createSecretSealer(options.masterKey);
   const db = openSqliteDatabase(path, sealer, options.initializeEmpty === true, options.onSecretsEncrypted);
@@ -82,19 +103,26 @@ export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): AppR
   }
 }
 
+const RESTART = 'restart the gateway on the database the apps are in';
+
 /** How `fileProblem` tells the file at `path` is still the one opened: its device and inode. */
 function watchFile(path: string): () => string | undefined {
   if (path === ':memory:') return () => undefined;
   const opened = statSync(path);
   return () => {
     const now = statSync(path, { throwIfNoEntry: false });
-    if (now === undefined) return 'the database file was deleted while the gateway ran';
-    if (now.ino !== opened.ino || now.dev !== opened.dev) return 'the database file was replaced while the gateway ran';
+    if (now === undefined) return `the database file was deleted while the gateway ran: ${RESTART}`;
+    if (now.ino !== opened.ino || now.dev !== opened.dev)
+      return `the database file was replaced while the gateway ran: ${RESTART}`;
     return undefined;
   };
 }
 
-function openRegistry(db: Database.Database, store: SqliteStore, sealer: SecretSealer): AppRegistry & ReplayGuard {
+function openRegistry(
+  db: Database.Database,
+  store: SqliteStore,
+  sealer: SecretSealer,
+): Omit<SqliteAppRegistry, 'fileProblem'> {
   const apps = createSqliteApps(store, sealer);
   const revocations = createSqliteRevocations(store);
   const replay = createSqliteReplayGuard(store);

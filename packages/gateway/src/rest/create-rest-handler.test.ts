@@ -10,8 +10,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from '@stagepass/protocol';
 import { createAppJwt } from '@stagepass/token';
-import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
-import { createSqliteAppRegistry } from '../registry/sqlite-app-registry.js';
+import { createSqliteAppRegistry, type SqliteAppRegistry } from '../registry/sqlite-app-registry.js';
 import { createMemorySessionService } from '../session/memory-session-service.js';
 import type { SessionService } from '../session/session-service.js';
 import { createRestHandler } from './create-rest-handler.js';
@@ -24,7 +23,7 @@ const ED = generateKeyPairSync('ed25519', {
 const ED_APP = 'ed25519-app';
 const OTHER_SECRET = randomBytes(32).toString('hex');
 
-let registry: AppRegistry & ReplayGuard;
+let registry: SqliteAppRegistry;
 let sessions: SessionService;
 let server: Server;
 let base = '';

@@ -158,7 +158,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       case 'revoke': {
         const revocation = readRevocationBody(body);
         try {
-          registry.revoke(appId, revocation);
+          await registry.revoke(appId, revocation);
         } catch (err) {
           // The registry checks the revocation too (e.g. issuedBefore in the future): a bad body, here.
           if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') {

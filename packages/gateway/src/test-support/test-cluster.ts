@@ -8,7 +8,7 @@ import {
   type RedisSessionServiceOptions,
 } from '../cluster/redis-session-service.js';
 import { createGateway, type GatewayOptions } from '../gateway.js';
-import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
+import type { SqliteAppRegistry } from '../registry/sqlite-app-registry.js';
 import { createSqliteAppRegistry } from '../registry/sqlite-app-registry.js';
 import { TestRedis } from './redis-server.js';
 import { TestGateway } from './test-gateway.js';
@@ -27,7 +27,7 @@ export interface TestClusterOptions {
 export class TestCluster {
   private constructor(
     readonly redis: TestRedis,
-    readonly registry: AppRegistry & ReplayGuard,
+    readonly registry: SqliteAppRegistry,
     readonly nodes: ClusterNode[],
     private readonly options: TestClusterOptions,
   ) {}
