@@ -1,22 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { StagepassError, invalidOption, isOpaqueId, isStagepassError, wireLimits } from '@stagepass/protocol';
+import { StagepassError, isStagepassError } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
 import {
-  isEntityId,
-  isSessionId,
   readCreateSessionBody,
   readMuteBody,
   readRevocationBody,
   readSignalBody,
-  MAX_SESSION_ID_LENGTH,
   type JsonBody,
 } from './parse-rest-body.js';
 import { hasBody, readJsonBody } from './read-json-body.js';
-import { refusal, send, type Answer } from './rest-answer.js';
+import type { Answer } from './rest-answer.js';
+import { checkRestOptions, pathIds, serveRestRequests, type PathIds } from './rest-edge.js';
 import { matchRoute, type MatchedRoute, type RestRoute } from './rest-routes.js';
 
 export interface RestHandlerOptions {
@@ -34,39 +31,6 @@ export interface RestHandlerOptions {
 
 /** A Node `http` request listener. */
 export type RestHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** Request bodies: 64 KiB by default (docs/protocol.md). */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-const MAX_MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-function checkOptions(options: RestHandlerOptions): number {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
-  for (const name of ['registry', 'sessions', 'replay'] as const) {
-    if (typeof options[name] !== 'object' || options[name] === null) throw invalidOption(name, 'is required');
-  }
-  if (options.now !== undefined && typeof options.now !== 'function')
-    throw invalidOption('now', 'must be a function returning milliseconds');
-  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(max) || max < 1 || max > MAX_MAX_BODY_BYTES) {
-    throw invalidOption('maxBodyBytes', `must be a whole number of bytes from 1 to ${MAX_MAX_BODY_BYTES}`);
-  }
-  return max;
-}
-
-function badParam(name: string, problem: string): never {
-  throw new StagepassError('ERR_MESSAGE_INVALID', `The path's ${name} ${problem}.`);
-}
-
-/** The path's IDs, percent-decoded by the router, checked against the protocol's shapes. */
-function pathIds(matched: MatchedRoute): { sessionId: string; connectionId: string; streamId: string } {
-  const { sessionId, connectionId, streamId } = matched.params;
-  if (sessionId !== undefined && !isSessionId(sessionId)) {
-    badParam('sessionId', `must be 1–${MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces`);
-  }
-  if (connectionId !== undefined && !isEntityId(connectionId)) badParam('connectionId', 'is not a connection ID');
-  if (streamId !== undefined && !isEntityId(streamId)) badParam('streamId', 'is not a stream ID');
-  return { sessionId: sessionId ?? '', connectionId: connectionId ?? '', streamId: streamId ?? '' };
-}
 
 function sessionLocation(appId: string, sessionId: string): string {
   return `/v1/apps/${encodeURIComponent(appId)}/sessions/${encodeURIComponent(sessionId)}`;
@@ -102,18 +66,13 @@ const NO_CONTENT: Answer = { status: 204 };
  * ```
  */
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
-  const maxBodyBytes = checkOptions(options);
+  const maxBodyBytes = checkRestOptions(options);
   const { registry, sessions, replay, logger } = options;
   const now = options.now ?? Date.now;
   const authenticate = createAppJwtAuthenticator({ registry, replay, logger });
 
   /** The operation itself, once the caller is authenticated and the path and body are valid. */
-  async function act(
-    route: RestRoute,
-    appId: string,
-    ids: ReturnType<typeof pathIds>,
-    body: JsonBody,
-  ): Promise<Answer> {
+  async function act(route: RestRoute, appId: string, ids: PathIds, body: JsonBody): Promise<Answer> {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
       case 'createSession': {
@@ -177,7 +136,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   async function answer(req: IncomingMessage, matched: MatchedRoute): Promise<Answer> {
     const { route, appId } = matched;
     await authenticate(req, appId, now());
-    const ids = pathIds(matched);
+    const ids = pathIds(matched.params);
     let body: JsonBody = {};
     if (route.body) body = await readJsonBody(req, maxBodyBytes);
     else if (hasBody(req))
@@ -185,40 +144,10 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     return act(route, appId, ids, body);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    let route: RestRoute | undefined;
-    let appId: string | undefined;
-    let result: Answer;
-    try {
-      const matched = matchRoute(req.method, req.url);
-      route = matched.route;
-      appId = matched.appId;
-      result = await answer(req, matched);
-    } catch (err) {
-      result = refusal(err);
-      if (result.status >= 500)
-        logger?.error({ err, method: req.method, route: route?.pattern }, 'rest request failed');
-    }
-    send(req, res, result);
-    logger?.info(
-      {
-        method: req.method,
-        route: route?.pattern ?? null,
-        status: result.status,
-        // Only an App ID of the right shape is logged: the path is the caller's.
-        appId: isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH) ? appId : null,
-        code: (result.body as { code?: unknown } | undefined)?.code ?? null,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      'rest request',
-    );
-  }
-
-  return (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      logger?.error({ err }, 'rest handler failed');
-      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-    });
-  };
+  return serveRestRequests('rest request', logger, (req, notes) => {
+    const matched = matchRoute(req.method, req.url);
+    notes.route = matched.route.pattern;
+    notes.appId = matched.appId;
+    return answer(req, matched);
+  });
 }

@@ -1,20 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { StagepassError, isOpaqueId, wireLimits } from '@stagepass/protocol';
-import {
-  createOpenTokAppJwtVerifier,
-  inspectToken,
-  type OpenTokAppJwtVerifier,
-  type VerificationKeyInput,
-} from '@stagepass/token';
+import { createOpenTokAppJwtVerifier, inspectToken, type OpenTokAppJwtVerifier } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../../registry/app-registry.js';
 import type { AppRecord } from '../../registry/app-record.js';
 import { createAppVersionCache } from '../../registry/app-version-cache.js';
 import { toAppKeys } from '../../registry/to-app-keys.js';
+import { authInvalid, presentedJwt, verifierOfUsableKeys } from '../request-jwt.js';
 
 /** The replay guard's namespace for the `jti`s of OpenTok/Vonage project JWTs (apart from `/v1`'s). */
 const REPLAY_PREFIX = 'opentok-jwt:';
-const BEARER = /^Bearer +([^\s]+) *$/i;
+const MISSING = 'The request has no project JWT; send X-OPENTOK-AUTH: <jwt> or Authorization: Bearer <jwt>.';
 
 export interface OpenTokAuthenticatorOptions {
   readonly registry: AppRegistry;
@@ -32,33 +28,6 @@ export type OpenTokAuthenticator = (
   pathAppId: string | undefined,
   nowMs: number,
 ) => Promise<string>;
-
-function authInvalid(message: string): never {
-  throw new StagepassError('ERR_AUTH_INVALID', message);
-}
-
-function single(req: IncomingMessage, name: string): string | undefined {
-  const values = req.headersDistinct[name];
-  if (values === undefined) return undefined;
-  if (values.length !== 1) authInvalid(`Give the ${name} header once.`);
-  return values[0];
-}
-
-/** The JWT of `X-OPENTOK-AUTH: <jwt>` (opentok) or `Authorization: Bearer <jwt>` (@vonage/video, opentok's Vonage mode). */
-function presentedJwt(req: IncomingMessage): string {
-  const authorization = single(req, 'authorization');
-  const opentok = single(req, 'x-opentok-auth');
-  if (authorization !== undefined && opentok !== undefined) {
-    authInvalid('Give the project JWT in one header: X-OPENTOK-AUTH, or Authorization: Bearer.');
-  }
-  if (opentok !== undefined) return opentok.trim();
-  if (authorization === undefined) {
-    authInvalid('The request has no project JWT; send X-OPENTOK-AUTH: <jwt> or Authorization: Bearer <jwt>.');
-  }
-  const match = BEARER.exec(authorization);
-  if (match === null) authInvalid('The Authorization header must be "Bearer <project JWT>".');
-  return match[1]!;
-}
 
 /**
  * The App ID a JWT names, read before its signature is checked, only to pick the keys that check it:
@@ -92,22 +61,13 @@ export function createOpenTokAuthenticator(options: OpenTokAuthenticatorOptions)
 
   function build(app: AppRecord): OpenTokAppJwtVerifier {
     const { appId, keys } = toAppKeys(app);
-    const usable = keys.filter((key: VerificationKeyInput) => {
-      try {
-        createOpenTokAppJwtVerifier({ appId, keys: [key] });
-        return true;
-      } catch {
-        logger?.warn({ appId, kid: key.kid ?? null }, 'app key unusable for project JWTs; skipped');
-        return false;
-      }
-    });
-    return createOpenTokAppJwtVerifier({ appId, keys: usable });
+    return verifierOfUsableKeys(appId, keys, createOpenTokAppJwtVerifier, logger, 'project JWT');
   }
 
   const verifiers = createAppVersionCache({ registry, build });
 
   return async (req, pathAppId, nowMs) => {
-    const jwt = presentedJwt(req);
+    const jwt = presentedJwt(req, 'project JWT', MISSING);
     const appId = pathAppId ?? claimedAppId(jwt);
     if (!isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
     // An unknown app gets a verifier without keys: refused after the same checks, with the same answer.

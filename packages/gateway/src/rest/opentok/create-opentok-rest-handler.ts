@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { StagepassError, invalidOption, isOpaqueId, wireLimits, type StreamInfo } from '@stagepass/protocol';
+import { StagepassError, type StreamInfo } from '@stagepass/protocol';
 import { createSessionId } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../../registry/app-registry.js';
 import type { SessionService, SessionSnapshot } from '../../session/session-service.js';
-import { DEFAULT_MAX_BODY_BYTES } from '../create-rest-handler.js';
-import { isEntityId, isSessionId, readSignalBody, MAX_SESSION_ID_LENGTH, type JsonBody } from '../parse-rest-body.js';
+import { checkRestOptions, pathIds, serveRestRequests, type PathIds } from '../rest-edge.js';
+import { readSignalBody, type JsonBody } from '../parse-rest-body.js';
 import { hasBody, readJsonBody } from '../read-json-body.js';
-import { refusal, send, type Answer } from '../rest-answer.js';
+import type { Answer } from '../rest-answer.js';
 import { createOpenTokAuthenticator } from './authenticate-opentok-jwt.js';
 import { readCreateSessionForm, readLayoutBody, readOpenTokMuteBody } from './opentok-bodies.js';
 import { matchOpenTokRoute, type MatchedOpenTokRoute, type OpenTokRoute } from './opentok-routes.js';
@@ -36,20 +35,6 @@ export type OpenTokRestHandler = (req: IncomingMessage, res: ServerResponse) => 
  */
 const OPENTOK_NODE_SDK = /^OpenTok-Node-SDK\//;
 
-function badParam(name: string, problem: string): never {
-  throw new StagepassError('ERR_MESSAGE_INVALID', `The path's ${name} ${problem}.`);
-}
-
-function pathIds(matched: MatchedOpenTokRoute): { sessionId: string; connectionId: string; streamId: string } {
-  const { sessionId, connectionId, streamId } = matched.params;
-  if (sessionId !== undefined && !isSessionId(sessionId)) {
-    badParam('sessionId', `must be 1–${MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces`);
-  }
-  if (connectionId !== undefined && !isEntityId(connectionId)) badParam('connectionId', 'is not a connection ID');
-  if (streamId !== undefined && !isEntityId(streamId)) badParam('streamId', 'is not a stream ID');
-  return { sessionId: sessionId ?? '', connectionId: connectionId ?? '', streamId: streamId ?? '' };
-}
-
 /** A stream as OpenTok's REST API shows it. */
 function streamView(stream: StreamInfo, snapshot: SessionSnapshot): Record<string, unknown> {
   return {
@@ -58,20 +43,6 @@ function streamView(stream: StreamInfo, snapshot: SessionSnapshot): Record<strin
     name: stream.name,
     layoutClassList: snapshot.layoutClassLists[stream.id] ?? [],
   };
-}
-
-function checkOptions(options: OpenTokRestHandlerOptions): number {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
-  for (const name of ['registry', 'sessions', 'replay'] as const) {
-    if (typeof options[name] !== 'object' || options[name] === null) throw invalidOption(name, 'is required');
-  }
-  if (options.now !== undefined && typeof options.now !== 'function')
-    throw invalidOption('now', 'must be a function returning milliseconds');
-  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(max) || max < 1 || max > 16 * 1024 * 1024) {
-    throw invalidOption('maxBodyBytes', 'must be a whole number of bytes from 1 to 16777216');
-  }
-  return max;
 }
 
 /** The OpenTok operations themselves, once a request is authenticated and its body read. */
@@ -125,7 +96,7 @@ function createOpenTokOperations(
     req: IncomingMessage,
     route: OpenTokRoute,
     appId: string,
-    ids: ReturnType<typeof pathIds>,
+    ids: PathIds,
     body: JsonBody,
   ): Promise<Answer> {
     const { sessionId, connectionId, streamId } = ids;
@@ -184,7 +155,7 @@ function createOpenTokOperations(
  * ```
  */
 export function createOpenTokRestHandler(options: OpenTokRestHandlerOptions): OpenTokRestHandler {
-  const maxBodyBytes = checkOptions(options);
+  const maxBodyBytes = checkRestOptions(options);
   const { registry, sessions, replay, logger } = options;
   const now = options.now ?? Date.now;
   const authenticate = createOpenTokAuthenticator({ registry, replay, logger });
@@ -197,7 +168,7 @@ export function createOpenTokRestHandler(options: OpenTokRestHandlerOptions): Op
   ): Promise<{ answer: Answer; appId: string }> {
     const { route } = matched;
     const appId = await authenticate(req, matched.appId, now());
-    const ids = pathIds(matched);
+    const ids = pathIds(matched.params);
     let body: JsonBody = {};
     if (route.body === 'json' || (route.body === 'optional-json' && hasBody(req))) {
       body = await readJsonBody(req, maxBodyBytes);
@@ -207,42 +178,12 @@ export function createOpenTokRestHandler(options: OpenTokRestHandlerOptions): Op
     return { answer: await act(req, route, appId, ids, body), appId };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    let route: OpenTokRoute | undefined;
-    let appId: string | undefined;
-    let result: Answer;
-    try {
-      const matched = matchOpenTokRoute(req.method, req.url);
-      route = matched.route;
-      appId = matched.appId;
-      const done = await answer(req, matched);
-      appId = done.appId;
-      result = done.answer;
-    } catch (err) {
-      result = refusal(err);
-      if (result.status >= 500 && result.status !== 501)
-        logger?.error({ err, method: req.method, route: route?.pattern }, 'opentok rest request failed');
-    }
-    send(req, res, result);
-    logger?.info(
-      {
-        method: req.method,
-        route: route?.pattern ?? null,
-        status: result.status,
-        // Only an App ID of the right shape is logged: the path is the caller's.
-        appId: isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH) ? appId : null,
-        code: (result.body as { code?: unknown } | undefined)?.code ?? null,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      'opentok rest request',
-    );
-  }
-
-  return (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      logger?.error({ err }, 'opentok rest handler failed');
-      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-    });
-  };
+  return serveRestRequests('opentok rest request', logger, async (req, notes) => {
+    const matched = matchOpenTokRoute(req.method, req.url);
+    notes.route = matched.route.pattern;
+    notes.appId = matched.appId;
+    const done = await answer(req, matched);
+    notes.appId = done.appId;
+    return done.answer;
+  });
 }
