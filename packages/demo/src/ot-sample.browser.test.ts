@@ -16,6 +16,7 @@ import {
   WAIT_MS,
   browserSkipReason,
   launchChromium,
+  mediaProbe,
   waitForMedia,
   waitForSilence,
   type DemoBrowser,
@@ -34,29 +35,8 @@ function replaceOnce(text: string, from: string, to: string, file: string): stri
   return parts.join(to);
 }
 
-/** The recorded RTCPeerConnections, and the inbound media of the subscriber in the card of the stream named `name`. */
-const MEDIA_PROBE = `
-  window.__pcs = [];
-  const NativePeerConnection = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends NativePeerConnection {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-  window.__inbound = async (name) => {
-    const video = document.querySelector('.card[data-name="' + name + '"] .OT_subscriber video');
-    const ids = new Set((video && video.srcObject ? video.srcObject.getTracks() : []).map((t) => t.id));
-    const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0 };
-    for (const pc of window.__pcs) {
-      if (pc.connectionState === 'closed') continue;
-      if (!pc.getReceivers().some((r) => r.track && ids.has(r.track.id))) continue;
-      (await pc.getStats()).forEach((r) => {
-        if (r.type !== 'inbound-rtp') return;
-        if (r.kind === 'video') out.framesDecoded += r.framesDecoded || 0;
-        if (r.kind === 'audio') { out.audioEnergy += r.totalAudioEnergy || 0; out.audioPackets += r.packetsReceived || 0; }
-      });
-    }
-    return out;
-  };
-`;
+/** The recorded RTCPeerConnections, and the inbound media of the subscriber in the card of the stream named `key`. */
+const MEDIA_PROBE = mediaProbe(`'.card[data-name="' + key + '"] .OT_subscriber video'`);
 
 interface SamplePage {
   readonly name: string;
