@@ -109,7 +109,10 @@ function createTransportContext(
     rateLimit: o.rateLimit,
     maxBufferedBytes: o.maxBufferedBytes,
     admissionTimeoutMs: o.admissionTimeoutMs,
-    ejects: createExpirySchedule(o.now),
+    // Ejects at exp + the clock tolerance: when admission starts refusing the token (ERR_TOKEN_EXPIRED),
+    // not before (a token admitted within the tolerance is not closed at once). The schedule reads a
+    // clock set back by the tolerance, so it is handed `exp` itself.
+    ejects: createExpirySchedule(() => o.now() - o.clockTolerance * 1000),
     resumes: createResumeWindows(sessions, o.resumeWindowMs, () => performance.now()),
     connections,
     onClosed: () => drain.onDrained?.(),
@@ -164,7 +167,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const ctx = createTransportContext(o, sessions, metrics, hot, drain, connections);
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
-  const rest = o.rest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
+  const rest = o.rest({
+    registry: o.registry,
+    sessions,
+    replay: o.registry,
+    logger,
+    now: o.now,
+    clockTolerance: o.clockTolerance,
+  });
   const guard = new HttpGuard({
     maxSocketsPerIp: o.maxSocketsPerIp,
     maxRequestsInFlight: o.maxRequestsInFlight,

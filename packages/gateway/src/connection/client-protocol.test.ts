@@ -126,7 +126,7 @@ describe('client protocol: admission in flight', () => {
     const messages = connection.messages;
     assert.deepEqual(
       messages.map((m) => m.type),
-      ['connected', 'error', 'ack', 'streamCreated', 'signal', 'ack'],
+      ['connected', 'error', 'ack', 'streamCreated', 'ack', 'signal'],
     );
     assert.deepEqual(messages[1], {
       type: 'error',

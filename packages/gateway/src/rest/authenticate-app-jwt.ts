@@ -15,6 +15,8 @@ export interface AppJwtAuthenticatorOptions {
   readonly registry: AppRegistry;
   readonly replay: ReplayGuard;
   readonly logger: Logger | undefined;
+  /** Seconds of clock skew forgiven on `iat` and `exp`, 0–300. Default 30 (the verifier's). */
+  readonly clockTolerance?: number;
 }
 
 /** Checks one request's app JWT for the App ID of its path; rejects with ERR_AUTH_… refusals. */
@@ -56,24 +58,25 @@ function presentedJwt(req: IncomingMessage): string {
  */
 export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): AppJwtAuthenticator {
   const { registry, replay, logger } = options;
+  const tolerance = options.clockTolerance === undefined ? {} : { clockTolerance: options.clockTolerance };
 
   /** A verifier of the app's active keys (toAppKeys drops retired ones). */
   function build(app: AppRecord): AppJwtVerifier {
     const { appId, keys } = toAppKeys(app);
     try {
-      return createAppJwtVerifier({ appId, keys });
+      return createAppJwtVerifier({ appId, keys, ...tolerance });
     } catch {
       // One unusable key record must not lock the app out: keep the keys that import alone.
       const usable = keys.filter((key: VerificationKeyInput) => {
         try {
-          createAppJwtVerifier({ appId, keys: [key] });
+          createAppJwtVerifier({ appId, keys: [key], ...tolerance });
           return true;
         } catch {
           logger?.warn({ appId, kid: key.kid ?? null }, 'app key unusable for app JWTs; skipped');
           return false;
         }
       });
-      return createAppJwtVerifier({ appId, keys: usable });
+      return createAppJwtVerifier({ appId, keys: usable, ...tolerance });
     }
   }
 
@@ -82,7 +85,7 @@ export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): 
   return async (req, appId, nowMs) => {
     const jwt = presentedJwt(req);
     if (!isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
-    const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [] });
+    const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [], ...tolerance });
     const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
     if (!(await replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance))) {
       throw new StagepassError(

@@ -37,6 +37,8 @@ export interface RestHandlerOptions {
   readonly now?: () => number;
   /** Largest request body, in bytes. Default 64 KiB. */
   readonly maxBodyBytes?: number;
+  /** Seconds of clock skew forgiven on an app JWT's `iat` and `exp` (the gateway's clockTolerance), 0–300. Default 30. */
+  readonly clockTolerance?: number;
 }
 
 /** A Node `http` request listener. */
@@ -152,7 +154,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const maxBodyBytes = checkOptions(options);
   const { registry, sessions, replay, logger } = options;
   const now = options.now ?? Date.now;
-  const authenticate = createAppJwtAuthenticator({ registry, replay, logger });
+  const authenticate = createAppJwtAuthenticator({ registry, replay, logger, clockTolerance: options.clockTolerance });
 
   /** The operation itself, once the caller is authenticated and the path and body are valid. */
   async function act(
@@ -164,9 +166,12 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
       case 'createSession': {
-        const created = await sessions.createSession(appId, readCreateSessionBody(body).sessionId);
+        const asked = readCreateSessionBody(body).sessionId;
+        // Idempotent: a session that exists is answered 200 with its own createdAt; 201 only for a new one.
+        const existed = asked !== undefined && (await sessions.getSession(appId, asked)) !== undefined;
+        const created = await sessions.createSession(appId, asked);
         return {
-          status: 201,
+          status: existed ? 200 : 201,
           body: { sessionId: created.sessionId, createdAt: created.createdAt },
           headers: { location: sessionLocation(appId, created.sessionId) },
         };
