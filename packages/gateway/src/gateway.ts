@@ -14,6 +14,7 @@ import {
   type GatewayCloseOptions,
   type GatewayOptions,
   type ResolvedOptions,
+  type RestHandlerDeps,
 } from './gateway-options.js';
 import { closeServer, drainSockets, type DrainHook } from './gateway-shutdown.js';
 import {
@@ -119,6 +120,12 @@ function createTransportContext(
   };
 }
 
+/** What the REST handler is given: the registry, the sessions, the clock and its tolerance. */
+function restDeps(o: ResolvedOptions, sessions: SessionService): RestHandlerDeps {
+  const { registry, logger, now, clockTolerance } = o;
+  return { registry, sessions, replay: registry, logger, now, clockTolerance };
+}
+
 const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
   EADDRINUSE: 'the port is in use (another gateway, or another program, listens there)',
   EACCES: 'the port is not allowed for this user (ports below 1024 need privileges)',
@@ -167,14 +174,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const ctx = createTransportContext(o, sessions, metrics, hot, drain, connections);
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
-  const rest = o.rest({
-    registry: o.registry,
-    sessions,
-    replay: o.registry,
-    logger,
-    now: o.now,
-    clockTolerance: o.clockTolerance,
-  });
+  const rest = o.rest(restDeps(o, sessions));
   const guard = new HttpGuard({
     maxSocketsPerIp: o.maxSocketsPerIp,
     maxRequestsInFlight: o.maxRequestsInFlight,

@@ -97,6 +97,17 @@ function sessionView(snapshot: SessionSnapshot): Record<string, unknown> {
   };
 }
 
+/** POST /sessions. Idempotent: a session that exists is answered 200 with its own createdAt; 201 only for a new one. */
+async function createSession(sessions: SessionService, appId: string, asked: string | undefined): Promise<Answer> {
+  const existed = asked !== undefined && (await sessions.getSession(appId, asked)) !== undefined;
+  const created = await sessions.createSession(appId, asked);
+  return {
+    status: existed ? 200 : 201,
+    body: { sessionId: created.sessionId, createdAt: created.createdAt },
+    headers: { location: sessionLocation(appId, created.sessionId) },
+  };
+}
+
 const NO_CONTENT: Answer = { status: 204 };
 
 /** The answer to a refused request: its HTTP status and `{"code","message"}`; anything unexpected is a bare 500. */
@@ -165,17 +176,8 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   ): Promise<Answer> {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
-      case 'createSession': {
-        const asked = readCreateSessionBody(body).sessionId;
-        // Idempotent: a session that exists is answered 200 with its own createdAt; 201 only for a new one.
-        const existed = asked !== undefined && (await sessions.getSession(appId, asked)) !== undefined;
-        const created = await sessions.createSession(appId, asked);
-        return {
-          status: existed ? 200 : 201,
-          body: { sessionId: created.sessionId, createdAt: created.createdAt },
-          headers: { location: sessionLocation(appId, created.sessionId) },
-        };
-      }
+      case 'createSession':
+        return createSession(sessions, appId, readCreateSessionBody(body).sessionId);
       case 'getSession': {
         const snapshot = await sessions.getSession(appId, sessionId);
         if (snapshot === undefined) throw new StagepassError('ERR_NOT_FOUND', 'No session with that ID in this app.');
