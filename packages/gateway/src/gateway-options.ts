@@ -25,6 +25,8 @@ export interface RestHandlerDeps {
   readonly replay: ReplayGuard;
   readonly logger: Logger;
   readonly now: Clock;
+  /** The gateway's clockTolerance: seconds of skew forgiven on app JWTs' `iat` and `exp` too. */
+  readonly clockTolerance: Seconds;
 }
 
 /** What a `sessions` factory is given besides the events. */
@@ -118,7 +120,10 @@ export interface GatewayOptions {
   readonly requestTimeoutMs?: Milliseconds;
   /** /metrics collects at most once per this many ms; scrapes meanwhile get the same text. 0: every scrape. Default 1000. */
   readonly metricsCacheMs?: Milliseconds;
-  /** Seconds of clock skew forgiven on token times, 0–300. Default 30. */
+  /**
+   * Seconds of clock skew forgiven on token times (session tokens and REST app JWTs), 0–300. Default 30.
+   * Apps that eject at expiry close a connection at its token's `exp` plus this (when admission starts refusing it).
+   */
   readonly clockTolerance?: Seconds;
   /** Wall clock in ms, for token times and session times (tests move it). Default `Date.now`. Limits use a monotonic clock. */
   readonly now?: Clock;

@@ -14,6 +14,7 @@ import {
   type GatewayCloseOptions,
   type GatewayOptions,
   type ResolvedOptions,
+  type RestHandlerDeps,
 } from './gateway-options.js';
 import { closeServer, drainSockets, type DrainHook } from './gateway-shutdown.js';
 import {
@@ -115,11 +116,20 @@ function createTransportContext(
     rateLimit: o.rateLimit,
     maxBufferedBytes: o.maxBufferedBytes,
     admissionTimeoutMs: o.admissionTimeoutMs,
-    ejects: createExpirySchedule(o.now),
+    // Ejects at exp + the clock tolerance: when admission starts refusing the token (ERR_TOKEN_EXPIRED),
+    // not before (a token admitted within the tolerance is not closed at once). The schedule reads a
+    // clock set back by the tolerance, so it is handed `exp` itself.
+    ejects: createExpirySchedule(() => o.now() - o.clockTolerance * 1000),
     resumes: createResumeWindows(sessions, o.resumeWindowMs, () => performance.now()),
     connections,
     onClosed: () => drain.onDrained?.(),
   };
+}
+
+/** What the REST handler is given: the registry, the sessions, the clock and its tolerance. */
+function restDeps(o: ResolvedOptions, sessions: SessionService): RestHandlerDeps {
+  const { registry, logger, now, clockTolerance } = o;
+  return { registry, sessions, replay: registry, logger, now, clockTolerance };
 }
 
 const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
@@ -188,11 +198,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const ctx = createTransportContext(o, sessions, metrics, hot, drain, connections);
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
-  const rest = o.rest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
-  const opentokRest =
-    o.opentokRest === false
-      ? undefined
-      : o.opentokRest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
+  const rest = o.rest(restDeps(o, sessions));
+  const opentokRest = o.opentokRest === false ? undefined : o.opentokRest(restDeps(o, sessions));
   const guard = createHttpGuard(o, metrics);
   const server = createServer(
     {

@@ -150,7 +150,7 @@ export const ERROR_CODES = {
     httpStatus: 429,
     closeCode: 1013,
     description:
-      'Too many connections from one IP address (every TCP connection counts): HTTP 429 as it is accepted, or close 1013.',
+      'Too many connections from one IP address (every TCP connection counts): HTTP 429 as it is accepted, before any WebSocket exists (close 1013 is reserved for it and never sent today).',
   },
   ERR_SERVER_SHUTTING_DOWN: {
     httpStatus: 503,

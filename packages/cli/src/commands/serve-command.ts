@@ -3,7 +3,7 @@
  */
 import { defineCommand, type Command } from '../command-spec.js';
 import { DEFAULT_DB_PATH, MASTER_KEY_ENV } from './app-database.js';
-import { DB_FLAG, HELP_FLAG } from './common-flags.js';
+import { DB_FLAG, HELP_FLAG, JSON_FLAG } from './common-flags.js';
 import { DEFAULT_HOST, DEFAULT_PORT, HOST_ENV, LOG_LEVELS, PORT_ENV, renderServe, serve } from './serve.js';
 
 /** `stagepass serve`: the gateway, until SIGINT/SIGTERM (the main job: `npm start`). */
@@ -11,7 +11,7 @@ export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
   usage: [
-    'stagepass serve [--host HOST] [--port PORT] [--db PATH|URL] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init]',
+    'stagepass serve [--host HOST] [--port PORT] [--db PATH|URL] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init] [--json]',
   ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
@@ -20,6 +20,8 @@ export const serveCommand: Command = defineCommand({
     'development app and prints its App ID and secret once. SIGINT/SIGTERM: stop admitting, close clients (1001),',
     'exit within the drain time. --dev (what npm start runs) also serves the demo page at / and POST /dev/token,',
     'which mints tokens for the development app: loopback hosts only, unless --dev-allow-remote.',
+    '--json: once it listens, one JSON line on stdout for tools: host, port, url (and devApp: appId, kid, secret',
+    'on a first start); the log lines around it are JSON too and each has a "level".',
   ],
   positionals: [],
   options: {
@@ -58,6 +60,7 @@ export const serveCommand: Command = defineCommand({
       type: 'boolean',
       description: 'Take an existing empty (0-byte) --db file as a new registry (refused without it: a failed copy?)',
     },
+    json: JSON_FLAG,
     help: HELP_FLAG,
   },
   toOptions: (args) => ({

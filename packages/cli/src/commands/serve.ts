@@ -186,7 +186,14 @@ export function renderServe(result: ServeResult): CommandOutput {
     demoUrl === undefined ? '' : `Demo page: ${demoUrl}  (open it in two tabs; camera needs localhost or HTTPS)\n`;
   return {
     ok: true,
-    json: { host: result.host, port: result.port, url, ...(demoUrl === undefined ? {} : { demoUrl }) },
+    // With --json, one line a tool reads: where it listens, and a first start's development app (this once).
+    json: {
+      host: result.host,
+      port: result.port,
+      url,
+      ...(demoUrl === undefined ? {} : { demoUrl }),
+      ...(result.devApp === undefined ? {} : { devApp: { ...result.devApp } }),
+    },
     text: `${banner}${demo}`,
     warnings: [],
     running: { stop: async (signal) => renderServeStop(await stop(signal)) },

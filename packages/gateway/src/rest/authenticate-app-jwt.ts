@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { StagepassError, isOpaqueId, wireLimits } from '@stagepass/protocol';
-import { createAppJwtVerifier, type AppJwtVerifier } from '@stagepass/token';
+import { createAppJwtVerifier, type AppJwtVerifier, type VerificationKeyInput } from '@stagepass/token';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { AppRecord } from '../registry/app-record.js';
 import { createAppVersionCache } from '../registry/app-version-cache.js';
@@ -16,6 +16,8 @@ export interface AppJwtAuthenticatorOptions {
   readonly registry: AppRegistry;
   readonly replay: ReplayGuard;
   readonly logger: Logger | undefined;
+  /** Seconds of clock skew forgiven on `iat` and `exp`, 0–300. Default 30 (the verifier's). */
+  readonly clockTolerance?: number;
 }
 
 /** Checks one request's app JWT for the App ID of its path; rejects with ERR_AUTH_… refusals. */
@@ -29,11 +31,14 @@ export type AppJwtAuthenticator = (req: IncomingMessage, appId: string, nowMs: n
  */
 export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): AppJwtAuthenticator {
   const { registry, replay, logger } = options;
+  const tolerance = options.clockTolerance === undefined ? {} : { clockTolerance: options.clockTolerance };
 
   /** A verifier of the app's active keys (toAppKeys drops retired ones). */
   function build(app: AppRecord): AppJwtVerifier {
     const { appId, keys } = toAppKeys(app);
-    return verifierOfUsableKeys(appId, keys, createAppJwtVerifier, logger, 'app JWT');
+    const create = (input: { appId: string; keys: readonly VerificationKeyInput[] }) =>
+      createAppJwtVerifier({ ...input, ...tolerance });
+    return verifierOfUsableKeys(appId, keys, create, logger, 'app JWT');
   }
 
   const verifiers = createAppVersionCache({ registry, build });
@@ -41,7 +46,7 @@ export function createAppJwtAuthenticator(options: AppJwtAuthenticatorOptions): 
   return async (req, appId, nowMs) => {
     const jwt = presentedJwt(req, 'app JWT', MISSING);
     if (!isOpaqueId(appId, wireLimits.MAX_APP_ID_LENGTH)) authInvalid('The path does not hold a valid App ID.');
-    const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [] });
+    const verifier = verifiers.get(appId) ?? createAppJwtVerifier({ appId, keys: [], ...tolerance });
     const verified = verifier.verify(jwt, { now: Math.floor(nowMs / 1000) });
     if (!(await replay.claim(appId, REPLAY_PREFIX + verified.jti, verified.expireTime + verifier.clockTolerance))) {
       throw new StagepassError(

@@ -27,6 +27,8 @@ export interface RestHandlerOptions {
   readonly now?: () => number;
   /** Largest request body, in bytes. Default 64 KiB. */
   readonly maxBodyBytes?: number;
+  /** Seconds of clock skew forgiven on an app JWT's `iat` and `exp` (the gateway's clockTolerance), 0–300. Default 30. */
+  readonly clockTolerance?: number;
 }
 
 /** A Node `http` request listener. */
@@ -43,6 +45,17 @@ function sessionView(snapshot: SessionSnapshot): Record<string, unknown> {
     connections: snapshot.connections,
     streams: snapshot.streams,
     forceMute: snapshot.forceMute,
+  };
+}
+
+/** POST /sessions. Idempotent: a session that exists is answered 200 with its own createdAt; 201 only for a new one. */
+async function createSession(sessions: SessionService, appId: string, asked: string | undefined): Promise<Answer> {
+  const existed = asked !== undefined && (await sessions.getSession(appId, asked)) !== undefined;
+  const created = await sessions.createSession(appId, asked);
+  return {
+    status: existed ? 200 : 201,
+    body: { sessionId: created.sessionId, createdAt: created.createdAt },
+    headers: { location: sessionLocation(appId, created.sessionId) },
   };
 }
 
@@ -69,20 +82,14 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const maxBodyBytes = checkRestOptions(options);
   const { registry, sessions, replay, logger } = options;
   const now = options.now ?? Date.now;
-  const authenticate = createAppJwtAuthenticator({ registry, replay, logger });
+  const authenticate = createAppJwtAuthenticator({ registry, replay, logger, clockTolerance: options.clockTolerance });
 
   /** The operation itself, once the caller is authenticated and the path and body are valid. */
   async function act(route: RestRoute, appId: string, ids: PathIds, body: JsonBody): Promise<Answer> {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
-      case 'createSession': {
-        const created = await sessions.createSession(appId, readCreateSessionBody(body).sessionId);
-        return {
-          status: 201,
-          body: { sessionId: created.sessionId, createdAt: created.createdAt },
-          headers: { location: sessionLocation(appId, created.sessionId) },
-        };
-      }
+      case 'createSession':
+        return createSession(sessions, appId, readCreateSessionBody(body).sessionId);
       case 'getSession': {
         const snapshot = await sessions.getSession(appId, sessionId);
         if (snapshot === undefined) throw new StagepassError('ERR_NOT_FOUND', 'No session with that ID in this app.');

@@ -473,6 +473,12 @@ export class SessionState {
   ): { subscription: SubscriptionRecord; events: SessionEvent[] } {
     const subscriber = connection as Connection;
     const subscribed = stream as Stream;
+    // Subscribing again is answered with the subscription it has (nothing happens): a client that lost
+    // its reply (a dropped socket) subscribes again safely, and each connection holds at most one
+    // subscription per stream (so no more than the session has streams).
+    for (const held of subscriber.subscriptions ?? []) {
+      if (held.stream === subscribed) return { subscription: held, events: [] };
+    }
     const subscription: Subscription = { id: newId(), stream: subscribed, subscriber };
     this.subscriptions.set(subscription.id, subscription);
     subscribed.subscriptions.add(subscription);
