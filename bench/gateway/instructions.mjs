@@ -5,7 +5,7 @@
 // and a build (npm run build):
 //   node bench/gateway/instructions.mjs <admissions | fanout> [--n N] [--warm W] [--windows K]
 //        [--processes P] [--concurrency C] [--batch B] [--gateway DIR] [--label L]
-//        [--node-flags "…"] [--collect] [--json]
+//        [--node-flags "…"] [--collect] [--json] [--server gateway|bare-ws]
 //
 // The server (bench/gateway/server.mjs gateway: the gateway benchmark's server) runs under
 //   valgrind --tool=callgrind --separate-threads=yes node --expose-gc <node flags> bench/gateway/server.mjs gateway
@@ -117,7 +117,10 @@ function parseArgs(argv) {
       o[numeric[arg]] = n;
     } else if (arg === '--gateway') o.gateway = resolve(value);
     else if (arg === '--label') o.label = value;
-    else if (arg === '--node-flags') o.nodeFlags = value.split(' ').filter(Boolean);
+    else if (arg === '--server') {
+      if (!['gateway', 'bare-ws'].includes(value)) die('--server needs gateway or bare-ws');
+      o.server = value;
+    } else if (arg === '--node-flags') o.nodeFlags = value.split(' ').filter(Boolean);
     else die(`unknown option ${arg}`);
   }
   return o;
@@ -165,7 +168,7 @@ async function startServer(o) {
       '--expose-gc',
       ...o.nodeFlags,
       serverScript,
-      'gateway',
+      o.server ?? 'gateway',
     ],
     { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] },
   );

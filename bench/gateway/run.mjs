@@ -10,6 +10,8 @@
 // with the server's CPU time per unit of work. Targets are a report, not a test:
 // the exit code is 0 even when one fails, and 1 only when a case crashes (its stderr is printed).
 // With --json, stdout holds exactly one JSON document and nothing else (progress goes to stderr).
+// BENCH_SERVER_NODE_FLAGS="--flag …" adds Node flags to every server process (e.g. a GC setting, to see
+// whether it moves a figure); unset, the servers run with --expose-gc only.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, arch, cpus, loadavg, platform } from 'node:os';
@@ -181,7 +183,7 @@ function firstLine(proc, what, timeoutMs) {
 /** Runs one case once: server, then load; returns the load's result with the server's figures added. */
 async function runCase(c, options, fdLimit) {
   const fdsNeeded = c.load[0] === 'idle' ? Number(c.load[c.load.indexOf('--count') + 1]) + 1000 : undefined;
-  const nodeArgs = ['--expose-gc'];
+  const nodeArgs = ['--expose-gc', ...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   if (options.cpuProf !== undefined)
     nodeArgs.push(
       '--cpu-prof',
