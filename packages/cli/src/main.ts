@@ -5,7 +5,7 @@ import type { CommandOutput } from './command-spec.js';
 import { formatHelp } from './help-text.js';
 import { optionUsage } from './option-flags.js';
 import { parseCommandLine, wantsJson, type ParsedCommandLine } from './parse-command-line.js';
-import { isUsageError } from './usage-error.js';
+import { isUsageError, type UsageIssue } from './usage-error.js';
 import { cliVersion } from './version.js';
 
 /** Exit codes of every `stagepass` command; decided here and nowhere else. */
@@ -39,6 +39,7 @@ function usage(
   message: string,
   option: string | undefined,
   helpPath: readonly string[],
+  issues?: readonly UsageIssue[],
 ): number {
   const { io } = context;
   const hint = helpPath.length === 0 ? 'stagepass --help' : `stagepass ${helpPath.join(' ')} --help`;
@@ -50,6 +51,7 @@ function usage(
         code: 'ERR_INVALID_OPTION',
         message,
         ...(option === undefined ? {} : { option }),
+        ...(issues === undefined ? {} : { issues }),
       }),
     );
   }
@@ -69,7 +71,7 @@ function show(output: CommandOutput, json: boolean, io: CliIo): number {
 /** Reports any error and returns its exit code: usage mistakes 2, everything else 1. */
 function report(err: unknown, context: ErrorContext): number {
   const { io } = context;
-  if (isUsageError(err)) return usage(context, err.message, err.option, err.helpPath ?? context.path);
+  if (isUsageError(err)) return usage(context, err.message, err.option, err.helpPath ?? context.path, err.issues);
   if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') {
     const { message, flag } = optionUsage(err, context.givenFlags);
     return usage(context, message, flag, context.path);
