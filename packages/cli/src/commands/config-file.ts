@@ -108,7 +108,9 @@ function walkMap(walk: Walk, node: Node, prefix: string): void {
     else {
       const [group, member] = name.split('.');
       const nested = dotted && walk.keys.includes(name) ? ` (write it nested: ${group}: { ${member}: … })` : '';
-      const hint = nested || didYouMean(key, walk.keys);
+      // Top-level keys may also be groups (`rateLimit`): `ratelimit:` is close to one.
+      const candidates = prefix === '' ? [...walk.keys, ...walk.groups] : walk.keys;
+      const hint = nested || didYouMean(key, candidates);
       walk.problems.push({ option: where, message: `is not a setting${hint}` });
     }
   }
