@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { toUnixSeconds, type UnixSeconds } from '@stagepass/protocol';
+import { invokedName } from './program-name.js';
 
 /** What a command may read from the outside world; injected so commands can be tested in memory. */
 export interface CommandIo {
@@ -11,6 +12,10 @@ export interface CommandIo {
   readFile(path: string): Promise<string>;
   /** The current time, integer UNIX seconds (for "expires in …" displays). */
   now(): UnixSeconds;
+  /** How the user runs this CLI (`stagepass`, or `npx stagepass` from node_modules): for printed command lines. */
+  readonly programName: string;
+  /** Writes one diagnostic line on stderr that does not change the result (e.g. the database was just encrypted). */
+  warn(line: string): void;
 }
 
 /** The signals that stop a long-running command (`serve`). */
@@ -61,6 +66,10 @@ export function createNodeIo(): CliIo {
     readStdin: readAllStdin,
     readFile: (path) => readFile(path, 'utf8'),
     now: () => toUnixSeconds(Date.now()),
+    programName: invokedName(process.argv[1]),
+    warn: (line) => {
+      process.stderr.write(`${line}\n`);
+    },
     writeStdout: (text) => {
       process.stdout.write(text);
     },

@@ -10,14 +10,19 @@ export interface OptionSpec {
   readonly value?: string;
   readonly description: string;
   readonly required?: boolean;
-  /** Environment variable used when neither this flag nor a conflicting one is given. */
-  readonly env?: string;
+  /**
+   * Environment variable used when neither this flag nor a conflicting one is given; with several, the
+   * first one set wins.
+   */
+  readonly env?: string | readonly string[];
   /** Flags (without `--`) that cannot be combined with this one; the error names this flag. */
   readonly conflicts?: readonly string[];
   /** The value must be a whole, non-negative number written in decimal digits only. */
   readonly integer?: boolean;
   /** The value must be one of these. */
   readonly choices?: readonly string[];
+  /** An empty value is refused, saying what usually makes one: an unset shell variable (`--secret "$UNSET"`). */
+  readonly nonEmpty?: boolean;
 }
 
 /** A positional argument, e.g. `TOKEN`. */
@@ -117,4 +122,9 @@ export function defineCommand<Options, Result>(spec: CommandSpec<Options, Result
     toOptions: (args) => toOptions(args),
     execute: async (options, io) => render(await run(options as Options, io)),
   };
+}
+
+/** The environment variables of a flag, in the order they are tried. */
+export function envNames(spec: OptionSpec | undefined): readonly string[] {
+  return spec?.env === undefined ? [] : typeof spec.env === 'string' ? [spec.env] : spec.env;
 }

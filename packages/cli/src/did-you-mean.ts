@@ -34,8 +34,8 @@ function fold(name: string): string {
 
 /**
  * The candidate closest to `typed`, when it is close enough to be what was meant: the same name
- * written in another case or style, or at most 1 edit away for names up to 4 characters, 2 up to 12,
- * and 3 beyond. Undefined when nothing is close (or two candidates are equally close).
+ * written in another case or style, or at most 1 edit away for names of 3 or 4 characters, 2 up to 12,
+ * and 3 beyond (none for 1 or 2: too short to guess from). Undefined when nothing is close (or two candidates are equally close).
  *
  * @example
  * ```ts
@@ -47,7 +47,8 @@ export function closestName(typed: string, candidates: readonly string[]): strin
   const folded = fold(typed);
   const same = candidates.filter((c) => fold(c) === folded);
   if (same.length === 1) return same[0];
-  const allowed = folded.length <= 4 ? 1 : folded.length <= 12 ? 2 : 3;
+  // One letter or two are too short to guess from: `-x` is not a typo of `-h`.
+  const allowed = folded.length <= 2 ? 0 : folded.length <= 4 ? 1 : folded.length <= 12 ? 2 : 3;
   let best: string | undefined;
   let bestDistance = Infinity;
   let tie = false;

@@ -1,9 +1,9 @@
 import { COMMAND_GROUPS, COMMANDS } from './cli.js';
 import { APP_ID_ENV, SECRET_ENV } from './commands/common-flags.js';
-import { DB_ENV, MASTER_KEY_ENV } from './commands/app-database.js';
+import { DATABASE_URL_ENV, DB_ENV, MASTER_KEY_ENV } from './commands/app-database.js';
 import { HOST_ENV, PORT_ENV } from './commands/serve.js';
 import { URL_ENV } from './commands/session-commands.js';
-import type { Command, OptionSpec } from './command-spec.js';
+import { envNames, type Command, type OptionSpec } from './command-spec.js';
 
 function table(rows: readonly (readonly [string, string])[]): string[] {
   const width = Math.max(...rows.map(([left]) => left.length)) + 3;
@@ -19,9 +19,16 @@ function optionLabel(name: string, spec: OptionSpec): string {
   return spec.short === undefined ? long : `-${spec.short}, ${long}`;
 }
 
+/**
+ * What the CLI does, in one sentence: the first line of the top-level help, and (after "The stagepass command: ")
+ * the description in packages/cli/package.json (a test keeps the two equal).
+ */
+export const CLI_SUMMARY =
+  'run the Stagepass gateway (with --dev, its demo page); mint, verify and inspect access tokens (Stagepass, OpenTok and Vonage formats); register apps and manage their keys; manage live sessions (show, signal, mute, disconnect, revoke).';
+
 function rootHelp(commands: readonly Command[]): string[] {
   return [
-    'stagepass: run the Stagepass gateway; mint, verify and inspect access tokens; manage apps and live sessions.',
+    `stagepass: ${CLI_SUMMARY}`,
     '',
     'Usage:',
     '  stagepass <command> [options]',
@@ -40,6 +47,7 @@ function rootHelp(commands: readonly Command[]): string[] {
     ...table([
       [APP_ID_ENV, 'Default for --app-id'],
       [SECRET_ENV, 'Default for --secret (when no key file is given)'],
+      [DATABASE_URL_ENV, 'Default for --db: a postgres:// URL (serve, app …; wins over STAGEPASS_DB)'],
       [DB_ENV, 'Default for --db (serve, app …)'],
       [MASTER_KEY_ENV, 'Encrypts app secrets at rest (serve, app …)'],
       [HOST_ENV, 'Default for serve --host'],
@@ -77,7 +85,13 @@ function commandHelp(command: Command): string[] {
   const options = Object.entries(command.options).map(([name, spec]): [string, string] => {
     const notes = [
       ...(spec.required === true ? ['required'] : []),
-      ...(spec.env === undefined ? [] : [`default: $${spec.env}`]),
+      ...(spec.env === undefined
+        ? []
+        : [
+            `default: ${envNames(spec)
+              .map((name) => `$${name}`)
+              .join(', then ')}`,
+          ]),
     ];
     return [
       optionLabel(name, spec),

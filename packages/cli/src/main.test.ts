@@ -370,7 +370,7 @@ describe('token create → token verify round trips', { concurrency: true }, () 
     assert.equal(verified.stderr, '');
     assert.equal(
       verified.stdout,
-      `valid stagepass token: role publisher, session ${SESSION}, expires 2023-11-15T22:13:20Z (in 23h 59m)\n`,
+      `valid Stagepass/OpenTok JWT (format stagepass), HS256: role publisher, session ${SESSION}, expires 2023-11-15T22:13:20Z (in 23h 59m)\n`,
     );
   });
 });
@@ -967,7 +967,7 @@ describe('token inspect', { concurrency: true }, () => {
     assert.equal(result.stderr, '');
     const lines = result.stdout.split('\n');
     assert.equal(lines[0], BANNER);
-    assert.equal(lines[1], 'format: stagepass (by its look)');
+    assert.equal(lines[1], 'format: Stagepass/OpenTok JWT (format stagepass), by its look');
     assert.deepEqual(lines.slice(2, 5), ['header:', '  alg: "HS256"', '  typ: "JWT"']);
     assert.equal(lines[5], 'claims:');
     for (const expected of [
@@ -997,7 +997,7 @@ describe('token inspect', { concurrency: true }, () => {
     assert.equal(result.code, 0);
     const lines = result.stdout.split('\n');
     assert.equal(lines[0], BANNER);
-    assert.equal(lines[1], 'format: opentok-t1 (by its look)');
+    assert.equal(lines[1], 'format: OpenTok legacy T1 token (format opentok-t1), by its look');
     assert.ok(lines.includes(`  partner_id: "${APP}"`));
     assert.ok(lines.includes(`  create_time: "${NOW}"  (2023-11-14T22:13:20Z)`));
     assert.ok(lines.includes(`  expire_time: "${NOW + 3600}"  (2023-11-14T23:13:20Z)`));

@@ -5,6 +5,7 @@ import type { CommandOutput } from './command-spec.js';
 import { formatHelp } from './help-text.js';
 import { optionUsage } from './option-flags.js';
 import { parseCommandLine, wantsJson, type ParsedCommandLine } from './parse-command-line.js';
+import { withProgramName } from './program-name.js';
 import { isUsageError, type UsageIssue } from './usage-error.js';
 import { cliVersion } from './version.js';
 
@@ -42,16 +43,19 @@ function usage(
   issues?: readonly UsageIssue[],
 ): number {
   const { io } = context;
-  const hint = helpPath.length === 0 ? 'stagepass --help' : `stagepass ${helpPath.join(' ')} --help`;
-  io.writeStderr(`error: ${message}\nRun "${hint}".\n`);
+  const said = withProgramName(message, io.programName);
+  const hint = [io.programName, ...helpPath, '--help'].join(' ');
+  io.writeStderr(`error: ${said}\nRun "${hint}".\n`);
   if (context.json) {
     io.writeStdout(
       jsonLine({
         ...jsonErrorFields(helpPath),
         code: 'ERR_INVALID_OPTION',
-        message,
+        message: said,
         ...(option === undefined ? {} : { option }),
-        ...(issues === undefined ? {} : { issues }),
+        ...(issues === undefined
+          ? {}
+          : { issues: issues.map((i) => ({ ...i, message: withProgramName(i.message, io.programName) })) }),
       }),
     );
   }
@@ -60,7 +64,7 @@ function usage(
 
 /** Prints a command's output and returns its exit code: 0 when it did its job, else 1. */
 function show(output: CommandOutput, json: boolean, io: CliIo): number {
-  for (const warning of output.warnings) io.writeStderr(`${warning}\n`);
+  for (const warning of output.warnings) io.writeStderr(`${withProgramName(warning, io.programName)}\n`);
   if (json) io.writeStdout(jsonLine(output.json));
   else if (output.text !== '') io.writeStdout(output.text);
   if (output.ok) return EXIT_OK;
@@ -78,9 +82,9 @@ function report(err: unknown, context: ErrorContext): number {
   }
   if (isStagepassError(err)) {
     // Library messages never hold a token, a secret or connection data.
-    io.writeStderr(`error: ${err.code}: ${err.message}\n`);
-    if (context.json)
-      io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), code: err.code, message: err.message }));
+    const message = withProgramName(err.message, io.programName);
+    io.writeStderr(`error: ${err.code}: ${message}\n`);
+    if (context.json) io.writeStdout(jsonLine({ ...jsonErrorFields(context.path), code: err.code, message }));
     return EXIT_REFUSED;
   }
   const message = err instanceof Error ? err.message : String(err);
@@ -124,7 +128,7 @@ export async function run(argv: readonly string[], io: CliIo = createNodeIo()): 
     return report(err, { io, json: wantsJson(argv), path: [], givenFlags: new Set() });
   }
   if (parsed.kind === 'help') {
-    io.writeStdout(formatHelp(parsed.path));
+    io.writeStdout(withProgramName(formatHelp(parsed.path), io.programName));
     return EXIT_OK;
   }
   if (parsed.kind === 'version') {

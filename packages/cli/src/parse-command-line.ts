@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { COMMANDS } from './cli.js';
-import type { Command, OptionSpec, ParsedArgs } from './command-spec.js';
+import { checkArgumentText } from './argument-text.js';
+import { envNames, type Command, type OptionSpec, type ParsedArgs } from './command-spec.js';
 import { didYouMean } from './did-you-mean.js';
 import { UsageError } from './usage-error.js';
 
@@ -47,8 +48,9 @@ export function wantsJson(argv: readonly string[]): boolean {
 
 /*
  * Mistyped command words are echoed only when short: app secrets are at least 32 bytes, so a secret (or a
- * token) pasted in the wrong place is never repeated back. A flag's name is always echoed, in full (what
- * follows its `=` never is): nobody can fix `--max-payload-bytse` from "unknown option".
+ * token) pasted in the wrong place is never repeated back. A long flag's name is always echoed, in full (what
+ * follows its `=` never is): nobody can fix `--max-payload-bytse` from "unknown option". A one-dash word is
+ * named by its first letter only (see flagName).
  */
 const ECHOABLE_WORD = /^[A-Za-z][\w-]{0,23}$/;
 
@@ -57,9 +59,13 @@ function quoteWord(word: string): string {
   return ECHOABLE_WORD.test(word) ? ` "${word}"` : '';
 }
 
-/** A flag's name as typed (`--secrt`, `-x`; never what follows `=`), control characters escaped. */
+/**
+ * A flag's name as typed (`--secrt`, `-x`; never what follows `=`), control characters escaped. A word with
+ * one dash is a cluster of one-letter flags (`-abc`), as parseArgs reads it: only its first is named, so a
+ * value starting with `-` in the wrong place is never echoed.
+ */
 function flagName(raw: string): string {
-  const name = raw.split('=', 1)[0] ?? '';
+  const name = /^-[^-]/.test(raw) ? raw.slice(0, 2) : (raw.split('=', 1)[0] ?? '');
   return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -110,7 +116,7 @@ function checkEnvironment(
   const known = [
     ...new Set(
       commands.flatMap((c) => [
-        ...Object.values(c.options).flatMap((spec) => spec.env ?? []),
+        ...Object.values(c.options).flatMap((spec) => envNames(spec)),
         ...(c.environment ?? []),
       ]),
     ),
@@ -256,9 +262,12 @@ function parseCommandArgs(
     if (spec.env === undefined || values[name] !== undefined) continue;
     // An environment default never fights a flag the user typed: --private-key silences $STAGEPASS_SECRET.
     if (conflictsOf(command, name).some((other) => values[other] !== undefined)) continue;
-    const fromEnv = env[spec.env];
-    if (fromEnv !== undefined && fromEnv !== '') values[name] = fromEnv;
+    const fromEnv = envNames(spec)
+      .map((variable) => env[variable])
+      .find((value) => value !== undefined && value !== '');
+    if (fromEnv !== undefined) values[name] = fromEnv;
   }
+  checkArgumentText(command, values, positionals);
 
   for (const [name, spec] of Object.entries(command.options)) {
     const value = values[name];
@@ -275,13 +284,13 @@ function parseCommandArgs(
 
   for (const [name, spec] of Object.entries(command.options)) {
     if (spec.required === true && values[name] === undefined) {
-      const orEnv = spec.env === undefined ? '' : ` (or set ${spec.env})`;
+      const orEnv = spec.env === undefined ? '' : ` (or set ${envNames(spec).join(' or ')})`;
       throw new UsageError(`missing required option --${name}${orEnv}`, `--${name}`, path);
     }
   }
   for (const group of command.requireOneOf ?? []) {
     if (group.some((name) => values[name] !== undefined)) continue;
-    const envs = group.flatMap((name) => command.options[name]?.env ?? []);
+    const envs = group.flatMap((name) => envNames(command.options[name]));
     const orEnv = envs.length === 0 ? '' : ` (or set ${envs.join(' or ')})`;
     throw new UsageError(`missing ${group.map((name) => `--${name}`).join(' or ')}${orEnv}`, `--${group[0]}`, path);
   }

@@ -226,7 +226,8 @@ describe('session events and actions', () => {
   });
 
   it('an app that ejects at expiry: disconnected with reason tokenExpired, code ERR_TOKEN_EXPIRED', async () => {
-    const own = await Harness.start({ appSettings: { ejectAtExpiry: true } });
+    // No clock tolerance: the eject comes at the token's exp itself, not 30 s later.
+    const own = await Harness.start({ appSettings: { ejectAtExpiry: true }, clockTolerance: 0 });
     try {
       const sessionId = newSessionId();
       const session = await own.join(sessionId, 'subscriber', { expireTime: Math.floor(Date.now() / 1000) + 1 });

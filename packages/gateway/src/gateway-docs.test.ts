@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { GATEWAY_DEFAULTS } from './gateway.js';
 import { RATE_LIMIT_CLOSE_AFTER_MS, RATE_LIMIT_CLOSE_AFTER_REFUSED } from './connection/rate-limit.js';
 import { REST_ROUTES } from './rest/rest-routes.js';
+import { OPENTOK_ROUTES, UNSUPPORTED_FEATURES } from './rest/opentok/opentok-routes.js';
 
 const docs = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
 
@@ -122,5 +123,23 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
       docs,
       new RegExp(`first and only once, within \\*\\*${GATEWAY_DEFAULTS.admissionTimeoutMs / 1000} s\\*\\*`),
     );
+  });
+});
+
+describe('docs/protocol.md, "OpenTok-compatible REST routes"', () => {
+  it('lists exactly OPENTOK_ROUTES, in order, each with its method, path and whether it takes a body', () => {
+    const documented = tableAfter('### OpenTok-compatible REST routes').map(([route, body]) => {
+      const [method, path] = read(route!, /^`(GET|POST|PUT|DELETE) (\/\S+)`$/);
+      return { method, pattern: path, body: body !== '—' };
+    });
+    assert.deepEqual(
+      documented,
+      OPENTOK_ROUTES.map(({ method, pattern, body }) => ({ method, pattern, body: body !== 'none' })),
+    );
+  });
+
+  it('names every unsupported feature prefix', () => {
+    const section = docs.slice(docs.indexOf('### OpenTok-compatible REST routes'));
+    for (const prefix of Object.keys(UNSUPPORTED_FEATURES)) assert.ok(section.includes(`\`${prefix}\``), prefix);
   });
 });

@@ -7,9 +7,11 @@ import {
   type Seconds,
 } from '@stagepass/protocol';
 import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { RateLimit } from './connection/rate-limit.js';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
+import { createOpenTokRestHandler } from './rest/opentok/create-opentok-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { checkGatewaySetting, checkSettingPairs, gatewaySetting, numberDefault } from './gateway-settings.js';
 import type { DevRoutes, RequestHandler } from './transport/http-handler.js';
@@ -21,6 +23,14 @@ export interface RestHandlerDeps {
   readonly replay: ReplayGuard;
   readonly logger: Logger;
   readonly now: Clock;
+  /** The gateway's clockTolerance: seconds of skew forgiven on app JWTs' `iat` and `exp` too. */
+  readonly clockTolerance: Seconds;
+}
+
+/** What a `sessions` factory is given besides the events. */
+export interface SessionServiceContext {
+  /** The gateway's Prometheus registry (its /metrics). */
+  readonly metrics: Registry;
 }
 
 /** Builds the handler of everything under `/v1/apps/`; `createRestHandler` is one. */
@@ -39,12 +49,18 @@ export interface GatewayOptions {
   /** Port. Default 4280; 0 picks a free one (tests). */
   readonly port?: number;
   /**
-   * The sessions, or a factory given the gateway's events (capability denials feed /metrics).
+   * The sessions, or a factory given the gateway's events (capability denials feed /metrics) and
+   * its Prometheus registry (a cluster backend adds its own metrics there).
    * Default: `createMemorySessionService({ events, now })`.
    */
-  readonly sessions?: SessionService | ((events: SessionEvents) => SessionService);
+  readonly sessions?: SessionService | ((events: SessionEvents, context: SessionServiceContext) => SessionService);
   /** Builds the handler of the REST API for app backends, under /v1/apps/. Default `createRestHandler`. */
   readonly rest?: RestHandlerFactory;
+  /**
+   * Builds the handler of the OpenTok-compatible REST routes (`/session/create`, `/v2/project/…`), or
+   * false to serve none (404). Default `createOpenTokRestHandler`.
+   */
+  readonly opentokRest?: RestHandlerFactory | false;
   /** A pino logger. Default: silent (a library logs only when asked). Never given a token, secret or connection data. */
   readonly logger?: Logger;
   /** Largest WebSocket message, bytes. Default 65536 (64 KiB); larger closes 1009 `ERR_MESSAGE_TOO_LARGE`. */
@@ -102,7 +118,10 @@ export interface GatewayOptions {
   readonly requestTimeoutMs?: Milliseconds;
   /** /metrics collects at most once per this many ms; scrapes meanwhile get the same text. 0: every scrape. Default 1000. */
   readonly metricsCacheMs?: Milliseconds;
-  /** Seconds of clock skew forgiven on token times, 0–300. Default 30. */
+  /**
+   * Seconds of clock skew forgiven on token times (session tokens and REST app JWTs), 0–300. Default 30.
+   * Apps that eject at expiry close a connection at its token's `exp` plus this (when admission starts refusing it).
+   */
   readonly clockTolerance?: Seconds;
   /** Wall clock in ms, for token times and session times (tests move it). Default `Date.now`. Limits use a monotonic clock. */
   readonly now?: Clock;
@@ -159,6 +178,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'port',
   'sessions',
   'rest',
+  'opentokRest',
   'logger',
   'maxPayloadBytes',
   'rateLimit',
@@ -205,6 +225,7 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly sessions: GatewayOptions['sessions'];
   readonly rest: RestHandlerFactory;
+  readonly opentokRest: RestHandlerFactory | false;
   readonly logger: Logger;
   readonly maxPayloadBytes: number;
   readonly rateLimit: RateLimit;
@@ -249,6 +270,8 @@ function checkParts(o: GatewayOptions): void {
   }
   if (o.rest !== undefined && typeof o.rest !== 'function')
     throw invalid('rest', 'must be a function (e.g. createRestHandler)');
+  if (o.opentokRest !== undefined && o.opentokRest !== false && typeof o.opentokRest !== 'function')
+    throw invalid('opentokRest', 'must be a function (e.g. createOpenTokRestHandler) or false');
   if (o.logger !== undefined && !hasMethods(o.logger, ['info', 'warn', 'error', 'debug']))
     throw invalid('logger', 'must be a pino logger');
 }
@@ -271,6 +294,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     port: num('port'),
     sessions: o.sessions,
     rest: o.rest ?? createRestHandler,
+    opentokRest: o.opentokRest ?? createOpenTokRestHandler,
     logger: o.logger ?? pino({ level: 'silent' }),
     maxPayloadBytes: num('maxPayloadBytes'),
     rateLimit,

@@ -38,6 +38,8 @@ export type GatewaySetting =
       readonly max: number;
       /** Undefined for a plain number (a port). */
       readonly unit: SettingUnit | undefined;
+      /** What a value is called in its rule when not "a whole number" (`a port number`). */
+      readonly noun?: string;
       /** What it limits, one line: help and docs show it. */
       readonly summary: string;
     }
@@ -77,6 +79,7 @@ export const GATEWAY_SETTINGS: readonly GatewaySetting[] = Object.freeze([
     min: 0,
     max: 65535,
     unit: undefined,
+    noun: 'a port number',
     summary: 'Port (0 picks a free one)',
   },
   {
@@ -299,7 +302,7 @@ export function settingRule(setting: GatewaySetting): string {
       return `must be a number of ${setting.unit ?? 'units'} above ${setting.min} (at most ${setting.max})`;
     case 'integer': {
       const unit = setting.unit === undefined ? '' : ` of ${setting.unit}`;
-      return `must be a whole number${unit} from ${setting.min} to ${setting.max}`;
+      return `must be ${setting.noun ?? 'a whole number'}${unit} from ${setting.min} to ${setting.max}`;
     }
   }
 }

@@ -14,6 +14,7 @@ import {
   type GatewayCloseOptions,
   type GatewayOptions,
   type ResolvedOptions,
+  type RestHandlerDeps,
 } from './gateway-options.js';
 import { closeServer, drainSockets, type DrainHook } from './gateway-shutdown.js';
 import {
@@ -33,7 +34,13 @@ import type { Registry } from 'prom-client';
 import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 
 export { GATEWAY_DEFAULTS } from './gateway-options.js';
-export type { GatewayCloseOptions, GatewayOptions, RestHandlerDeps, RestHandlerFactory } from './gateway-options.js';
+export type {
+  GatewayCloseOptions,
+  GatewayOptions,
+  RestHandlerDeps,
+  RestHandlerFactory,
+  SessionServiceContext,
+} from './gateway-options.js';
 
 export interface GatewayAddress {
   readonly host: string;
@@ -76,7 +83,7 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
     });
-  return typeof o.sessions === 'function' ? o.sessions(events) : o.sessions;
+  return typeof o.sessions === 'function' ? o.sessions(events, { metrics: metrics().registry }) : o.sessions;
 }
 
 /** What every connection of this gateway shares. */
@@ -109,11 +116,20 @@ function createTransportContext(
     rateLimit: o.rateLimit,
     maxBufferedBytes: o.maxBufferedBytes,
     admissionTimeoutMs: o.admissionTimeoutMs,
-    ejects: createExpirySchedule(o.now),
+    // Ejects at exp + the clock tolerance: when admission starts refusing the token (ERR_TOKEN_EXPIRED),
+    // not before (a token admitted within the tolerance is not closed at once). The schedule reads a
+    // clock set back by the tolerance, so it is handed `exp` itself.
+    ejects: createExpirySchedule(() => o.now() - o.clockTolerance * 1000),
     resumes: createResumeWindows(sessions, o.resumeWindowMs, () => performance.now()),
     connections,
     onClosed: () => drain.onDrained?.(),
   };
+}
+
+/** What the REST handler is given: the registry, the sessions, the clock and its tolerance. */
+function restDeps(o: ResolvedOptions, sessions: SessionService): RestHandlerDeps {
+  const { registry, logger, now, clockTolerance } = o;
+  return { registry, sessions, replay: registry, logger, now, clockTolerance };
 }
 
 const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
@@ -129,6 +145,24 @@ function listenFailed(err: Error, host: string, port: number): StagepassError {
   return new StagepassError('ERR_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${problem}`, {
     details: { host, port, reason },
     cause: err,
+  });
+}
+
+/** The per-address guard of the plain HTTP side; its refusals are counted, and logged at debug only. */
+function createHttpGuard(
+  o: ReturnType<typeof resolveOptions>,
+  metrics: ReturnType<typeof createGatewayMetrics>,
+): HttpGuard {
+  const { logger } = o;
+  return new HttpGuard({
+    maxSocketsPerIp: o.maxSocketsPerIp,
+    maxRequestsInFlight: o.maxRequestsInFlight,
+    httpRateLimit: o.httpRateLimit,
+    onRefused(reason, ip) {
+      // A flood must not become a flood of log lines.
+      metrics.httpRefusals.inc({ reason });
+      logger.debug({ reason, ip }, 'http refused');
+    },
   });
 }
 
@@ -164,17 +198,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const ctx = createTransportContext(o, sessions, metrics, hot, drain, connections);
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });
-  const rest = o.rest({ registry: o.registry, sessions, replay: o.registry, logger, now: o.now });
-  const guard = new HttpGuard({
-    maxSocketsPerIp: o.maxSocketsPerIp,
-    maxRequestsInFlight: o.maxRequestsInFlight,
-    httpRateLimit: o.httpRateLimit,
-    onRefused(reason, ip) {
-      // Counted, and logged at debug only: a flood must not become a flood of log lines.
-      metrics.httpRefusals.inc({ reason });
-      logger.debug({ reason, ip }, 'http refused');
-    },
-  });
+  const rest = o.rest(restDeps(o, sessions));
+  const opentokRest = o.opentokRest === false ? undefined : o.opentokRest(restDeps(o, sessions));
+  const guard = createHttpGuard(o, metrics);
   const server = createServer(
     {
       headersTimeout: o.headersTimeoutMs,
@@ -187,7 +213,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         metrics: metrics.registry,
         isDraining: () => draining,
         storeProblem: () => registryWatch?.problem(),
+        sessionsProblem: () => sessions.unavailable?.(),
         rest,
+        opentokRest,
         logger,
         metricsCacheMs: o.metricsCacheMs,
         dev: o.dev,

@@ -40,5 +40,8 @@ export type {
 } from './session/session-events.js';
 export { createRestHandler } from './rest/create-rest-handler.js';
 export type { RestHandler, RestHandlerOptions } from './rest/create-rest-handler.js';
+export { createOpenTokRestHandler } from './rest/opentok/create-opentok-rest-handler.js';
+export type { OpenTokRestHandler, OpenTokRestHandlerOptions } from './rest/opentok/create-opentok-rest-handler.js';
+export { OPENTOK_ROUTES, UNSUPPORTED_FEATURES, isOpenTokPath } from './rest/opentok/opentok-routes.js';
 // The registry: apps, keys, settings, revocations (createSqliteAppRegistry, parseMasterKey, toAppKeys, …).
 export * from './registry/index.js';

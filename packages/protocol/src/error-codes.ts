@@ -150,7 +150,7 @@ export const ERROR_CODES = {
     httpStatus: 429,
     closeCode: 1013,
     description:
-      'Too many connections from one IP address (every TCP connection counts): HTTP 429 as it is accepted, or close 1013.',
+      'Too many connections from one IP address (every TCP connection counts): HTTP 429 as it is accepted, before any WebSocket exists (close 1013 is reserved for it and never sent today).',
   },
   ERR_SERVER_SHUTTING_DOWN: {
     httpStatus: 503,
@@ -171,7 +171,7 @@ export const ERROR_CODES = {
     httpStatus: 503,
     closeCode: 4090,
     description:
-      'The app registry database cannot be used: its directory is missing or read-only, the file is not a database or is empty, or it was deleted or replaced while the gateway ran; the message says which and what to do.',
+      'The app registry database cannot be used: its directory is missing or read-only, the file is not a database or is empty, or it was deleted or replaced while the gateway ran; or the PostgreSQL server cannot be reached or used (the message names host, port and database, never the password); the message says which and what to do.',
   },
   ERR_LISTEN_FAILED: {
     httpStatus: 500,
@@ -202,6 +202,18 @@ export const ERROR_CODES = {
     description:
       'A `resume` was refused: its connection is gone (the resume window passed, or it was closed), is not of this app and session, or the secret is wrong. Join again with `connect` and a fresh token.',
   },
+  ERR_NOT_SUPPORTED: {
+    httpStatus: 501,
+    closeCode: 4028,
+    description:
+      'An OpenTok REST feature Stagepass does not have (archiving, broadcast, SIP dial, audio connector, captions, render, DTMF, callbacks); the message names it.',
+  },
+  ERR_UNAVAILABLE: {
+    httpStatus: 503,
+    closeCode: 1013,
+    description:
+      'Cluster mode: Redis cannot be reached, or the node that owns the session did not answer in time or died; refused at once (close 1013 / HTTP 503). Try again: a new connection may land on another node.',
+  },
   // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
   // so they never collide with the gateway's, which count up from 4000.
   ERR_NOT_CONNECTED: {
@@ -209,6 +221,19 @@ export const ERROR_CODES = {
     closeCode: 4050,
     description:
       'The client is not connected: the gateway could not be reached or refused the upgrade, did not answer in time, or the socket closed before a request was answered.',
+  },
+  // Raised by the stagepass CLI's gateway commands (`session …`), never sent by a gateway; close codes after the SDK's.
+  ERR_GATEWAY_UNREACHABLE: {
+    httpStatus: 503,
+    closeCode: 4051,
+    description:
+      "The CLI got no answer from the gateway at its URL: connection refused, host not found or not reachable, TLS failure, or no answer within 30 s; the system's code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, …) is in `cause`.",
+  },
+  ERR_GATEWAY_ANSWER_INVALID: {
+    httpStatus: 502,
+    closeCode: 4052,
+    description:
+      'The server at the URL the CLI was given answered, but not as a Stagepass gateway does: an HTTP status without a Stagepass error body, or a body that is not what the endpoint returns; its HTTP status is in `status`.',
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -264,6 +264,23 @@ describe('OpenTok SDK tokens verify with Stagepass', () => {
       );
     }
   });
+  it('expireTime in milliseconds (the SDK copies it unchecked): refused, saying the backend passed milliseconds (JWT and T1)', () => {
+    const sessionId = opentokSessionId(API_KEY);
+    for (const t1 of [false, true]) {
+      const token = opentok.generateToken(sessionId, { expireTime: Date.now() + 3600e3 }, t1);
+      const err = assertRefused(
+        () => verifyToken(token, { appId: API_KEY, secret: SECRET, sessionId, legacyT1: true }),
+        'ERR_TOKEN_CLAIM_INVALID',
+      );
+      assert.match(
+        err.message,
+        /looks like milliseconds, not UNIX seconds; the backend passed milliseconds to expireTime/,
+      );
+      assert.match(err.message, /Math\.floor\(Date\.now\(\) \/ 1000\) \+ 3600\.$/);
+      // A current SDK mints the same token again: that advice would send the developer the wrong way.
+      assert.doesNotMatch(err.message, /SDK\b(?! wants)/);
+    }
+  });
 });
 
 describe("Stagepass opentok-t1 tokens pass OpenTok's decoder and signature check", () => {

@@ -32,8 +32,8 @@ export interface AppAddKeyResult {
 export async function appAddKey(options: AppAddKeyOptions, io: CommandIo): Promise<AppAddKeyResult> {
   const publicKeyPem =
     options.publicKeyFile === undefined ? undefined : await readPublicKeyPem(io, options.publicKeyFile);
-  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, (registry) => {
-    const key = registry.addKey(options.appId, {
+  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, async (registry) => {
+    const key = await registry.addKey(options.appId, {
       ...(options.kid === undefined ? {} : { kid: options.kid }),
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       ...(publicKeyPem === undefined ? {} : { publicKeyPem }),

@@ -3,6 +3,7 @@
  * tokens minted with `stagepass token create` are verified with the keys the registry holds.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -522,5 +523,39 @@ describe('stagepass app', { concurrency: true }, () => {
       assert.equal(group.code, 0);
       for (const command of commands) assert.match(group.stdout, new RegExp(`app ${command} `));
     });
+  });
+});
+
+describe('app create --export', () => {
+  it('prints only the export lines; eval of them is what the token commands read', async () => {
+    const db = file('export.db');
+    const created = await stagepass(['app', 'create', '--name', 'Exported', '--db', db, '--export']);
+    assert.equal(created.code, 0, created.stderr);
+    const match = /^export STAGEPASS_APP_ID=([\w-]+)\nexport STAGEPASS_SECRET=([0-9a-f]{64})\n$/.exec(created.stdout);
+    assert.ok(match, created.stdout);
+    const [, appId, secret] = match;
+    assert.match(
+      created.stderr,
+      /^Created app "Exported" \(App ID [\w-]+, key k1\); its secret is in \$STAGEPASS_SECRET/,
+    );
+    assert.equal(created.stderr.includes(secret!), false, 'the secret is on stdout only');
+    const token = await mint(['--app-id', appId!, '--secret', secret!]);
+    assert.equal(verify(db, appId!, token), 'valid');
+    // As a shell evaluates it.
+    const shell = spawnSync(
+      '/bin/sh',
+      ['-c', `eval "$(cat)"; printf '%s %s' "$STAGEPASS_APP_ID" "$STAGEPASS_SECRET"`],
+      {
+        input: created.stdout,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(shell.stdout, `${appId} ${secret}`);
+  });
+  it('cannot be combined with --json (exit 2)', async () => {
+    const both = await stagepass(['app', 'create', '--name', 'X', '--db', file('export2.db'), '--export', '--json']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /^error: --export and --json cannot be used together/);
+    assert.equal(existsSync(file('export2.db')), false);
   });
 });

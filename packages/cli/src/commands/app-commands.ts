@@ -11,7 +11,7 @@ import { appRetireKey, renderAppRetireKey } from './app-retire-key.js';
 import { appRotateSecret, renderAppRotateSecret } from './app-rotate-secret.js';
 import { appSet, renderAppSet } from './app-set.js';
 import { appShow, renderAppShow } from './app-show.js';
-import { DB_FLAG, given, HELP_FLAG, JSON_FLAG, SECRET_ENV } from './common-flags.js';
+import { APP_ID_ENV, DB_FLAG, given, HELP_FLAG, JSON_FLAG, SECRET_ENV } from './common-flags.js';
 
 const APP_ID_ARGUMENT = { name: 'APP_ID', description: 'The App ID' };
 const SHOW_SECRET_FLAG: OptionSpec = { type: 'boolean', description: 'Also print the HS256 secrets' };
@@ -31,11 +31,13 @@ export const appCreateCommand: Command = defineCommand({
   summary: 'Register a new app and print its App ID and secret (once)',
   usage: [
     'stagepass app create --name NAME [--legacy-t1] [--single-use] [--eject-at-expiry] [--origin O]...',
-    '       [--max-connections N] [--db PATH] [--json]',
+    '       [--max-connections N] [--db PATH] [--json | --export]',
   ],
   description: [
     'Makes a UUID App ID and a 32-byte HS256 secret (key k1), and prints a ready "stagepass token create" line.',
     'The secret is printed now; later only "app show --show-secret" or "app list --show-secret" prints it.',
+    `With --export, stdout is only the lines "export ${APP_ID_ENV}=…" and "export ${SECRET_ENV}=…" for a POSIX shell:`,
+    `eval "$(stagepass app create --name NAME --export)" and the token and session commands that follow use the app.`,
     MASTER_KEY_NOTE,
   ],
   positionals: [],
@@ -52,11 +54,17 @@ export const appCreateCommand: Command = defineCommand({
     },
     db: DB_FLAG,
     json: JSON_FLAG,
+    export: {
+      type: 'boolean',
+      conflicts: ['json'],
+      description: `Print only shell lines that export ${APP_ID_ENV} and ${SECRET_ENV} (for eval)`,
+    },
     help: HELP_FLAG,
   },
   toOptions: (args) =>
     given({
       db: args.string('db') ?? DEFAULT_DB_PATH,
+      shellExports: args.flag('export') || undefined,
       name: args.string('name')!,
       legacyT1: args.flag('legacy-t1') || undefined,
       singleUseTokens: args.flag('single-use') || undefined,
@@ -118,6 +126,7 @@ export const appImportCommand: Command = defineCommand({
       type: 'string',
       value: 'ID',
       required: true,
+      nonEmpty: true,
       description: 'The OpenTok API key or Vonage application ID',
     },
     name: { type: 'string', value: 'NAME', required: true, description: 'A name for people (≤ 200 characters)' },
@@ -125,6 +134,7 @@ export const appImportCommand: Command = defineCommand({
       type: 'string',
       value: 'S',
       env: SECRET_ENV,
+      nonEmpty: true,
       conflicts: ['public-key'],
       description: 'The OpenTok API secret (≥ 32 bytes); never printed',
     },
@@ -186,6 +196,7 @@ export const appAddKeyCommand: Command = defineCommand({
       type: 'string',
       value: 'S',
       env: SECRET_ENV,
+      nonEmpty: true,
       conflicts: ['public-key'],
       description: 'An HS256 secret of your own (≥ 32 bytes); never printed',
     },

@@ -2,7 +2,8 @@ import type { AppSettings } from '@stagepass/gateway';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { parseMaxConnections, withAppRegistry, type AppDatabaseOptions } from './app-database.js';
-import { appView, settingsLines, text, tokenCommand, type AppView } from './app-view.js';
+import { APP_ID_ENV, SECRET_ENV } from './common-flags.js';
+import { appView, settingsLines, shellWord, text, tokenCommand, type AppView } from './app-view.js';
 
 /** `stagepass app create` options, as parsed from the command line. */
 export interface AppCreateOptions extends AppDatabaseOptions {
@@ -13,6 +14,8 @@ export interface AppCreateOptions extends AppDatabaseOptions {
   readonly allowedOrigins?: readonly string[];
   /** As typed: 1–100000. */
   readonly maxConnections?: string;
+  /** `--export`: print only the shell lines that export the App ID and the secret. */
+  readonly shellExports?: boolean;
 }
 
 /** The new app, and its first secret, shown this once. */
@@ -22,6 +25,8 @@ export interface AppCreateResult {
   readonly secret: string;
   /** A `stagepass token create` line that mints a token with the new secret. */
   readonly tokenCommand: string;
+  /** Set when `--export` asked for the shell lines instead of the text (never in the JSON). */
+  readonly shellExports?: true;
 }
 
 /**
@@ -41,10 +46,16 @@ export async function appCreate(options: AppCreateOptions, io: CommandIo): Promi
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     ...(maxConnectionsPerSession === undefined ? {} : { maxConnectionsPerSession }),
   };
-  return withAppRegistry(options, io, { create: true }, (registry) => {
-    const { app, secret } = registry.createApp({ name: options.name, settings });
+  return withAppRegistry(options, io, { create: true }, async (registry) => {
+    const { app, secret } = await registry.createApp({ name: options.name, settings });
     const kid = app.keys[0]!.kid;
-    return { app: appView(app, false), kid, secret, tokenCommand: tokenCommand(app.appId, kid, secret) };
+    return {
+      app: appView(app, false),
+      kid,
+      secret,
+      tokenCommand: tokenCommand(io.programName, app.appId, kid, secret),
+      ...(options.shellExports === true ? { shellExports: true as const } : {}),
+    };
   });
 }
 
@@ -57,7 +68,9 @@ export async function appCreate(options: AppCreateOptions, io: CommandIo): Promi
  * ```
  */
 export function renderAppCreate(result: AppCreateResult): CommandOutput {
-  const { app, kid, secret } = result;
+  const { app, kid, secret, shellExports, ...rest } = result;
+  const json = { app, kid, secret, ...rest };
+  if (shellExports === true) return renderShellExports(result, json);
   const lines = [
     `Created app "${app.name}".`,
     `App ID    ${app.appId}`,
@@ -71,5 +84,20 @@ export function renderAppCreate(result: AppCreateResult): CommandOutput {
     'Mint a token for a new session:',
     `  ${result.tokenCommand}`,
   ];
-  return { ok: true, json: { ...result }, text: text(lines), warnings: [] };
+  return { ok: true, json, text: text(lines), warnings: [] };
+}
+
+/**
+ * `--export`: stdout is only `export NAME=value` lines, so `eval "$(… --export)"` is safe (the App ID is a UUID
+ * and the secret hex, quoted all the same); what was made is said on stderr.
+ */
+function renderShellExports(result: AppCreateResult, json: Readonly<Record<string, unknown>>): CommandOutput {
+  const exports = [
+    `export ${APP_ID_ENV}=${shellWord(result.app.appId)}`,
+    `export ${SECRET_ENV}=${shellWord(result.secret)}`,
+  ];
+  const said =
+    `Created app "${result.app.name}" (App ID ${result.app.appId}, key ${result.kid}); its secret is in ` +
+    `$${SECRET_ENV} of the shell that evaluates this: store it on your backend (app show --show-secret prints it again).`;
+  return { ok: true, json, text: text(exports), warnings: [said] };
 }

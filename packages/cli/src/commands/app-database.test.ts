@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { invalidOption, StagepassError } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
+import { runCli } from '../test-support/run-cli.js';
 import { isUsageError, type UsageError } from '../usage-error.js';
 import { withAppRegistry } from './app-database.js';
 
@@ -16,6 +18,8 @@ const io: CommandIo = {
   readStdin: () => Promise.resolve(''),
   readFile: () => Promise.reject(new Error('no files here')),
   now: () => 1_700_000_000,
+  programName: 'stagepass',
+  warn: () => {},
 };
 
 /** The usage error `withAppRegistry` makes of `err`, thrown by the registry work with `flags`. */
@@ -67,5 +71,28 @@ describe('withAppRegistry: registry option errors become usage errors naming the
       throw notFound;
     }).catch((e: unknown) => e);
     assert.equal(caught, notFound);
+  });
+});
+
+describe('STAGEPASS_MASTER_KEY on a plaintext database', () => {
+  it('the command that encrypts it (even a read such as app list) says so on stderr, once', async () => {
+    const db = join(dir, 'plain.db');
+    const created = await runCli(['app', 'create', '--name', 'Plain', '--db', db]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stderr, '');
+    const env = { STAGEPASS_MASTER_KEY: randomBytes(32).toString('hex') };
+    const listed = await runCli(['app', 'list', '--db', db, '--json'], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stderr,
+      /^notice: STAGEPASS_MASTER_KEY is set and the database held 1 secret in plaintext: this command has now encrypted them at rest with that key \(a write to the --db file\)\. .* need STAGEPASS_MASTER_KEY, with this key: keep it safe/,
+    );
+    assert.equal((JSON.parse(listed.stdout) as { apps: unknown[] }).apps.length, 1, 'stdout is the data only');
+    const again = await runCli(['app', 'list', '--db', db], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, '', 'already encrypted: nothing to say');
+    const withoutKey = await runCli(['app', 'list', '--db', db]);
+    assert.equal(withoutKey.code, 2);
+    assert.match(withoutKey.stderr, /encrypted at rest/);
   });
 });

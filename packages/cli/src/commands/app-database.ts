@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import type { AppRegistry } from '@stagepass/gateway';
+import type { AppRegistry, ReplayGuard } from '@stagepass/gateway';
 import { isStagepassError, StagepassError } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import { readKeyFile } from '../read-key-file.js';
@@ -8,15 +8,63 @@ import { UsageError } from '../usage-error.js';
 
 /** The registry database when neither `--db` nor `$STAGEPASS_DB` says otherwise. */
 export const DEFAULT_DB_PATH = './.stagepass/stagepass.db';
-/** The environment variable that defaults `--db`. */
+/** The environment variable that defaults `--db` (after {@link DATABASE_URL_ENV}). */
 export const DB_ENV = 'STAGEPASS_DB';
+/** The environment variable that defaults `--db` to a PostgreSQL URL (it wins over {@link DB_ENV}). */
+export const DATABASE_URL_ENV = 'STAGEPASS_DATABASE_URL';
 /** The environment variable holding the master key (64 hex characters or base64 of 32 bytes). */
 export const MASTER_KEY_ENV = 'STAGEPASS_MASTER_KEY';
 
 /** What every `stagepass app …` command has. */
 export interface AppDatabaseOptions {
-  /** The registry database file. */
+  /** The registry: a SQLite database file, or a `postgres://` URL. */
   readonly db: string;
+}
+
+/** Where `--db` points: a SQLite file, or a PostgreSQL server. */
+export type RegistryTarget =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly where: string };
+
+/** `scheme://…`: what `--db` holds when it is a URL rather than a path. */
+const URL_SHAPED = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
+/** Where a URL points, for messages (host:port/database: never the user or password). */
+function whereOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}/${database}`;
+  } catch {
+    throw new UsageError(`--db: not a readable postgres:// URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)`, '--db');
+  }
+}
+
+/**
+ * What `--db` (or `$STAGEPASS_DATABASE_URL`, `$STAGEPASS_DB`) names: `postgres://` or `postgresql://`
+ * is a PostgreSQL registry; any other URL is a usage error (exit 2) rather than a SQLite file named
+ * `mysql:/…`; anything else is a SQLite file path.
+ *
+ * @example
+ * ```ts
+ * registryTarget('postgres://stagepass@db:5432/stagepass'); // { kind: 'postgres', … where: 'db:5432/stagepass' }
+ * ```
+ */
+export function registryTarget(db: string): RegistryTarget {
+  const scheme = URL_SHAPED.exec(db)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { kind: 'sqlite', path: db };
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new UsageError(
+      `--db: a ${scheme}:// URL is not a registry this build can serve; give a SQLite file path or a postgres:// URL (or set ${DATABASE_URL_ENV})`,
+      '--db',
+    );
+  }
+  return { kind: 'postgres', url: db, where: whereOf(db) };
+}
+
+/** How `--db` is named in logs and messages: a SQLite path as given, a URL as host:port/database only. */
+export function registryLabel(target: RegistryTarget): string {
+  return target.kind === 'sqlite' ? target.path : `postgres://${target.where}`;
 }
 
 /** The registry's bound on `maxConnectionsPerSession` (it checks again; this is for a plainer message). */
@@ -36,6 +84,7 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   'settings.maxConnectionsPerSession': '--max-connections',
   masterKey: MASTER_KEY_ENV,
   path: '--db',
+  url: '--db',
 };
 
 /**
@@ -74,7 +123,24 @@ function toUsageError(err: StagepassError, flags: Readonly<Record<string, string
  * ```
  */
 export function explainDatabaseError(err: unknown, path: string): unknown {
-  if (!isStagepassError(err) || err.code !== 'ERR_DATABASE_UNAVAILABLE') return err;
+  if (!isStagepassError(err) || err.code !== 'ERR_DATABASE_UNAVAILABLE' || explained.has(err)) return err;
+  const better = explain(err, path);
+  explained.add(better);
+  return better;
+}
+
+/** The errors {@link explainDatabaseError} made (explaining one again would repeat the path). */
+const explained = new WeakSet<StagepassError>();
+
+function explain(err: StagepassError, path: string): StagepassError {
+  if (URL_SHAPED.test(path)) {
+    // The registry's message names host, port and database; the URL (and its password) is never repeated.
+    return new StagepassError(
+      'ERR_DATABASE_UNAVAILABLE',
+      `${err.message}; check that PostgreSQL runs there and accepts this user, password and database (--db or ${DATABASE_URL_ENV})`,
+      { details: err.details, cause: err },
+    );
+  }
   const reason = String(err.details.reason);
   const advice =
     reason === 'EMPTY'
@@ -90,8 +156,56 @@ export function explainDatabaseError(err: unknown, path: string): unknown {
 }
 
 /**
- * Opens the registry at `options.db` (with `$STAGEPASS_MASTER_KEY` when set), runs `work` and
- * closes it. Only `create` and `import` may make a new database; the others refuse a missing one
+ * Opens the registry `--db` names, with `$STAGEPASS_MASTER_KEY` when set: a SQLite file (created unless
+ * `mustExist`) or a PostgreSQL database (migrated on open). Failures of the environment are
+ * ERR_DATABASE_UNAVAILABLE with the path (or host:port/database) and what to do; a URL this build cannot
+ * serve is a usage error.
+ *
+ * @example
+ * ```ts
+ * const registry = await openAppRegistry(options.db, io.env, { mustExist: false, init: false });
+ * ```
+ */
+export async function openAppRegistry(
+  db: string,
+  env: Readonly<Record<string, string | undefined>>,
+  mode: {
+    readonly mustExist: boolean;
+    readonly init: boolean;
+    /** Told how many plaintext secrets a SQLite database had encrypted by the master key as it opened. */
+    readonly onSecretsEncrypted?: (count: number) => void;
+  },
+): Promise<AppRegistry & ReplayGuard> {
+  const target = registryTarget(db);
+  // Loaded on use: the gateway package is large, and the token commands must start fast.
+  const gateway = await import('@stagepass/gateway');
+  const keyText = env[MASTER_KEY_ENV];
+  const masterKey = keyText === undefined || keyText === '' ? undefined : gateway.parseMasterKey(keyText);
+  const withKey = masterKey === undefined ? {} : { masterKey };
+  try {
+    if (target.kind === 'postgres') return await gateway.createPostgresAppRegistry({ url: target.url, ...withKey });
+    if (mode.mustExist && !existsSync(target.path)) {
+      throw new StagepassError(
+        'ERR_NOT_FOUND',
+        'no app database at the --db path (create an app first: stagepass app create --name NAME)',
+      );
+    }
+    return gateway.createSqliteAppRegistry({
+      path: target.path,
+      initializeEmpty: mode.init,
+      ...withKey,
+      ...(masterKey === undefined || mode.onSecretsEncrypted === undefined
+        ? {}
+        : { onSecretsEncrypted: mode.onSecretsEncrypted }),
+    });
+  } catch (err) {
+    throw explainDatabaseError(err, db);
+  }
+}
+
+/**
+ * Opens the registry `options.db` names (see {@link openAppRegistry}), runs `work` and closes it.
+ * Only `create` and `import` may make a new SQLite database; the others refuse a missing one
  * (ERR_NOT_FOUND) rather than create an empty file somewhere unexpected. Registry option errors
  * become usage errors naming the flag; `flags` overrides that mapping for one command (a positional
  * `KID` rather than `--kid`; `''` for an option no flag of the command gives).
@@ -109,26 +223,38 @@ export async function withAppRegistry<T>(
 ): Promise<T> {
   const flags = mode.flags ?? {};
   try {
-    // Loaded on use: the gateway package is large, and the token commands must start fast.
-    const { createSqliteAppRegistry, parseMasterKey } = await import('@stagepass/gateway');
-    const keyText = io.env[MASTER_KEY_ENV];
-    const masterKey = keyText === undefined || keyText === '' ? undefined : parseMasterKey(keyText);
-    if (!mode.create && !existsSync(options.db)) {
-      throw new StagepassError(
-        'ERR_NOT_FOUND',
-        'no app database at the --db path (create an app first: stagepass app create --name NAME)',
-      );
-    }
-    const registry = createSqliteAppRegistry({ path: options.db, ...(masterKey === undefined ? {} : { masterKey }) });
+    const registry = await openAppRegistry(options.db, io.env, {
+      mustExist: !mode.create,
+      init: false,
+      onSecretsEncrypted: (count) => io.warn(encryptedNotice(count)),
+    });
     try {
       return await work(registry);
     } finally {
-      registry.close();
+      await registry.close();
     }
   } catch (err) {
     if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') throw toUsageError(err, flags);
     throw explainDatabaseError(err, options.db);
   }
+}
+
+/**
+ * What a command says when `STAGEPASS_MASTER_KEY` has just encrypted a plaintext database: any command that
+ * opens it (even `app list`) does so, in one transaction, and this is a write the user did not ask for.
+ *
+ * @example
+ * ```ts
+ * encryptedNotice(2); // 'notice: STAGEPASS_MASTER_KEY is set and the database held 2 secrets in plaintext: …'
+ * ```
+ */
+export function encryptedNotice(count: number): string {
+  const what = count === 1 ? '1 secret' : `${count} secrets`;
+  return (
+    `notice: ${MASTER_KEY_ENV} is set and the database held ${what} in plaintext: this command has now encrypted ` +
+    `them at rest with that key (a write to the --db file). From now on serve and every app command need ` +
+    `${MASTER_KEY_ENV}, with this key: keep it safe, as without it the secrets cannot be read.`
+  );
 }
 
 /**

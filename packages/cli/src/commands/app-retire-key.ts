@@ -26,8 +26,8 @@ export interface AppRetireKeyResult {
  * ```
  */
 export async function appRetireKey(options: AppRetireKeyOptions, io: CommandIo): Promise<AppRetireKeyResult> {
-  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID', kid: 'KID' } }, (registry) => {
-    const key = registry.retireKey(options.appId, options.kid);
+  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID', kid: 'KID' } }, async (registry) => {
+    const key = await registry.retireKey(options.appId, options.kid);
     const app = registry.getApp(options.appId)!;
     return { appId: app.appId, key, activeKids: app.keys.filter((k) => k.status === 'active').map((k) => k.kid) };
   });

@@ -16,6 +16,8 @@ export interface AppRotateSecretResult {
   /** The app's active key IDs, the new one included: the old ones keep verifying until retired. */
   readonly activeKids: readonly string[];
   readonly tokenCommand: string;
+  /** One `stagepass app retire-key` line for each of the other active keys, ready to run once their tokens expired. */
+  readonly retireCommands: readonly string[];
 }
 
 /**
@@ -27,15 +29,18 @@ export interface AppRotateSecretResult {
  * ```
  */
 export async function appRotateSecret(options: AppRotateSecretOptions, io: CommandIo): Promise<AppRotateSecretResult> {
-  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID', kid: '' } }, (registry) => {
-    const { key, secret } = registry.rotateSecret(options.appId);
+  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID', kid: '' } }, async (registry) => {
+    const { key, secret } = await registry.rotateSecret(options.appId);
     const app = registry.getApp(options.appId)!;
     return {
       appId: app.appId,
       key: keyView(key, false),
       secret,
       activeKids: app.keys.filter((k) => k.status === 'active').map((k) => k.kid),
-      tokenCommand: tokenCommand(app.appId, key.kid, secret),
+      tokenCommand: tokenCommand(io.programName, app.appId, key.kid, secret),
+      retireCommands: app.keys
+        .filter((k) => k.status === 'active' && k.kid !== key.kid)
+        .map((k) => [io.programName, 'app retire-key', shellWord(app.appId), shellWord(k.kid)].join(' ')),
     };
   });
 }
@@ -61,7 +66,7 @@ export function renderAppRotateSecret(result: AppRotateSecretResult): CommandOut
       ? []
       : [
           `The other active keys (${others.join(', ')}) keep verifying until you retire them, once their tokens have expired:`,
-          ...others.map((kid) => `  stagepass app retire-key ${shellWord(result.appId)} ${shellWord(kid)}`),
+          ...result.retireCommands.map((line) => `  ${line}`),
         ]),
   ];
   return { ok: true, json: { ...result }, text: text(lines), warnings: [] };

@@ -53,9 +53,9 @@ export async function appSet(options: AppSetOptions, io: CommandIo): Promise<App
     );
   }
   const settings = Object.fromEntries(entries) as Partial<AppSettings>;
-  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, (registry) => {
+  return withAppRegistry(options, io, { create: false, flags: { appId: 'APP_ID' } }, async (registry) => {
     const before = registry.getAppVersion(options.appId);
-    const app = registry.updateSettings(options.appId, settings);
+    const app = await registry.updateSettings(options.appId, settings);
     return { app, changed: app.version !== before };
   });
 }

@@ -8,7 +8,7 @@ describe('tokenCommand', () => {
     for (let i = 0; i < 2000; i++) assert.equal(pastableSessionId().startsWith('-'), false);
   });
   it('quotes nothing a shell would split, and its --session value parses as a value', () => {
-    const line = tokenCommand('app-1', 'k1', 'a'.repeat(64), 'VPBYwZIU');
+    const line = tokenCommand('stagepass', 'app-1', 'k1', 'a'.repeat(64), 'VPBYwZIU');
     assert.equal(line, `stagepass token create --app-id app-1 --kid k1 --secret ${'a'.repeat(64)} --session VPBYwZIU`);
     const args = line.split(' ').slice(3);
     const parsed = parseArgs({

@@ -99,11 +99,17 @@ export function pastableSessionId(): string {
 
 /**
  * A `stagepass token create` command line that mints a token with this secret key for a fresh
- * session ID, ready to paste into a shell.
+ * session ID, ready to paste into a shell; `program` is how the user runs the CLI (`CommandIo.programName`).
  */
-export function tokenCommand(appId: string, kid: string, secret: string, sessionId = pastableSessionId()): string {
+export function tokenCommand(
+  program: string,
+  appId: string,
+  kid: string,
+  secret: string,
+  sessionId = pastableSessionId(),
+): string {
   const words = [
-    'stagepass',
+    ...program.split(' '),
     'token',
     'create',
     '--app-id',

@@ -2,7 +2,7 @@
  * Flags, environment variables and helpers that several command groups share. Declarations only.
  */
 import type { OptionSpec } from '../command-spec.js';
-import { DB_ENV, DEFAULT_DB_PATH } from './app-database.js';
+import { DATABASE_URL_ENV, DB_ENV, DEFAULT_DB_PATH } from './app-database.js';
 
 /** The environment variable that defaults `--app-id`. */
 export const APP_ID_ENV = 'STAGEPASS_APP_ID';
@@ -22,6 +22,7 @@ export const APP_ID_FLAG: OptionSpec = {
   value: 'ID',
   required: true,
   env: APP_ID_ENV,
+  nonEmpty: true,
   description: 'App ID',
 };
 
@@ -30,10 +31,10 @@ export function given<T extends Record<string, unknown>>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T;
 }
 
-/** `--db`: the app database file (`app …` and `serve`). */
+/** `--db`: the app registry, a SQLite file or a PostgreSQL URL (`app …` and `serve`). */
 export const DB_FLAG: OptionSpec = {
   type: 'string',
-  value: 'PATH',
-  env: DB_ENV,
-  description: `The app database file (${DEFAULT_DB_PATH} when neither is set)`,
+  value: 'PATH|URL',
+  env: [DATABASE_URL_ENV, DB_ENV],
+  description: `The app registry: a SQLite file (${DEFAULT_DB_PATH} when none is set) or a postgres:// URL`,
 };

@@ -6,14 +6,23 @@ import type { CommandOutput } from '../command-spec.js';
 import type { ResolvedSetting, ServeSettings } from './resolve-serve-settings.js';
 
 /** Where a value came from, in words: `flag --port`, `env STAGEPASS_PORT`, `file stagepass.yaml`, `default`. */
-function sourceText({ setting, source }: ResolvedSetting, file: string | undefined): string {
+function sourceText({ setting, source, variable }: ResolvedSetting, file: string | undefined): string {
   if (source === 'flag') return `flag ${setting.flag}`;
-  if (source === 'env') return `env ${setting.env}`;
+  if (source === 'env') return `env ${variable ?? setting.env}`;
   if (source === 'file') return `file ${file ?? ''}`;
   return 'default';
 }
 
-function valueText({ setting, value }: ResolvedSetting): string {
+/** A value as shown: a secret never, a `db` URL without its password. */
+function shownValue({ setting, value }: ResolvedSetting): { readonly value: unknown; readonly exact: boolean } {
+  if (typeof value !== 'string' || setting.display === undefined) return { value, exact: true };
+  const { text, exact } = setting.display(value);
+  return { value: text, exact };
+}
+
+function valueText(resolved: ResolvedSetting): string {
+  const { setting } = resolved;
+  const { value } = shownValue(resolved);
   if (value === undefined) return '(unset)';
   if (setting.secret === true) return '(set, not shown)';
   const unit = setting.unit === undefined ? '' : ` ${setting.unit}`;
@@ -23,8 +32,10 @@ function valueText({ setting, value }: ResolvedSetting): string {
 /** The settings as a config file holds them (`rateLimit: { burst }`): `--print-config --json` gives one to save. */
 function nested(settings: readonly ResolvedSetting[]): Record<string, unknown> {
   const config: Record<string, unknown> = {};
-  for (const { setting, value } of settings) {
-    if (value === undefined || setting.secret === true) continue;
+  for (const resolved of settings) {
+    const { setting, value } = resolved;
+    // A config file to save holds only what can be shown whole: no secret, no URL with a password.
+    if (value === undefined || setting.secret === true || !shownValue(resolved).exact) continue;
     const [first, second] = setting.key.split('.') as [string, string | undefined];
     if (second === undefined) config[first] = value;
     else config[first] = { ...(config[first] as Record<string, unknown> | undefined), [second]: value };
@@ -58,11 +69,12 @@ export function renderPrintConfig(resolved: ServeSettings): CommandOutput {
     config: nested(settings),
     settings: settings.map((r) => ({
       key: r.setting.key,
-      ...(r.setting.secret === true ? { set: r.value !== undefined } : { value: r.value ?? null }),
+      ...(r.setting.secret === true ? { set: r.value !== undefined } : { value: shownValue(r).value ?? null }),
       unit: r.setting.unit ?? null,
       source: r.source,
+      ...(r.variable === undefined ? {} : { variable: r.variable }),
       flag: r.setting.flag,
-      env: r.setting.env,
+      env: r.setting.envNames,
     })),
   };
   return { ok: true, json, text, warnings: [] };

@@ -120,7 +120,7 @@ describe('serve settings: every bad input, one message each', () => {
       '--max-payload-bytes: must be a whole number of bytes from 16384 to 16777216 (got "1e5")',
     ]);
     assert.deepEqual(await problems({ env: { STAGEPASS_PORT: '70000' } }), [
-      'STAGEPASS_PORT: must be a whole number from 0 to 65535 (got 70000)',
+      'STAGEPASS_PORT: must be a port number from 0 to 65535 (got 70000)',
     ]);
     assert.deepEqual(await problems({ env: { STAGEPASS_RATE_LIMIT_PER_SECOND: '0' } }), [
       'STAGEPASS_RATE_LIMIT_PER_SECOND: must be a number of messages per second above 0 (at most 1000000) (got 0)',

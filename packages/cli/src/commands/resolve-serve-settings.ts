@@ -18,6 +18,8 @@ export interface ResolvedSetting {
   /** Undefined: a setting without default that nobody set. */
   readonly value: SettingValue | undefined;
   readonly source: SettingSource;
+  /** With source `env`: the variable it came from (`STAGEPASS_DATABASE_URL` or `STAGEPASS_DB` for `db`). */
+  readonly variable?: string;
 }
 
 /** Every setting's effective value, by key, in table order. */
@@ -63,7 +65,11 @@ function check(
   } catch (err) {
     if (!isStagepassError(err) || err.code !== 'ERR_INVALID_OPTION') throw err;
     const rule = typeof err.rule === 'string' ? err.rule : setting.rule;
-    problems.push({ option: where, message: `${rule} (got ${describeValue(value, setting.secret === true)})` });
+    const shown =
+      typeof value === 'string' && setting.display !== undefined
+        ? describeValue(setting.display(value).text)
+        : describeValue(value, setting.secret === true);
+    problems.push({ option: where, message: `${rule} (got ${shown})` });
     return undefined;
   }
 }
@@ -79,9 +85,10 @@ function resolveOne(
     return { setting, source: 'flag', value: check(setting, fromText(setting, flag), setting.flag, problems) };
   }
   // An empty variable is unset (as `VAR= stagepass serve` and compose files write it).
-  const env = inputs.env[setting.env];
-  if (env !== undefined && env !== '') {
-    return { setting, source: 'env', value: check(setting, fromText(setting, env), setting.env, problems) };
+  const variable = setting.envNames.find((name) => inputs.env[name] !== undefined && inputs.env[name] !== '');
+  if (variable !== undefined) {
+    const value = check(setting, fromText(setting, inputs.env[variable]!), variable, problems);
+    return { setting, source: 'env', variable, value };
   }
   const entry = file?.entries.get(setting.key);
   if (entry !== undefined)
@@ -93,7 +100,7 @@ function resolveOne(
 function origin(resolved: ResolvedSetting, file: ConfigFile | undefined): string {
   const { setting, source } = resolved;
   if (source === 'flag') return setting.flag;
-  if (source === 'env') return setting.env;
+  if (source === 'env') return resolved.variable ?? setting.env;
   if (source === 'file') return file?.entries.get(setting.key)?.where ?? setting.key;
   return `${setting.key} (default ${String(setting.default)})`;
 }

@@ -26,7 +26,8 @@ interface PrintedSetting {
   readonly unit: string | null;
   readonly source: string;
   readonly flag: string;
-  readonly env: string;
+  readonly env: readonly string[];
+  readonly variable?: string;
 }
 
 /** Opens a socket and resolves with how the gateway closed it after `send` (nothing sent when undefined). */
@@ -77,9 +78,10 @@ describe('stagepass serve settings (end to end)', () => {
       unit: 'requests per second',
       source: 'file',
       flag: '--http-rate-limit-per-second',
-      env: 'STAGEPASS_HTTP_RATE_LIMIT_PER_SECOND',
+      env: ['STAGEPASS_HTTP_RATE_LIMIT_PER_SECOND'],
     });
     assert.equal(byKey.get('port')?.source, 'env');
+    assert.equal(byKey.get('port')?.variable, 'STAGEPASS_PORT');
     assert.deepEqual(printed.config.httpRateLimit, { perSecond: 7.5, burst: 200 });
     assert.equal(printed.config.processMetrics, true);
     assert.equal(printed.config.port, 0);

@@ -17,6 +17,8 @@ const io: CommandIo = {
   readStdin: async () => '',
   readFile: async () => '',
   now: () => toUnixSeconds(Date.now()),
+  programName: 'stagepass',
+  warn: () => {},
 };
 let dbs = 0;
 const options = (more: Partial<ServeOptions>): ServeOptions => ({

@@ -44,7 +44,7 @@ export async function prepareDevMode(registry: AppRegistry): Promise<DevMode> {
       created: false,
     };
   }
-  const { app, secret } = registry.createApp({ name: DEV_APP_NAME });
+  const { app, secret } = await registry.createApp({ name: DEV_APP_NAME });
   return {
     routes: createDevRoutes({ appId: app.appId, secret, kid: app.keys[0]!.kid }),
     appId: app.appId,

@@ -67,7 +67,8 @@ describe('serve settings: one table', () => {
     for (const s of SERVE_SETTINGS) {
       const line = help.split('\n').find((l) => l.trimStart().startsWith(`${s.flag} `) || l.trim() === s.flag);
       assert.ok(line !== undefined, `no help line for ${s.flag}`);
-      assert.ok(line.includes(`(default ${settingDefault(s)}; $${s.env})`), line);
+      const variables = s.envNames.map((name) => `$${name}`).join(' or ');
+      assert.ok(line.includes(`(default ${settingDefault(s)}; ${variables})`), line);
       assert.ok(line.includes(settingRange(s)), line);
       if (s.unit !== undefined) assert.ok(line.includes(s.unit), line);
     }
@@ -77,7 +78,7 @@ describe('serve settings: one table', () => {
     const expected = SERVE_SETTINGS.map((s) => [
       `\`${s.key}\``,
       `\`${s.flag}\``,
-      `\`${s.env}\``,
+      s.envNames.map((name) => `\`${name}\``).join(', '),
       settingDefault(s),
       settingRange(s) || '—',
       s.summary,

@@ -9,7 +9,7 @@
  */
 import { GATEWAY_SETTINGS, checkGatewaySetting, settingRule, type SettingUnit } from '@stagepass/gateway';
 import { invalidOption } from '@stagepass/protocol';
-import { DEFAULT_DB_PATH } from './app-database.js';
+import { DATABASE_URL_ENV, DEFAULT_DB_PATH, registryTarget } from './app-database.js';
 
 /** The kinds of value a setting takes. */
 export type SettingType = 'integer' | 'number' | 'boolean' | 'string';
@@ -33,8 +33,16 @@ export interface SettingDeclaration {
   readonly summary: string;
   /** Placeholder in help (`MS`, `PATH`); derived from the unit or the key when absent. */
   readonly placeholder?: string;
-  /** Never printed (`--print-config` says whether it is set): a URL with a password, say. */
+  /** Never printed (`--print-config` says whether it is set). */
   readonly secret?: boolean;
+  /**
+   * How a value is shown in `--print-config` and in "(got …)": for `db`, a URL without its
+   * password. Absent: as is. Returns undefined when what it shows is not the value itself (then a config
+   * file made by `--print-config --json` leaves it out).
+   */
+  readonly display?: (value: string) => { readonly text: string; readonly exact: boolean };
+  /** Variables read before the setting's own (`STAGEPASS_DATABASE_URL` before `STAGEPASS_DB`), first set wins. */
+  readonly envFirst?: readonly string[];
   /** Where the value goes: an option of `createGateway` (`gateway`), of `gateway.close` (`close`), or of serve itself. */
   readonly target: 'gateway' | 'close' | 'serve';
   /** What a good value is, as an `ERR_INVALID_OPTION` rule. */
@@ -47,8 +55,10 @@ export interface SettingDeclaration {
 export interface ServeSetting extends SettingDeclaration {
   /** `--max-payload-bytes`: the key in kebab case, `.` as `-`. */
   readonly flag: string;
-  /** `STAGEPASS_MAX_PAYLOAD_BYTES`. */
+  /** `STAGEPASS_MAX_PAYLOAD_BYTES`: the setting's own variable. */
   readonly env: string;
+  /** Every variable of the setting, first set wins: `envFirst`, then `env`. */
+  readonly envNames: readonly string[];
   readonly placeholder: string;
 }
 
@@ -77,9 +87,48 @@ function stringSetting(
   };
 }
 
+/** `scheme://`: `db` is a URL, not a file path. */
+const URL_SHAPED = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/** A `db` value as shown: a URL without its password (`postgres://app@db:5432/stagepass`), a path as is. */
+function displayDb(value: string): { readonly text: string; readonly exact: boolean } {
+  if (!URL_SHAPED.test(value)) return { text: value, exact: true };
+  try {
+    const url = new URL(value);
+    if (url.password === '') return { text: value, exact: true };
+    url.password = '';
+    return { text: `${url.href} (password not shown)`, exact: false };
+  } catch {
+    return { text: 'a URL that cannot be read', exact: false };
+  }
+}
+
+const DB_RULE = 'must be a SQLite file path or a postgres:// URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)';
+
+/** The registry: a SQLite file, or a PostgreSQL URL (app-database.ts reads it); another URL is refused. */
+const DB_SETTING: SettingDeclaration = {
+  ...stringSetting('db', 'The app registry: a SQLite file, or a postgres:// URL', {
+    default: DEFAULT_DB_PATH,
+    placeholder: 'PATH|URL',
+  }),
+  rule: DB_RULE,
+  display: displayDb,
+  envFirst: [DATABASE_URL_ENV],
+  check: (value) => {
+    if (typeof value !== 'string' || value === '') throw invalidOption('db', DB_RULE);
+    try {
+      registryTarget(value);
+    } catch {
+      const scheme = /^[^:]*/.exec(value)![0].toLowerCase();
+      throw invalidOption('db', `${DB_RULE}; this build cannot serve a ${scheme}:// URL`);
+    }
+    return value;
+  },
+};
+
 /** Settings of `serve` itself, not of the gateway. */
 const CLI_SETTINGS: readonly SettingDeclaration[] = [
-  stringSetting('db', 'The app database file (SQLite)', { default: DEFAULT_DB_PATH, placeholder: 'PATH' }),
+  DB_SETTING,
   stringSetting('logLevel', 'Log level', { default: 'info', choices: LOG_LEVELS, placeholder: 'LEVEL' }),
   stringSetting('pretty', 'Readable log lines instead of JSON (auto: on a terminal)', {
     default: 'auto',
@@ -111,7 +160,8 @@ function derive(d: SettingDeclaration): ServeSetting {
   const placeholder =
     d.placeholder ??
     (d.unit !== undefined ? (PLACEHOLDER[d.unit] ?? (d.type === 'number' ? 'RATE' : 'N')) : words.toUpperCase());
-  return { ...d, flag: `--${words}`, env: `STAGEPASS_${words.replace(/-/g, '_').toUpperCase()}`, placeholder };
+  const env = `STAGEPASS_${words.replace(/-/g, '_').toUpperCase()}`;
+  return { ...d, flag: `--${words}`, env, envNames: [...(d.envFirst ?? []), env], placeholder };
 }
 
 /**
@@ -147,5 +197,6 @@ export function settingDefault(setting: SettingDeclaration): string {
 /** The help line of a setting: summary, unit and range, default and variable. */
 export function settingHelp(setting: ServeSetting): string {
   const range = settingRange(setting);
-  return `${setting.summary}${range === '' ? '' : `; ${range}`} (default ${settingDefault(setting)}; $${setting.env})`;
+  const variables = setting.envNames.map((name) => `$${name}`).join(' or ');
+  return `${setting.summary}${range === '' ? '' : `; ${range}`} (default ${settingDefault(setting)}; ${variables})`;
 }

@@ -5,7 +5,7 @@ import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
 import { isStagepassError, StagepassError } from '@stagepass/protocol';
 import { useLogColors } from '../log-colors.js';
-import { explainDatabaseError, MASTER_KEY_ENV } from './app-database.js';
+import { encryptedNotice, MASTER_KEY_ENV, openAppRegistry, registryLabel, registryTarget } from './app-database.js';
 import { tokenCommand } from './app-view.js';
 import { checkDevHost, DEV_APP_NAME, prepareDevMode } from './serve-dev.js';
 
@@ -46,6 +46,8 @@ export interface ServeResult {
   readonly devApp: DevApp | undefined;
   /** With `--dev`: the demo page's URL. */
   readonly demoUrl: string | undefined;
+  /** How the user runs the CLI (`npx stagepass` under `npm start`), for the banner's command lines. */
+  readonly programName: string;
   /** Stops admitting, closes the clients (1001), waits up to `drainMs` for them, closes the registry. */
   stop(signal: StopSignal): Promise<ServeStopResult>;
 }
@@ -84,7 +86,7 @@ function explainListenError(err: unknown): unknown {
 }
 
 /** The banner of a first start: the development app's credentials, shown this once. */
-function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
+function devAppBanner({ appId, kid, secret }: DevApp, url: string, program: string): string {
   return [
     '',
     'No apps were registered, so a development app was created. Its secret is shown this once:',
@@ -92,9 +94,9 @@ function devAppBanner({ appId, kid, secret }: DevApp, url: string): string {
     `  Secret   ${secret}`,
     '',
     'Mint a token for it:',
-    `  npx ${tokenCommand(appId, kid, secret)}`,
+    `  ${tokenCommand(program, appId, kid, secret)}`,
     `Clients connect to ${url.replace(/^http/, 'ws')}/v1/connect?appId=…&sessionId=… (docs/protocol.md).`,
-    'Manage apps with `npx stagepass app …` (same --db).',
+    `Manage apps with \`${program} app …\` (same --db).`,
     '',
   ].join('\n');
 }
@@ -115,10 +117,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   const port = parsePort(options.port);
   if (options.dev === true) checkDevHost(options.host, options.devAllowRemote === true);
   // Loaded on use: the token commands must start fast.
-  const [{ createGateway, createSqliteAppRegistry, parseMasterKey }, { pino }] = await Promise.all([
-    import('@stagepass/gateway'),
-    import('pino'),
-  ]);
+  const [{ createGateway }, { pino }] = await Promise.all([import('@stagepass/gateway'), import('pino')]);
   const pretty = options.pretty === 'auto' ? process.stdout.isTTY === true : options.pretty === 'true';
   const logger = pino(
     { level: options.logLevel, base: { service: 'stagepass-gateway' } },
@@ -131,25 +130,23 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
         })
       : undefined,
   );
-  const keyText = io.env[MASTER_KEY_ENV];
-  const masterKey = keyText === undefined || keyText === '' ? undefined : parseMasterKey(keyText);
-  let registry;
-  try {
-    registry = createSqliteAppRegistry({
-      path: options.db,
-      initializeEmpty: options.init,
-      ...(masterKey === undefined ? {} : { masterKey }),
-    });
-  } catch (err) {
-    throw explainDatabaseError(err, options.db);
-  }
+  // A SQLite file or a PostgreSQL URL (app-database.ts): a URL this build cannot serve is a usage error.
+  const registry = await openAppRegistry(options.db, io.env, {
+    mustExist: false,
+    init: options.init,
+    onSecretsEncrypted: (count) => logger.warn({ encrypted: count }, encryptedNotice(count)),
+  });
   let devApp: DevApp | undefined;
   if (registry.listApps().length === 0) {
-    const { app, secret } = registry.createApp({ name: DEV_APP_NAME });
+    const { app, secret } = await registry.createApp({ name: DEV_APP_NAME });
     devApp = { appId: app.appId, kid: app.keys[0]!.kid, secret };
   }
   logger.info(
-    { db: options.db, encrypted: masterKey !== undefined, apps: registry.listApps().length },
+    {
+      db: registryLabel(registryTarget(options.db)),
+      encrypted: io.env[MASTER_KEY_ENV] !== undefined && io.env[MASTER_KEY_ENV] !== '',
+      apps: registry.listApps().length,
+    },
     'app registry open',
   );
   const dev = options.dev === true ? await prepareDevMode(registry) : undefined;
@@ -170,7 +167,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
   try {
     address = await gateway.listen();
   } catch (err) {
-    registry.close();
+    await registry.close();
     throw explainListenError(err);
   }
   const { host, port: boundPort } = address;
@@ -179,14 +176,15 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     try {
       await gateway.close({ drainMs: options.drainMs });
     } finally {
-      registry.close();
+      await registry.close();
     }
     logger.info('stopped');
     logger.flush?.();
     return { host, port: boundPort, stoppedBy: signal };
   };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-  return { host, port: boundPort, url, devApp, demoUrl: dev === undefined ? undefined : `${url}/`, stop };
+  const demoUrl = dev === undefined ? undefined : `${url}/`;
+  return { host, port: boundPort, url, devApp, demoUrl, programName: io.programName, stop };
 }
 
 /**
@@ -195,13 +193,20 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
  */
 export function renderServe(result: ServeResult): CommandOutput {
   const { url, stop, demoUrl } = result;
-  const banner = result.devApp === undefined ? '' : `${devAppBanner(result.devApp, url)}\n`;
+  const banner = result.devApp === undefined ? '' : `${devAppBanner(result.devApp, url, result.programName)}\n`;
   // The camera needs a secure context: loopback or HTTPS.
   const demo =
     demoUrl === undefined ? '' : `Demo page: ${demoUrl}  (open it in two tabs; camera needs localhost or HTTPS)\n`;
   return {
     ok: true,
-    json: { host: result.host, port: result.port, url, ...(demoUrl === undefined ? {} : { demoUrl }) },
+    // With --json, one line a tool reads: where it listens, and a first start's development app (this once).
+    json: {
+      host: result.host,
+      port: result.port,
+      url,
+      ...(demoUrl === undefined ? {} : { demoUrl }),
+      ...(result.devApp === undefined ? {} : { devApp: { ...result.devApp } }),
+    },
     text: `${banner}${demo}`,
     warnings: [],
     running: { stop: async (signal) => renderServeStop(await stop(signal)) },

@@ -18,17 +18,16 @@ import {
   createRestHandler,
   createSqliteAppRegistry,
   type AdmittedClient,
-  type AppRegistry,
   type Outbound,
   type Peer,
-  type ReplayGuard,
+  type SqliteAppRegistry,
   type SessionService,
 } from '@stagepass/gateway';
-import { CAPABILITIES, type ServerMessage } from '@stagepass/protocol';
+import { CAPABILITIES, isErrorCode, type ServerMessage } from '@stagepass/protocol';
 import { parseCommandLine } from '../parse-command-line.js';
 import { isUsageError } from '../usage-error.js';
 
-let registry: AppRegistry & ReplayGuard;
+let registry: SqliteAppRegistry;
 let sessions: SessionService;
 let server: Server;
 let url = '';
@@ -346,7 +345,7 @@ describe('stagepass session: refusals', () => {
     assert.equal(refused.stdout, '');
     assert.equal(
       refused.stderr,
-      `error: ECONNREFUSED: cannot reach the Stagepass gateway at ${deadUrl} (connection refused): is it running? Point --url (or STAGEPASS_URL) at it.\n`,
+      `error: ERR_GATEWAY_UNREACHABLE: cannot reach the Stagepass gateway at ${deadUrl} (connection refused): is it running? Point --url (or STAGEPASS_URL) at it.\n`,
     );
     const asJson = await stagepass([
       'session',
@@ -361,10 +360,39 @@ describe('stagepass session: refusals', () => {
     ]);
     assert.equal(asJson.code, 1);
     assert.deepEqual(json(asJson), {
-      code: 'ECONNREFUSED',
+      code: 'ERR_GATEWAY_UNREACHABLE',
       message: `cannot reach the Stagepass gateway at ${deadUrl} (connection refused): is it running? Point --url (or STAGEPASS_URL) at it.`,
       status: null,
+      cause: 'ECONNREFUSED',
     });
+    assert.equal(isErrorCode(json(asJson).code), true, 'a code of the registry (docs/errors.md)');
+  });
+
+  it('exits 1 with ERR_GATEWAY_ANSWER_INVALID (a registered code) when --url is not a Stagepass gateway', async () => {
+    // A web server that answers every request as a proxy's error page or another API would.
+    const other = createServer((req, res) => {
+      if (req.method === 'GET') res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const flags = ['--url', otherUrl, '--app-id', appId, '--secret', secret, '--json'];
+      const shown = await stagepass(['session', 'show', 'room-1', ...flags]);
+      assert.equal(shown.code, 1);
+      assert.deepEqual(json(shown), {
+        code: 'ERR_GATEWAY_ANSWER_INVALID',
+        message: `the server at ${otherUrl} answered HTTP 502 without a Stagepass error; is --url a Stagepass gateway?`,
+        status: 502,
+      });
+      const created = await stagepass(['session', 'create', ...flags]);
+      assert.equal(created.code, 1);
+      assert.equal(json(created).code, 'ERR_GATEWAY_ANSWER_INVALID');
+      assert.equal(json(created).status, 200);
+      assert.ok(isErrorCode(json(created).code));
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('exits 2 on usage errors, before any request', async () => {

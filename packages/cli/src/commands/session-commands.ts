@@ -30,6 +30,7 @@ const GATEWAY_FLAGS: Readonly<Record<string, OptionSpec>> = {
     type: 'string',
     value: 'S',
     env: SECRET_ENV,
+    nonEmpty: true,
     conflicts: ['private-key'],
     description: 'App secret: signs the app JWT of each request (HS256); never printed',
   },

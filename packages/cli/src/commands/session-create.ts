@@ -1,7 +1,13 @@
 import type { EpochMilliseconds } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
-import { callGateway, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
+import {
+  callGateway,
+  notAGateway,
+  renderGatewayFailure,
+  type GatewayOptions,
+  type GatewayResult,
+} from './session-request.js';
 
 /** `stagepass session create` options, as parsed from the command line. */
 export interface SessionCreateOptions extends GatewayOptions {
@@ -37,12 +43,7 @@ export async function sessionCreate(
   if (!reply.ok) return reply;
   const { sessionId, createdAt } = reply.body ?? {};
   if (typeof sessionId !== 'string' || typeof createdAt !== 'number') {
-    return {
-      ok: false,
-      status: reply.status,
-      code: `HTTP_${reply.status}`,
-      message: "the gateway's answer has no sessionId; is --url a Stagepass gateway?",
-    };
+    return notAGateway(reply.status, "the gateway's answer has no sessionId; is --url a Stagepass gateway?");
   }
   return { ok: true, sessionId, createdAt };
 }

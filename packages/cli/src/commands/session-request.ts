@@ -27,11 +27,28 @@ export interface GatewayOptions {
 /** The gateway refused, or could not be reached: exit 1 with `code`. */
 export interface GatewayFailure {
   readonly ok: false;
-  /** The gateway's error code (`ERR_AUTH_INVALID`, …), the system's (`ECONNREFUSED`), or `HTTP_<status>`. */
+  /**
+   * A registered code (docs/errors.md): the gateway's (`ERR_AUTH_INVALID`, …), or the CLI's own when no
+   * Stagepass answer came: `ERR_GATEWAY_UNREACHABLE` (no answer) or `ERR_GATEWAY_ANSWER_INVALID` (not a gateway's).
+   */
   readonly code: string;
   readonly message: string;
   /** The HTTP status, or null when no answer came. */
   readonly status: number | null;
+  /** With ERR_GATEWAY_UNREACHABLE: the system's code, e.g. `ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`. */
+  readonly cause?: string;
+}
+
+/**
+ * The server answered, but not as a Stagepass gateway does (ERR_GATEWAY_ANSWER_INVALID).
+ *
+ * @example
+ * ```ts
+ * return notAGateway(reply.status, "the gateway's answer has no sessionId; is --url a Stagepass gateway?");
+ * ```
+ */
+export function notAGateway(status: number, message: string): GatewayFailure {
+  return { ok: false, status, code: 'ERR_GATEWAY_ANSWER_INVALID', message };
 }
 
 /** A command's outcome: its data, or why the gateway did not do it. */
@@ -73,17 +90,19 @@ function unreachable(err: unknown, where: string): GatewayFailure {
     return {
       ok: false,
       status: null,
-      code: 'ETIMEDOUT',
+      code: 'ERR_GATEWAY_UNREACHABLE',
+      cause: 'ETIMEDOUT',
       message: `no answer from the gateway at ${where} within ${REQUEST_TIMEOUT_MS / 1000} s`,
     };
   }
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' && /^E[A-Z0-9_]+$/.test(cause.code) ? cause.code : 'ECONNECT';
-  const why = code === 'ECONNREFUSED' ? 'connection refused' : code;
+  const system = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof system?.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(system.code) ? system.code : undefined;
+  const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no connection');
   return {
     ok: false,
     status: null,
-    code,
+    code: 'ERR_GATEWAY_UNREACHABLE',
+    ...(code === undefined ? {} : { cause: code }),
     message: `cannot reach the Stagepass gateway at ${where} (${why}): is it running? Point --url (or STAGEPASS_URL) at it.`,
   };
 }
@@ -144,16 +163,15 @@ export async function callGateway(
     const message = typeof object.message === 'string' ? printable(object.message) : '';
     return { ok: false, status: response.status, code: object.code, message };
   }
-  return {
-    ok: false,
-    status: response.status,
-    code: `HTTP_${response.status}`,
-    message: `the server at ${where} answered HTTP ${response.status} without a Stagepass error; is --url a Stagepass gateway?`,
-  };
+  return notAGateway(
+    response.status,
+    `the server at ${where} answered HTTP ${response.status} without a Stagepass error; is --url a Stagepass gateway?`,
+  );
 }
 
 /**
- * How a failure is shown: `error: CODE: message` on stderr, and with `--json` `{code, message, status}`.
+ * How a failure is shown: `error: CODE: message` on stderr, and with `--json` `{code, message, status}` (and
+ * `cause` when the gateway could not be reached).
  *
  * @example
  * ```ts
@@ -163,7 +181,12 @@ export async function callGateway(
 export function renderGatewayFailure(failure: GatewayFailure): CommandOutput {
   return {
     ok: false,
-    json: { code: failure.code, message: failure.message, status: failure.status },
+    json: {
+      code: failure.code,
+      message: failure.message,
+      status: failure.status,
+      ...(failure.cause === undefined ? {} : { cause: failure.cause }),
+    },
     text: '',
     failure: { code: failure.code, message: failure.message },
     warnings: [],

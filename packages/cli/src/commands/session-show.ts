@@ -1,7 +1,13 @@
 import type { ConnectionInfo, EpochMilliseconds, ForceMuteState, StreamInfo } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
-import { callGateway, renderGatewayFailure, type GatewayOptions, type GatewayResult } from './session-request.js';
+import {
+  callGateway,
+  notAGateway,
+  renderGatewayFailure,
+  type GatewayOptions,
+  type GatewayResult,
+} from './session-request.js';
 
 /** `stagepass session show` options, as parsed from the command line. */
 export interface SessionShowOptions extends GatewayOptions {
@@ -31,12 +37,7 @@ export async function sessionShow(options: SessionShowOptions, io: CommandIo): P
   if (!reply.ok) return reply;
   const body = reply.body ?? {};
   if (typeof body.sessionId !== 'string' || !Array.isArray(body.connections) || !Array.isArray(body.streams)) {
-    return {
-      ok: false,
-      status: reply.status,
-      code: `HTTP_${reply.status}`,
-      message: "the gateway's answer is not a session; is --url a Stagepass gateway?",
-    };
+    return notAGateway(reply.status, "the gateway's answer is not a session; is --url a Stagepass gateway?");
   }
   return { ok: true, ...(body as unknown as SessionShown) };
 }

@@ -3,6 +3,7 @@ import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { readTokenArgument } from '../read-token-argument.js';
 import { formatUnixTime } from '../time-format.js';
+import { tokenFormatName } from '../token-format-name.js';
 
 /** `stagepass token inspect` options, as parsed from the command line. */
 export interface TokenInspectOptions {
@@ -66,7 +67,7 @@ function showMembers(members: Readonly<Record<string, unknown>>): string[] {
 export function renderTokenInspect(result: InspectedToken): CommandOutput {
   const lines = [
     NOT_VERIFIED_BANNER,
-    `format: ${result.format} (by its look)`,
+    `format: ${tokenFormatName(result.format)}, by its look`,
     'header:',
     ...showMembers(result.header),
     'claims:',

@@ -5,6 +5,7 @@ import type { CommandOutput } from '../command-spec.js';
 import { readKeyFile } from '../read-key-file.js';
 import { readTokenArgument } from '../read-token-argument.js';
 import { formatRelative, formatUnixTime } from '../time-format.js';
+import { tokenFormatName } from '../token-format-name.js';
 
 /** `stagepass token verify` options, as parsed from the command line. */
 export interface TokenVerifyOptions {
@@ -67,7 +68,8 @@ export async function tokenVerify(options: TokenVerifyOptions, io: CommandIo): P
  *
  * @example
  * ```ts
- * renderTokenVerify(verdict).text; // 'valid stagepass token: role publisher, session s1, expires … (in 23h 59m)\n'
+ * renderTokenVerify(verdict).text;
+ * // 'valid Stagepass/OpenTok JWT (format stagepass), HS256: role publisher, session s1, expires … (in 23h 59m)\n'
  * ```
  */
 export function renderTokenVerify(result: TokenVerifyResult): CommandOutput {
@@ -98,6 +100,7 @@ export function renderTokenVerify(result: TokenVerifyResult): CommandOutput {
     keyId: result.keyId ?? null,
   };
   const expires = `${formatUnixTime(result.expireTime) ?? String(result.expireTime)} (${formatRelative(result.expireTime, result.now)})`;
-  const text = `valid ${result.format} token: role ${result.role}, session ${result.sessionId}, expires ${expires}\n`;
+  const what = `${tokenFormatName(result.format)}, ${result.algorithm}`;
+  const text = `valid ${what}: role ${result.role}, session ${result.sessionId}, expires ${expires}\n`;
   return { ok: true, json, text, warnings: [] };
 }

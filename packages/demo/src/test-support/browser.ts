@@ -59,17 +59,19 @@ export async function launchChromium(path = CHROMIUM_PATH): Promise<DemoBrowser>
 }
 
 /**
- * Recorded in every page before its scripts run: the RTCPeerConnections it makes, and the inbound media of one
- * remote stream (the `<video data-stream-id>` tile's tracks) read from getStats.
+ * A script recorded in every page before its own scripts run: it keeps the RTCPeerConnections the page
+ * makes, and defines `window.__inbound(key)`, the inbound media (getStats) of the tracks of the `<video>`
+ * that `videoSelector` finds — a JavaScript expression of `key` giving a CSS selector.
  */
-const MEDIA_PROBE = `
+export function mediaProbe(videoSelector: string): string {
+  return `
   window.__pcs = [];
   const NativePeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends NativePeerConnection {
     constructor(...args) { super(...args); window.__pcs.push(this); }
   };
-  window.__inbound = async (streamId) => {
-    const video = document.querySelector('[data-testid="remote-video"][data-stream-id="' + streamId + '"]');
+  window.__inbound = async (key) => {
+    const video = document.querySelector(${videoSelector});
     const ids = new Set((video && video.srcObject ? video.srcObject.getTracks() : []).map((t) => t.id));
     const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0 };
     for (const pc of window.__pcs) {
@@ -84,6 +86,10 @@ const MEDIA_PROBE = `
     return out;
   };
 `;
+}
+
+/** The demo page's probe: `key` is a stream ID, its `<video data-stream-id>` tile the video. */
+const MEDIA_PROBE = mediaProbe(`'[data-testid="remote-video"][data-stream-id="' + key + '"]'`);
 
 export interface Participant {
   readonly name: string;

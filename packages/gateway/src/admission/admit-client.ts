@@ -119,6 +119,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         expireTime: granted.expireTime,
         ejectAtExpiry: settings.ejectAtExpiry,
         maxConnectionsPerSession: settings.maxConnectionsPerSession ?? options.maxConnectionsPerSession,
+        initialLayoutClassList: granted.initialLayoutClassList,
       };
     },
   };

@@ -29,7 +29,7 @@ export interface ProtocolContext {
   readonly logger: Logger;
   readonly rateLimit: RateLimit;
   readonly admissionTimeoutMs: Milliseconds;
-  /** This node's ejects at token expiry. */
+  /** This node's ejects at token expiry (its clock runs the clock tolerance behind: exp + tolerance). */
   readonly ejects: ExpirySchedule;
   /** This node's resume windows, for the sockets it held and lost. */
   readonly resumes: ResumeWindows;

@@ -38,16 +38,20 @@ export type Revocation =
   | { readonly kind: 'token'; readonly tokenId: string; readonly expireTime: number }
   | { readonly kind: 'issuedBefore'; readonly sessionId: string | null; readonly issuedBefore: number };
 
+/** A value, or a promise of one: the embedded store answers at once, a networked one later. Always `await` it. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
  * The app registry: apps, their keys and settings, and revocations. Durable; the embedded SQLite
- * store is the default, networked ones (Redis, PostgreSQL) come with cluster mode.
+ * store is the default, the PostgreSQL store serves cluster mode (several gateways, one registry).
  *
- * `isRevoked` returns a Promise: a networked store answers it across the network. The reads on
- * the admission path (`getApp`, `getAppVersion`) are synchronous (a networked store keeps them in a
- * local cache it refreshes). App management (`createApp` … `revoke`, as the CLI and the REST API
- * call it) is synchronous in this version, because the embedded store is (better-sqlite3); it
- * becomes asynchronous with the first networked store.
- * Every mutating method throws StagepassError ERR_NOT_FOUND for an unknown app and
+ * The reads on the admission path (`getApp`, `getAppVersion`, `listApps`) are synchronous: a
+ * networked store keeps every app in a local cache that its change feed refreshes. `isRevoked`
+ * returns a Promise (a networked store may answer it across the network). App management
+ * (`createApp` … `revoke`, as the CLI and the REST API call it) returns an {@link Awaitable}: the
+ * SQLite store answers synchronously (its own type says so), the PostgreSQL store with a Promise
+ * that resolves once the change is committed and in this process's cache.
+ * Every mutating method throws (or rejects with) StagepassError ERR_NOT_FOUND for an unknown app and
  * ERR_INVALID_OPTION for bad input.
  */
 export interface AppRegistry {
@@ -55,22 +59,23 @@ export interface AppRegistry {
   /**
    * The app's version only: a cheap check before reusing a cached verifier. May be read once per
    * event-loop turn: this registry's own changes show at once, another process's (the CLI, another
-   * gateway on the same file) from the next turn.
+   * gateway on the same file) from the next turn (SQLite) or once the change feed brings them (PostgreSQL:
+   * milliseconds by LISTEN/NOTIFY, at most the poll interval without it).
    */
   getAppVersion(appId: string): number | undefined;
   listApps(): AppRecord[];
   /** Creates an app with a fresh HS256 secret (32 random bytes, hex), returned once. */
-  createApp(options: CreateAppOptions): { app: AppRecord; secret: string };
-  importApp(options: ImportAppOptions): AppRecord;
+  createApp(options: CreateAppOptions): Awaitable<{ app: AppRecord; secret: string }>;
+  importApp(options: ImportAppOptions): Awaitable<AppRecord>;
   /** Adds a new active secret key (the old ones keep verifying until retired); returns it once. */
-  rotateSecret(appId: string): { key: KeyRecord; secret: string };
-  addKey(appId: string, options: AddKeyOptions): KeyRecord;
-  retireKey(appId: string, kid: string): KeyRecord;
-  updateSettings(appId: string, settings: Partial<AppSettings>): AppRecord;
-  deleteApp(appId: string): boolean;
+  rotateSecret(appId: string): Awaitable<{ key: KeyRecord; secret: string }>;
+  addKey(appId: string, options: AddKeyOptions): Awaitable<KeyRecord>;
+  retireKey(appId: string, kid: string): Awaitable<KeyRecord>;
+  updateSettings(appId: string, settings: Partial<AppSettings>): Awaitable<AppRecord>;
+  deleteApp(appId: string): Awaitable<boolean>;
 
   /** Records a revocation and bumps the app's version (so caches in every process notice). */
-  revoke(appId: string, revocation: Revocation): void;
+  revoke(appId: string, revocation: Revocation): Awaitable<void>;
   /**
    * Resolves true when a token of this app/session, with this ID and issue time (UNIX seconds), is
    * revoked; false for an unknown app. Cheap: meant to run on every admission. When the app's
@@ -80,13 +85,14 @@ export interface AppRegistry {
   isRevoked(appId: string, sessionId: string, tokenId: string, issuedAt: number): Promise<boolean>;
 
   /**
-   * Why the store can no longer be trusted (its file deleted or replaced under the running process, so
-   * the CLI would write to a database this process never reads), or undefined while it is fine. Cheap (a
-   * `stat`); the gateway asks once a second, logs a change at error level and answers `/readyz` 503.
+   * Why the store can no longer be trusted, with what to do (SQLite: its file deleted or replaced under
+   * the running process, so the CLI would write to a database this process never reads; PostgreSQL: the
+   * server unreachable), or undefined while it is fine. Cheap (a `stat`, or a flag); the gateway asks
+   * once a second, logs a change at error level and answers `/readyz` 503.
    */
   fileProblem?(): string | undefined;
 
-  close(): void;
+  close(): Awaitable<void>;
 }
 
 /**

@@ -1,6 +1,7 @@
 export type {
   AddKeyOptions,
   AppRegistry,
+  Awaitable,
   CreateAppOptions,
   ImportAppOptions,
   ReplayGuard,
@@ -17,6 +18,9 @@ export {
 } from './app-validation.js';
 export { MASTER_KEY_BYTES, parseMasterKey } from './master-key.js';
 export { createSqliteAppRegistry } from './sqlite-app-registry.js';
-export type { SqliteAppRegistryOptions } from './sqlite-app-registry.js';
+export type { SqliteAppRegistry, SqliteAppRegistryOptions } from './sqlite-app-registry.js';
+export { createPostgresAppRegistry } from './postgres-app-registry.js';
+export type { PostgresAppRegistry, PostgresAppRegistryOptions } from './postgres-app-registry.js';
+export { POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
 export { SCHEMA_VERSION } from './sqlite-schema.js';
 export { toAppKeys } from './to-app-keys.js';

@@ -68,29 +68,32 @@ function configure(db: Database.Database, path: string): void {
 /**
  * Fails at open, before any secret is read, when this process cannot read the secrets: encrypted
  * ones without a key, or a key other than theirs. With a key, any plaintext secret is encrypted
- * there and then (in one transaction) and the key check is recorded.
+ * there and then (in one transaction) and the key check is recorded. Returns how many it encrypted.
  */
-function checkMasterKey(db: Database.Database, sealer: SecretSealer): void {
-  db.transaction(() => {
-    const stored = db.prepare<[string], string>('SELECT value FROM meta WHERE name = ?').pluck().get(KEY_CHECK);
-    if (!sealer.encrypts) {
-      const sealed = db.prepare<[], number>("SELECT 1 FROM app_keys WHERE secret LIKE 'enc:%' LIMIT 1").pluck().get();
-      if (stored !== undefined || sealed !== undefined) throw masterKeyError(MISSING_MASTER_KEY);
-      return;
-    }
-    if (stored === undefined)
-      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(KEY_CHECK, sealer.keyCheck!);
-    else if (!sealer.matchesKeyCheck(stored)) throw masterKeyError(WRONG_MASTER_KEY);
-    // Also catches secrets a keyless process wrote while it still had the file open.
-    const plain = db
-      .prepare<[], { app_id: string; kid: string; secret: string }>(
-        "SELECT app_id, kid, secret FROM app_keys WHERE secret LIKE 'plain:%'",
-      )
-      .all();
-    const update = db.prepare('UPDATE app_keys SET secret = ? WHERE app_id = ? AND kid = ?');
-    for (const row of plain)
-      update.run(sealer.seal(row.app_id, row.kid, sealer.open(row.app_id, row.kid, row.secret)), row.app_id, row.kid);
-  }).immediate();
+function checkMasterKey(db: Database.Database, sealer: SecretSealer): number {
+  return db
+    .transaction((): number => {
+      const stored = db.prepare<[string], string>('SELECT value FROM meta WHERE name = ?').pluck().get(KEY_CHECK);
+      if (!sealer.encrypts) {
+        const sealed = db.prepare<[], number>("SELECT 1 FROM app_keys WHERE secret LIKE 'enc:%' LIMIT 1").pluck().get();
+        if (stored !== undefined || sealed !== undefined) throw masterKeyError(MISSING_MASTER_KEY);
+        return 0;
+      }
+      if (stored === undefined)
+        db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(KEY_CHECK, sealer.keyCheck!);
+      else if (!sealer.matchesKeyCheck(stored)) throw masterKeyError(WRONG_MASTER_KEY);
+      // Also catches secrets a keyless process wrote while it still had the file open.
+      const plain = db
+        .prepare<[], { app_id: string; kid: string; secret: string }>(
+          "SELECT app_id, kid, secret FROM app_keys WHERE secret LIKE 'plain:%'",
+        )
+        .all();
+      const update = db.prepare('UPDATE app_keys SET secret = ? WHERE app_id = ? AND kid = ?');
+      for (const row of plain)
+        update.run(sealer.seal(row.app_id, row.kid, sealer.open(row.app_id, row.kid, row.secret)), row.app_id, row.kid);
+      return plain.length;
+    })
+    .immediate();
 }
 
 /** SQLite's own refusals of a file (not a database, corrupt, read-only, I/O): the environment's fault. */
@@ -107,13 +110,20 @@ function asUnavailable(err: unknown): unknown {
 /**
  * The database at `path` (or `':memory:'`), closed again on failure; ERR_DATABASE_UNAVAILABLE when the file
  * cannot be used (or is empty, unless `initializeEmpty`), ERR_INVALID_OPTION (option `path` or `masterKey`) else.
+ * `onSecretsEncrypted` hears how many plaintext secrets the master key encrypted at this open (when any).
  */
-export function openSqliteDatabase(path: string, sealer: SecretSealer, initializeEmpty = false): Database.Database {
+export function openSqliteDatabase(
+  path: string,
+  sealer: SecretSealer,
+  initializeEmpty = false,
+  onSecretsEncrypted?: (count: number) => void,
+): Database.Database {
   const db = openFile(path, initializeEmpty);
   try {
     configure(db, path);
     migrate(db);
-    checkMasterKey(db, sealer);
+    const encrypted = checkMasterKey(db, sealer);
+    if (encrypted > 0) onSecretsEncrypted?.(encrypted);
     return db;
   } catch (err) {
     db.close();

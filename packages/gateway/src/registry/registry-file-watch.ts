@@ -26,12 +26,8 @@ export function watchRegistryFile(registry: Pick<AppRegistry, 'fileProblem'>, lo
       now = `the database file cannot be checked (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
     }
     if (now !== problem) {
-      if (now === undefined) logger.info('app registry file back');
-      else
-        logger.error(
-          { code: 'ERR_DATABASE_UNAVAILABLE' },
-          `${now}: restart the gateway on the database the apps are in (readyz answers 503 until then)`,
-        );
+      if (now === undefined) logger.info('app registry back');
+      else logger.error({ code: 'ERR_DATABASE_UNAVAILABLE' }, `${now} (readyz answers 503 until then)`);
     }
     problem = now;
   };

@@ -10,7 +10,15 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { invalidOption } from '@stagepass/protocol';
-import type { AppRegistry, ReplayGuard } from './app-registry.js';
+import type { AppRecord, AppSettings, KeyRecord } from './app-record.js';
+import type {
+  AddKeyOptions,
+  AppRegistry,
+  CreateAppOptions,
+  ImportAppOptions,
+  ReplayGuard,
+  Revocation,
+} from './app-registry.js';
 import { openSqliteDatabase } from './open-sqlite-database.js';
 import { createSecretSealer, type SecretSealer } from './secret-sealing.js';
 import { createSqliteApps } from './sqlite-apps.js';
@@ -28,9 +36,14 @@ export interface SqliteAppRegistryOptions {
    * 32 bytes (see {@link parseMasterKey}): HS256 secrets are then stored encrypted (AES-256-GCM).
    * Opening a database that holds encrypted secrets without it, or with another key, throws
    * ERR_INVALID_OPTION (option `masterKey`). Opening a plaintext database with a key encrypts its
-   * secrets there and then; there is no way back without an export.
+   * secrets there and then (and tells `onSecretsEncrypted`); there is no way back without an export.
    */
   readonly masterKey?: Uint8Array;
+  /**
+   * Called once, during the open, when `masterKey` encrypted plaintext secrets found in the file (with how
+   * many): a write the caller may not expect (e.g. from a read-only command), so it can say so.
+   */
+  readonly onSecretsEncrypted?: (count: number) => void;
   /** The clock, milliseconds since the epoch (tests move it). Default `Date.now`. */
   readonly now?: () => number;
   /**
@@ -40,6 +53,19 @@ export interface SqliteAppRegistryOptions {
   readonly initializeEmpty?: boolean;
 }
 
+/** The SQLite registry: an {@link AppRegistry} whose app management answers synchronously. */
+export interface SqliteAppRegistry extends AppRegistry, ReplayGuard {
+  createApp(options: CreateAppOptions): { app: AppRecord; secret: string };
+  importApp(options: ImportAppOptions): AppRecord;
+  rotateSecret(appId: string): { key: KeyRecord; secret: string };
+  addKey(appId: string, options: AddKeyOptions): KeyRecord;
+  retireKey(appId: string, kid: string): KeyRecord;
+  updateSettings(appId: string, settings: Partial<AppSettings>): AppRecord;
+  deleteApp(appId: string): boolean;
+  revoke(appId: string, revocation: Revocation): void;
+  close(): void;
+}
+
 function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAppRegistryOptions, 'path' | 'now'>> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object with path');
   if (typeof options.path !== 'string' || options.path === '' || options.path.includes('\u0000')) {
@@ -47,6 +73,8 @@ function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAp
   }
   if (options.now !== undefined && typeof options.now !== 'function')
     throw invalidOption('now', 'must be a function returning milliseconds');
+  if (options.onSecretsEncrypted !== undefined && typeof options.onSecretsEncrypted !== 'function')
+    throw invalidOption('onSecretsEncrypted', 'must be a function taking the number of secrets encrypted');
   return { path: options.path, now: options.now ?? Date.now };
 }
 
@@ -63,10 +91,10 @@ function checkOptions(options: SqliteAppRegistryOptions): Required<Pick<SqliteAp
  * registry.close();
  * ```
  */
-export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): AppRegistry & ReplayGuard {
+export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): SqliteAppRegistry {
   const { path, now } = checkOptions(options);
   const sealer = createSecretSealer(options.masterKey);
-  const db = openSqliteDatabase(path, sealer, options.initializeEmpty === true);
+  const db = openSqliteDatabase(path, sealer, options.initializeEmpty === true, options.onSecretsEncrypted);
   try {
     return { ...openRegistry(db, createSqliteStore(db, now), sealer), fileProblem: watchFile(path) };
   } catch (err) {
@@ -75,19 +103,26 @@ export function createSqliteAppRegistry(options: SqliteAppRegistryOptions): AppR
   }
 }
 
+const RESTART = 'restart the gateway on the database the apps are in';
+
 /** How `fileProblem` tells the file at `path` is still the one opened: its device and inode. */
 function watchFile(path: string): () => string | undefined {
   if (path === ':memory:') return () => undefined;
   const opened = statSync(path);
   return () => {
     const now = statSync(path, { throwIfNoEntry: false });
-    if (now === undefined) return 'the database file was deleted while the gateway ran';
-    if (now.ino !== opened.ino || now.dev !== opened.dev) return 'the database file was replaced while the gateway ran';
+    if (now === undefined) return `the database file was deleted while the gateway ran: ${RESTART}`;
+    if (now.ino !== opened.ino || now.dev !== opened.dev)
+      return `the database file was replaced while the gateway ran: ${RESTART}`;
     return undefined;
   };
 }
 
-function openRegistry(db: Database.Database, store: SqliteStore, sealer: SecretSealer): AppRegistry & ReplayGuard {
+function openRegistry(
+  db: Database.Database,
+  store: SqliteStore,
+  sealer: SecretSealer,
+): Omit<SqliteAppRegistry, 'fileProblem'> {
   const apps = createSqliteApps(store, sealer);
   const revocations = createSqliteRevocations(store);
   const replay = createSqliteReplayGuard(store);

@@ -1,32 +1,19 @@
 /** The apps and keys of the SQLite registry: records, app management, key rotation. */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { StagepassError, invalidOption } from '@stagepass/protocol';
-import type { AddKeyOptions, AppRegistry, CreateAppOptions, ImportAppOptions } from './app-registry.js';
+import type { AddKeyOptions, CreateAppOptions, ImportAppOptions } from './app-registry.js';
+import type { SqliteAppRegistry } from './sqlite-app-registry.js';
 import { DEFAULT_APP_SETTINGS, type AppRecord, type AppSettings, type KeyRecord } from './app-record.js';
-import {
-  MAX_ACTIVE_KEYS,
-  checkAppId,
-  checkAppName,
-  checkKid,
-  checkPublicKeyPem,
-  checkSecret,
-  checkVerifierAccepts,
-  mergeSettings,
-  sameSettings,
-} from './app-validation.js';
+import { MAX_ACTIVE_KEYS, checkAppId, checkAppName, checkKid, mergeSettings, sameSettings } from './app-validation.js';
+import { checkObject, generatedSecret, keyMaterial, nextDefaultKid, type KeyMaterial } from './key-material.js';
 import { settingsColumns, toKey, toRecord, toSettings, type AppRow, type KeyRow } from './sqlite-app-rows.js';
 import { unknownApp, type SqliteStore } from './sqlite-store.js';
 import type { SecretSealer } from './secret-sealing.js';
 
-/** Length of the HS256 secrets the registry generates: 32 random bytes, hex. */
-const GENERATED_SECRET_BYTES = 32;
-/** Default key IDs are `k1`, `k2`, …: one more than the highest such number the app has used. */
-const DEFAULT_KID = /^k([1-9][0-9]{0,8})$/;
-
 /** The app-management half of {@link AppRegistry}, as the SQLite registry keeps it. */
 export type SqliteApps = Pick<
-  AppRegistry,
+  SqliteAppRegistry,
   | 'getApp'
   | 'listApps'
   | 'createApp'
@@ -37,8 +24,6 @@ export type SqliteApps = Pick<
   | 'updateSettings'
   | 'deleteApp'
 >;
-
-type KeyMaterial = Pick<KeyRow, 'alg'> & { secret?: string; publicKeyPem?: string };
 
 function prepare(db: Database) {
   return {
@@ -74,34 +59,6 @@ function prepare(db: Database) {
   };
 }
 
-function checkObject(options: unknown): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
-  return options as Record<string, unknown>;
-}
-
-/** The material of a new key, checked (and, for public keys, normalised to SPKI PEM). */
-function keyMaterial(options: { secret?: unknown; publicKeyPem?: unknown }, kid: string): KeyMaterial {
-  if (options.secret !== undefined && options.publicKeyPem !== undefined) {
-    throw invalidOption('secret', 'give secret or publicKeyPem, not both');
-  }
-  if (options.secret !== undefined) {
-    const secret = checkSecret(options.secret);
-    checkVerifierAccepts({ secret, kid, alg: 'HS256' }, 'secret');
-    return { alg: 'HS256', secret };
-  }
-  if (options.publicKeyPem !== undefined) {
-    const { pem, alg } = checkPublicKeyPem(options.publicKeyPem);
-    checkVerifierAccepts({ publicKey: pem, kid, alg }, 'publicKeyPem');
-    return { alg, publicKeyPem: pem };
-  }
-  throw invalidOption(
-    'secret',
-    "give secret (an HS256 secret, e.g. an OpenTok API secret) or publicKeyPem (e.g. a Vonage application's public key)",
-  );
-}
-
-const generatedSecret = (): string => randomBytes(GENERATED_SECRET_BYTES).toString('hex');
-
 /** What the functions below work on: the store, its prepared statements, the sealer of secrets. */
 interface Apps {
   readonly store: SqliteStore;
@@ -122,12 +79,7 @@ function loadApp({ sql, sealer }: Apps, appId: string): AppRecord | undefined {
 }
 
 function nextKid({ sql }: Apps, appId: string): string {
-  let highest = 0;
-  for (const kid of sql.kids.all(appId)) {
-    const match = DEFAULT_KID.exec(kid);
-    if (match !== null) highest = Math.max(highest, Number(match[1]));
-  }
-  return `k${highest + 1}`;
+  return nextDefaultKid(sql.kids.all(appId));
 }
 
 /** Inserts one active key; the caller bumps the version (or creates the app at its first). */

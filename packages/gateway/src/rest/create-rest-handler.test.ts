@@ -10,8 +10,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from '@stagepass/protocol';
 import { createAppJwt } from '@stagepass/token';
-import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
-import { createSqliteAppRegistry } from '../registry/sqlite-app-registry.js';
+import { createSqliteAppRegistry, type SqliteAppRegistry } from '../registry/sqlite-app-registry.js';
 import { createMemorySessionService } from '../session/memory-session-service.js';
 import type { SessionService } from '../session/session-service.js';
 import { createRestHandler } from './create-rest-handler.js';
@@ -24,7 +23,7 @@ const ED = generateKeyPairSync('ed25519', {
 const ED_APP = 'ed25519-app';
 const OTHER_SECRET = randomBytes(32).toString('hex');
 
-let registry: AppRegistry & ReplayGuard;
+let registry: SqliteAppRegistry;
 let sessions: SessionService;
 let server: Server;
 let base = '';
@@ -314,15 +313,26 @@ describe('REST: moderation', () => {
     });
     assert.equal((await call('POST', `${sessionPath('mod-4')}/mute`, { body: { active: true } })).status, 204);
   });
-  it('answers 404 for unknown connection, stream and session IDs', async () => {
+  it('answers 404 for unknown connection, stream and session IDs, each message naming what is missing where', async () => {
     await join(HS_APP, 'mod-5');
-    assertRefused(await call('DELETE', `${sessionPath('mod-5')}/connections/nobody`), 404, 'ERR_NOT_FOUND');
-    assertRefused(await call('DELETE', `${sessionPath('mod-5')}/streams/nothing`), 404, 'ERR_NOT_FOUND');
+    const connection = await call('DELETE', `${sessionPath('mod-5')}/connections/nobody`);
+    assertRefused(connection, 404, 'ERR_NOT_FOUND');
+    const stream = await call('DELETE', `${sessionPath('mod-5')}/streams/nothing`);
+    assertRefused(stream, 404, 'ERR_NOT_FOUND');
     assertRefused(await call('POST', `${sessionPath('mod-5')}/streams/nothing/mute`), 404, 'ERR_NOT_FOUND');
-    assertRefused(
-      await call('POST', `${sessionPath('nowhere')}/mute`, { body: { active: false } }),
-      404,
-      'ERR_NOT_FOUND',
+    const session = await call('POST', `${sessionPath('nowhere')}/mute`, { body: { active: false } });
+    assertRefused(session, 404, 'ERR_NOT_FOUND');
+    const signal = await call('POST', `${sessionPath('nowhere')}/signal`, { body: { data: 'x' } });
+    assertRefused(signal, 404, 'ERR_NOT_FOUND');
+    assert.deepEqual(
+      [connection, stream, session, signal, await call('GET', sessionPath('nowhere'))].map((r) => r.json!.message),
+      [
+        'No connection with that ID in this session.',
+        'No stream with that ID in this session.',
+        'No session with that ID in this app.',
+        'No session with that ID in this app.',
+        'No session with that ID in this app.',
+      ],
     );
   });
 });

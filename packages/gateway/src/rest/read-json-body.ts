@@ -16,8 +16,8 @@ function tooLarge(maxBytes: number): StagepassError {
   return new StagepassError('ERR_MESSAGE_TOO_LARGE', `The body is larger than ${maxBytes} bytes.`);
 }
 
-/** Reads the whole body, refusing it as soon as it passes `maxBytes`: the rest is never buffered. */
-function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** Reads the whole body (any media type), refusing it as soon as it passes `maxBytes`: the rest is never buffered. */
+export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

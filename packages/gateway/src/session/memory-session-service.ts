@@ -12,7 +12,7 @@ import { deliverEvents, type EventTargets } from './deliver-events.js';
 import { createLocalBus } from './local-bus.js';
 import { createRelayMediaRouter, type MediaRouter } from './media-router.js';
 import type { SessionBus } from './local-bus.js';
-import type { ConnectionRecord, SessionEvent } from './session-events.js';
+import type { ConnectionRecord, SessionEvent, SubscriptionRecord } from './session-events.js';
 import { SessionState, notFound } from './session-state.js';
 import type {
   AdmittedClient,
@@ -21,6 +21,7 @@ import type {
   ResumeRequest,
   SessionEvents,
   SessionService,
+  LayoutClassListChange,
   SessionSnapshot,
 } from './session-service.js';
 
@@ -41,6 +42,19 @@ export interface MemorySessionServiceOptions {
 /** An ack's result: the ID a publish or subscribe created; {} otherwise. */
 type AckResult = Readonly<Record<string, unknown>>;
 const EMPTY_RESULT: AckResult = Object.freeze({});
+const NO_EVENTS: readonly SessionEvent[] = Object.freeze([]);
+
+/** What a request did: its ack's result (null: no ack, its connection is gone), its events, a relay. */
+interface Outcome {
+  readonly result: AckResult | null;
+  readonly events: readonly SessionEvent[];
+  /** The subscription a `webrtc` message is for: passed on to its other end after the ack. */
+  readonly relay?: SubscriptionRecord;
+}
+
+function done(events: readonly SessionEvent[]): Outcome {
+  return { result: EMPTY_RESULT, events };
+}
 
 /**
  * Sessions of one gateway node, in memory: the {@link SessionState}, {@link authorize}
@@ -93,64 +107,49 @@ export class MemorySessionService implements SessionService {
     if (id !== undefined) this.bus.toConnection(connection, { type: 'ack', id, result });
   }
   /**
-   * Acts on one authorised request; returns the ack result, or null when the ack was already sent
-   * ahead of the events it caused (publish, subscribe: their events name the ID the ack carries).
-   * Throws a StagepassError to refuse it.
+   * Acts on one authorised request: changes the state and returns the ack's result and the events
+   * it caused, not yet delivered (the ack goes first: docs/protocol.md "Requests and replies").
+   * Throws a StagepassError to refuse it, before changing anything.
    */
-  private act(connection: ConnectionRecord, request: ClientRequest): AckResult | null {
+  private act(connection: ConnectionRecord, request: ClientRequest): Outcome {
     const session = connection.session;
+    const state = this.state;
     switch (request.type) {
       case 'publish': {
-        const { stream, events: happened } = this.state.publish(connection, request);
-        this.ack(connection, request.id, { streamId: stream.id });
-        this.deliver(happened);
-        return null;
+        const { stream, events } = state.publish(connection, request);
+        return { result: { streamId: stream.id }, events };
       }
       case 'unpublish':
-        this.deliver(this.state.destroyStream(this.state.ownStream(connection, request.streamId), 'unpublished'));
-        return EMPTY_RESULT;
+        return done(state.destroyStream(state.ownStream(connection, request.streamId), 'unpublished'));
       case 'setStreamProperty':
-        this.deliver(
-          this.state.setStreamProperty(
-            this.state.ownStream(connection, request.streamId),
-            request.property,
-            request.value,
-          ),
+        return done(
+          state.setStreamProperty(state.ownStream(connection, request.streamId), request.property, request.value),
         );
-        return EMPTY_RESULT;
       case 'subscribe': {
-        const { subscription, events: happened } = this.state.subscribe(
-          connection,
-          this.state.stream(session, request.streamId),
-        );
-        this.ack(connection, request.id, { subscriptionId: subscription.id });
-        this.deliver(happened);
-        return null;
+        const { subscription, events } = state.subscribe(connection, state.stream(session, request.streamId));
+        return { result: { subscriptionId: subscription.id }, events };
       }
       case 'unsubscribe':
-        this.deliver(this.state.unsubscribe(this.state.ownSubscription(connection, request.subscriptionId)));
-        return EMPTY_RESULT;
-      case 'webrtc':
-        this.router.negotiate(connection, this.state.subscriptionOf(connection, request.subscriptionId), request);
-        return EMPTY_RESULT;
+        return done(state.unsubscribe(state.ownSubscription(connection, request.subscriptionId)));
+      case 'webrtc': {
+        const subscription = state.subscriptionOf(connection, request.subscriptionId);
+        return { result: EMPTY_RESULT, events: NO_EVENTS, relay: subscription };
+      }
       case 'signal':
-        this.deliver(this.state.signal(session, connection.id, request));
-        return EMPTY_RESULT;
-      case 'forceDisconnect':
-        this.deliver(this.state.forceDisconnect(this.state.member(session, request.connectionId)));
-        return EMPTY_RESULT;
+        return done(state.signal(session, connection.id, request));
+      case 'forceDisconnect': {
+        const target = state.member(session, request.connectionId);
+        // Its own connection: the close (4100) is the answer, no ack (the connection is gone).
+        return { result: target === connection ? null : EMPTY_RESULT, events: state.forceDisconnect(target) };
+      }
       case 'forceUnpublish':
-        this.deliver(this.state.destroyStream(this.state.stream(session, request.streamId), 'forceUnpublished'));
-        return EMPTY_RESULT;
+        return done(state.destroyStream(state.stream(session, request.streamId), 'forceUnpublished'));
       case 'forceMuteStream':
-        this.deliver(this.state.forceMuteStream(this.state.stream(session, request.streamId)));
-        return EMPTY_RESULT;
+        return done(state.forceMuteStream(state.stream(session, request.streamId)));
       case 'forceMuteAll':
-        this.deliver(this.state.forceMuteAll(session, request.excludedStreamIds ?? []));
-        return EMPTY_RESULT;
+        return done(state.forceMuteAll(session, request.excludedStreamIds ?? []));
       case 'disableForceMute':
-        this.deliver(this.state.disableForceMute(session));
-        return EMPTY_RESULT;
+        return done(state.disableForceMute(session));
     }
   }
 
@@ -173,6 +172,11 @@ export class MemorySessionService implements SessionService {
     const session = this.state.session(appId, sessionId);
     if (session === undefined) throw notFound(what);
     return session;
+  }
+
+  /** Whether this node holds the session (cluster mode: it owns it). Synchronous, no side effect. */
+  hasSession(appId: string, sessionId: string): boolean {
+    return this.state.session(appId, sessionId) !== undefined;
   }
 
   async join(client: AdmittedClient, peer: Peer): Promise<string> {
@@ -216,16 +220,19 @@ export class MemorySessionService implements SessionService {
       );
       return;
     }
-    let result: AckResult | null;
+    let outcome: Outcome;
     try {
-      result = this.act(connection, request);
+      outcome = this.act(connection, request);
     } catch (err) {
       if (!(err instanceof StagepassError)) throw err;
       this.refuse(connection, request.id, err);
       return;
     }
-    if (result === null || !this.state.isLive(connection)) return;
-    this.ack(connection, request.id, result);
+    // The reply first, then what the request caused: a client knows the IDs its events name.
+    if (outcome.result !== null) this.ack(connection, request.id, outcome.result);
+    this.deliver(outcome.events);
+    if (outcome.relay !== undefined && request.type === 'webrtc')
+      this.router.negotiate(connection, outcome.relay, request);
   }
 
   async createSession(appId: string, sessionId?: string): Promise<SessionSnapshot> {
@@ -266,6 +273,14 @@ export class MemorySessionService implements SessionService {
 
   async signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void> {
     this.deliver(this.state.signal(this.existing(appId, sessionId), null, signal));
+  }
+
+  async setLayoutClassLists(
+    appId: string,
+    sessionId: string,
+    changes: readonly LayoutClassListChange[],
+  ): Promise<void> {
+    this.state.setLayoutClassLists(this.existing(appId, sessionId, 'stream'), changes);
   }
 
   async disconnectRevoked(appId: string, revocation: Revocation): Promise<number> {

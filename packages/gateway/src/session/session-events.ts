@@ -32,6 +32,8 @@ export interface StreamRecord {
   readonly hasVideo: boolean;
   readonly videoType: VideoType;
   readonly creationTime: EpochMilliseconds;
+  /** OpenTok's layout classes (for composed recordings): from the publisher's token, changed by the app's backend. */
+  readonly layoutClassList: readonly string[];
 }
 
 export interface SubscriptionRecord {

@@ -42,6 +42,8 @@ export interface AdmittedClient {
   readonly ejectAtExpiry: boolean;
   /** Most connections allowed in the session (from the app, else the gateway default). */
   readonly maxConnectionsPerSession: number;
+  /** The token's initial layout classes for the streams it publishes (OpenTok); default none. */
+  readonly initialLayoutClassList?: readonly string[];
 }
 
 /** A `resume` as the transport read it (the app and session from the upgrade URL). */
@@ -60,7 +62,15 @@ export interface SessionSnapshot {
   readonly createdAt: EpochMilliseconds;
   readonly connections: readonly ConnectionInfo[];
   readonly streams: readonly StreamInfo[];
+  /** Each stream's layout classes, by stream ID (OpenTok's `layoutClassList`; not on the wire protocol). */
+  readonly layoutClassLists: Readonly<Record<string, readonly string[]>>;
   readonly forceMute: ForceMuteState;
+}
+
+/** One stream's new layout classes (OpenTok's `PUT …/stream`). */
+export interface LayoutClassListChange {
+  readonly streamId: string;
+  readonly layoutClassList: readonly string[];
 }
 
 export interface BackendSignal {
@@ -138,12 +148,19 @@ export interface SessionService {
   forceMuteAll(appId: string, sessionId: string, excludedStreamIds: readonly string[]): Promise<void>;
   disableForceMute(appId: string, sessionId: string): Promise<void>;
   signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void>;
+  /** Sets streams' layout classes, all or none (ERR_NOT_FOUND when one stream is not in the session). */
+  setLayoutClassLists(appId: string, sessionId: string, changes: readonly LayoutClassListChange[]): Promise<void>;
   /**
    * Closes (4014 ERR_TOKEN_REVOKED) every connection of the app that `revocation` reaches (see
    * {@link revocationReaches}); the others see reason forceDisconnected. Resolves with the count.
    */
   disconnectRevoked(appId: string, revocation: Revocation): Promise<number>;
 
+  /**
+   * Why this service cannot serve now (cluster mode: Redis unreachable), or undefined; /readyz answers
+   * 503 while it says something. Optional: the in-memory service is always available.
+   */
+  unavailable?(): string | undefined;
   /** Counts, for /metrics and /readyz (this node's, read synchronously). */
   stats(): { sessions: number; connections: number; streams: number };
   /** Closes every connection (shutdown): each peer gets close(code, reason). */

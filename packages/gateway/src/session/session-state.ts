@@ -42,6 +42,7 @@ interface Stream extends StreamRecord {
   readonly connection: Connection;
   hasAudio: boolean;
   hasVideo: boolean;
+  layoutClassList: readonly string[];
   readonly subscriptions: Set<Subscription>;
 }
 
@@ -111,8 +112,15 @@ function keyOf(appId: string, sessionId: string): string {
   return `${appId}\u0000${sessionId}`;
 }
 
+/**
+ * ERR_NOT_FOUND for a `what` that is not there: a session is looked for in the app, everything else
+ * (connection, stream, subscription) in the session.
+ */
 export function notFound(what: string): StagepassError {
-  return new StagepassError('ERR_NOT_FOUND', `No ${what} with that ID in this session.`);
+  return new StagepassError(
+    'ERR_NOT_FOUND',
+    `No ${what} with that ID in this ${what === 'session' ? 'app' : 'session'}.`,
+  );
 }
 
 export function streamInfo(stream: StreamRecord): StreamInfo {
@@ -284,7 +292,7 @@ export class SessionState {
   subscriptionOf(connection: ConnectionRecord, subscriptionId: string): SubscriptionRecord {
     const found = this.subscriptions.get(subscriptionId);
     if (found === undefined || (connection !== found.subscriber && connection !== found.stream.connection)) {
-      throw notFound('subscription you are part of');
+      throw notFound('subscription of yours (as its subscriber or publisher)');
     }
     return found;
   }
@@ -437,6 +445,7 @@ export class SessionState {
       hasVideo: request.hasVideo,
       videoType,
       creationTime: this.now(),
+      layoutClassList: owner.client.initialLayoutClassList ?? [],
       subscriptions: new Set(),
     };
     session.streams.set(stream.id, stream);
@@ -464,6 +473,12 @@ export class SessionState {
   ): { subscription: SubscriptionRecord; events: SessionEvent[] } {
     const subscriber = connection as Connection;
     const subscribed = stream as Stream;
+    // Subscribing again is answered with the subscription it has (nothing happens): a client that lost
+    // its reply (a dropped socket) subscribes again safely, and each connection holds at most one
+    // subscription per stream (so no more than the session has streams).
+    for (const held of subscriber.subscriptions ?? []) {
+      if (held.stream === subscribed) return { subscription: held, events: [] };
+    }
     const subscription: Subscription = { id: newId(), stream: subscribed, subscriber };
     this.subscriptions.set(subscription.id, subscription);
     subscribed.subscriptions.add(subscription);
@@ -474,6 +489,17 @@ export class SessionState {
     const out: SessionEvent[] = [];
     this.endSubscription(subscription as Subscription, true, out);
     return out;
+  }
+
+  /** Sets streams' layout classes: all or none (every stream is checked first). No client is told. */
+  setLayoutClassLists(
+    session: SessionRecord,
+    items: readonly { readonly streamId: string; readonly layoutClassList: readonly string[] }[],
+  ): void {
+    const streams = items.map((item) => this.stream(session, item.streamId) as Stream);
+    streams.forEach((stream, i) => {
+      stream.layoutClassList = [...items[i]!.layoutClassList];
+    });
   }
 
   forceMuteStream(stream: StreamRecord): SessionEvent[] {
@@ -521,6 +547,7 @@ export class SessionState {
       createdAt: session.createdAt,
       connections: [...session.connections.values()].map((c) => c.info),
       streams: [...session.streams.values()].map(streamInfo),
+      layoutClassLists: Object.fromEntries([...session.streams.values()].map((s) => [s.id, [...s.layoutClassList]])),
       forceMute: { active: session.forceMute.active, excludedStreamIds: [...session.forceMute.excludedStreamIds] },
     };
   }

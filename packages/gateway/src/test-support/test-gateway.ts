@@ -7,8 +7,7 @@ import { createToken, type MinterOptions, type MintOptions } from '@stagepass/to
 import type { ClientOptions } from 'ws';
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
 import type { AppSettings } from '../registry/app-record.js';
-import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
-import { createSqliteAppRegistry } from '../registry/sqlite-app-registry.js';
+import { createSqliteAppRegistry, type SqliteAppRegistry } from '../registry/sqlite-app-registry.js';
 import { TestClient, WAIT_MS, type CloseInfo } from './test-client.js';
 
 export interface TestApp {
@@ -61,7 +60,7 @@ export class TestGateway {
 
   constructor(
     readonly gateway: Gateway,
-    readonly registry: AppRegistry & ReplayGuard,
+    readonly registry: SqliteAppRegistry,
     readonly app: TestApp,
   ) {}
 

@@ -10,6 +10,8 @@ describe('readConnectTarget', () => {
       sessionId: '1_MX4xMjM~',
     });
     assert.deepEqual(readConnectTarget('/v1/connect?sessionId=s&cacheBust=3&appId=a'), { appId: 'a', sessionId: 's' });
+    // A + is a plus, raw or encoded (never a space: IDs hold none).
+    assert.deepEqual(readConnectTarget('/v1/connect?appId=a+b&sessionId=s%2Bt'), { appId: 'a+b', sessionId: 's+t' });
   });
 
   it('is 404 for another path and 400 for a missing, repeated or malformed parameter', () => {
@@ -22,7 +24,7 @@ describe('readConnectTarget', () => {
       ['/v1/connect?appId=a', 400, 'ERR_INVALID_OPTION'],
       ['/v1/connect?sessionId=s', 400, 'ERR_INVALID_OPTION'],
       ['/v1/connect?appId=a&appId=a&sessionId=s', 400, 'ERR_INVALID_OPTION'],
-      ['/v1/connect?appId=a&sessionId=s+t', 400, 'ERR_INVALID_OPTION'],
+      ['/v1/connect?appId=a&sessionId=s%20t', 400, 'ERR_INVALID_OPTION'],
       ['/v1/connect?appId=a&sessionId=%C3%A9', 400, 'ERR_INVALID_OPTION'],
       ['/v1/connect?appId=&sessionId=s', 400, 'ERR_INVALID_OPTION'],
       [`/v1/connect?appId=${'a'.repeat(257)}&sessionId=s`, 400, 'ERR_INVALID_OPTION'],
@@ -40,9 +42,9 @@ describe('readConnectTarget', () => {
     });
   });
 
-  it('reads the query as URLSearchParams does', () => {
+  it('reads the query as URLSearchParams does, except that a + stays a plus (IDs hold no spaces)', () => {
     const expected = (query: string) => {
-      const params = new URLSearchParams(query);
+      const params = new URLSearchParams(query.replaceAll('+', '%2B'));
       return { appId: params.getAll('appId'), sessionId: params.getAll('sessionId') };
     };
     const table = [

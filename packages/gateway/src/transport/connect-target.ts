@@ -29,11 +29,15 @@ interface TargetParams {
   readonly sessionId: string[];
 }
 
-/** The values of appId and sessionId in a query string, decoded as URLSearchParams decodes them. */
+/**
+ * The values of appId and sessionId in a query string, percent-decoded as URLSearchParams decodes
+ * them, except that `+` stays a plus (docs/protocol.md "Connecting"): an ID never holds a space, so a
+ * raw `+` can only mean the plus it is in an ID (as in the REST paths), never a form-encoded space.
+ */
 export function readTargetParams(query: string): TargetParams {
   // URLSearchParams for every query: a hand-split fast path for undecoded ones measured 0.9 % of an
   // admission (docs/benchmarks.md "Shortcut ledger") and was removed.
-  const params = new URLSearchParams(query);
+  const params = new URLSearchParams(query.includes('+') ? query.replaceAll('+', '%2B') : query);
   return { appId: params.getAll('appId'), sessionId: params.getAll('sessionId') };
 }
 

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { CONNECT_PATH, ERROR_CODES, type ErrorCode } from '@stagepass/protocol';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { isOpenTokPath } from '../rest/opentok/opentok-routes.js';
 import { pathOf } from './connect-target.js';
 
 /** A Node request listener, as `createRestHandler` returns. */
@@ -17,8 +18,12 @@ export interface HttpHandlerOptions {
   readonly isDraining: () => boolean;
   /** Why the app registry's store cannot be trusted (readyz answers 503), or undefined. */
   readonly storeProblem?: () => string | undefined;
+  /** Why the session service cannot serve (cluster mode: Redis unreachable; readyz answers 503), or undefined. */
+  readonly sessionsProblem?: () => string | undefined;
   /** Serves everything under /v1/apps/ (the REST API for app backends). */
   readonly rest: RequestHandler;
+  /** Serves `/session/create` and everything under /v2/project/ (the OpenTok-compatible routes); absent: 404. */
+  readonly opentokRest?: RequestHandler | undefined;
   readonly logger: Logger;
   /** A scrape within this many ms of the last collection gets the same text; 0 collects every time. */
   readonly metricsCacheMs: number;
@@ -52,12 +57,13 @@ export function sendError(
 
 /**
  * The gateway's plain HTTP side: `GET /healthz` (200 while the process runs), `GET /readyz` (200 while
- * admitting, 503 while draining or while the registry's database file is gone or replaced), `GET /metrics` (Prometheus text), the REST API under /v1/apps/,
+ * admitting, 503 while draining, while the registry's database file is gone or replaced, or while cluster mode cannot reach Redis), `GET /metrics` (Prometheus text), the REST API under /v1/apps/,
+ * the OpenTok-compatible routes (`/session/create`, `/v2/project/…`) when given,
  * and 404 `ERR_NOT_FOUND` for anything else. Each request is logged with its path only: query strings
  * never reach the logs.
  */
 export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
-  const { metrics, isDraining, storeProblem, rest, logger, dev } = options;
+  const { metrics, isDraining, storeProblem, sessionsProblem, rest, opentokRest, logger, dev } = options;
   const metricsText = cachedMetrics(metrics, options.metricsCacheMs);
 
   function logWhenDone(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -82,6 +88,11 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
       rest(req, res);
       return;
     }
+    if (opentokRest !== undefined && isOpenTokPath(path)) {
+      // It logs its own requests too.
+      opentokRest(req, res);
+      return;
+    }
     logWhenDone(req, res, path);
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
     if (readOnly && path === '/healthz') {
@@ -95,8 +106,12 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
         });
       else {
         const problem = storeProblem?.();
-        if (problem === undefined) sendJson(res, 200, { status: 'ready' });
-        else sendJson(res, 503, { status: 'store unavailable', code: 'ERR_DATABASE_UNAVAILABLE', message: problem });
+        const sessionProblem = problem === undefined ? sessionsProblem?.() : undefined;
+        if (problem !== undefined)
+          sendJson(res, 503, { status: 'store unavailable', code: 'ERR_DATABASE_UNAVAILABLE', message: problem });
+        else if (sessionProblem !== undefined)
+          sendJson(res, 503, { status: 'cluster unavailable', code: 'ERR_UNAVAILABLE', message: sessionProblem });
+        else sendJson(res, 200, { status: 'ready' });
       }
     } else if (readOnly && path === '/metrics') {
       metricsText().then(

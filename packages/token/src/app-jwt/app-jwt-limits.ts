@@ -11,3 +11,9 @@ export const DEFAULT_APP_JWT_TTL_SECONDS = 60;
 export const MAX_APP_JWT_TTL_SECONDS = 300;
 /** `jti`: 1–128 printable ASCII characters (ours are 22 base64url characters, UUIDs are 36). */
 export const MAX_APP_JWT_ID_LENGTH = 128;
+
+/**
+ * How far ahead an app JWT's `exp` may be on the OpenTok-compatible REST routes: 15 minutes, as the
+ * `@vonage/video` SDK signs them (`exp = iat + 900`); opentok signs `iat + 300`.
+ */
+export const MAX_OPENTOK_APP_JWT_TTL_SECONDS = 900;

@@ -1,13 +1,16 @@
-import { invalidOption, isOpaqueId, toUnixSeconds, type Seconds, type UnixSeconds } from '@stagepass/protocol';
-import { parseJsonPart, splitCompactJws, type JwsKind } from '../formats/jws.js';
-import { refused } from '../lib/errors.js';
-import { MILLISECONDS_THRESHOLD, isTokenTooLarge } from '../lib/limits.js';
-import { checkAppId, clockToleranceOption, unixSecondsOption } from '../lib/validate.js';
-import { importVerificationKey, type VerificationKey } from '../keys/import-key.js';
+import { isOpaqueId, type Seconds, type UnixSeconds } from '@stagepass/protocol';
 import type { JwsAlgorithm } from '../keys/algorithms.js';
 import type { VerificationKeyInput } from '../keys/key-input.js';
-import { chooseKeys, createKeyRing, type KeyChoiceFault } from '../keys/key-ring.js';
 import { APP_JWT_ISSUER_TYPE, MAX_APP_JWT_ID_LENGTH, MAX_APP_JWT_TTL_SECONDS } from './app-jwt-limits.js';
+import {
+  appKeyring,
+  checkTimes,
+  invalid,
+  openSignedAppJwt,
+  refuseSessionToken,
+  timeClaim,
+  verifyNow,
+} from './signed-app-jwt.js';
 
 /** The app whose backend signs the JWTs, and its keys. */
 export interface AppJwtVerifierOptions {
@@ -47,43 +50,6 @@ export interface AppJwtVerifier {
   verify(jwt: unknown, options?: { readonly now?: UnixSeconds }): VerifiedAppJwt;
 }
 
-/** One answer for every key-dependent refusal, so it does not tell whether the app or a key exists. */
-const DOES_NOT_VERIFY =
-  'The app JWT does not verify for this App ID: unknown app, or signed with another secret, key or algorithm (or a retired key).';
-
-function invalid(message: string): never {
-  throw refused('ERR_AUTH_INVALID', message);
-}
-
-/** The token package's strict JWS parsing, refusing in the words of an app JWT. */
-const APP_JWT: JwsKind = Object.freeze({ noun: 'The app JWT', code: 'ERR_AUTH_INVALID' });
-
-/** The refusal of an app JWT for which no key was chosen: header faults named, key faults all alike. */
-function keyChoiceRefused(fault: KeyChoiceFault): never {
-  switch (fault) {
-    case 'no-alg':
-      invalid('The app JWT header has no alg.');
-    case 'alg-none':
-      invalid('Unsigned app JWTs (alg "none") are never accepted.');
-    case 'kid-not-string':
-      invalid('The app JWT header kid must be a string.');
-    case 'typ-not-jwt':
-      invalid('The app JWT header typ must be "JWT".');
-    case 'kid-other-alg':
-    case 'kid-unknown':
-    case 'alg-not-allowed':
-      invalid(DOES_NOT_VERIFY);
-  }
-}
-
-function timeClaim(value: unknown, name: string): UnixSeconds {
-  if (value === undefined) invalid(`The app JWT has no ${name} claim.`);
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value >= MILLISECONDS_THRESHOLD) {
-    invalid(`The app JWT claim ${name} must be a whole number of UNIX seconds.`);
-  }
-  return value;
-}
-
 /**
  * Creates a reusable verifier of app JWTs for one app. Order: size, strict compact JWS (canonical
  * base64url, JSON objects without duplicate or `__proto__` members, no `crit`), `alg` bound to the
@@ -99,59 +65,24 @@ function timeClaim(value: unknown, name: string): UnixSeconds {
  * ```
  */
 export function createAppJwtVerifier(options: AppJwtVerifierOptions): AppJwtVerifier {
-  if (typeof options !== 'object' || options === null)
-    throw invalidOption('options', 'must be an object with appId and keys');
-  const appId = checkAppId(options.appId);
-  if (!Array.isArray(options.keys)) throw invalidOption('keys', 'must be an array of keys');
-  const keys = options.keys.map((key, i) => importVerificationKey(key, `keys[${i}]`));
-  const kids = keys.flatMap((key) => (key.kid === undefined ? [] : [key.kid]));
-  if (new Set(kids).size !== kids.length) throw invalidOption('keys', 'two keys share a kid');
-  const ring = createKeyRing(keys);
-  const clockTolerance = clockToleranceOption(options.clockTolerance);
+  const keyring = appKeyring(options);
+  const { appId, clockTolerance } = keyring;
 
   function verify(jwt: unknown, verifyOptions: { readonly now?: UnixSeconds } = {}): VerifiedAppJwt {
-    if (typeof verifyOptions !== 'object' || verifyOptions === null)
-      throw invalidOption('options', 'must be an object');
-    const now =
-      verifyOptions.now === undefined ? toUnixSeconds(Date.now()) : unixSecondsOption(verifyOptions.now, 'now');
-    if (typeof jwt !== 'string' || jwt === '') invalid('The app JWT is missing.');
-    if (isTokenTooLarge(jwt)) invalid('The app JWT is larger than 8 KiB.');
-    const jws = splitCompactJws(jwt, APP_JWT);
-    const candidates = chooseKeys(ring, jws.header);
-    if (typeof candidates === 'string') keyChoiceRefused(candidates);
-    // Every candidate is tried, so timing does not tell which key (if any) came close.
-    let matched: VerificationKey | undefined;
-    for (const key of candidates) {
-      if (key.verify(jws.signingInput, jws.signature) && matched === undefined) matched = key;
-    }
-    if (matched === undefined) invalid(DOES_NOT_VERIFY);
+    const now = verifyNow(verifyOptions);
+    const { claims, key } = openSignedAppJwt(keyring, jwt);
     // Only now is anything in the claims believed.
-    const claims = parseJsonPart(jws.payload, 'claims', APP_JWT);
     if (claims.iss !== appId) invalid('The app JWT claim iss is not the App ID of the request.');
     if (claims.ist !== APP_JWT_ISSUER_TYPE) invalid(`The app JWT claim ist must be "${APP_JWT_ISSUER_TYPE}".`);
-    // A client token of this app is signed with the same secret: it must never work as an app JWT.
-    if (claims.scope !== undefined || claims.session_id !== undefined) {
-      invalid('This is a session token, not an app JWT; sign an app JWT (iss, ist, iat, exp, jti) for REST requests.');
-    }
-    const issuedAt = timeClaim(claims.iat, 'iat');
-    const expireTime = timeClaim(claims.exp, 'exp');
+    refuseSessionToken(claims);
+    timeClaim(claims.iat, 'iat');
+    timeClaim(claims.exp, 'exp');
     const { jti } = claims;
     if (jti === undefined) invalid('The app JWT has no jti claim; each app JWT needs a unique one.');
     if (!isOpaqueId(jti, MAX_APP_JWT_ID_LENGTH))
       invalid(`The app JWT claim jti must be 1–${MAX_APP_JWT_ID_LENGTH} printable ASCII characters.`);
-    if (expireTime <= issuedAt) invalid('The app JWT claim exp must be after iat.');
-    if (issuedAt > now + clockTolerance)
-      invalid('The app JWT was issued in the future (iat); check the clocks of the backend and the gateway.');
-    if (expireTime <= now - clockTolerance) {
-      throw refused('ERR_AUTH_EXPIRED', 'The app JWT has expired; sign a fresh one for each request.');
-    }
-    if (expireTime > now + MAX_APP_JWT_TTL_SECONDS + clockTolerance) {
-      throw refused(
-        'ERR_AUTH_EXPIRED',
-        `The app JWT expires more than ${MAX_APP_JWT_TTL_SECONDS} s ahead; app JWTs live at most 5 minutes.`,
-      );
-    }
-    return { appId, jti, issuedAt, expireTime, keyId: matched.kid, algorithm: matched.alg };
+    const { issuedAt, expireTime } = checkTimes(claims, now, clockTolerance, MAX_APP_JWT_TTL_SECONDS);
+    return { appId, jti, issuedAt, expireTime, keyId: key.kid, algorithm: key.alg };
   }
 
   return { appId, clockTolerance, verify };

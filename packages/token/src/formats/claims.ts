@@ -26,8 +26,22 @@ export interface NormalizedClaims {
 
 export const SCOPE = 'session.connect';
 
-export function claimInvalid(name: string, problem: string): never {
-  throw refused('ERR_TOKEN_CLAIM_INVALID', `Token claim ${name} ${problem}; mint a new token with a current SDK.`);
+export function claimInvalid(name: string, problem: string, advice = 'mint a new token with a current SDK'): never {
+  throw refused('ERR_TOKEN_CLAIM_INVALID', `Token claim ${name} ${problem}; ${advice}.`);
+}
+
+/** The expiry claims: the SDKs write them from the backend's `expireTime` option, as given. */
+const EXPIRY_CLAIMS: ReadonlySet<string> = new Set(['exp', 'expire_time']);
+
+/**
+ * What to do about a time in milliseconds. An expiry in milliseconds is the backend's doing, not its SDK's: the
+ * OpenTok and Vonage SDKs copy `expireTime` into the token unchecked (and `@vonage/video` makes such a token
+ * never expire), so a current SDK would mint the same token again.
+ */
+function millisecondsAdvice(name: string): string {
+  return EXPIRY_CLAIMS.has(name)
+    ? 'the backend passed milliseconds to expireTime (e.g. Date.now() + 3600000): its SDK wants UNIX seconds, e.g. Math.floor(Date.now() / 1000) + 3600'
+    : 'whatever minted it wrote milliseconds (e.g. Date.now()) where UNIX seconds belong (Math.floor(Date.now() / 1000))';
 }
 
 /** A time claim: a non-negative integer of UNIX seconds (milliseconds are refused, not guessed). */
@@ -35,7 +49,8 @@ export function checkTime(value: unknown, name: string): UnixSeconds {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     claimInvalid(name, 'must be a whole number of UNIX seconds');
   }
-  if (value >= MILLISECONDS_THRESHOLD) claimInvalid(name, 'looks like milliseconds, not UNIX seconds');
+  if (value >= MILLISECONDS_THRESHOLD)
+    claimInvalid(name, 'looks like milliseconds, not UNIX seconds', millisecondsAdvice(name));
   return value;
 }
 

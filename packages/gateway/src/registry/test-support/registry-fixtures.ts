@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { StagepassError } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../app-registry.js';
-import { createSqliteAppRegistry, type SqliteAppRegistryOptions } from '../sqlite-app-registry.js';
+import {
+  createSqliteAppRegistry,
+  type SqliteAppRegistry,
+  type SqliteAppRegistryOptions,
+} from '../sqlite-app-registry.js';
 
 export const NOW_MS = 1_800_000_000_000;
 export const NOW_S = NOW_MS / 1000;
@@ -25,7 +29,7 @@ export function clock(start = NOW_MS): { now: () => number; advance: (ms: number
 }
 
 /** An in-memory registry at NOW_MS, unless the options say otherwise. */
-export function open(options: Partial<SqliteAppRegistryOptions> = {}): Registry {
+export function open(options: Partial<SqliteAppRegistryOptions> = {}): SqliteAppRegistry {
   return createSqliteAppRegistry({ path: ':memory:', now: () => NOW_MS, ...options });
 }
 

@@ -1,0 +1,75 @@
+/**
+ * The Redis names cluster mode uses (docs/cluster.md "Sessions across nodes (Redis)"), and the Lua
+ * scripts that change them atomically. Every name starts with the configured prefix (default `sp:`).
+ * Times inside the scripts are Redis's own clock (`TIME`), so the nodes' clocks never need to agree.
+ */
+
+/** The names under one prefix. */
+export interface ClusterKeys {
+  /** ZSET: node ID → the Redis time (ms) its liveness runs out; a node missing from it is dead. */
+  readonly nodes: string;
+  /** Pub/sub channel every node listens on (death notices). */
+  readonly everyone: string;
+  /** Pub/sub channel of one node: everything addressed to it, in the order its senders published. */
+  node(nodeId: string): string;
+  /** STRING: the ID of the node that owns a session (holds its state). */
+  owner(appId: string, sessionId: string): string;
+}
+
+export function clusterKeys(prefix: string): ClusterKeys {
+  return {
+    nodes: `${prefix}nodes`,
+    everyone: `${prefix}all`,
+    node: (nodeId) => `${prefix}node:${nodeId}`,
+    owner: (appId, sessionId) => `${prefix}owner:${encodeURIComponent(appId)}:${encodeURIComponent(sessionId)}`,
+  };
+}
+
+/** Redis time in ms, inside a script. */
+const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * KEYS[1] owner key, KEYS[2] nodes; ARGV[1] this node. The session's live owner, made this node when
+ * it has none or its owner was declared dead (is not in `nodes`). Returns the owner's ID.
+ */
+export const CLAIM_SCRIPT = `
+local o = redis.call('GET', KEYS[1])
+if o == ARGV[1] then return o end
+if o and redis.call('ZSCORE', KEYS[2], o) then return o end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]`;
+
+/** KEYS[1] owner key, KEYS[2] nodes. The session's live owner, or false (nobody holds it). */
+export const OWNER_SCRIPT = `
+local o = redis.call('GET', KEYS[1])
+if o and redis.call('ZSCORE', KEYS[2], o) then return o end
+return false`;
+
+/** KEYS[1] owner key; ARGV[1] this node. Deletes the owner key if it is still this node's (1), else 0. */
+export const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * KEYS[1] nodes; ARGV[1] this node, ARGV[2] liveness ms, ARGV[3] 1 to join, 0 to renew. Renews this
+ * node's liveness; a renewal finding it gone (declared dead while it could not renew) returns 0 and
+ * adds nothing: the node must reset before it joins again.
+ */
+export const HEARTBEAT_SCRIPT = `
+${NOW}
+if ARGV[3] == '0' and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 1`;
+
+/**
+ * KEYS[1] nodes; ARGV[1] the channel of every node. Declares dead every node whose liveness ran out:
+ * removes it and publishes one notice per node (whichever node runs this first does it). Returns them.
+ */
+export const JUDGE_SCRIPT = `
+${NOW}
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, n in ipairs(dead) do
+  redis.call('ZREM', KEYS[1], n)
+  redis.call('PUBLISH', ARGV[1], cjson.encode({ k = 'dead', node = n }))
+end
+return dead`;

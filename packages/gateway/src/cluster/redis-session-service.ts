@@ -1,0 +1,808 @@
+import { performance } from 'node:perf_hooks';
+import {
+  StagepassError,
+  isStagepassError,
+  type ClientRequest,
+  type ConnectionDestroyedReason,
+  type EpochMilliseconds,
+  type Milliseconds,
+} from '@stagepass/protocol';
+import { randomId } from '@stagepass/token';
+import type { Logger } from 'pino';
+import type { Histogram, Registry } from 'prom-client';
+import type { Revocation } from '../registry/app-registry.js';
+import { MemorySessionService } from '../session/memory-session-service.js';
+import type { LayoutClassListChange } from '../session/session-service.js';
+import { Outbound } from '../session/outbound.js';
+import type {
+  AdmittedClient,
+  BackendSignal,
+  Peer,
+  ResumeRequest,
+  SessionEvents,
+  SessionService,
+  SessionSnapshot,
+} from '../session/session-service.js';
+import { clusterKeys, type ClusterKeys } from './cluster-keys.js';
+import {
+  RECORD_SEPARATOR,
+  readCloseRecord,
+  type ControlMessage,
+  type RemoteOperation,
+  type RemoteRefusal,
+} from './cluster-messages.js';
+import { createClusterCounts, registerClusterMetrics, type ClusterCounts } from './cluster-metrics.js';
+import { NodeLink, RemotePeer } from './node-link.js';
+import { openClusterClients, redisAddress, type ClusterClients } from './redis-clients.js';
+
+export interface RedisSessionServiceOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Required. */
+  readonly url: string;
+  /** Prefix of every Redis key and channel; nodes of one cluster share it. Default `sp:`. */
+  readonly prefix?: string;
+  /** This node's ID (unique in the cluster). Default: random, new at each start. */
+  readonly nodeId?: string;
+  /**
+   * A node that has not renewed its liveness for this long is declared dead by the others: its
+   * connections leave their sessions, the sessions it owned are lost. Renewed every fifth of it.
+   * Default 5000 ms.
+   */
+  readonly livenessMs?: Milliseconds;
+  /** How long a node waits for another's answer (join, resume, REST) before ERR_UNAVAILABLE. Default 2000 ms. */
+  readonly requestTimeoutMs?: Milliseconds;
+  /** How long one Redis command may take before it fails. Default 1000 ms. */
+  readonly commandTimeoutMs?: Milliseconds;
+  /** How long `start` waits for Redis. Default 3000 ms. */
+  readonly connectTimeoutMs?: Milliseconds;
+  readonly events?: SessionEvents;
+  /** The gateway's Prometheus registry: cluster metrics are added to it. */
+  readonly metrics?: Registry;
+  readonly logger?: Logger;
+  /** Passed to this node's session core (see MemorySessionServiceOptions). */
+  readonly now?: () => EpochMilliseconds;
+  readonly maxStreamsPerConnection?: number;
+  readonly maxStreamsPerSession?: number;
+  readonly idleSessionTtlMs?: Milliseconds;
+}
+
+/** A socket this node holds, in a session owned by `owner` (this node or another). */
+interface LocalSocket {
+  /** Its key in the owner's eyes (random; a resumed connection's new socket gets a new one). */
+  readonly key: string;
+  readonly peer: Peer;
+  readonly owner: string;
+  readonly sessionKey: string;
+  connectionId: string | undefined;
+}
+
+/** On the owner: which socket (node and key) a connection of one of its sessions is on now. */
+interface Holder {
+  readonly node: string;
+  readonly key: string;
+}
+
+interface Pending {
+  readonly node: string;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** A session's owner answered that another node owns it now. */
+class Moved extends Error {
+  constructor(readonly owner: string) {
+    super(`the session moved to node ${owner}`);
+  }
+}
+
+/** How long an owned session must stay absent before its Redis key is released, ms. */
+const RELEASE_AFTER_MS = 30_000;
+
+function sessionKeyOf(appId: string, sessionId: string): string {
+  return `${appId}\u0000${sessionId}`;
+}
+
+function unavailable(message: string): StagepassError {
+  return new StagepassError('ERR_UNAVAILABLE', message);
+}
+
+function refusalOf(err: unknown): RemoteRefusal {
+  if (err instanceof Moved) return { code: 'MOVED', message: err.message, details: { owner: err.owner } };
+  if (isStagepassError(err)) return { code: err.code, message: err.message, details: err.details };
+  return { code: 'ERR_INTERNAL', message: 'The owning node failed; its log has the details.' };
+}
+
+function errorOf(refusal: RemoteRefusal): Error {
+  if (refusal.code === 'MOVED') return new Moved(String(refusal.details?.owner));
+  return new StagepassError(
+    refusal.code,
+    refusal.message,
+    refusal.details === undefined ? {} : { details: refusal.details },
+  );
+}
+
+/**
+ * Creates cluster mode's session service (docs/cluster.md "Sessions across nodes (Redis)"): each
+ * session is owned by one node, whose in-memory core ({@link MemorySessionService}) holds its state;
+ * the other nodes relay their clients' requests to the owner and deliver what it sends back, all
+ * over Redis pub/sub. Call `start()` before the gateway listens and `stop()` after it closed.
+ *
+ * @example
+ * ```ts
+ * let cluster: RedisSessionService | undefined;
+ * const gateway = createGateway({ registry, sessions: (events, { metrics }) => (cluster = createRedisSessionService({ url, events, metrics })) });
+ * await cluster!.start();
+ * await gateway.listen();
+ * ```
+ */
+export function createRedisSessionService(options: RedisSessionServiceOptions): RedisSessionService {
+  return new RedisSessionService(options);
+}
+
+/** {@link createRedisSessionService}'s service. */
+export class RedisSessionService implements SessionService {
+  readonly nodeId: string;
+  private readonly keys: ClusterKeys;
+  private readonly livenessMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly logger: Logger | undefined;
+  private readonly counts: ClusterCounts = createClusterCounts();
+  private readonly rtt: Histogram | undefined;
+  private clients: ClusterClients | undefined;
+  private memory: MemorySessionService;
+  private readonly links = new Map<string, NodeLink>();
+  private readonly byKey = new Map<string, LocalSocket>();
+  private readonly byConnection = new Map<string, LocalSocket>();
+  /** Owners of the sessions this node has sockets in, with how many. */
+  private readonly sessionOwners = new Map<string, { owner: string; sockets: number }>();
+  private readonly holders = new Map<string, Holder>();
+  /** Owner keys this node set, with when it last claimed them. */
+  private readonly ownedKeys = new Map<string, { appId: string; sessionId: string; claimedAt: number }>();
+  private readonly pending = new Map<number, Pending>();
+  private requestSeq = 0;
+  private healthySince: number | undefined = undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private resetting = false;
+
+  constructor(private readonly options: RedisSessionServiceOptions) {
+    this.nodeId = options.nodeId ?? randomId(12);
+    this.keys = clusterKeys(options.prefix ?? 'sp:');
+    this.livenessMs = options.livenessMs ?? 5000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 2000;
+    this.logger = options.logger;
+    this.memory = this.createCore();
+    if (options.metrics !== undefined)
+      this.rtt = registerClusterMetrics(options.metrics, this.counts, () => this.ownedKeys.size);
+  }
+
+  private createCore(): MemorySessionService {
+    const o = this.options;
+    return new MemorySessionService({
+      ...(o.events && { events: o.events }),
+      ...(o.now && { now: o.now }),
+      ...(o.idleSessionTtlMs !== undefined && { idleSessionTtlMs: o.idleSessionTtlMs }),
+      ...(o.maxStreamsPerConnection !== undefined && { maxStreamsPerConnection: o.maxStreamsPerConnection }),
+      ...(o.maxStreamsPerSession !== undefined && { maxStreamsPerSession: o.maxStreamsPerSession }),
+    });
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Connects to Redis, joins the cluster and starts the heartbeat; ERR_UNAVAILABLE when Redis cannot be reached. */
+  async start(): Promise<void> {
+    const o = this.options;
+    const clients = await openClusterClients(o.url, o.commandTimeoutMs ?? 1000, o.connectTimeoutMs ?? 3000);
+    this.clients = clients;
+    clients.subscriber.on('message', (_channel: string, text: string) => this.receive(text));
+    await clients.subscriber.subscribe(this.keys.node(this.nodeId), this.keys.everyone);
+    await clients.commands.spHeartbeat(this.keys.nodes, this.nodeId, this.livenessMs, 1);
+    this.healthySince = performance.now();
+    clients.commands.on('close', () => (this.healthySince = undefined));
+    clients.commands.on('ready', () => (this.healthySince = performance.now()));
+    const every = (ms: number, run: () => void) => {
+      const timer = setInterval(run, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(Math.max(50, Math.floor(this.livenessMs / 5)), () => void this.heartbeat());
+    every(Math.max(100, Math.min(1000, Math.floor(this.livenessMs / 5))), () => void this.judge());
+    every(RELEASE_AFTER_MS / 2, () => this.releaseEmpty());
+    this.logger?.info({ nodeId: this.nodeId, redis: redisAddress(o.url) }, 'cluster node joined');
+  }
+
+  /** Leaves the cluster: releases its sessions, removes itself, closes both connections. After `closeAll`. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const link of this.links.values()) link.flush();
+    const clients = this.clients;
+    if (clients === undefined) return;
+    if (this.ready()) {
+      try {
+        await Promise.all([
+          ...[...this.ownedKeys.values()].map(({ appId, sessionId }) =>
+            clients.commands.spRelease(this.keys.owner(appId, sessionId), this.nodeId),
+          ),
+          clients.commands.zrem(this.keys.nodes, this.nodeId),
+        ]);
+        this.counts.leasesReleased += this.ownedKeys.size;
+        this.ownedKeys.clear();
+        await Promise.all([clients.commands.quit(), clients.subscriber.quit()]);
+        return;
+      } catch (err) {
+        this.logger?.warn({ err }, 'cluster node could not leave cleanly: the others declare it dead');
+      }
+    }
+    clients.commands.disconnect();
+    clients.subscriber.disconnect();
+  }
+
+  private ready(): boolean {
+    const clients = this.clients;
+    return clients !== undefined && clients.commands.status === 'ready' && clients.subscriber.status === 'ready';
+  }
+
+  unavailable(): string | undefined {
+    if (this.ready()) return undefined;
+    return `Redis at ${redisAddress(this.options.url)} cannot be reached: this node admits nobody into sessions that need it`;
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (!this.ready()) return;
+    const started = performance.now();
+    try {
+      const alive = await this.clients!.commands.spHeartbeat(this.keys.nodes, this.nodeId, this.livenessMs, 0);
+      this.rtt?.observe((performance.now() - started) / 1000);
+      if (alive === 0) await this.reset();
+    } catch {
+      // Redis is away: readiness says so; the next beat tries again.
+    }
+  }
+
+  /** Declares dead the nodes whose liveness ran out, once this node has been connected for a whole liveness. */
+  private async judge(): Promise<void> {
+    const since = this.healthySince;
+    if (since === undefined || performance.now() - since < this.livenessMs || !this.ready()) return;
+    try {
+      await this.clients!.commands.spJudge(this.keys.nodes, this.keys.everyone);
+    } catch {
+      // Next time.
+    }
+  }
+
+  /** Releases the owner keys of sessions this node no longer holds (emptied, not claimed again lately). */
+  private releaseEmpty(): void {
+    if (!this.ready()) return;
+    const now = performance.now();
+    for (const [sessionKey, owned] of this.ownedKeys) {
+      if (this.memory.hasSession(owned.appId, owned.sessionId) || now - owned.claimedAt < RELEASE_AFTER_MS) continue;
+      this.ownedKeys.delete(sessionKey);
+      this.counts.leasesReleased++;
+      this.clients!.commands.spRelease(this.keys.owner(owned.appId, owned.sessionId), this.nodeId).catch(() => {});
+    }
+  }
+
+  /**
+   * This node was declared dead while it could not renew (the others removed its connections and may
+   * own its sessions now): it closes every socket (1013 ERR_UNAVAILABLE), forgets everything, joins again.
+   */
+  private async reset(): Promise<void> {
+    if (this.resetting) return;
+    this.resetting = true;
+    this.logger?.warn({ nodeId: this.nodeId }, 'this node was declared dead: closing its clients and rejoining');
+    for (const socket of [...this.byConnection.values()])
+      if (socket.owner !== this.nodeId) socket.peer.close(1013, 'ERR_UNAVAILABLE');
+    this.memory.closeAll(1013, 'ERR_UNAVAILABLE');
+    this.memory = this.createCore();
+    this.byKey.clear();
+    this.byConnection.clear();
+    this.sessionOwners.clear();
+    this.holders.clear();
+    this.counts.leasesReleased += this.ownedKeys.size;
+    this.ownedKeys.clear();
+    for (const pending of this.pending.values()) pending.reject(unavailable('This node lost the cluster; try again.'));
+    this.pending.clear();
+    try {
+      await this.clients!.commands.spHeartbeat(this.keys.nodes, this.nodeId, this.livenessMs, 1);
+    } finally {
+      this.resetting = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ talking to other nodes
+
+  private link(nodeId: string): NodeLink {
+    let link = this.links.get(nodeId);
+    if (link === undefined) {
+      link = new NodeLink(nodeId, this.keys.node(nodeId), (channel, text) => this.publish(channel, text));
+      this.links.set(nodeId, link);
+    }
+    return link;
+  }
+
+  private publish(channel: string, text: string): void {
+    const counts = this.counts;
+    counts.publishesOut++;
+    if (this.clients === undefined || this.clients.commands.status !== 'ready') {
+      counts.publishFailures++;
+      return;
+    }
+    this.clients.commands.publish(channel, text).catch(() => counts.publishFailures++);
+  }
+
+  private send(nodeId: string, message: ControlMessage): void {
+    this.counts.recordsOut++;
+    this.link(nodeId).push(JSON.stringify(message));
+  }
+
+  /** Asks another node and waits for its reply; ERR_UNAVAILABLE when Redis is away or it does not answer in time. */
+  private request<T>(nodeId: string, make: (r: number) => ControlMessage): Promise<T> {
+    if (!this.ready()) return Promise.reject(unavailable(this.unavailable()!));
+    const r = ++this.requestSeq;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(r);
+        reject(
+          unavailable(`Node ${nodeId}, which owns the session, did not answer within ${this.requestTimeoutMs} ms.`),
+        );
+      }, this.requestTimeoutMs);
+      this.pending.set(r, {
+        node: nodeId,
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value as T);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+        timer,
+      });
+      this.send(nodeId, make(r));
+    });
+  }
+
+  private reply(nodeId: string, r: number, value: unknown): void {
+    this.send(nodeId, { k: 'reply', r, ok: true, value: value ?? null });
+  }
+
+  private refuse(nodeId: string, r: number, err: unknown): void {
+    if (!(err instanceof Moved) && !isStagepassError(err))
+      this.logger?.error({ err }, 'a request from another node failed');
+    this.send(nodeId, { k: 'reply', r, ok: false, refusal: refusalOf(err) });
+  }
+
+  /** The session's live owner, made this node when it has none. */
+  private async claim(appId: string, sessionId: string): Promise<string> {
+    if (!this.ready()) throw unavailable(this.unavailable()!);
+    const owner = await this.redisCall(() =>
+      this.clients!.commands.spClaim(this.keys.owner(appId, sessionId), this.keys.nodes, this.nodeId),
+    );
+    if (owner === this.nodeId) {
+      const sessionKey = sessionKeyOf(appId, sessionId);
+      if (!this.ownedKeys.has(sessionKey)) this.counts.leasesAcquired++;
+      this.ownedKeys.set(sessionKey, { appId, sessionId, claimedAt: performance.now() });
+    }
+    return owner;
+  }
+
+  /** The session's live owner, or null. */
+  private async ownerOf(appId: string, sessionId: string): Promise<string | null> {
+    if (this.memory.hasSession(appId, sessionId)) return this.nodeId;
+    const known = this.sessionOwners.get(sessionKeyOf(appId, sessionId));
+    if (known !== undefined) return known.owner;
+    if (!this.ready()) throw unavailable(this.unavailable()!);
+    return this.redisCall(() => this.clients!.commands.spOwner(this.keys.owner(appId, sessionId), this.keys.nodes));
+  }
+
+  private async redisCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw new StagepassError('ERR_UNAVAILABLE', `Redis did not answer: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  // ------------------------------------------------------------------ what arrives
+
+  private receive(text: string): void {
+    this.counts.publishesIn++;
+    if (text.indexOf(RECORD_SEPARATOR) === -1) {
+      this.receiveRecord(text);
+      return;
+    }
+    for (const record of text.split(RECORD_SEPARATOR)) this.receiveRecord(record);
+  }
+
+  private receiveRecord(record: string): void {
+    this.counts.recordsIn++;
+    try {
+      this.dispatch(record);
+    } catch (err) {
+      this.logger?.error({ err }, 'a record from another node could not be handled');
+    }
+  }
+
+  private dispatch(record: string): void {
+    const kind = record.charCodeAt(0);
+    if (kind === 68 /* D */) {
+      const newline = record.indexOf('\n');
+      const outbound = new Outbound(record.slice(newline + 1));
+      const keys = record.slice(1, newline);
+      if (keys.indexOf(',') === -1) this.byKey.get(keys)?.peer.send(outbound);
+      else for (const key of keys.split(',')) this.byKey.get(key)?.peer.send(outbound);
+    } else if (kind === 88 /* X */) {
+      const { key, code, reason } = readCloseRecord(record);
+      const socket = this.byKey.get(key);
+      if (socket === undefined) return;
+      this.untrack(socket);
+      socket.peer.close(code, reason);
+    } else {
+      this.control(JSON.parse(record) as ControlMessage);
+    }
+  }
+
+  private control(m: ControlMessage): void {
+    switch (m.k) {
+      case 'join':
+        void this.joinFor(m.from, m.r, m.key, m.client);
+        return;
+      case 'resume':
+        void this.resumeFor(m.from, m.r, m.key, m.request);
+        return;
+      case 'handle':
+        if (this.holders.get(m.c)?.key === m.key) this.memory.handle(m.c, m.q);
+        return;
+      case 'suspend':
+        if (this.holders.get(m.c)?.key === m.key) this.memory.suspend(m.c);
+        return;
+      case 'leave':
+        if (this.holders.get(m.c)?.key === m.key) {
+          this.holders.delete(m.c);
+          this.memory.leave(m.c, m.why);
+        }
+        return;
+      case 'op':
+        void this.operateFor(m.from, m.r, m.op, m.args);
+        return;
+      case 'revoke':
+        this.memory.disconnectRevoked(m.appId, m.revocation).then(
+          (count) => this.reply(m.from, m.r, count),
+          (err: unknown) => this.refuse(m.from, m.r, err),
+        );
+        return;
+      case 'reply': {
+        const pending = this.pending.get(m.r);
+        if (pending === undefined) return;
+        this.pending.delete(m.r);
+        if (m.ok) pending.resolve(m.value);
+        else pending.reject(errorOf(m.refusal));
+        return;
+      }
+      case 'dead':
+        if (m.node === this.nodeId) void this.reset();
+        else this.buryNode(m.node);
+        return;
+    }
+  }
+
+  /** Another node was declared dead: its connections leave this node's sessions; this node's sockets in its sessions close. */
+  private buryNode(node: string): void {
+    this.counts.nodeDeaths++;
+    this.logger?.warn({ nodeId: node }, 'cluster node declared dead');
+    for (const [connectionId, holder] of [...this.holders]) {
+      if (holder.node !== node) continue;
+      this.holders.delete(connectionId);
+      this.memory.leave(connectionId, 'networkDisconnected');
+    }
+    for (const socket of [...this.byKey.values()]) {
+      if (socket.owner !== node) continue;
+      this.untrack(socket);
+      // A join still waiting for its reply is refused by the rejection below instead.
+      if (socket.connectionId !== undefined) socket.peer.close(1013, 'ERR_UNAVAILABLE');
+    }
+    for (const [r, pending] of [...this.pending]) {
+      if (pending.node !== node) continue;
+      this.pending.delete(r);
+      pending.reject(unavailable(`Node ${node}, which owned the session, died.`));
+    }
+    this.links.delete(node);
+  }
+
+  /** On the owner: makes sure this node still owns a session it does not hold (it may have been released). */
+  private async ensureOwned(appId: string, sessionId: string): Promise<void> {
+    if (this.memory.hasSession(appId, sessionId)) return;
+    // Claimed and not released since (a release deletes the entry before it is sent): still ours.
+    const owned = this.ownedKeys.get(sessionKeyOf(appId, sessionId));
+    if (owned !== undefined) {
+      owned.claimedAt = performance.now();
+      return;
+    }
+    const owner = await this.claim(appId, sessionId);
+    if (owner !== this.nodeId) throw new Moved(owner);
+  }
+
+  private async joinFor(from: string, r: number, key: string, client: AdmittedClient): Promise<void> {
+    try {
+      await this.ensureOwned(client.appId, client.sessionId);
+      let connectionId = '';
+      const peer = new RemotePeer(this.link(from), key, () => this.dropHolder(connectionId, key));
+      connectionId = await this.memory.join(client, peer);
+      this.holders.set(connectionId, { node: from, key });
+      this.reply(from, r, connectionId);
+    } catch (err) {
+      this.refuse(from, r, err);
+    }
+  }
+
+  private async resumeFor(from: string, r: number, key: string, request: ResumeRequest): Promise<void> {
+    try {
+      const peer = new RemotePeer(this.link(from), key, () => this.dropHolder(request.connectionId, key));
+      const client = await this.memory.resume(request, peer);
+      this.holders.set(request.connectionId, { node: from, key });
+      this.reply(from, r, client);
+    } catch (err) {
+      this.refuse(from, r, err);
+    }
+  }
+
+  /** The core closed a remote socket (moderation, revocation, a resume elsewhere): it no longer holds the connection. */
+  private dropHolder(connectionId: string, key: string): void {
+    if (this.holders.get(connectionId)?.key === key) this.holders.delete(connectionId);
+  }
+
+  private async operateFor(from: string, r: number, op: RemoteOperation, args: readonly unknown[]): Promise<void> {
+    try {
+      if (op === 'createSession') await this.ensureOwned(args[0] as string, args[1] as string);
+      this.reply(from, r, await this.operateHere(op, args));
+    } catch (err) {
+      this.refuse(from, r, err);
+    }
+  }
+
+  private operateHere(op: RemoteOperation, args: readonly unknown[]): Promise<unknown> {
+    const call = this.memory[op] as (...a: unknown[]) => Promise<unknown>;
+    return call.apply(this.memory, args as unknown[]);
+  }
+
+  // ------------------------------------------------------------------ this node's sockets
+
+  private track(socket: LocalSocket, connectionId: string): void {
+    const previous = this.byConnection.get(connectionId);
+    if (previous !== undefined && previous !== socket) this.untrack(previous);
+    socket.connectionId = connectionId;
+    this.byConnection.set(connectionId, socket);
+    const owners = this.sessionOwners.get(socket.sessionKey);
+    if (owners === undefined) this.sessionOwners.set(socket.sessionKey, { owner: socket.owner, sockets: 1 });
+    else owners.sockets++;
+  }
+
+  private untrack(socket: LocalSocket): void {
+    if (this.byKey.get(socket.key) === socket) this.byKey.delete(socket.key);
+    const id = socket.connectionId;
+    if (id === undefined || this.byConnection.get(id) !== socket) return;
+    this.byConnection.delete(id);
+    const owners = this.sessionOwners.get(socket.sessionKey);
+    if (owners !== undefined && --owners.sockets === 0) this.sessionOwners.delete(socket.sessionKey);
+  }
+
+  // ------------------------------------------------------------------ SessionService
+
+  async join(client: AdmittedClient, peer: Peer): Promise<string> {
+    const { appId, sessionId } = client;
+    let owner = await this.ownerForJoin(appId, sessionId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.joinAt(owner, client, peer);
+      } catch (err) {
+        if (!(err instanceof Moved) || attempt > 0) throw err;
+        owner = err.owner;
+      }
+    }
+  }
+
+  private async ownerForJoin(appId: string, sessionId: string): Promise<string> {
+    if (this.memory.hasSession(appId, sessionId)) return this.nodeId;
+    return this.sessionOwners.get(sessionKeyOf(appId, sessionId))?.owner ?? (await this.claim(appId, sessionId));
+  }
+
+  private async joinAt(owner: string, client: AdmittedClient, peer: Peer): Promise<string> {
+    const socket: LocalSocket = {
+      key: randomId(12),
+      peer,
+      owner,
+      sessionKey: sessionKeyOf(client.appId, client.sessionId),
+      connectionId: undefined,
+    };
+    let connectionId: string;
+    if (owner === this.nodeId) {
+      await this.ensureOwned(client.appId, client.sessionId);
+      connectionId = await this.memory.join(client, peer);
+      this.holders.set(connectionId, { node: this.nodeId, key: socket.key });
+    } else {
+      // Known before asking: the owner's `connected` for it may arrive before its reply.
+      this.byKey.set(socket.key, socket);
+      try {
+        connectionId = await this.request<string>(owner, (r) => ({
+          k: 'join',
+          r,
+          from: this.nodeId,
+          key: socket.key,
+          client,
+        }));
+      } catch (err) {
+        this.byKey.delete(socket.key);
+        throw err;
+      }
+    }
+    this.track(socket, connectionId);
+    return connectionId;
+  }
+
+  suspend(connectionId: string): boolean {
+    const socket = this.byConnection.get(connectionId);
+    if (socket === undefined) return false;
+    if (socket.owner === this.nodeId) {
+      return this.holders.get(connectionId)?.key === socket.key && this.memory.suspend(connectionId);
+    }
+    this.send(socket.owner, { k: 'suspend', c: connectionId, key: socket.key });
+    return true;
+  }
+
+  async resume(request: ResumeRequest, peer: Peer): Promise<AdmittedClient> {
+    const owner = await this.ownerOf(request.appId, request.sessionId);
+    if (owner === null) return this.memory.resume(request, peer); // nobody holds it: the core's one refusal
+    const socket: LocalSocket = {
+      key: randomId(12),
+      peer,
+      owner,
+      sessionKey: sessionKeyOf(request.appId, request.sessionId),
+      connectionId: undefined,
+    };
+    let client: AdmittedClient;
+    if (owner === this.nodeId) {
+      client = await this.memory.resume(request, peer);
+      this.holders.set(request.connectionId, { node: this.nodeId, key: socket.key });
+    } else {
+      this.byKey.set(socket.key, socket);
+      try {
+        client = await this.request<AdmittedClient>(owner, (r) => ({
+          k: 'resume',
+          r,
+          from: this.nodeId,
+          key: socket.key,
+          request,
+        }));
+      } catch (err) {
+        this.byKey.delete(socket.key);
+        throw err;
+      }
+    }
+    this.track(socket, request.connectionId);
+    return client;
+  }
+
+  leave(connectionId: string, reason: ConnectionDestroyedReason): void {
+    const socket = this.byConnection.get(connectionId);
+    if (socket === undefined) return;
+    this.untrack(socket);
+    if (socket.owner !== this.nodeId) {
+      this.send(socket.owner, { k: 'leave', c: connectionId, key: socket.key, why: reason });
+      return;
+    }
+    if (this.holders.get(connectionId)?.key !== socket.key) return;
+    this.holders.delete(connectionId);
+    this.memory.leave(connectionId, reason);
+  }
+
+  handle(connectionId: string, request: ClientRequest): void {
+    const socket = this.byConnection.get(connectionId);
+    if (socket === undefined) return;
+    if (socket.owner === this.nodeId) {
+      this.memory.handle(connectionId, request);
+      return;
+    }
+    if (!this.ready()) {
+      const refusal = { type: 'error', id: request.id ?? null, code: 'ERR_UNAVAILABLE', message: this.unavailable() };
+      socket.peer.send(new Outbound(JSON.stringify(refusal)));
+      return;
+    }
+    this.send(socket.owner, { k: 'handle', c: connectionId, key: socket.key, q: request });
+  }
+
+  /** A REST operation, at the session's owner; `create`: the session is made (and owned here) when nobody holds it. */
+  private async operate<T>(op: RemoteOperation, args: readonly unknown[], create = false): Promise<T> {
+    const appId = args[0] as string;
+    const sessionId = args[1] as string;
+    let owner = create ? await this.ownerForJoin(appId, sessionId) : await this.ownerOf(appId, sessionId);
+    // Nobody holds it: the core answers as for any unknown session (not found, or undefined).
+    if (owner === null) return (await this.operateHere(op, args)) as T;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (owner === this.nodeId) {
+          if (create) await this.ensureOwned(appId, sessionId);
+          return (await this.operateHere(op, args)) as T;
+        }
+        return await this.request<T>(owner, (r) => ({ k: 'op', r, from: this.nodeId, op, args }));
+      } catch (err) {
+        if (!(err instanceof Moved) || attempt > 0) throw err;
+        owner = err.owner;
+      }
+    }
+  }
+
+  createSession(appId: string, sessionId?: string): Promise<SessionSnapshot> {
+    return this.operate('createSession', [appId, sessionId ?? randomId(12)], true);
+  }
+
+  async getSession(appId: string, sessionId: string): Promise<SessionSnapshot | undefined> {
+    return (await this.operate<SessionSnapshot | null>('getSession', [appId, sessionId])) ?? undefined;
+  }
+
+  forceDisconnect(appId: string, sessionId: string, connectionId: string): Promise<void> {
+    return this.operate('forceDisconnect', [appId, sessionId, connectionId]);
+  }
+
+  forceUnpublish(appId: string, sessionId: string, streamId: string): Promise<void> {
+    return this.operate('forceUnpublish', [appId, sessionId, streamId]);
+  }
+
+  forceMuteStream(appId: string, sessionId: string, streamId: string): Promise<void> {
+    return this.operate('forceMuteStream', [appId, sessionId, streamId]);
+  }
+
+  forceMuteAll(appId: string, sessionId: string, excludedStreamIds: readonly string[]): Promise<void> {
+    return this.operate('forceMuteAll', [appId, sessionId, excludedStreamIds]);
+  }
+
+  disableForceMute(appId: string, sessionId: string): Promise<void> {
+    return this.operate('disableForceMute', [appId, sessionId]);
+  }
+
+  setLayoutClassLists(appId: string, sessionId: string, changes: readonly LayoutClassListChange[]): Promise<void> {
+    return this.operate('setLayoutClassLists', [appId, sessionId, changes]);
+  }
+
+  signal(appId: string, sessionId: string, signal: BackendSignal): Promise<void> {
+    return this.operate('signal', [appId, sessionId, signal]);
+  }
+
+  /** Every live node closes the connections it owns that the revocation reaches; resolves with their sum. */
+  async disconnectRevoked(appId: string, revocation: Revocation): Promise<number> {
+    if (!this.ready()) throw unavailable(this.unavailable()!);
+    const nodes = await this.redisCall(() => this.clients!.commands.zrange(this.keys.nodes, '0', '-1'));
+    const counts = await Promise.allSettled(
+      nodes.map((node) =>
+        node === this.nodeId
+          ? this.memory.disconnectRevoked(appId, revocation)
+          : this.request<number>(node, (r) => ({ k: 'revoke', r, from: this.nodeId, appId, revocation })),
+      ),
+    );
+    let total = 0;
+    for (const [i, result] of counts.entries()) {
+      if (result.status === 'fulfilled') total += result.value;
+      else this.logger?.warn({ nodeId: nodes[i], err: result.reason }, 'a node did not apply a revocation');
+    }
+    return total;
+  }
+
+  /** Sessions and streams this node owns; connections whose sockets this node holds. */
+  stats(): { sessions: number; connections: number; streams: number } {
+    const owned = this.memory.stats();
+    return { sessions: owned.sessions, connections: this.byConnection.size, streams: owned.streams };
+  }
+
+  closeAll(code: number, reason: string): void {
+    this.memory.closeAll(code, reason);
+    for (const socket of [...this.byConnection.values()]) {
+      this.untrack(socket);
+      if (socket.owner === this.nodeId) continue;
+      this.send(socket.owner, { k: 'leave', c: socket.connectionId!, key: socket.key, why: 'networkDisconnected' });
+      socket.peer.close(code, reason);
+    }
+    this.holders.clear();
+    for (const link of this.links.values()) link.flush();
+  }
+}
