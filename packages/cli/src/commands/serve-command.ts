@@ -64,7 +64,17 @@ function gatewayOptions(settings: ServeSettings): Partial<GatewayOptions> {
   return options as Partial<GatewayOptions>;
 }
 
-function toServeOptions(settings: ServeSettings, o: ServeCommandOptions): ServeOptions {
+/**
+ * What `serve` starts with, from the effective settings: host, port, database and logs for serve itself,
+ * the drain time for `gateway.close`, every other setting as an option of `createGateway` (nested keys
+ * as nested options: `rateLimit.burst` → `rateLimit: { burst }`).
+ *
+ * @example
+ * ```ts
+ * toServeOptions(await resolveServeSettings(inputs), options).gateway?.maxPayloadBytes; // 65536
+ * ```
+ */
+export function toServeOptions(settings: ServeSettings, o: ServeCommandOptions): ServeOptions {
   const text = (key: string): string => String(settings.value(key));
   return {
     host: text('host'),

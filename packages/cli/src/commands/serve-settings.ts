@@ -5,7 +5,9 @@
  * `GATEWAY_SETTINGS` of @stagepass/gateway; the CLI's own rows (the database, the logs) are below.
  *
  * To add a setting (e.g. `redis`): one entry in CLI_SETTINGS, its row in docs/configuration.md, and its
- * use in serve.ts; flag, variable, config key, help, `--print-config` and validation follow.
+ * use in serve.ts; flag, variable, config key, help, `--print-config` and validation follow. The variable is
+ * derived from the key (`redis` → `STAGEPASS_REDIS`); `envFirst` adds another name read before it
+ * (`STAGEPASS_REDIS_URL`), and `display: displayUrl` keeps a URL's password out of every output.
  */
 import { GATEWAY_SETTINGS, checkGatewaySetting, settingRule, type SettingUnit } from '@stagepass/gateway';
 import { invalidOption } from '@stagepass/protocol';
@@ -90,8 +92,11 @@ function stringSetting(
 /** `scheme://`: `db` is a URL, not a file path. */
 const URL_SHAPED = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
-/** A `db` value as shown: a URL without its password (`postgres://app@db:5432/stagepass`), a path as is. */
-function displayDb(value: string): { readonly text: string; readonly exact: boolean } {
+/**
+ * A setting that may hold a URL with a password (`db`; a Redis URL too), as shown: the URL without its
+ * password (`postgres://app@db:5432/stagepass (password not shown)`), anything else as is.
+ */
+function displayUrl(value: string): { readonly text: string; readonly exact: boolean } {
   if (!URL_SHAPED.test(value)) return { text: value, exact: true };
   try {
     const url = new URL(value);
@@ -112,7 +117,7 @@ const DB_SETTING: SettingDeclaration = {
     placeholder: 'PATH|URL',
   }),
   rule: DB_RULE,
-  display: displayDb,
+  display: displayUrl,
   envFirst: [DATABASE_URL_ENV],
   check: (value) => {
     if (typeof value !== 'string' || value === '') throw invalidOption('db', DB_RULE);
@@ -120,7 +125,10 @@ const DB_SETTING: SettingDeclaration = {
       registryTarget(value);
     } catch {
       const scheme = /^[^:]*/.exec(value)![0].toLowerCase();
-      throw invalidOption('db', `${DB_RULE}; this build cannot serve a ${scheme}:// URL`);
+      const why = ['postgres', 'postgresql'].includes(scheme)
+        ? 'this URL cannot be read'
+        : `this build cannot serve a ${scheme}:// URL`;
+      throw invalidOption('db', `${DB_RULE}; ${why}`);
     }
     return value;
   },
