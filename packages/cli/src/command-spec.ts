@@ -86,6 +86,13 @@ export interface CommandSpec<Options, Result> {
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Groups of flags of which at least one must be given (the error names the first). */
   readonly requireOneOf?: readonly (readonly string[])[];
+  /** Environment variables the command reads besides its flags' `env` (e.g. `STAGEPASS_MASTER_KEY`). */
+  readonly environment?: readonly string[];
+  /**
+   * Refuse a `STAGEPASS_*` variable that no command reads (exit 2, with the closest known name): for a
+   * command whose settings come from the environment, where a misspelt name would silently keep a default.
+   */
+  readonly refuseUnknownEnvironment?: boolean;
   /** Extra members of every JSON error object this command prints, e.g. `{ valid: false }`. */
   readonly jsonErrorFields?: Readonly<Record<string, unknown>>;
   readonly toOptions: (args: ParsedArgs) => Options;

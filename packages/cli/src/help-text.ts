@@ -52,6 +52,8 @@ function rootHelp(commands: readonly Command[]): string[] {
       [MASTER_KEY_ENV, 'Encrypts app secrets at rest (serve, app …)'],
       [HOST_ENV, 'Default for serve --host'],
       [PORT_ENV, 'Default for serve --port'],
+      ['STAGEPASS_<SETTING>', 'Every serve setting, e.g. STAGEPASS_MAX_PAYLOAD_BYTES (stagepass serve --help)'],
+      ['STAGEPASS_CONFIG', 'Default for serve --config (a YAML or JSON file of settings)'],
       [URL_ENV, 'Default for --url (session …)'],
     ]),
     '',

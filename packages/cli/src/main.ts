@@ -6,7 +6,7 @@ import { formatHelp } from './help-text.js';
 import { optionUsage } from './option-flags.js';
 import { parseCommandLine, wantsJson, type ParsedCommandLine } from './parse-command-line.js';
 import { withProgramName } from './program-name.js';
-import { isUsageError } from './usage-error.js';
+import { isUsageError, type UsageIssue } from './usage-error.js';
 import { cliVersion } from './version.js';
 
 /** Exit codes of every `stagepass` command; decided here and nowhere else. */
@@ -40,6 +40,7 @@ function usage(
   message: string,
   option: string | undefined,
   helpPath: readonly string[],
+  issues?: readonly UsageIssue[],
 ): number {
   const { io } = context;
   const said = withProgramName(message, io.programName);
@@ -52,6 +53,9 @@ function usage(
         code: 'ERR_INVALID_OPTION',
         message: said,
         ...(option === undefined ? {} : { option }),
+        ...(issues === undefined
+          ? {}
+          : { issues: issues.map((i) => ({ ...i, message: withProgramName(i.message, io.programName) })) }),
       }),
     );
   }
@@ -71,7 +75,7 @@ function show(output: CommandOutput, json: boolean, io: CliIo): number {
 /** Reports any error and returns its exit code: usage mistakes 2, everything else 1. */
 function report(err: unknown, context: ErrorContext): number {
   const { io } = context;
-  if (isUsageError(err)) return usage(context, err.message, err.option, err.helpPath ?? context.path);
+  if (isUsageError(err)) return usage(context, err.message, err.option, err.helpPath ?? context.path, err.issues);
   if (isStagepassError(err) && err.code === 'ERR_INVALID_OPTION') {
     const { message, flag } = optionUsage(err, context.givenFlags);
     return usage(context, message, flag, context.path);

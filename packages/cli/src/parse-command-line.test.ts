@@ -225,6 +225,41 @@ const ROWS: readonly Row[] = [
   { argv: ['frob'], error: undefined, message: /^unknown command "frob" \(one of: serve, token, app, session\)$/ },
   { argv: ['--frob'], error: '--frob', message: /^unknown option --frob$/ },
   { argv: ['--version', 'x'], error: '--version', message: /^--version takes no arguments$/ },
+
+  // An unknown flag is named in full, however long (never its value), with the closest flag when one is close.
+  { argv: ['--verison'], error: '--verison', message: /^unknown option --verison \(did you mean --version\?\)$/ },
+  {
+    argv: create('--sesion', 's'),
+    error: '--sesion',
+    message: /^unknown option --sesion \(did you mean --session\?\)$/,
+  },
+  {
+    argv: create(`--sekret=${SECRET}`),
+    error: '--sekret',
+    message: /^unknown option --sekret \(did you mean --secret\?\)$/,
+  },
+  {
+    argv: ['serve', '--max-payload-byte', '5'],
+    error: '--max-payload-byte',
+    message: /^unknown option --max-payload-byte \(did you mean --max-payload-bytes\?\)$/,
+  },
+  {
+    argv: ['serve', '--maxPayloadBytes=5'],
+    error: '--maxPayloadBytes',
+    message: /^unknown option --maxPayloadBytes \(did you mean --max-payload-bytes\?\)$/,
+  },
+  {
+    argv: ['serve', '--http-rate-limit-brust', '5'],
+    error: '--http-rate-limit-brust',
+    message: /^unknown option --http-rate-limit-brust \(did you mean --http-rate-limit-burst\?\)$/,
+  },
+  {
+    argv: ['serve', `--${'a-very-long-flag-name-'.repeat(20)}end=${SECRET}`],
+    error: `--${'a-very-long-flag-name-'.repeat(20)}end`,
+    message: new RegExp(`^unknown option --${'a-very-long-flag-name-'.repeat(20)}end$`),
+  },
+  { argv: ['serve', '--frobnicate'], error: '--frobnicate', message: /^unknown option --frobnicate$/ },
+  { argv: ['serve', '-leading-dash-value'], error: '-l', message: /^unknown option -l$/ },
   { argv: ['help', 'frob'], error: undefined, message: /^no help topic "frob"$/ },
 ];
 

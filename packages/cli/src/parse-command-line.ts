@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { COMMANDS } from './cli.js';
 import { checkArgumentText } from './argument-text.js';
 import { envNames, type Command, type OptionSpec, type ParsedArgs } from './command-spec.js';
+import { didYouMean } from './did-you-mean.js';
 import { UsageError } from './usage-error.js';
 
 /** What the command line asks for. */
@@ -19,6 +20,10 @@ export type ParsedCommandLine =
     };
 
 const HELP_FLAGS: ReadonlySet<string> = new Set(['--help', '-h']);
+/** The flags `stagepass` takes before a command. */
+const ROOT_FLAGS: readonly string[] = ['--help', '-h', '--version'];
+/** The variables the CLI reads all start so. */
+const ENV_PREFIX = 'STAGEPASS_';
 /** Longest whole number accepted for integer flags: 15 digits is always a safe integer. */
 const INTEGER = /^[0-9]{1,15}$/;
 
@@ -42,21 +47,26 @@ export function wantsJson(argv: readonly string[]): boolean {
 }
 
 /*
- * Mistyped words are echoed only when short: app secrets are at least 32 bytes, so a secret (or a
- * token) pasted in the wrong place is never repeated back.
+ * Mistyped command words are echoed only when short: app secrets are at least 32 bytes, so a secret (or a
+ * token) pasted in the wrong place is never repeated back. A long flag's name is always echoed, in full (what
+ * follows its `=` never is): nobody can fix `--max-payload-bytse` from "unknown option". A one-dash word is
+ * named by its first letter only (see flagName).
  */
 const ECHOABLE_WORD = /^[A-Za-z][\w-]{0,23}$/;
-const ECHOABLE_FLAG = /^(?:-[A-Za-z0-9]|--[A-Za-z0-9][\w-]{0,23})$/;
 
 /** A command word, quoted for a message, or '' when it is not a short plain word. */
 function quoteWord(word: string): string {
   return ECHOABLE_WORD.test(word) ? ` "${word}"` : '';
 }
 
-/** A flag name as typed (`--secrt`, `-x`; never what follows `=`), or undefined when it is not a short plain flag. */
-function safeFlag(raw: string): string | undefined {
-  const name = raw.split('=', 1)[0] ?? '';
-  return ECHOABLE_FLAG.test(name) ? name : undefined;
+/**
+ * A flag's name as typed (`--secrt`, `-x`; never what follows `=`), control characters escaped. A word with
+ * one dash is a cluster of one-letter flags (`-abc`), as parseArgs reads it: only its first is named, so a
+ * value starting with `-` in the wrong place is never echoed.
+ */
+function flagName(raw: string): string {
+  const name = /^-[^-]/.test(raw) ? raw.slice(0, 2) : (raw.split('=', 1)[0] ?? '');
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function samePath(a: readonly string[], b: readonly string[]): boolean {
@@ -78,9 +88,50 @@ function nextWords(commands: readonly Command[], prefix: readonly string[]): str
   ];
 }
 
-function unknownOption(raw: string, helpPath: readonly string[]): UsageError {
-  const flag = safeFlag(raw);
-  return new UsageError(flag === undefined ? 'unknown option' : `unknown option ${flag}`, flag, helpPath);
+/** `unknown option --prot (did you mean --port?)`: the closest of `known` (flags with their dashes) when one is close. */
+function unknownOption(raw: string, helpPath: readonly string[], known: readonly string[]): UsageError {
+  const flag = flagName(raw);
+  return new UsageError(`unknown option ${flag}${didYouMean(flag, known)}`, flag, helpPath);
+}
+
+/** Every flag of a command, as typed: `--port`, `-h`. */
+function flagsOf(command: Command): string[] {
+  return Object.entries(command.options).flatMap(([name, spec]) => [
+    `--${name}`,
+    ...(spec.short === undefined ? [] : [`-${spec.short}`]),
+  ]);
+}
+
+/**
+ * For a command that asks (`refuseUnknownEnvironment`: serve, whose limits come from `STAGEPASS_*`): a
+ * `STAGEPASS_*` variable that no command reads is a usage error naming it, with the closest known name,
+ * so that a misspelt limit never runs silently with its default.
+ */
+function checkEnvironment(
+  command: Command,
+  env: Readonly<Record<string, string | undefined>>,
+  commands: readonly Command[],
+): void {
+  if (command.refuseUnknownEnvironment !== true) return;
+  const known = [
+    ...new Set(
+      commands.flatMap((c) => [
+        ...Object.values(c.options).flatMap((spec) => envNames(spec)),
+        ...(c.environment ?? []),
+      ]),
+    ),
+  ];
+  const unknown = Object.keys(env)
+    .filter((name) => name.startsWith(ENV_PREFIX) && env[name] !== '' && !known.includes(name))
+    .sort();
+  if (unknown.length === 0) return;
+  const issues = unknown.map((name) => ({
+    option: name,
+    message: `is not a stagepass variable${didYouMean(name, known)}; unset it, or see "stagepass ${command.path.join(' ')} --help"`,
+  }));
+  const lines = issues.map((i) => `${i.option} ${i.message}`);
+  const message = lines.length === 1 ? lines[0]! : `${lines.length} unknown variables:\n  ${lines.join('\n  ')}`;
+  throw new UsageError(message, unknown[0], command.path, issues);
 }
 
 /** Explains why strict parsing failed, naming the flag but never repeating a value. */
@@ -90,7 +141,7 @@ function diagnose(command: Command, args: string[], config: ParseArgsConfig['opt
     if (token.kind !== 'option') continue;
     const spec = command.options[token.name];
     const flag = token.rawName;
-    if (spec === undefined) return unknownOption(flag, command.path);
+    if (spec === undefined) return unknownOption(flag, command.path, flagsOf(command));
     if (spec.type === 'boolean' && token.value !== undefined) {
       return new UsageError(`${flag} takes no value`, flag, command.path);
     }
@@ -157,6 +208,7 @@ function parseCommandArgs(
   command: Command,
   rest: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  commands: readonly Command[],
 ): Extract<ParsedCommandLine, { kind: 'command' }> {
   const path = command.path;
   const config: ParseArgsConfig['options'] = Object.fromEntries(
@@ -204,6 +256,7 @@ function parseCommandArgs(
       : new UsageError(`unexpected argument after ${last.name} (is a flag name missing?)`, last.name, path);
   }
 
+  checkEnvironment(command, env, commands);
   const values = { ...parsed.values } as Values;
   for (const [name, spec] of Object.entries(command.options)) {
     if (spec.env === undefined || values[name] !== undefined) continue;
@@ -308,7 +361,7 @@ export function parseCommandLine(
       );
     }
     if (HELP_FLAGS.has(next)) return { kind: 'help', path: known };
-    if (next.startsWith('-')) throw unknownOption(next, hintPath);
+    if (next.startsWith('-')) throw unknownOption(next, hintPath, known.length === 0 ? ROOT_FLAGS : ['--help', '-h']);
     const typed = ECHOABLE_WORD.test(next) ? ` "${[...known, next].join(' ')}"` : '';
     throw new UsageError(
       `unknown command${typed} (one of: ${nextWords(commands, known).join(', ')})`,
@@ -319,5 +372,5 @@ export function parseCommandLine(
 
   const rest = argv.slice(depth);
   if (flagZone(rest).some((arg) => HELP_FLAGS.has(arg))) return { kind: 'help', path: command.path };
-  return parseCommandArgs(command, rest, env);
+  return parseCommandArgs(command, rest, env, commands);
 }

@@ -11,7 +11,10 @@ const dir = mkdtempSync(join(tmpdir(), 'stagepass-program-name-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The CLI run as npm runs it for `npx stagepass` and `npm start`: through the bin link in node_modules/.bin. */
-function runThroughNpmBin(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+function runThroughNpmBin(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): { code: number | null; stdout: string; stderr: string } {
   const bin = join(dir, 'node_modules', '.bin');
   mkdirSync(bin, { recursive: true });
   const link = join(bin, 'stagepass');
@@ -22,7 +25,7 @@ function runThroughNpmBin(args: readonly string[]): { code: number | null; stdou
   }
   const result = spawnSync(process.execPath, [link, ...args], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -69,6 +72,21 @@ describe('the CLI names itself as it was run', () => {
     const created = runThroughNpmBin(['app', 'create', '--name', 'Named', '--db', join(dir, 'apps.db')]);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^ {2}npx stagepass token create --app-id /m);
+  });
+  it('serve\'s setting errors say "npx stagepass" too, in the message, the hint and each --json issue', () => {
+    const bad = runThroughNpmBin(['serve', '--print-config', '--json', '--port', 'x'], {
+      STAGEPASS_MAX_PAYLAD_BYTES: '1',
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unset it, or see "npx stagepass serve --help"\nRun "npx stagepass serve --help"\.\n$/);
+    const error = JSON.parse(bad.stdout) as { issues: { message: string }[] };
+    assert.match(error.issues[0]!.message, /see "npx stagepass serve --help"$/);
+    const flag = runThroughNpmBin(['serve', '--max-payload-bytse', '1']);
+    assert.equal(flag.code, 2);
+    assert.equal(
+      flag.stderr,
+      'error: unknown option --max-payload-bytse (did you mean --max-payload-bytes?)\nRun "npx stagepass serve --help".\n',
+    );
   });
   it('says "stagepass" when run directly (as a global install on the PATH is)', () => {
     const help = spawnSync(process.execPath, [BIN, '--help'], {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { GATEWAY_DEFAULTS } from './gateway.js';
+import { GATEWAY_SETTINGS } from './gateway-settings.js';
 import { RATE_LIMIT_CLOSE_AFTER_MS, RATE_LIMIT_CLOSE_AFTER_REFUSED } from './connection/rate-limit.js';
 import { REST_ROUTES } from './rest/rest-routes.js';
 import { OPENTOK_ROUTES, UNSUPPORTED_FEATURES } from './rest/opentok/opentok-routes.js';
@@ -73,46 +74,58 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
     assert.ok(found !== undefined, `no row "${name}"`);
     return found;
   };
+  /** The row's "default" cell; `past` its "past it" cell. */
+  const def = (name: string): string => row(name)[1]!;
+  const past = (name: string): string => row(name)[2]!;
+
+  it('names, in its "setting" column, every limit of GATEWAY_SETTINGS once, in the table\'s order', () => {
+    const documented = [...rows.values()]
+      .map(([setting]) => setting!)
+      .filter((setting) => setting !== '— (fixed)')
+      .flatMap((setting) => setting.split(', ').map((key) => read(key, /^`([\w.]+)`$/)[0]!));
+    // Where it listens and what /metrics exports are settings, not limits.
+    const limits = GATEWAY_SETTINGS.map((s) => s.key).filter((k) => !['host', 'port', 'processMetrics'].includes(k));
+    assert.deepEqual(documented, limits);
+  });
 
   it('states the defaults of GATEWAY_DEFAULTS', () => {
-    assert.equal(bytes(row('message size')[0]!), GATEWAY_DEFAULTS.maxPayloadBytes);
-    const [perSecond, burst] = read(row('message rate per connection')[0]!, /^(\d+)\/s, burst (\d+) /);
+    assert.equal(bytes(def('message size')), GATEWAY_DEFAULTS.maxPayloadBytes);
+    const [perSecond, burst] = read(def('message rate per connection'), /^(\d+)\/s, burst (\d+) /);
     assert.deepEqual({ perSecond: Number(perSecond), burst: Number(burst) }, { ...GATEWAY_DEFAULTS.rateLimit });
-    assert.equal(ms(row('admission time (upgrade → `connect`)')[0]!), GATEWAY_DEFAULTS.admissionTimeoutMs);
-    assert.equal(ms(row('resume window')[0]!), GATEWAY_DEFAULTS.resumeWindowMs);
-    assert.equal(ms(read(row('keep-alive')[0]!, /^ping every (.+)$/)[0]!), GATEWAY_DEFAULTS.pingIntervalMs);
+    assert.equal(ms(def('admission time (upgrade → `connect`)')), GATEWAY_DEFAULTS.admissionTimeoutMs);
+    assert.equal(ms(def('resume window')), GATEWAY_DEFAULTS.resumeWindowMs);
+    const [ping, idle] = read(def('keep-alive'), /^ping every (\d+ s); idle timeout (\d+ s)$/);
+    assert.deepEqual([ms(ping!), ms(idle!)], [GATEWAY_DEFAULTS.pingIntervalMs, GATEWAY_DEFAULTS.idleTimeoutMs]);
     assert.equal(
-      ms(read(row('keep-alive')[1]!, /^terminate after (\d+ s) without any frame/)[0]!),
-      GATEWAY_DEFAULTS.idleTimeoutMs,
-    );
-    assert.equal(
-      bytes(read(row('outbound buffer per connection')[0]!, /^(.+) of unsent bytes$/)[0]!),
+      bytes(read(def('outbound buffer per connection'), /^(.+) of unsent bytes$/)[0]!),
       GATEWAY_DEFAULTS.maxBufferedBytes,
     );
     assert.equal(
-      Number(read(row('connections per session')[0]!, /^(\d+) \(or the app's `maxConnectionsPerSession`\)$/)[0]),
+      Number(read(def('connections per session'), /^(\d+) \(or the app's `maxConnectionsPerSession`\)$/)[0]),
       GATEWAY_DEFAULTS.maxConnectionsPerSession,
     );
-    assert.equal(Number(row('streams per connection')[0]), GATEWAY_DEFAULTS.maxStreamsPerConnection);
-    assert.equal(Number(row('streams per session')[0]), GATEWAY_DEFAULTS.maxStreamsPerSession);
+    assert.equal(Number(def('streams per connection')), GATEWAY_DEFAULTS.maxStreamsPerConnection);
+    assert.equal(Number(def('streams per session')), GATEWAY_DEFAULTS.maxStreamsPerSession);
     assert.deepEqual(
-      [row('streams per connection')[1], row('streams per session')[1]],
+      [past('streams per connection'), past('streams per session')],
       Array(2).fill('`publish` refused `ERR_TOO_MANY_STREAMS`; the connection stays'),
     );
-    assert.equal(Number(row('sockets per IP address')[0]), GATEWAY_DEFAULTS.maxSocketsPerIp);
-    assert.equal(Number(row('HTTP requests in flight per connection')[0]), GATEWAY_DEFAULTS.maxRequestsInFlight);
-    const [httpPerSecond, httpBurst] = read(row('HTTP request rate per IP address')[0]!, /^(\d+)\/s, burst (\d+)$/);
+    assert.equal(Number(def('sockets per IP address')), GATEWAY_DEFAULTS.maxSocketsPerIp);
+    assert.equal(Number(def('HTTP requests in flight per connection')), GATEWAY_DEFAULTS.maxRequestsInFlight);
+    const [httpPerSecond, httpBurst] = read(def('HTTP request rate per IP address'), /^(\d+)\/s, burst (\d+)$/);
     assert.deepEqual(
       { perSecond: Number(httpPerSecond), burst: Number(httpBurst) },
       { ...GATEWAY_DEFAULTS.httpRateLimit },
     );
-    assert.equal(ms(row('HTTP headers time')[0]!), GATEWAY_DEFAULTS.headersTimeoutMs);
-    assert.equal(ms(row('HTTP request time')[0]!), GATEWAY_DEFAULTS.requestTimeoutMs);
-    assert.equal(ms(read(row('`/metrics` collection')[0]!, /^once per (.+)$/)[0]!), GATEWAY_DEFAULTS.metricsCacheMs);
+    assert.equal(ms(def('HTTP headers time')), GATEWAY_DEFAULTS.headersTimeoutMs);
+    assert.equal(ms(def('HTTP request time')), GATEWAY_DEFAULTS.requestTimeoutMs);
+    assert.equal(ms(read(def('`/metrics` collection'), /^once per (.+)$/)[0]!), GATEWAY_DEFAULTS.metricsCacheMs);
+    assert.equal(ms(def('clock tolerance on token times')) / 1000, GATEWAY_DEFAULTS.clockTolerance);
+    assert.equal(ms(def('drain time on shutdown')), GATEWAY_DEFAULTS.drainMs);
   });
   it('states when the rate limit closes a connection', () => {
     const [after, refused] = read(
-      row('message rate per connection')[1]!,
+      past('message rate per connection'),
       /after (\d+ s) over the limit \(or (\d+) refused messages in a run\), close 1008/,
     );
     assert.equal(ms(after!), RATE_LIMIT_CLOSE_AFTER_MS);

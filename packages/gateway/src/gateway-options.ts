@@ -1,9 +1,7 @@
 import {
-  booleanOption,
   checkOptionNames,
   functionOption,
   invalidOption,
-  wholeNumberOption,
   type Clock,
   type Milliseconds,
   type Seconds,
@@ -15,7 +13,7 @@ import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import { createOpenTokRestHandler } from './rest/opentok/create-opentok-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
-import { DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_MAX_STREAMS_PER_SESSION } from './session/session-state.js';
+import { checkGatewaySetting, checkSettingPairs, gatewaySetting, numberDefault } from './gateway-settings.js';
 import type { DevRoutes, RequestHandler } from './transport/http-handler.js';
 
 /** What the gateway hands the REST API handler (the shape of `createRestHandler`'s options). */
@@ -141,35 +139,38 @@ export interface GatewayCloseOptions {
   readonly drainMs?: Milliseconds;
 }
 
+/** The defaults of every scalar option, from the one table of gateway-settings.ts. */
 export const GATEWAY_DEFAULTS = Object.freeze({
-  host: '127.0.0.1',
-  port: 4280,
-  maxPayloadBytes: 64 * 1024,
-  rateLimit: Object.freeze({ perSecond: 50, burst: 100 }),
-  pingIntervalMs: 15_000,
-  idleTimeoutMs: 30_000,
-  maxBufferedBytes: 1024 * 1024,
-  admissionTimeoutMs: 10_000,
-  resumeWindowMs: 30_000,
-  maxConnectionsPerSession: 1000,
-  maxStreamsPerConnection: DEFAULT_MAX_STREAMS_PER_CONNECTION,
-  maxStreamsPerSession: DEFAULT_MAX_STREAMS_PER_SESSION,
-  maxSocketsPerIp: 200,
-  maxRequestsInFlight: 8,
-  httpRateLimit: Object.freeze({ perSecond: 100, burst: 200 }),
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  metricsCacheMs: 1000,
-  clockTolerance: 30,
-  drainMs: 5000,
+  host: gatewaySetting('host').default as string,
+  port: numberDefault('port'),
+  maxPayloadBytes: numberDefault('maxPayloadBytes'),
+  rateLimit: Object.freeze({
+    perSecond: numberDefault('rateLimit.perSecond'),
+    burst: numberDefault('rateLimit.burst'),
+  }),
+  pingIntervalMs: numberDefault('pingIntervalMs'),
+  idleTimeoutMs: numberDefault('idleTimeoutMs'),
+  maxBufferedBytes: numberDefault('maxBufferedBytes'),
+  admissionTimeoutMs: numberDefault('admissionTimeoutMs'),
+  resumeWindowMs: numberDefault('resumeWindowMs'),
+  maxConnectionsPerSession: numberDefault('maxConnectionsPerSession'),
+  maxStreamsPerConnection: numberDefault('maxStreamsPerConnection'),
+  maxStreamsPerSession: numberDefault('maxStreamsPerSession'),
+  maxSocketsPerIp: numberDefault('maxSocketsPerIp'),
+  maxRequestsInFlight: numberDefault('maxRequestsInFlight'),
+  httpRateLimit: Object.freeze({
+    perSecond: numberDefault('httpRateLimit.perSecond'),
+    burst: numberDefault('httpRateLimit.burst'),
+  }),
+  headersTimeoutMs: numberDefault('headersTimeoutMs'),
+  requestTimeoutMs: numberDefault('requestTimeoutMs'),
+  metricsCacheMs: numberDefault('metricsCacheMs'),
+  clockTolerance: numberDefault('clockTolerance'),
+  drainMs: numberDefault('drainMs'),
 });
 
 /** ws waits this long for a client's answer to a close frame before destroying the socket. */
 export const CLOSE_HANDSHAKE_TIMEOUT_MS: Milliseconds = 5000;
-/** A `connect` with a maximal token (8 KiB) must fit in one message. */
-const MIN_PAYLOAD_BYTES = 16 * 1024;
-const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
-const MAX_TIMER_MS: Milliseconds = 2 ** 31 - 1;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'registry',
@@ -248,9 +249,8 @@ export interface ResolvedOptions {
   readonly dev: DevRoutes | undefined;
 }
 
-/** Defaults, then the caller's values, then one precise message for the first bad field. */
-/** The options that are whole numbers with a default in GATEWAY_DEFAULTS. */
-type WholeNumberOption = {
+/** The options that are numbers with a row in gateway-settings.ts (rates aside). */
+type NumberOption = {
   [K in keyof GatewayOptions & keyof typeof GATEWAY_DEFAULTS]: (typeof GATEWAY_DEFAULTS)[K] extends number ? K : never;
 }[keyof GatewayOptions & keyof typeof GATEWAY_DEFAULTS];
 
@@ -276,107 +276,61 @@ function checkParts(o: GatewayOptions): void {
     throw invalid('logger', 'must be a pino logger');
 }
 
+/** Defaults, then the caller's values, then one precise message for the first bad field. */
 export function resolveOptions(options: GatewayOptions): ResolvedOptions {
   checkOptionNames(options, OPTION_NAMES, { ...SCOPE, what: 'at least registry' });
   const o = options as unknown as GatewayOptions;
   checkParts(o);
-  const whole = (name: WholeNumberOption, min: number, max: number): number =>
-    wholeNumberOption(o[name], name, GATEWAY_DEFAULTS[name], min, max, SCOPE);
+  const num = (name: NumberOption): number => checkGatewaySetting(name, o[name], SCOPE.scope) as number;
   const now = functionOption<Clock>(o.now, 'now', Date.now, 'must be a function returning milliseconds', SCOPE);
-  const processMetrics = booleanOption(o.processMetrics, 'processMetrics', false, SCOPE);
+  const processMetrics = checkGatewaySetting('processMetrics', o.processMetrics, SCOPE.scope) as boolean;
   if (o.dev !== undefined && typeof o.dev !== 'function')
     throw invalid('dev', 'must be a function (req, res) => boolean (e.g. createDevRoutes of @stagepass/demo)');
-  const rateLimit = rateLimitOption(o.rateLimit, 'rateLimit', GATEWAY_DEFAULTS.rateLimit, 'messages');
-  const httpRateLimit = rateLimitOption(o.httpRateLimit, 'httpRateLimit', GATEWAY_DEFAULTS.httpRateLimit, 'requests');
-  const pingIntervalMs = whole('pingIntervalMs', 10, MAX_TIMER_MS);
-  const idleTimeoutMs = whole('idleTimeoutMs', 10, MAX_TIMER_MS);
-  // Sockets are checked once per ping interval: the idle time must leave room for at least one ping.
-  if (idleTimeoutMs <= pingIntervalMs)
-    throw invalid('idleTimeoutMs', `must be longer than pingIntervalMs (${pingIntervalMs})`);
-  return {
+  const rateLimit = rateLimitOption(o.rateLimit, 'rateLimit');
+  const httpRateLimit = rateLimitOption(o.httpRateLimit, 'httpRateLimit');
+  const resolved = {
     registry: o.registry,
-    host: o.host ?? GATEWAY_DEFAULTS.host,
-    port: whole('port', 0, 65535),
+    host: checkGatewaySetting('host', o.host, SCOPE.scope) as string,
+    port: num('port'),
     sessions: o.sessions,
     rest: o.rest ?? createRestHandler,
     opentokRest: o.opentokRest ?? createOpenTokRestHandler,
     logger: o.logger ?? pino({ level: 'silent' }),
-    maxPayloadBytes: whole('maxPayloadBytes', MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES),
+    maxPayloadBytes: num('maxPayloadBytes'),
     rateLimit,
-    pingIntervalMs,
-    idleTimeoutMs,
-    maxBufferedBytes: whole('maxBufferedBytes', 1024, 2 ** 30),
-    admissionTimeoutMs: whole('admissionTimeoutMs', 1, MAX_TIMER_MS),
-    resumeWindowMs: whole('resumeWindowMs', 0, MAX_TIMER_MS),
-    maxConnectionsPerSession: whole('maxConnectionsPerSession', 1, 1e6),
-    maxStreamsPerConnection: whole('maxStreamsPerConnection', 1, 1e6),
-    maxStreamsPerSession: whole('maxStreamsPerSession', 1, 1e6),
-    maxSocketsPerIp: whole('maxSocketsPerIp', 1, 1e7),
-    ...httpOptions(o),
+    pingIntervalMs: num('pingIntervalMs'),
+    idleTimeoutMs: num('idleTimeoutMs'),
+    maxBufferedBytes: num('maxBufferedBytes'),
+    admissionTimeoutMs: num('admissionTimeoutMs'),
+    resumeWindowMs: num('resumeWindowMs'),
+    maxConnectionsPerSession: num('maxConnectionsPerSession'),
+    maxStreamsPerConnection: num('maxStreamsPerConnection'),
+    maxStreamsPerSession: num('maxStreamsPerSession'),
+    maxSocketsPerIp: num('maxSocketsPerIp'),
+    maxRequestsInFlight: num('maxRequestsInFlight'),
     httpRateLimit,
-    clockTolerance: whole('clockTolerance', 0, 300),
+    headersTimeoutMs: num('headersTimeoutMs'),
+    requestTimeoutMs: num('requestTimeoutMs'),
+    metricsCacheMs: num('metricsCacheMs'),
+    clockTolerance: num('clockTolerance'),
     now,
     processMetrics,
     dev: o.dev,
   };
+  checkSettingPairs((key) => resolved[key as NumberOption], SCOPE.scope);
+  return resolved;
 }
 
 /** `{ perSecond, burst }` over its defaults, checked (`rateLimit`, `httpRateLimit`). */
-function rateLimitOption(
-  value: Partial<RateLimit> | undefined,
-  name: string,
-  defaults: RateLimit,
-  what: string,
-): RateLimit {
+function rateLimitOption(value: Partial<RateLimit> | undefined, name: 'rateLimit' | 'httpRateLimit'): RateLimit {
   const rate = (value ?? {}) as Partial<RateLimit>;
   if (typeof rate !== 'object' || rate === null) throw invalid(name, 'must be an object { perSecond, burst }');
   for (const key of Object.keys(rate)) {
     if (!RATE_LIMIT_NAMES.has(key)) throw invalid(`${name}.${key.slice(0, 64)}`, 'is not an option');
   }
-  const perSecond = rate.perSecond ?? defaults.perSecond;
-  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0 || perSecond > 1e6) {
-    throw invalid(`${name}.perSecond`, `must be a number of ${what} per second above 0 (at most 1000000)`);
-  }
-  const burst = wholeNumberOption(rate.burst, `${name}.burst`, defaults.burst, 1, 1e6, SCOPE);
-  return { perSecond, burst };
-}
-
-/** The plain HTTP side's limits (the per-address rate aside). */
-function httpOptions(
-  o: GatewayOptions,
-): Pick<ResolvedOptions, 'maxRequestsInFlight' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'metricsCacheMs'> {
-  const d = GATEWAY_DEFAULTS;
-  const headersTimeoutMs = wholeNumberOption(
-    o.headersTimeoutMs,
-    'headersTimeoutMs',
-    d.headersTimeoutMs,
-    10,
-    MAX_TIMER_MS,
-    SCOPE,
-  );
-  const requestTimeoutMs = wholeNumberOption(
-    o.requestTimeoutMs,
-    'requestTimeoutMs',
-    d.requestTimeoutMs,
-    10,
-    MAX_TIMER_MS,
-    SCOPE,
-  );
-  // Node refuses a headers time longer than the whole request's.
-  if (headersTimeoutMs > requestTimeoutMs)
-    throw invalid('headersTimeoutMs', `must be at most requestTimeoutMs (${requestTimeoutMs})`);
   return {
-    maxRequestsInFlight: wholeNumberOption(
-      o.maxRequestsInFlight,
-      'maxRequestsInFlight',
-      d.maxRequestsInFlight,
-      1,
-      1e6,
-      SCOPE,
-    ),
-    headersTimeoutMs,
-    requestTimeoutMs,
-    metricsCacheMs: wholeNumberOption(o.metricsCacheMs, 'metricsCacheMs', d.metricsCacheMs, 0, MAX_TIMER_MS, SCOPE),
+    perSecond: checkGatewaySetting(`${name}.perSecond`, rate.perSecond, SCOPE.scope) as number,
+    burst: checkGatewaySetting(`${name}.burst`, rate.burst, SCOPE.scope) as number,
   };
 }
 
@@ -384,6 +338,6 @@ function httpOptions(
 export function resolveCloseOptions(closeOptions: GatewayCloseOptions): { drainMs: Milliseconds } {
   if (typeof closeOptions !== 'object' || closeOptions === null) throw invalid('close options', 'must be an object');
   return {
-    drainMs: wholeNumberOption(closeOptions.drainMs, 'drainMs', GATEWAY_DEFAULTS.drainMs, 0, MAX_TIMER_MS, SCOPE),
+    drainMs: checkGatewaySetting('drainMs', closeOptions.drainMs, SCOPE.scope) as number,
   };
 }

@@ -1,4 +1,6 @@
 export { createGateway, GATEWAY_DEFAULTS } from './gateway.js';
+export { checkGatewaySetting, checkSettingPairs, GATEWAY_SETTINGS, settingRule } from './gateway-settings.js';
+export type { GatewaySetting, SettingUnit } from './gateway-settings.js';
 export type {
   Gateway,
   GatewayAddress,

@@ -184,6 +184,8 @@ const GATEWAY_LIMIT_ROWS = [
   'HTTP headers time',
   'HTTP request time',
   '`/metrics` collection',
+  'clock tolerance on token times',
+  'drain time on shutdown',
 ];
 
 describe('docs/protocol.md, "Limits"', () => {
@@ -198,13 +200,15 @@ describe('docs/protocol.md, "Limits"', () => {
   });
   it('states the signal limits of wireLimits', () => {
     assert.deepEqual(row('signal data').slice(1), [
+      '— (fixed)',
       `${MAX_SIGNAL_DATA_BYTES / 1024} KiB (UTF-8)`,
       '`ERR_MESSAGE_INVALID`',
     ]);
-    const type = /^(\d+) characters `([^`]+)`$/.exec(row('signal type')[1]!);
+    const type = /^(\d+) characters `([^`]+)`$/.exec(row('signal type')[2]!);
     assert.ok(type !== null);
     assert.equal(Number(type[1]), MAX_SIGNAL_TYPE_LENGTH);
-    assert.equal(row('signal type')[2], '`ERR_MESSAGE_INVALID`');
+    assert.equal(row('signal type')[1], '— (fixed)');
+    assert.equal(row('signal type')[3], '`ERR_MESSAGE_INVALID`');
     const documented = documentedClass(type[2]!);
     for (let c = 0x20; c < 0x7f; c++) {
       const char = String.fromCharCode(c);
@@ -215,7 +219,7 @@ describe('docs/protocol.md, "Limits"', () => {
   });
   it("gives every close code it names the registry's close code for that error", () => {
     let seen = 0;
-    for (const [, , past] of rows) {
+    for (const [, , , past] of rows) {
       for (const m of past!.matchAll(/close (\d{4}) `(ERR_\w+)`/g)) {
         assert.ok(isErrorCode(m[2]), m[2]);
         assert.equal(Number(m[1]), ERROR_CODES[m[2]].closeCode, m[2]);

@@ -1,17 +1,117 @@
 /**
- * The `stagepass serve` command: its flags and how they become the gateway's options.
+ * The `stagepass serve` command: its flags and how they become the gateway's options. Every setting's
+ * flag comes from the one table of serve-settings.ts; resolve-serve-settings.ts merges flags, `STAGEPASS_*`
+ * variables, the config file and the defaults.
  */
-import { defineCommand, type Command } from '../command-spec.js';
-import { DEFAULT_DB_PATH, MASTER_KEY_ENV } from './app-database.js';
-import { DB_FLAG, HELP_FLAG, JSON_FLAG } from './common-flags.js';
-import { DEFAULT_HOST, DEFAULT_PORT, HOST_ENV, LOG_LEVELS, PORT_ENV, renderServe, serve } from './serve.js';
+import type { GatewayOptions } from '@stagepass/gateway';
+import type { CommandIo } from '../cli-io.js';
+import { defineCommand, type Command, type CommandOutput, type OptionSpec, type ParsedArgs } from '../command-spec.js';
+import { MASTER_KEY_ENV } from './app-database.js';
+import { HELP_FLAG, JSON_FLAG } from './common-flags.js';
+import { renderPrintConfig } from './print-config.js';
+import { resolveServeSettings, type ServeSettings } from './resolve-serve-settings.js';
+import { renderServe, serve, type ServeOptions, type ServeResult } from './serve.js';
+import { SERVE_SETTINGS, settingHelp } from './serve-settings.js';
+
+/** The variable that names the config file when `--config` is not given. */
+export const CONFIG_ENV = 'STAGEPASS_CONFIG';
+
+/** `stagepass serve` as parsed: the settings' flags as typed (checked later, with the other sources). */
+export interface ServeCommandOptions {
+  /** By setting key: the text of each setting flag given (`true` for a boolean one). */
+  readonly flags: Readonly<Record<string, string | true>>;
+  readonly config: string | undefined;
+  readonly printConfig: boolean;
+  readonly dev: boolean;
+  readonly devAllowRemote: boolean;
+  readonly init: boolean;
+}
+
+/** What `serve` did: printed the settings, or started the gateway. */
+type ServeCommandResult =
+  | { readonly kind: 'config'; readonly settings: ServeSettings }
+  | { readonly kind: 'serving'; readonly result: ServeResult };
+
+const SETTING_FLAGS: Readonly<Record<string, OptionSpec>> = Object.fromEntries(
+  SERVE_SETTINGS.map((s): [string, OptionSpec] => [
+    s.flag.slice(2),
+    s.type === 'boolean'
+      ? { type: 'boolean', description: settingHelp(s) }
+      : { type: 'string', value: s.placeholder, description: settingHelp(s) },
+  ]),
+);
+
+function readFlags(args: ParsedArgs): Record<string, string | true> {
+  const flags: Record<string, string | true> = {};
+  for (const s of SERVE_SETTINGS) {
+    const name = s.flag.slice(2);
+    const value = s.type === 'boolean' ? (args.flag(name) ? true : undefined) : args.string(name);
+    if (value !== undefined) flags[s.key] = value;
+  }
+  return flags;
+}
+
+/** The gateway's options among the settings (`rateLimit.burst` → `rateLimit: { burst }`); host and port aside. */
+function gatewayOptions(settings: ServeSettings): Partial<GatewayOptions> {
+  const options: Record<string, unknown> = {};
+  for (const { setting, value } of settings.settings) {
+    if (setting.target !== 'gateway' || setting.key === 'host' || setting.key === 'port' || value === undefined)
+      continue;
+    const [first, second] = setting.key.split('.') as [string, string | undefined];
+    if (second === undefined) options[first] = value;
+    else options[first] = { ...(options[first] as Record<string, unknown> | undefined), [second]: value };
+  }
+  return options as Partial<GatewayOptions>;
+}
+
+/**
+ * What `serve` starts with, from the effective settings: host, port, database and logs for serve itself,
+ * the drain time for `gateway.close`, every other setting as an option of `createGateway` (nested keys
+ * as nested options: `rateLimit.burst` → `rateLimit: { burst }`).
+ *
+ * @example
+ * ```ts
+ * toServeOptions(await resolveServeSettings(inputs), options).gateway?.maxPayloadBytes; // 65536
+ * ```
+ */
+export function toServeOptions(settings: ServeSettings, o: ServeCommandOptions): ServeOptions {
+  const text = (key: string): string => String(settings.value(key));
+  return {
+    host: text('host'),
+    port: text('port'),
+    db: text('db'),
+    logLevel: text('logLevel'),
+    pretty: text('pretty'),
+    drainMs: settings.value('drainMs') as number,
+    dev: o.dev,
+    devAllowRemote: o.devAllowRemote,
+    init: o.init,
+    gateway: gatewayOptions(settings),
+  };
+}
+
+async function runServe(o: ServeCommandOptions, io: CommandIo): Promise<ServeCommandResult> {
+  const settings = await resolveServeSettings({
+    flags: o.flags,
+    env: io.env,
+    configPath: o.config,
+    readFile: (path) => io.readFile(path),
+  });
+  if (o.printConfig) return { kind: 'config', settings };
+  return { kind: 'serving', result: await serve(toServeOptions(settings, o), io) };
+}
+
+function renderServeCommand(result: ServeCommandResult): CommandOutput {
+  return result.kind === 'config' ? renderPrintConfig(result.settings) : renderServe(result.result);
+}
 
 /** `stagepass serve`: the gateway, until SIGINT/SIGTERM (the main job: `npm start`). */
 export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
   usage: [
-    'stagepass serve [--host HOST] [--port PORT] [--db PATH|URL] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init] [--json]',
+    'stagepass serve [--config FILE] [--SETTING VALUE …] [--dev [--dev-allow-remote]] [--init] [--json]',
+    '       stagepass serve --print-config [--json] [--config FILE] [--SETTING VALUE …]',
   ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
@@ -21,36 +121,27 @@ export const serveCommand: Command = defineCommand({
     'exit within the drain time. --dev (what npm start runs) also serves the demo page at / and POST /dev/token,',
     'which mints tokens for the development app: loopback hosts only, unless --dev-allow-remote.',
     '--json: once it listens, one JSON line on stdout for tools: host, port, url (and devApp: appId, kid, secret',
-    'on a first start); the log lines around it are JSON too and each has a "level".',
+    'on a first start); the log lines around it are JSON too and each has a "level". --print-config --json: the',
+    'effective settings as one JSON object (docs/configuration.md).',
+    '',
+    'Every setting below is also a STAGEPASS_* variable and a key of the config file (YAML or JSON, e.g.',
+    'maxPayloadBytes: 65536, rateLimit: { burst: 100 }). A flag wins over the variable, the variable over the',
+    'file, the file over the default. An unknown STAGEPASS_* variable or config key is refused. Units are in',
+    'every name or line: …-ms milliseconds, …-bytes bytes, --clock-tolerance seconds. See docs/configuration.md.',
   ],
   positionals: [],
   options: {
-    host: {
+    config: {
       type: 'string',
-      value: 'HOST',
-      env: HOST_ENV,
-      description: `Address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)`,
+      value: 'FILE',
+      env: CONFIG_ENV,
+      description: 'Read settings from this YAML (.yaml, .yml) or JSON (.json) file',
     },
-    port: {
-      type: 'string',
-      value: 'PORT',
-      env: PORT_ENV,
-      description: `Port (default ${DEFAULT_PORT}; 0 picks a free one)`,
+    'print-config': {
+      type: 'boolean',
+      description: 'Print every effective setting and where it came from, then exit 0 (nothing is opened)',
     },
-    db: DB_FLAG,
-    'log-level': { type: 'string', value: 'LEVEL', choices: LOG_LEVELS, description: 'Log level (default info)' },
-    pretty: {
-      type: 'string',
-      value: 'WHEN',
-      choices: ['auto', 'true', 'false'],
-      description: 'Readable log lines instead of JSON (default auto: on a terminal)',
-    },
-    'drain-ms': {
-      type: 'string',
-      value: 'MS',
-      integer: true,
-      description: 'Time clients get to close on shutdown, ms (default 5000)',
-    },
+    ...SETTING_FLAGS,
     dev: { type: 'boolean', description: 'Serve the demo page at / and POST /dev/token (development only)' },
     'dev-allow-remote': {
       type: 'boolean',
@@ -63,17 +154,16 @@ export const serveCommand: Command = defineCommand({
     json: JSON_FLAG,
     help: HELP_FLAG,
   },
+  environment: [MASTER_KEY_ENV, ...SERVE_SETTINGS.flatMap((s) => s.envNames)],
+  refuseUnknownEnvironment: true,
   toOptions: (args) => ({
-    host: args.string('host') ?? DEFAULT_HOST,
-    port: args.string('port') ?? DEFAULT_PORT,
-    db: args.string('db') ?? DEFAULT_DB_PATH,
-    logLevel: args.string('log-level') ?? 'info',
-    pretty: args.string('pretty') ?? 'auto',
-    drainMs: args.integer('drain-ms') ?? 5000,
+    flags: readFlags(args),
+    config: args.string('config'),
+    printConfig: args.flag('print-config'),
     dev: args.flag('dev'),
     devAllowRemote: args.flag('dev-allow-remote'),
     init: args.flag('init'),
   }),
-  run: serve,
-  render: renderServe,
+  run: runServe,
+  render: renderServeCommand,
 });

@@ -1,3 +1,4 @@
+import type { GatewayOptions } from '@stagepass/gateway';
 import type { Milliseconds } from '@stagepass/protocol';
 import type { CommandIo, StopSignal } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
@@ -24,7 +25,15 @@ export interface ServeOptions {
   readonly devAllowRemote?: boolean;
   /** Take an existing empty (0-byte) database file as a new registry (`--init`); refused without it. */
   readonly init: boolean;
+  /** The gateway's limits (serve-settings.ts), checked; each absent one keeps the gateway's default. */
+  readonly gateway?: ServeGatewayOptions;
 }
+
+/** The options of `createGateway` that `serve` takes from its settings (the rest it builds itself). */
+export type ServeGatewayOptions = Omit<
+  GatewayOptions,
+  'registry' | 'host' | 'port' | 'sessions' | 'rest' | 'logger' | 'now' | 'dev'
+>;
 
 /** The gateway `serve` started, listening until `stop`. */
 export interface ServeResult {
@@ -58,11 +67,8 @@ export interface ServeStopResult {
   readonly stoppedBy: StopSignal;
 }
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = '4280';
 export const HOST_ENV = 'STAGEPASS_HOST';
 export const PORT_ENV = 'STAGEPASS_PORT';
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
@@ -149,7 +155,14 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
       { appId: dev.appId, created: dev.created || devApp !== undefined },
       'dev mode: demo page and POST /dev/token',
     );
-  const gateway = createGateway({ registry, host: options.host, port, logger, ...(dev && { dev: dev.routes }) });
+  const gateway = createGateway({
+    ...options.gateway,
+    registry,
+    host: options.host,
+    port,
+    logger,
+    ...(dev && { dev: dev.routes }),
+  });
   let address;
   try {
     address = await gateway.listen();
