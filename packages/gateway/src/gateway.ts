@@ -75,6 +75,13 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
     onCapabilityDenied(capability) {
       metrics().capabilityDenials.inc({ capability });
     },
+    onMediaError(err, where) {
+      // The engine's message only: an SDP may carry addresses, never logged whole.
+      o.logger.warn(
+        { where, error: err instanceof Error ? err.message : String(err) },
+        'a routed media negotiation failed',
+      );
+    },
   };
   if (o.sessions === undefined)
     return createMemorySessionService({
