@@ -70,7 +70,7 @@ export interface Gateway {
 }
 
 /** The session service the options ask for, created with the gateway's events (capability denials feed /metrics). */
-function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): SessionService {
+function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics, hot: HotCounts): SessionService {
   const events: SessionEvents = {
     onCapabilityDenied(capability) {
       metrics().capabilityDenials.inc({ capability });
@@ -89,6 +89,7 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
       now: o.now,
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
+      mediaCounts: hot.media,
     });
   return typeof o.sessions === 'function' ? o.sessions(events, { metrics: metrics().registry }) : o.sessions;
 }
@@ -201,7 +202,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     hot,
     processMetrics: o.processMetrics,
   });
-  const sessions = createSessions(o, () => metrics);
+  const sessions = createSessions(o, () => metrics, hot);
   const ctx = createTransportContext(o, sessions, metrics, hot, drain, connections);
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });

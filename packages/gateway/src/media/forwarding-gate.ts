@@ -16,6 +16,14 @@ export interface PacketSink {
   send(kind: MediaKind, packet: Buffer): void;
 }
 
+/** Packet counts by kind: of one stream, or the totals of a node. */
+export type MediaCounts = Readonly<Record<MediaKind, KindCounts>>;
+
+/** Zeroed counts. */
+export function createMediaCounts(): MediaCounts {
+  return { audio: { received: 0, forwarded: 0, dropped: 0 }, video: { received: 0, forwarded: 0, dropped: 0 } };
+}
+
 const SHUT: MediaGate = Object.freeze({ audio: false, video: false });
 
 /**
@@ -34,10 +42,11 @@ const SHUT: MediaGate = Object.freeze({ audio: false, video: false });
 export class ForwardingGate {
   #gate: MediaGate = SHUT;
   readonly sinks = new Set<PacketSink>();
-  readonly counts: Readonly<Record<MediaKind, KindCounts>> = {
-    audio: { received: 0, forwarded: 0, dropped: 0 },
-    video: { received: 0, forwarded: 0, dropped: 0 },
-  };
+  /** This stream's counts. */
+  readonly counts: MediaCounts = createMediaCounts();
+
+  /** `totals`: the node's counts, kept beside the stream's (the gateway's `/metrics`). */
+  constructor(private readonly totals: MediaCounts = createMediaCounts()) {}
 
   get gate(): MediaGate {
     return this.#gate;
@@ -52,12 +61,16 @@ export class ForwardingGate {
 
   forward(kind: MediaKind, packet: Buffer): void {
     const counts = this.counts[kind];
+    const totals = this.totals[kind];
     counts.received++;
+    totals.received++;
     if (!this.#gate[kind]) {
       counts.dropped++;
+      totals.dropped++;
       return;
     }
     for (const sink of this.sinks) sink.send(kind, packet);
     counts.forwarded += this.sinks.size;
+    totals.forwarded += this.sinks.size;
   }
 }

@@ -1,7 +1,7 @@
 import type { SessionBus } from '../session/local-bus.js';
 import type { MediaRouter } from '../session/media-router.js';
 import type { ConnectionRecord, Negotiation, StreamRecord, SubscriptionRecord } from '../session/session-events.js';
-import { ForwardingGate } from './forwarding-gate.js';
+import { ForwardingGate, createMediaCounts, type MediaCounts } from './forwarding-gate.js';
 import { KeyframeThrottle } from './keyframe-throttle.js';
 import type { Downlink, MediaEngine, MediaKind, SessionDescription, Uplink } from './media-engine.js';
 
@@ -10,6 +10,8 @@ export interface RoutedMediaRouterOptions {
   readonly engine: MediaEngine;
   /** Keyframe requests to one publisher at most once per this. Default 500 ms. */
   readonly keyframeIntervalMs?: number;
+  /** The node's packet counts, kept beside each stream's (the gateway's `/metrics`). */
+  readonly counts?: MediaCounts;
   /** A negotiation the engine failed (a malformed SDP, no VP8/Opus offered): for the log. */
   readonly onError?: (err: unknown, where: 'upload' | 'download') => void;
 }
@@ -138,12 +140,13 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
   const streams = new Map<StreamRecord, RoutedStream>();
   const subscriptions = new Map<SubscriptionRecord, RoutedSubscription>();
   const links: Links = { bus, engine, onError };
+  const totals = options.counts ?? createMediaCounts();
 
   function routedStream(stream: StreamRecord): RoutedStream {
     let routed = streams.get(stream);
     if (routed === undefined) {
       const keyframes = new KeyframeThrottle(() => routed?.uplink?.requestKeyframe(), options.keyframeIntervalMs);
-      routed = { gate: new ForwardingGate(), keyframes, uplink: undefined, steps: new Steps() };
+      routed = { gate: new ForwardingGate(totals), keyframes, uplink: undefined, steps: new Steps() };
       streams.set(stream, routed);
     }
     return routed;

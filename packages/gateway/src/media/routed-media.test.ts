@@ -91,6 +91,12 @@ describe('routed media (werift peers through the real gateway)', () => {
         assert.ok(s.received.video - before[i]!.video > 30, `subscriber ${i} still got video`);
       }
 
+      // The gate's counts reach /metrics: audio dropped by policy, video forwarded to both.
+      assert.ok((await tg.metric('stagepass_media_packets_total', 'kind="audio",outcome="dropped"')) >= 50);
+      const forwarded = await tg.metric('stagepass_media_packets_total', 'kind="video",outcome="forwarded"');
+      const received = await tg.metric('stagepass_media_packets_total', 'kind="video",outcome="received"');
+      assert.ok(forwarded > received && received > 0, `video: ${received} received, ${forwarded} forwarded`);
+
       await ack(pub.client, { type: 'setStreamProperty', streamId, property: 'hasAudio', value: true });
       const unmuted = subscribers.map((s) => s.received.audio);
       await until(

@@ -14,6 +14,7 @@ import { createLocalBus } from './local-bus.js';
 import { createModeMediaRouter, createRelayMediaRouter, type MediaRouter } from './media-router.js';
 import { createRoutedMediaRouter } from '../media/routed-media-router.js';
 import { createWeriftEngine } from '../media/werift-engine.js';
+import type { MediaCounts } from '../media/forwarding-gate.js';
 import type { SessionBus } from './local-bus.js';
 import type { ConnectionRecord, SessionEvent } from './session-events.js';
 import { SessionState, notFound } from './session-state.js';
@@ -39,6 +40,8 @@ export interface MemorySessionServiceOptions {
    * sessions peer to peer, routed sessions through this node (werift).
    */
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
+  /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
+  readonly mediaCounts?: MediaCounts;
   /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
@@ -88,11 +91,16 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
  * The media router of a node: relayed sessions' negotiation relayed peer to peer, routed sessions'
  * media through this node's werift forwarder (loaded at the first routed stream).
  */
-export function createDefaultMediaRouter(bus: SessionBus, events: SessionEvents = {}): MediaRouter {
+export function createDefaultMediaRouter(
+  bus: SessionBus,
+  events: SessionEvents = {},
+  counts?: MediaCounts,
+): MediaRouter {
   return createModeMediaRouter(
     createRelayMediaRouter(bus),
     createRoutedMediaRouter(bus, {
       engine: createWeriftEngine(),
+      ...(counts === undefined ? {} : { counts }),
       onError: (err, where) => events.onMediaError?.(err, where),
     }),
   );
@@ -117,7 +125,9 @@ export class MemorySessionService implements SessionService {
     });
     this.state = state;
     this.bus = createLocalBus();
-    this.router = (options.mediaRouter ?? ((bus) => createDefaultMediaRouter(bus, this.events)))(this.bus);
+    this.router = (options.mediaRouter ?? ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts)))(
+      this.bus,
+    );
     this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
     this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
     this.sweeper.unref();
