@@ -90,6 +90,7 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics, hot: 
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
       mediaCounts: hot.media,
+      ...(o.rtcPorts === undefined ? {} : { rtcPorts: o.rtcPorts }),
     });
   return typeof o.sessions === 'function' ? o.sessions(events, { metrics: metrics().registry }) : o.sessions;
 }

@@ -51,6 +51,11 @@ export const serveCommand: Command = defineCommand({
       integer: true,
       description: 'Time clients get to close on shutdown, ms (default 5000)',
     },
+    'rtc-ports': {
+      type: 'string',
+      value: 'FIRST-LAST',
+      description: 'UDP ports of routed media, e.g. 40000-40999 (the range to open; default any)',
+    },
     dev: { type: 'boolean', description: 'Serve the demo page at / and POST /dev/token (development only)' },
     'dev-allow-remote': {
       type: 'boolean',
@@ -70,6 +75,7 @@ export const serveCommand: Command = defineCommand({
     logLevel: args.string('log-level') ?? 'info',
     pretty: args.string('pretty') ?? 'auto',
     drainMs: args.integer('drain-ms') ?? 5000,
+    ...(args.string('rtc-ports') === undefined ? {} : { rtcPorts: args.string('rtc-ports') }),
     dev: args.flag('dev'),
     devAllowRemote: args.flag('dev-allow-remote'),
     init: args.flag('init'),

@@ -18,6 +18,8 @@ export interface ServeOptions {
   /** Pretty logs: 'auto' (when stdout is a terminal), 'true' or 'false'. */
   readonly pretty: string;
   readonly drainMs: Milliseconds;
+  /** `FIRST-LAST` as typed: the UDP ports of routed media (default any). */
+  readonly rtcPorts?: string;
   /** Also serve the demo page at `/` and `POST /dev/token` (serve-dev.ts). */
   readonly dev?: boolean;
   /** Let `dev` listen on a non-loopback host. */
@@ -70,6 +72,19 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** `--rtc-ports FIRST-LAST` (e.g. 40000-40999): the UDP ports of routed media. */
+export function parseRtcPorts(text: string): readonly [number, number] {
+  const m = /^(\d{4,5})-(\d{4,5})$/.exec(text);
+  const first = Number(m?.[1]);
+  const last = Number(m?.[2]);
+  if (m === null || first < 1024 || last > 65535 || first >= last)
+    throw new UsageError(
+      '--rtc-ports: must be FIRST-LAST, two ports from 1024 to 65535, e.g. 40000-40999',
+      '--rtc-ports',
+    );
+  return [first, last];
+}
+
 /** A failed listen (ERR_LISTEN_FAILED names host and port) with what to do: exit 1, not a usage error. */
 function explainListenError(err: unknown): unknown {
   if (!isStagepassError(err) || err.code !== 'ERR_LISTEN_FAILED') return err;
@@ -109,6 +124,7 @@ function devAppBanner({ appId, kid, secret }: DevApp, url: string, program: stri
  */
 export async function serve(options: ServeOptions, io: CommandIo): Promise<ServeResult> {
   const port = parsePort(options.port);
+  const rtcPorts = options.rtcPorts === undefined ? undefined : parseRtcPorts(options.rtcPorts);
   if (options.dev === true) checkDevHost(options.host, options.devAllowRemote === true);
   // Loaded on use: the token commands must start fast.
   const [{ createGateway }, { pino }] = await Promise.all([import('@stagepass/gateway'), import('pino')]);
@@ -149,7 +165,14 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
       { appId: dev.appId, created: dev.created || devApp !== undefined },
       'dev mode: demo page and POST /dev/token',
     );
-  const gateway = createGateway({ registry, host: options.host, port, logger, ...(dev && { dev: dev.routes }) });
+  const gateway = createGateway({
+    registry,
+    host: options.host,
+    port,
+    logger,
+    ...(dev && { dev: dev.routes }),
+    ...(rtcPorts && { rtcPorts }),
+  });
   let address;
   try {
     address = await gateway.listen();

@@ -153,6 +153,33 @@ describe('routed media (werift peers through the real gateway)', () => {
     assert.equal(await refusal(pub.client, { type: 'webrtc', kind: 'candidate', payload: {} }), 'ERR_MESSAGE_INVALID');
   });
 
+  it('binds its PeerConnections to the rtcPorts range: every candidate of its answer is in it, and media flows', async () => {
+    const ranged = await TestGateway.start({ rtcPorts: [41000, 41099] });
+    const publisher = new FakePublisher();
+    const subscriber = new FakeSubscriber();
+    try {
+      const sessionId = createSessionId({ appId: ranged.app.appId, mediaMode: 'routed' });
+      const pub = await ranged.join(sessionId, { role: 'publisher' });
+      const sub = await ranged.join(sessionId, { role: 'subscriber' });
+      const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+      await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
+      const answer = await pub.client.next('webrtc', (m) => m.streamId === streamId, 5000);
+      const ports = [...String(answer.payload.sdp).matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gim)].map((m) =>
+        Number(m[1]),
+      );
+      assert.ok(ports.length > 0, 'the answer has candidates');
+      for (const port of ports) assert.ok(port >= 41000 && port <= 41099, `candidate port ${port} in 41000-41099`);
+      await publisher.accept(answer.payload);
+      publisher.start();
+      await subscribeRouted(sub, streamId, subscriber);
+      await until(() => subscriber.received.video > 10, 'video through the ranged ports');
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+      await ranged.stop();
+    }
+  });
+
   it('keeps relayed sessions as they were: mediaMode relayed, and no streamId negotiation', async () => {
     const sessionId = newSessionId('relayed');
     const pub = await tg.join(sessionId, { role: 'publisher' });

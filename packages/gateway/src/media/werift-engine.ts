@@ -14,6 +14,8 @@ import type {
 export interface WeriftEngineOptions {
   /** ICE servers of the gateway's own PeerConnections. Default none (host candidates only). */
   readonly iceServers?: readonly { readonly urls: string | string[] }[];
+  /** The UDP ports its PeerConnections bind, `[first, last]` (first below last). Default: any the OS gives. */
+  readonly portRange?: readonly [number, number];
 }
 
 type WeriftModule = typeof Werift;
@@ -130,6 +132,7 @@ export function createWeriftEngine(options: WeriftEngineOptions = {}): MediaEngi
   const configOf = (w: WeriftModule): Partial<Werift.PeerConfig> => ({
     iceServers: (options.iceServers ?? []).map((server) => ({ urls: server.urls })),
     codecs: codecs(w),
+    ...(options.portRange === undefined ? {} : { icePortRange: [options.portRange[0], options.portRange[1]] }),
     // One ICE transport for audio and video. Without it werift also opens a transport per m-line
     // and, once bundled, never closes the extra one's UDP sockets (they outlive pc.close()).
     bundlePolicy: 'max-bundle',

@@ -42,6 +42,8 @@ export interface MemorySessionServiceOptions {
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
   /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
   readonly mediaCounts?: MediaCounts;
+  /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
+  readonly rtcPorts?: readonly [number, number];
   /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
@@ -95,11 +97,12 @@ export function createDefaultMediaRouter(
   bus: SessionBus,
   events: SessionEvents = {},
   counts?: MediaCounts,
+  rtcPorts?: readonly [number, number],
 ): MediaRouter {
   return createModeMediaRouter(
     createRelayMediaRouter(bus),
     createRoutedMediaRouter(bus, {
-      engine: createWeriftEngine(),
+      engine: createWeriftEngine(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
       ...(counts === undefined ? {} : { counts }),
       onError: (err, where) => events.onMediaError?.(err, where),
     }),
@@ -125,9 +128,10 @@ export class MemorySessionService implements SessionService {
     });
     this.state = state;
     this.bus = createLocalBus();
-    this.router = (options.mediaRouter ?? ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts)))(
-      this.bus,
-    );
+    this.router = (
+      options.mediaRouter ??
+      ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts))
+    )(this.bus);
     this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
     this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
     this.sweeper.unref();
