@@ -27,8 +27,21 @@ if (files.length === 0) {
 if (stale.length > 0)
   console.error(`run-tests: skipping ${stale.length} stale compiled test(s) with no source: ${stale.join(', ')}`);
 files.sort();
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...process.argv.slice(2), ...files], {
-  stdio: 'inherit',
-  cwd: root,
-});
-process.exit(result.status ?? 1);
+// Browser tests run apart, with --test-force-exit (Node >= 20.14): once their tests finished, a file must not hang
+// the suite. In 4 of about 40 runs the routed-media browser test's process stayed alive after every page, the
+// browser and the gateway were closed, with no active handle left to name (docs/architecture.md "Routed media",
+// known issue). Node-only tests keep running without it, so a leak there still shows as a hang.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const forceExit = major > 20 || (major === 20 && minor >= 14) ? ['--test-force-exit'] : [];
+const browser = files.filter((file) => file.endsWith('.browser.test.js'));
+const others = files.filter((file) => !file.endsWith('.browser.test.js'));
+const run = (args, list) =>
+  list.length === 0
+    ? 0
+    : (spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...args, ...process.argv.slice(2), ...list], {
+        stdio: 'inherit',
+        cwd: root,
+      }).status ?? 1);
+const status = run([], others);
+const browserStatus = run(forceExit, browser);
+process.exit(status !== 0 ? status : browserStatus);

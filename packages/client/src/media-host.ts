@@ -10,6 +10,12 @@ export interface MediaHost {
   openLink(subscriptionId: string, streamId: string): PeerLink;
   /** Forgets and closes a subscription's link. */
   closeLink(subscriptionId: string): void;
+  /** True in a routed session: each stream has one upload to the gateway, which offers to subscribers itself. */
+  routed(): boolean;
+  /** Routed sessions: a new PeerLink for a stream's upload to the gateway, registered by stream ID. */
+  openUpload(streamId: string): PeerLink;
+  /** Forgets and closes a stream's upload. */
+  closeUpload(streamId: string): void;
   /** The stream as the session knows it now. */
   stream(streamId: string): StreamInfo | undefined;
 }

@@ -11,7 +11,8 @@ export interface PublishOptions {
 
 /**
  * One published stream: the local MediaStream, offered to each subscriber over its own
- * RTCPeerConnection. Created by `session.publish`.
+ * RTCPeerConnection (relayed sessions), or sent once to the gateway, which forwards it to every
+ * subscriber (routed sessions). Created by `session.publish`.
  *
  * @example
  * ```ts
@@ -79,9 +80,18 @@ export class Publisher {
     );
   }
 
-  /** @internal Someone subscribed: offer them the tracks. */
+  /** @internal Routed sessions: send the tracks to the gateway over one PeerConnection. */
+  startUpload(): void {
+    if (this.#destroyed || !this.#host.routed()) return;
+    const link = this.#host.openUpload(this.streamId);
+    for (const track of this.mediaStream.getTracks())
+      link.pc.addTransceiver(track, { direction: 'sendonly', streams: [this.mediaStream] });
+    void link.offer();
+  }
+
+  /** @internal Someone subscribed: offer them the tracks (relayed; routed, the gateway offers). */
   addSubscriber(subscriptionId: string): void {
-    if (this.#destroyed) return;
+    if (this.#destroyed || this.#host.routed()) return;
     const link = this.#host.openLink(subscriptionId, this.streamId);
     this.#subscriptions.add(subscriptionId);
     for (const track of this.mediaStream.getTracks()) link.pc.addTrack(track, this.mediaStream);
@@ -116,6 +126,7 @@ export class Publisher {
   end(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    if (this.#host.routed()) this.#host.closeUpload(this.streamId);
     for (const id of this.#subscriptions) this.#host.closeLink(id);
     this.#subscriptions.clear();
   }

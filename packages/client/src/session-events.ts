@@ -98,10 +98,13 @@ export interface ReconnectedEvent {
   readonly streamsDestroyed: readonly StreamInfo[];
 }
 
-/** Negotiation of a subscription failed in the browser's WebRTC stack; that link is closed. */
+/**
+ * Negotiation failed in the browser's WebRTC stack; that link is closed. For a subscription's link
+ * `subscriptionId` names it; null: the upload of one of this client's streams (routed sessions).
+ */
 export interface ExceptionEvent {
   readonly error: unknown;
-  readonly subscriptionId: string;
+  readonly subscriptionId: string | null;
   readonly streamId: string;
 }
 

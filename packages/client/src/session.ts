@@ -13,9 +13,11 @@ import {
   ERROR_CODES,
   type ConnectionInfo,
   type ForceMuteState,
+  type MediaMode,
   type Role,
   type ServerMessage,
   type StreamInfo,
+  type WebRtcKind,
   type WebRtcRelayMessage,
 } from '@stagepass/protocol';
 import { describeClose, type DisconnectedEvent } from './close-reason.js';
@@ -106,6 +108,9 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly #publishers = new Map<string, Publisher>();
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #links = new Map<string, PeerLink>();
+  /** Routed sessions: each of this client's streams' upload to the gateway, by stream ID. */
+  readonly #uploads = new Map<string, PeerLink>();
+  readonly #mediaMode: MediaMode;
   readonly #awaitingStream = new Map<string, { resolve: () => void; reject: (err: unknown) => void }>();
   readonly #setup: SessionSetup;
   #closing = false;
@@ -123,6 +128,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#capabilities = connected.capabilities;
     this.#expireTime = connected.expireTime;
     this.#resumeSecret = connected.resumeSecret;
+    // A gateway older than routed media sends no mediaMode: its sessions are relayed.
+    this.#mediaMode = connected.mediaMode === 'routed' ? 'routed' : 'relayed';
     for (const c of connected.connections) this.#connections.set(c.id, c);
     for (const s of connected.streams) this.#streams.set(s.id, s);
     this.#forceMute = freezeForceMute(connected.forceMute);
@@ -164,6 +171,15 @@ export class Session extends TypedEmitter<SessionEvents> {
   /** Every stream of the session (this client's own too), by ID, kept live. */
   get streams(): ReadonlyMap<string, StreamInfo> {
     return this.#streams;
+  }
+
+  /**
+   * How the session's media flows, fixed when the session was created: `relayed` (peer to peer) or
+   * `routed` (through the gateway, which enforces force-mute on the media). Apps need not look:
+   * publish and subscribe work the same in both.
+   */
+  get mediaMode(): MediaMode {
+    return this.#mediaMode;
   }
 
   /** The session's force-mute state. */
@@ -211,6 +227,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (!this.#streams.has(publisher.streamId)) {
       await new Promise<void>((resolve, reject) => this.#awaitingStream.set(publisher.streamId, { resolve, reject }));
     }
+    publisher.startUpload();
     return publisher;
   }
 
@@ -342,13 +359,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly #host: MediaHost = {
     request: (request, accept) => this.#request(request, accept),
     openLink: (subscriptionId, streamId) => {
-      const Ctor = this.#setup.RTCPeerConnection!;
-      const pc = new Ctor({ iceServers: [...this.#setup.iceServers] });
-      const link = new PeerLink(
-        pc,
-        (kind, payload) => {
-          this.#requests.send({ type: 'webrtc', subscriptionId, kind, payload }, () => undefined).catch(() => {});
-        },
+      const link = this.#newLink(
+        (kind, payload) => ({ type: 'webrtc', subscriptionId, kind, payload }),
         (error) => {
           this.#host.closeLink(subscriptionId);
           this.emit('exception', { error, subscriptionId, streamId });
@@ -361,8 +373,40 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.#links.get(subscriptionId)?.close();
       this.#links.delete(subscriptionId);
     },
+    routed: () => this.#mediaMode === 'routed',
+    openUpload: (streamId) => {
+      const link = this.#newLink(
+        (kind, payload) => ({ type: 'webrtc', streamId, kind, payload }),
+        (error) => {
+          this.#host.closeUpload(streamId);
+          this.emit('exception', { error, subscriptionId: null, streamId });
+        },
+      );
+      this.#uploads.set(streamId, link);
+      return link;
+    },
+    closeUpload: (streamId) => {
+      this.#uploads.get(streamId)?.close();
+      this.#uploads.delete(streamId);
+    },
     stream: (streamId) => this.#streams.get(streamId),
   };
+
+  /** A PeerLink whose `webrtc` messages are `message(kind, payload)`; `fail` when the browser's WebRTC throws. */
+  #newLink(
+    message: (kind: WebRtcKind, payload: Readonly<Record<string, unknown>>) => UnnumberedRequest,
+    fail: (error: unknown) => void,
+  ): PeerLink {
+    const Ctor = this.#setup.RTCPeerConnection!;
+    const pc = new Ctor({ iceServers: [...this.#setup.iceServers] });
+    return new PeerLink(
+      pc,
+      (kind, payload) => {
+        this.#requests.send(message(kind, payload), () => undefined).catch(() => {});
+      },
+      fail,
+    );
+  }
 
   #request<T>(request: UnnumberedRequest, accept: (result: Readonly<Record<string, unknown>>) => T): Promise<T> {
     this.#allow(request.type);
@@ -456,6 +500,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     for (const subscriber of this.#subscribers.values()) subscriber.end();
     for (const publisher of this.#publishers.values()) publisher.end();
     for (const link of this.#links.values()) link.close();
+    for (const link of this.#uploads.values()) link.close();
+    this.#uploads.clear();
     this.#subscribers.clear();
     this.#publishers.clear();
     this.#links.clear();
@@ -681,7 +727,9 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   #relay(message: WebRtcRelayMessage): void {
-    void this.#links.get(message.subscriptionId)?.receive(message.kind, message.payload);
+    const link =
+      message.streamId !== undefined ? this.#uploads.get(message.streamId) : this.#links.get(message.subscriptionId);
+    void link?.receive(message.kind, message.payload);
   }
 
   #isLocal(stream: StreamInfo): boolean {

@@ -155,6 +155,9 @@ describe('createGateway options', () => {
     refusedOption({ registry, now: 5 }, 'now');
     refusedOption({ registry, logger: console.log }, 'logger');
     refusedOption({ registry, sessions: {} }, 'sessions');
+    refusedOption({ registry, rtcPorts: [40000, 40000] }, 'rtcPorts');
+    refusedOption({ registry, rtcPorts: [80, 90] }, 'rtcPorts');
+    refusedOption({ registry, rtcPorts: '40000-40999' }, 'rtcPorts');
   });
 
   it('takes the defaults of docs/protocol.md and listens on 127.0.0.1 (port 0 here)', async () => {

@@ -97,6 +97,12 @@ export interface GatewayOptions {
   /** Streams one session may have at once (each is in every joiner's `connected`); likewise. Default 250. */
   readonly maxStreamsPerSession?: number;
   /**
+   * Routed media: the UDP ports the gateway's PeerConnections use, `[first, last]` (e.g. `[40000, 40999]`:
+   * the range to open in a firewall; docs/protocol.md "Routed media"). Default: any port the OS gives.
+   * Applies to the default session service.
+   */
+  readonly rtcPorts?: readonly [number, number];
+  /**
    * Open TCP connections from one IP address: plain HTTP (keep-alive included) and WebSocket alike. One more
    * gets HTTP 429 `ERR_TOO_MANY_CONNECTIONS` as it is accepted, and is closed. Default 200.
    */
@@ -190,6 +196,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'maxConnectionsPerSession',
   'maxStreamsPerConnection',
   'maxStreamsPerSession',
+  'rtcPorts',
   'maxSocketsPerIp',
   'maxRequestsInFlight',
   'httpRateLimit',
@@ -237,6 +244,7 @@ export interface ResolvedOptions {
   readonly maxConnectionsPerSession: number;
   readonly maxStreamsPerConnection: number;
   readonly maxStreamsPerSession: number;
+  readonly rtcPorts: readonly [number, number] | undefined;
   readonly maxSocketsPerIp: number;
   readonly maxRequestsInFlight: number;
   readonly httpRateLimit: RateLimit;
@@ -306,6 +314,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     maxConnectionsPerSession: num('maxConnectionsPerSession'),
     maxStreamsPerConnection: num('maxStreamsPerConnection'),
     maxStreamsPerSession: num('maxStreamsPerSession'),
+    rtcPorts: rtcPortsOption(o.rtcPorts),
     maxSocketsPerIp: num('maxSocketsPerIp'),
     maxRequestsInFlight: num('maxRequestsInFlight'),
     httpRateLimit,
@@ -319,6 +328,15 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
   };
   checkSettingPairs((key) => resolved[key as NumberOption], SCOPE.scope);
   return resolved;
+}
+
+/** `rtcPorts`: two whole port numbers from 1024 to 65535, the first below the last (werift needs a range). */
+function rtcPortsOption(value: unknown): readonly [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const port = (v: unknown) => Number.isInteger(v) && (v as number) >= 1024 && (v as number) <= 65535;
+  if (!Array.isArray(value) || value.length !== 2 || !port(value[0]) || !port(value[1]) || value[0] >= value[1])
+    throw invalid('rtcPorts', 'must be [first, last]: two ports from 1024 to 65535, the first below the last');
+  return Object.freeze([value[0] as number, value[1] as number] as const);
 }
 
 /** `{ perSecond, burst }` over its defaults, checked (`rateLimit`, `httpRateLimit`). */

@@ -70,10 +70,17 @@ export interface Gateway {
 }
 
 /** The session service the options ask for, created with the gateway's events (capability denials feed /metrics). */
-function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): SessionService {
+function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics, hot: HotCounts): SessionService {
   const events: SessionEvents = {
     onCapabilityDenied(capability) {
       metrics().capabilityDenials.inc({ capability });
+    },
+    onMediaError(err, where) {
+      // The engine's message only: an SDP may carry addresses, never logged whole.
+      o.logger.warn(
+        { where, error: err instanceof Error ? err.message : String(err) },
+        'a routed media negotiation failed',
+      );
     },
   };
   if (o.sessions === undefined)
@@ -82,6 +89,8 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
       now: o.now,
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
+      mediaCounts: hot.media,
+      ...(o.rtcPorts === undefined ? {} : { rtcPorts: o.rtcPorts }),
     });
   return typeof o.sessions === 'function' ? o.sessions(events, { metrics: metrics().registry }) : o.sessions;
 }
@@ -194,7 +203,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     hot,
     processMetrics: o.processMetrics,
   });
-  const sessions = createSessions(o, () => metrics);
+  const sessions = createSessions(o, () => metrics, hot);
   const ctx = createTransportContext(o, sessions, metrics, hot, drain, connections);
 
   const wss = createWsServer({ maxPayloadBytes: o.maxPayloadBytes, closeTimeoutMs: CLOSE_HANDSHAKE_TIMEOUT_MS });

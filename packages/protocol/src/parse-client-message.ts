@@ -30,7 +30,7 @@ export const CLIENT_MESSAGE_MEMBERS: Readonly<Record<ClientMessage['type'], read
   setStreamProperty: ['id?', 'streamId', 'property', 'value'],
   subscribe: ['id?', 'streamId'],
   unsubscribe: ['id?', 'subscriptionId'],
-  webrtc: ['id?', 'subscriptionId', 'kind', 'payload'],
+  webrtc: ['id?', 'subscriptionId?', 'streamId?', 'kind', 'payload'],
   signal: ['id?', 'to?', 'signalType?', 'data'],
   forceDisconnect: ['id?', 'connectionId'],
   forceUnpublish: ['id?', 'streamId'],
@@ -211,7 +211,10 @@ export function parseClientMessage(text: string): ClientMessage {
       check('value', aBoolean);
       break;
     case 'webrtc':
+      if ((message.subscriptionId === undefined) === (message.streamId === undefined))
+        fail('webrtc needs exactly one of subscriptionId and streamId', id);
       check('subscriptionId', anId);
+      check('streamId', anId);
       check('kind', (v) => {
         if (v !== 'offer' && v !== 'answer' && v !== 'candidate') problem('must be "offer", "answer" or "candidate"');
       });

@@ -33,6 +33,12 @@ export type VideoType = 'camera' | 'screen';
 export type StreamProperty = 'hasAudio' | 'hasVideo';
 /** A `webrtc` message: an SDP offer or answer, or a trickled ICE candidate. */
 export type WebRtcKind = 'offer' | 'answer' | 'candidate';
+/**
+ * How a session's media flows (docs/protocol.md "Media modes"): `relayed`, peer to peer between the
+ * two ends of each subscription; `routed`, through the gateway, which forwards each publisher's one
+ * upload to every subscriber and enforces force-mute and the stream properties on the media itself.
+ */
+export type MediaMode = 'relayed' | 'routed';
 
 /**
  * A connection as every client of the session sees it.
@@ -157,14 +163,31 @@ export interface UnsubscribeMessage extends Request {
   readonly type: 'unsubscribe';
   readonly subscriptionId: string;
 }
-/** WebRTC negotiation for one subscription, relayed to the other side of it only. `{"type":"webrtc","subscriptionId":"U1","kind":"offer","payload":{"type":"offer","sdp":"v=0…"}}` */
-export interface WebRtcMessage extends Request {
+/**
+ * WebRTC negotiation for one subscription (relayed: passed to its other end; routed: the subscriber's
+ * side of its link with the gateway). `{"type":"webrtc","subscriptionId":"U1","kind":"offer","payload":{"type":"offer","sdp":"v=0…"}}`
+ */
+export interface WebRtcSubscriptionMessage extends Request {
   readonly type: 'webrtc';
   readonly subscriptionId: string;
+  readonly streamId?: undefined;
   readonly kind: WebRtcKind;
   /** RTCSessionDescriptionInit for offer/answer, RTCIceCandidateInit for candidate. */
   readonly payload: Readonly<Record<string, unknown>>;
 }
+/**
+ * Routed sessions only: a publisher's negotiation of its stream's one upload to the gateway (its
+ * `offer`, then `candidate`s). `{"type":"webrtc","streamId":"S1","kind":"offer","payload":{"type":"offer","sdp":"v=0…"}}`
+ */
+export interface WebRtcStreamMessage extends Request {
+  readonly type: 'webrtc';
+  readonly streamId: string;
+  readonly subscriptionId?: undefined;
+  readonly kind: WebRtcKind;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+/** A `webrtc` request: for a subscription (`subscriptionId`) or, in routed sessions, for a stream's upload (`streamId`). */
+export type WebRtcMessage = WebRtcSubscriptionMessage | WebRtcStreamMessage;
 /** Sends a signal (capability `signal`) to everyone or to `to`. `{"type":"signal","signalType":"chat","data":"hi"}` */
 export interface SignalMessage extends Request {
   readonly type: 'signal';
@@ -243,6 +266,8 @@ export interface ConnectedMessage {
   readonly type: 'connected';
   readonly v: number;
   readonly sessionId: string;
+  /** How the session's media flows; a gateway older than routed media sends none: read that as `relayed`. */
+  readonly mediaMode: MediaMode;
   readonly connection: ConnectionInfo;
   readonly role: Role;
   readonly capabilities: Capabilities;
@@ -419,14 +444,29 @@ export interface SubscriberDestroyedMessage {
   readonly subscriptionId: string;
   readonly streamId: string;
 }
-/** To the other end of a subscription: its peer's WebRTC message, `from` stamped by the gateway. `{"type":"webrtc","subscriptionId":"U1","kind":"answer","payload":{…},"from":"C2"}` */
-export interface WebRtcRelayMessage {
-  readonly type: 'webrtc';
-  readonly subscriptionId: string;
-  readonly kind: WebRtcKind;
-  readonly payload: Readonly<Record<string, unknown>>;
-  readonly from: string;
-}
+/**
+ * WebRTC negotiation to a client. Relayed: the other end's message for a subscription, `from` its
+ * connection ID. Routed: the gateway's own (`from` null), for a subscription (its offer) or for one of
+ * the client's streams (`streamId`: the answer to its upload's offer).
+ * `{"type":"webrtc","subscriptionId":"U1","kind":"answer","payload":{…},"from":"C2"}`
+ */
+export type WebRtcRelayMessage =
+  | {
+      readonly type: 'webrtc';
+      readonly subscriptionId: string;
+      readonly streamId?: undefined;
+      readonly kind: WebRtcKind;
+      readonly payload: Readonly<Record<string, unknown>>;
+      readonly from: string | null;
+    }
+  | {
+      readonly type: 'webrtc';
+      readonly streamId: string;
+      readonly subscriptionId?: undefined;
+      readonly kind: WebRtcKind;
+      readonly payload: Readonly<Record<string, unknown>>;
+      readonly from: null;
+    };
 /** To each recipient of a signal. `{"type":"signal","from":"C1","signalType":"chat","data":"hi"}` */
 export interface SignalDeliveryMessage {
   readonly type: 'signal';

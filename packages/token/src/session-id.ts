@@ -5,7 +5,7 @@ import { checkAppId } from './lib/validate.js';
 /**
  * How a session's media flows, as OpenTok's `mediaMode` (`p2p.preference`) says it: `relayed`
  * (peer to peer where possible) or `routed` (through a media server). Stagepass records it in
- * OpenTok-shaped session IDs, for when routed media exists; today every session is relayed.
+ * OpenTok-shaped session IDs, and the gateway reads a session's mode from its ID (docs/protocol.md "Media modes").
  */
 export type SessionMediaMode = 'relayed' | 'routed';
 

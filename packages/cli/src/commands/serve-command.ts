@@ -83,6 +83,7 @@ export function toServeOptions(settings: ServeSettings, o: ServeCommandOptions):
     logLevel: text('logLevel'),
     pretty: text('pretty'),
     drainMs: settings.value('drainMs') as number,
+    ...(settings.value('rtcPorts') === undefined ? {} : { rtcPorts: text('rtcPorts') }),
     dev: o.dev,
     devAllowRemote: o.devAllowRemote,
     init: o.init,

@@ -134,6 +134,30 @@ const DB_SETTING: SettingDeclaration = {
   },
 };
 
+const RTC_PORTS_RULE = 'must be FIRST-LAST, two ports from 1024 to 65535, the first below the last (e.g. 40000-40999)';
+
+/** The UDP ports of routed media, `FIRST-LAST` (the gateway's `rtcPorts`); unset: any port the system gives. */
+const RTC_PORTS_SETTING: SettingDeclaration = {
+  ...stringSetting('rtcPorts', 'UDP ports of routed media, FIRST-LAST (the range to open; unset: any)', {
+    default: undefined,
+    placeholder: 'FIRST-LAST',
+  }),
+  rule: RTC_PORTS_RULE,
+  check: (value) => {
+    if (typeof value !== 'string' || readRtcPorts(value) === undefined) throw invalidOption('rtcPorts', RTC_PORTS_RULE);
+    return value;
+  },
+};
+
+/** `40000-40999` → `[40000, 40999]`; undefined when it is not two ports from 1024 to 65535, the first below the last. */
+export function readRtcPorts(text: string): readonly [number, number] | undefined {
+  const m = /^(\d{4,5})-(\d{4,5})$/.exec(text);
+  if (m === null) return undefined;
+  const first = Number(m[1]);
+  const last = Number(m[2]);
+  return first >= 1024 && last <= 65535 && first < last ? [first, last] : undefined;
+}
+
 /** Settings of `serve` itself, not of the gateway. */
 const CLI_SETTINGS: readonly SettingDeclaration[] = [
   DB_SETTING,
@@ -143,6 +167,7 @@ const CLI_SETTINGS: readonly SettingDeclaration[] = [
     choices: ['auto', 'true', 'false'],
     placeholder: 'WHEN',
   }),
+  RTC_PORTS_SETTING,
 ];
 
 function gatewayDeclarations(): SettingDeclaration[] {

@@ -8,6 +8,8 @@ import { after, describe, it } from 'node:test';
 import { BIN, runCli } from '../test-support/run-cli.js';
 import { createToken } from '@stagepass/token';
 import WebSocket from 'ws';
+import { UsageError } from '../usage-error.js';
+import { parseRtcPorts } from './serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagepass-serve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -320,5 +322,15 @@ describe('stagepass serve (npm start)', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 2);
     assert.match(err, /--port: must be a port number/);
+  });
+
+  it('reads --rtc-ports FIRST-LAST, and refuses another shape as a usage error', () => {
+    assert.deepEqual(parseRtcPorts('40000-40999'), [40000, 40999]);
+    for (const bad of ['40000', '40999-40000', '80-90', '40000-70000', '4e4-5e4'])
+      assert.throws(
+        () => parseRtcPorts(bad),
+        (err: unknown) => err instanceof UsageError && /--rtc-ports/.test(err.message),
+        bad,
+      );
   });
 });

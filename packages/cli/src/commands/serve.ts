@@ -8,6 +8,7 @@ import { useLogColors } from '../log-colors.js';
 import { encryptedNotice, MASTER_KEY_ENV, openAppRegistry, registryLabel, registryTarget } from './app-database.js';
 import { tokenCommand } from './app-view.js';
 import { checkDevHost, DEV_APP_NAME, prepareDevMode } from './serve-dev.js';
+import { readRtcPorts } from './serve-settings.js';
 
 /** `stagepass serve` options, as parsed from the command line. */
 export interface ServeOptions {
@@ -19,6 +20,8 @@ export interface ServeOptions {
   /** Pretty logs: 'auto' (when stdout is a terminal), 'true' or 'false'. */
   readonly pretty: string;
   readonly drainMs: Milliseconds;
+  /** `FIRST-LAST` as typed: the UDP ports of routed media (default any). */
+  readonly rtcPorts?: string;
   /** Also serve the demo page at `/` and `POST /dev/token` (serve-dev.ts). */
   readonly dev?: boolean;
   /** Let `dev` listen on a non-loopback host. */
@@ -76,6 +79,17 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** `--rtc-ports FIRST-LAST` (e.g. 40000-40999): the UDP ports of routed media. */
+export function parseRtcPorts(text: string): readonly [number, number] {
+  const ports = readRtcPorts(text);
+  if (ports === undefined)
+    throw new UsageError(
+      '--rtc-ports: must be FIRST-LAST, two ports from 1024 to 65535, e.g. 40000-40999',
+      '--rtc-ports',
+    );
+  return ports;
+}
+
 /** A failed listen (ERR_LISTEN_FAILED names host and port) with what to do: exit 1, not a usage error. */
 function explainListenError(err: unknown): unknown {
   if (!isStagepassError(err) || err.code !== 'ERR_LISTEN_FAILED') return err;
@@ -115,6 +129,7 @@ function devAppBanner({ appId, kid, secret }: DevApp, url: string, program: stri
  */
 export async function serve(options: ServeOptions, io: CommandIo): Promise<ServeResult> {
   const port = parsePort(options.port);
+  const rtcPorts = options.rtcPorts === undefined ? undefined : parseRtcPorts(options.rtcPorts);
   if (options.dev === true) checkDevHost(options.host, options.devAllowRemote === true);
   // Loaded on use: the token commands must start fast.
   const [{ createGateway }, { pino }] = await Promise.all([import('@stagepass/gateway'), import('pino')]);
@@ -162,6 +177,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     port,
     logger,
     ...(dev && { dev: dev.routes }),
+    ...(rtcPorts && { rtcPorts }),
   });
   let address;
   try {

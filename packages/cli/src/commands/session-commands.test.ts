@@ -140,12 +140,16 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     assert.equal(created.code, 0, created.stderr);
     assert.equal(created.stderr, '');
     const out = json(created);
-    assert.deepEqual(Object.keys(out).sort(), ['createdAt', 'sessionId']);
+    assert.deepEqual(Object.keys(out).sort(), ['createdAt', 'mediaMode', 'sessionId']);
     assert.equal(out.sessionId, 'room-1');
     const plain = await session('create');
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /^[\x21-\x7e]{1,64}\n$/);
     assert.ok((await sessions.getSession(appId, plain.stdout.trim())) !== undefined);
+    assert.equal(out.mediaMode, 'relayed');
+    const routed = json(await session('create', '--routed', '--json'));
+    assert.equal(routed.mediaMode, 'routed');
+    assert.equal((await sessions.getSession(appId, routed.sessionId as string))?.mediaMode, 'routed');
 
     // show
     const a = await join('room-1', { data: 'user=1' });

@@ -64,17 +64,26 @@ function gatewayOptions(args: ParsedArgs): GatewayOptions {
 export const sessionCreateCommand: Command = defineCommand({
   path: ['session', 'create'],
   summary: 'Create a session and print its ID on stdout',
-  usage: ['stagepass session create [--session-id ID]', GATEWAY_USAGE],
+  usage: ['stagepass session create [--session-id ID] [--routed]', GATEWAY_USAGE],
   description: GATEWAY_DESCRIPTION,
   positionals: [],
   options: {
     'session-id': { type: 'string', value: 'ID', description: 'Session ID to use (default: the gateway makes one)' },
+    routed: {
+      type: 'boolean',
+      description: 'Routed media: the gateway forwards every stream and enforces force-mute on the media',
+    },
     ...GATEWAY_FLAGS,
     json: JSON_FLAG,
     help: HELP_FLAG,
   },
   requireOneOf: [['secret', 'private-key']],
-  toOptions: (args) => given({ ...gatewayOptions(args), sessionId: args.string('session-id') }),
+  toOptions: (args) =>
+    given({
+      ...gatewayOptions(args),
+      sessionId: args.string('session-id'),
+      mediaMode: args.flag('routed') ? ('routed' as const) : undefined,
+    }),
   run: sessionCreate,
   render: renderSessionCreate,
 });

@@ -1,4 +1,4 @@
-import type { EpochMilliseconds } from '@stagepass/protocol';
+import type { EpochMilliseconds, MediaMode } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import {
@@ -13,12 +13,15 @@ import {
 export interface SessionCreateOptions extends GatewayOptions {
   /** The session ID to use; default: the gateway makes one. */
   readonly sessionId?: string;
+  /** `routed` (`--routed`): the gateway makes a routed session's ID. Default: relayed. */
+  readonly mediaMode?: MediaMode;
 }
 
 /** A created session, as the gateway answered. */
 export interface SessionCreated {
   readonly sessionId: string;
   readonly createdAt: EpochMilliseconds;
+  readonly mediaMode: MediaMode;
 }
 
 /**
@@ -38,19 +41,25 @@ export async function sessionCreate(
   const reply = await callGateway(options, io, {
     method: 'POST',
     path: ['sessions'],
-    body: options.sessionId === undefined ? {} : { sessionId: options.sessionId },
+    body: {
+      ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+      ...(options.mediaMode === undefined ? {} : { mediaMode: options.mediaMode }),
+    },
   });
   if (!reply.ok) return reply;
-  const { sessionId, createdAt } = reply.body ?? {};
+  const { sessionId, createdAt, mediaMode } = reply.body ?? {};
   if (typeof sessionId !== 'string' || typeof createdAt !== 'number') {
     return notAGateway(reply.status, "the gateway's answer has no sessionId; is --url a Stagepass gateway?");
   }
-  return { ok: true, sessionId, createdAt };
+  if (options.mediaMode === 'routed' && mediaMode !== 'routed') {
+    return notAGateway(reply.status, 'the gateway made no routed session: it predates routed media');
+  }
+  return { ok: true, sessionId, createdAt, mediaMode: mediaMode === 'routed' ? 'routed' : 'relayed' };
 }
 
 /**
  * The bare session ID (one line, for `SID=$(stagepass session create)`), or with `--json`
- * `{sessionId, createdAt}`.
+ * `{sessionId, createdAt, mediaMode}`.
  *
  * @example
  * ```ts
@@ -61,7 +70,7 @@ export function renderSessionCreate(result: GatewayResult<SessionCreated>): Comm
   if (!result.ok) return renderGatewayFailure(result);
   return {
     ok: true,
-    json: { sessionId: result.sessionId, createdAt: result.createdAt },
+    json: { sessionId: result.sessionId, createdAt: result.createdAt, mediaMode: result.mediaMode },
     text: `${result.sessionId}\n`,
     warnings: [],
   };

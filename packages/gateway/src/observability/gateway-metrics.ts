@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createMediaCounts, type MediaCounts } from '../media/forwarding-gate.js';
 
 /** The counts a gateway keeps in plain numbers on its hot paths, read into the metrics at each scrape. */
 export interface HotCounts {
@@ -6,11 +7,13 @@ export interface HotCounts {
   messagesIn: number;
   /** Messages queued to clients (each recipient of a fan-out counts once). */
   messagesOut: number;
+  /** Routed media's RTP packets, by kind: received from publishers, forwarded (a copy per subscriber), dropped by policy. */
+  readonly media: MediaCounts;
 }
 
 /** Zeroed hot counts, for one gateway. */
 export function createHotCounts(): HotCounts {
-  return { messagesIn: 0, messagesOut: 0 };
+  return { messagesIn: 0, messagesOut: 0, media: createMediaCounts() };
 }
 
 export interface GatewayMetricsOptions {
@@ -99,6 +102,22 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     collect() {
       this.inc(hot.messagesOut - countedOut);
       countedOut = hot.messagesOut;
+    },
+  });
+
+  const countedMedia = createMediaCounts();
+  new Counter({
+    name: 'stagepass_media_packets_total',
+    help: 'Routed media RTP packets by kind and outcome: received from publishers, forwarded (one per subscriber), dropped by policy (force-muted audio, video off).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+    collect() {
+      for (const kind of ['audio', 'video'] as const) {
+        for (const outcome of ['received', 'forwarded', 'dropped'] as const) {
+          this.inc({ kind, outcome }, hot.media[kind][outcome] - countedMedia[kind][outcome]);
+          countedMedia[kind][outcome] = hot.media[kind][outcome];
+        }
+      }
     },
   });
 

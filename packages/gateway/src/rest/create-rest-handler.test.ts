@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from '@stagepass/protocol';
-import { createAppJwt } from '@stagepass/token';
+import { createAppJwt, readOpenTokSessionId } from '@stagepass/token';
 import { createSqliteAppRegistry, type SqliteAppRegistry } from '../registry/sqlite-app-registry.js';
+import { mediaModeOf } from '../session/media-mode.js';
 import { createMemorySessionService } from '../session/memory-session-service.js';
 import type { SessionService } from '../session/session-service.js';
 import { createRestHandler } from './create-rest-handler.js';
@@ -163,7 +164,8 @@ describe('REST: sessions', () => {
   it('creates a session with a new ID (201, location), for an HS256 and an EdDSA app', async () => {
     const reply = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: {} });
     assert.equal(reply.status, 201, reply.text);
-    assert.deepEqual(Object.keys(reply.json!).sort(), ['createdAt', 'sessionId']);
+    assert.deepEqual(Object.keys(reply.json!).sort(), ['createdAt', 'mediaMode', 'sessionId']);
+    assert.equal(reply.json!.mediaMode, 'relayed');
     assert.match(reply.json!.sessionId as string, /^[\x21-\x7e]{1,64}$/);
     assert.ok(Math.abs((reply.json!.createdAt as number) - Date.now()) < 5000);
     assert.equal(reply.headers.get('location'), sessionPath(reply.json!.sessionId as string));
@@ -171,6 +173,33 @@ describe('REST: sessions', () => {
     const ed = await call('POST', `/v1/apps/${ED_APP}/sessions`, { jwt: edJwt(), body: { sessionId: 'ed-room' } });
     assert.equal(ed.status, 201, ed.text);
     assert.equal(ed.json!.sessionId, 'ed-room');
+  });
+  it('creates a routed session: the gateway makes its ID, which carries the mode (mediaModeOf)', async () => {
+    const reply = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { mediaMode: 'routed' } });
+    assert.equal(reply.status, 201, reply.text);
+    const sessionId = reply.json!.sessionId as string;
+    assert.equal(reply.json!.mediaMode, 'routed');
+    assert.equal(mediaModeOf(sessionId), 'routed');
+    assert.equal(readOpenTokSessionId(sessionId)?.appId, HS_APP);
+    const shown = await call('GET', sessionPath(sessionId));
+    assert.equal(shown.json!.mediaMode, 'routed');
+    // Asking again with its ID and mode is the idempotent 200; asking it relayed is refused.
+    const again = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { sessionId, mediaMode: 'routed' } });
+    assert.equal(again.status, 200, again.text);
+    const relayed = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { sessionId, mediaMode: 'relayed' } });
+    assert.equal(relayed.status, 400, relayed.text);
+    assert.equal(relayed.json!.code, 'ERR_MESSAGE_INVALID');
+  });
+  it('refuses mediaMode routed for an ID of its own choosing, and a mediaMode that is neither', async () => {
+    const chosen = await call('POST', `/v1/apps/${HS_APP}/sessions`, {
+      body: { sessionId: 'my-room', mediaMode: 'routed' },
+    });
+    assert.equal(chosen.status, 400, chosen.text);
+    assert.equal(chosen.json!.code, 'ERR_MESSAGE_INVALID');
+    assert.match(chosen.json!.message as string, /leave sessionId out/);
+    const bad = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { mediaMode: 'sfu' } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(bad.json!.message as string, /mediaMode must be "relayed" or "routed"/);
   });
   it('creates a session with the given ID, percent-decoded in later paths', async () => {
     const created = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { sessionId: 'room/1?x' } });
@@ -190,10 +219,12 @@ describe('REST: sessions', () => {
       'connections',
       'createdAt',
       'forceMute',
+      'mediaMode',
       'sessionId',
       'streams',
     ]);
     assert.equal(reply.json!.sessionId, 'show-1');
+    assert.equal(reply.json!.mediaMode, 'relayed');
     const connections = reply.json!.connections as { id: string; data: string | null }[];
     assert.deepEqual(
       connections.map((c) => [c.id, c.data]),

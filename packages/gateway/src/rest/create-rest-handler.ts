@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { StagepassError, isStagepassError } from '@stagepass/protocol';
+import { StagepassError, isStagepassError, type MediaMode } from '@stagepass/protocol';
 import type { AppRegistry, ReplayGuard } from '../registry/app-registry.js';
 import type { SessionService, SessionSnapshot } from '../session/session-service.js';
+import { mediaModeOf, newSessionId } from '../session/media-mode.js';
 import { createAppJwtAuthenticator } from './authenticate-app-jwt.js';
 import {
   readCreateSessionBody,
@@ -42,19 +43,50 @@ function sessionView(snapshot: SessionSnapshot): Record<string, unknown> {
   return {
     sessionId: snapshot.sessionId,
     createdAt: snapshot.createdAt,
+    mediaMode: snapshot.mediaMode,
     connections: snapshot.connections,
     streams: snapshot.streams,
     forceMute: snapshot.forceMute,
   };
 }
 
+/**
+ * The session ID a POST /sessions names or makes. A session's media mode lives in its ID
+ * (`mediaModeOf`): a routed session's ID is made here, and a given ID must already be of the mode asked.
+ */
+function sessionIdFor(appId: string, asked: string | undefined, mode: MediaMode | undefined): string | undefined {
+  if (asked !== undefined) {
+    if (mode !== undefined && mediaModeOf(asked) !== mode) {
+      throw new StagepassError(
+        'ERR_MESSAGE_INVALID',
+        `sessionId names a ${mediaModeOf(asked)} session, not a ${mode} one: a routed session's ID is made by the gateway (leave sessionId out) or by createSessionId({ appId, mediaMode: 'routed' }).`,
+      );
+    }
+    return asked;
+  }
+  if (mode !== 'routed') return undefined;
+  try {
+    return newSessionId(appId, 'routed');
+  } catch {
+    throw new StagepassError(
+      'ERR_MESSAGE_INVALID',
+      'This App ID cannot be held in a routed session ID (it contains "~" or is too long): use another app for routed sessions.',
+    );
+  }
+}
+
 /** POST /sessions. Idempotent: a session that exists is answered 200 with its own createdAt; 201 only for a new one. */
-async function createSession(sessions: SessionService, appId: string, asked: string | undefined): Promise<Answer> {
+async function createSession(
+  sessions: SessionService,
+  appId: string,
+  body: { readonly sessionId: string | undefined; readonly mediaMode: MediaMode | undefined },
+): Promise<Answer> {
+  const asked = body.sessionId;
   const existed = asked !== undefined && (await sessions.getSession(appId, asked)) !== undefined;
-  const created = await sessions.createSession(appId, asked);
+  const created = await sessions.createSession(appId, sessionIdFor(appId, asked, body.mediaMode));
   return {
     status: existed ? 200 : 201,
-    body: { sessionId: created.sessionId, createdAt: created.createdAt },
+    body: { sessionId: created.sessionId, createdAt: created.createdAt, mediaMode: created.mediaMode },
     headers: { location: sessionLocation(appId, created.sessionId) },
   };
 }
@@ -89,7 +121,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
       case 'createSession':
-        return createSession(sessions, appId, readCreateSessionBody(body).sessionId);
+        return createSession(sessions, appId, readCreateSessionBody(body));
       case 'getSession': {
         const snapshot = await sessions.getSession(appId, sessionId);
         if (snapshot === undefined) throw new StagepassError('ERR_NOT_FOUND', 'No session with that ID in this app.');

@@ -1,4 +1,4 @@
-import { StagepassError, isOpaqueId, wireLimits } from '@stagepass/protocol';
+import { StagepassError, isOpaqueId, wireLimits, type MediaMode } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
 import { limits } from '@stagepass/token';
 
@@ -39,13 +39,18 @@ function unixSeconds(value: unknown, name: string): number {
 }
 
 /** `POST …/sessions`: `{}` or `{"sessionId"}`. */
-export function readCreateSessionBody(body: JsonBody): { readonly sessionId: string | undefined } {
-  checkMembers(body, ['sessionId?'], 'the body');
-  const { sessionId } = body;
+export function readCreateSessionBody(body: JsonBody): {
+  readonly sessionId: string | undefined;
+  readonly mediaMode: MediaMode | undefined;
+} {
+  checkMembers(body, ['sessionId?', 'mediaMode?'], 'the body');
+  const { sessionId, mediaMode } = body;
   if (sessionId !== undefined && !isSessionId(sessionId)) {
     invalid(`sessionId must be 1–${MAX_SESSION_ID_LENGTH} printable ASCII characters without spaces`);
   }
-  return { sessionId };
+  if (mediaMode !== undefined && mediaMode !== 'relayed' && mediaMode !== 'routed')
+    invalid('mediaMode must be "relayed" or "routed"');
+  return { sessionId, mediaMode };
 }
 
 export type MuteRequest =

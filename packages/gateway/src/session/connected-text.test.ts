@@ -22,6 +22,7 @@ const parts: fc.Arbitrary<ConnectedParts> = fc.constantFrom(...ROLES).chain((rol
   fc.record({
     v: fc.integer({ min: 1, max: 3 }),
     sessionId: fc.string({ unit: 'binary' }),
+    mediaMode: fc.constantFrom('relayed' as const, 'routed' as const),
     connection: info,
     role: fc.constant(role),
     capabilities: fc.constantFrom(CAPABILITIES[role], { ...CAPABILITIES[role], publish: !CAPABILITIES[role].publish }),
@@ -47,6 +48,7 @@ describe('connectedText', () => {
     const base: Omit<ConnectedParts, 'capabilities'> = {
       v: 1,
       sessionId: 's',
+      mediaMode: 'relayed',
       connection: { id: 'c', creationTime: 1, data: null },
       role: 'publisher',
       expireTime: 2,

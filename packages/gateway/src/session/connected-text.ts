@@ -29,6 +29,7 @@ export function connectedText(parts: ConnectedParts): string {
   const { forceMute } = parts;
   return (
     `{"type":"connected","v":${JSON.stringify(parts.v)},"sessionId":${JSON.stringify(parts.sessionId)}` +
+    `,"mediaMode":${JSON.stringify(parts.mediaMode)}` +
     `,"connection":${JSON.stringify(parts.connection)}${roleFragment(parts.role, parts.capabilities)}` +
     `,"expireTime":${JSON.stringify(parts.expireTime)},"connections":${list(parts.connections)},"streams":${list(parts.streams)}` +
     (!forceMute.active && forceMute.excludedStreamIds.length === 0

@@ -34,6 +34,7 @@ function connectedFor(connection: ConnectionRecord): string {
   return connectedText({
     v: PROTOCOL_VERSION,
     sessionId: client.sessionId,
+    mediaMode: session.mediaMode,
     connection: connection.info,
     role: client.role,
     capabilities: client.capabilities,
@@ -54,6 +55,7 @@ function resumedFor(connection: ConnectionRecord, subscribers: readonly Subscrib
     type: 'resumed',
     v: PROTOCOL_VERSION,
     sessionId: client.sessionId,
+    mediaMode: session.mediaMode,
     connection: connection.info,
     role: client.role,
     capabilities: client.capabilities,
@@ -130,10 +132,12 @@ export function deliverEvents(events: readonly SessionEvent[], targets: EventTar
           streamId: subscription.stream.id,
           connectionId: subscription.subscriber.id,
         });
+        router.subscriptionCreated(subscription);
         break;
       }
       case 'subscriptionEnded': {
         const { subscription } = event;
+        router.subscriptionEnded(subscription);
         const publisher = subscription.stream.connection;
         const recipients: ConnectionRecord[] = [];
         if (targets.isLive(publisher)) recipients.push(publisher);

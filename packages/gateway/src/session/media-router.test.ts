@@ -36,8 +36,20 @@ function recordingRouter() {
     negotiate(from, subscription, negotiation) {
       calls.push(['negotiate', from.id, subscription.id, negotiation.kind]);
     },
+    negotiateUpload(stream, negotiation) {
+      calls.push(['upload', stream.id, negotiation.kind]);
+    },
+    subscriptionCreated(subscription) {
+      calls.push(['subscribed', subscription.id]);
+    },
+    subscriptionEnded(subscription) {
+      calls.push(['unsubscribed', subscription.id]);
+    },
     setGate(stream, gate) {
       calls.push(['gate', stream.id, gate]);
+    },
+    close() {
+      calls.push(['close']);
     },
   };
   return { router, calls };
@@ -65,7 +77,9 @@ describe('media router: told through the domain events', () => {
       ['gate', streamId, { audio: true, video: true }],
       ['gate', streamId, { audio: false, video: true }],
       ['gate', streamId, { audio: false, video: false }],
+      ['subscribed', subscriptionId],
       ['negotiate', pub, subscriptionId, 'offer'],
+      ['unsubscribed', subscriptionId],
       ['gate', streamId, null],
     ]);
     // This router relays nothing: the subscriber got no webrtc message from the core itself.
@@ -87,5 +101,6 @@ describe('media router: told through the domain events', () => {
     assert.equal(calls.length, 1);
     assert.equal((calls[0] as unknown[])[2], null);
     sessions.closeAll(1001, 'ERR_SERVER_SHUTTING_DOWN');
+    assert.deepEqual(calls.at(-1), ['close']);
   });
 });

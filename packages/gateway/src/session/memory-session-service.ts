@@ -5,14 +5,18 @@ import {
   type ConnectionDestroyedReason,
   type EpochMilliseconds,
   type Milliseconds,
+  type WebRtcMessage,
 } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
 import { authorize } from './authorize.js';
 import { deliverEvents, type EventTargets } from './deliver-events.js';
 import { createLocalBus } from './local-bus.js';
-import { createRelayMediaRouter, type MediaRouter } from './media-router.js';
+import { createModeMediaRouter, createRelayMediaRouter, type MediaRouter } from './media-router.js';
+import { createRoutedMediaRouter } from '../media/routed-media-router.js';
+import { createWeriftEngine } from '../media/werift-engine.js';
+import type { MediaCounts } from '../media/forwarding-gate.js';
 import type { SessionBus } from './local-bus.js';
-import type { ConnectionRecord, SessionEvent, SubscriptionRecord } from './session-events.js';
+import type { ConnectionRecord, SessionEvent } from './session-events.js';
 import { SessionState, notFound } from './session-state.js';
 import type {
   AdmittedClient,
@@ -31,8 +35,15 @@ export interface MemorySessionServiceOptions {
   readonly now?: () => EpochMilliseconds;
   /** How long a session created through the API waits for its first connection. Default 24 h. */
   readonly idleSessionTtlMs?: Milliseconds;
-  /** Where media goes, given this node's bus. Default: {@link createRelayMediaRouter} (peer to peer). */
+  /**
+   * Where media goes, given this node's bus. Default {@link createDefaultMediaRouter}: relayed
+   * sessions peer to peer, routed sessions through this node (werift).
+   */
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
+  /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
+  readonly mediaCounts?: MediaCounts;
+  /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
+  readonly rtcPorts?: readonly [number, number];
   /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
@@ -44,12 +55,16 @@ type AckResult = Readonly<Record<string, unknown>>;
 const EMPTY_RESULT: AckResult = Object.freeze({});
 const NO_EVENTS: readonly SessionEvent[] = Object.freeze([]);
 
+function invalidMessage(message: string): StagepassError {
+  return new StagepassError('ERR_MESSAGE_INVALID', message);
+}
+
 /** What a request did: its ack's result (null: no ack, its connection is gone), its events, a relay. */
 interface Outcome {
   readonly result: AckResult | null;
   readonly events: readonly SessionEvent[];
-  /** The subscription a `webrtc` message is for: passed on to its other end after the ack. */
-  readonly relay?: SubscriptionRecord;
+  /** What a `webrtc` message does, after its ack: hand it to the media router. */
+  readonly route?: () => void;
 }
 
 function done(events: readonly SessionEvent[]): Outcome {
@@ -74,6 +89,26 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
   return new MemorySessionService(options);
 }
 
+/**
+ * The media router of a node: relayed sessions' negotiation relayed peer to peer, routed sessions'
+ * media through this node's werift forwarder (loaded at the first routed stream).
+ */
+export function createDefaultMediaRouter(
+  bus: SessionBus,
+  events: SessionEvents = {},
+  counts?: MediaCounts,
+  rtcPorts?: readonly [number, number],
+): MediaRouter {
+  return createModeMediaRouter(
+    createRelayMediaRouter(bus),
+    createRoutedMediaRouter(bus, {
+      engine: createWeriftEngine(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
+      ...(counts === undefined ? {} : { counts }),
+      onError: (err, where) => events.onMediaError?.(err, where),
+    }),
+  );
+}
+
 /** {@link createMemorySessionService}'s service. */
 export class MemorySessionService implements SessionService {
   private readonly events: SessionEvents;
@@ -93,7 +128,10 @@ export class MemorySessionService implements SessionService {
     });
     this.state = state;
     this.bus = createLocalBus();
-    this.router = (options.mediaRouter ?? createRelayMediaRouter)(this.bus);
+    this.router = (
+      options.mediaRouter ??
+      ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts))
+    )(this.bus);
     this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
     this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
     this.sweeper.unref();
@@ -131,10 +169,8 @@ export class MemorySessionService implements SessionService {
       }
       case 'unsubscribe':
         return done(state.unsubscribe(state.ownSubscription(connection, request.subscriptionId)));
-      case 'webrtc': {
-        const subscription = state.subscriptionOf(connection, request.subscriptionId);
-        return { result: EMPTY_RESULT, events: NO_EVENTS, relay: subscription };
-      }
+      case 'webrtc':
+        return { result: EMPTY_RESULT, events: NO_EVENTS, route: this.routeOf(connection, request) };
       case 'signal':
         return done(state.signal(session, connection.id, request));
       case 'forceDisconnect': {
@@ -151,6 +187,29 @@ export class MemorySessionService implements SessionService {
       case 'disableForceMute':
         return done(state.disableForceMute(session));
     }
+  }
+
+  /**
+   * Where a `webrtc` request goes, checked before its ack (docs/protocol.md "Routed media"):
+   * relayed, either end of a subscription; routed, only its subscriber (answer, candidate) and, for
+   * a stream's upload, only its publisher (offer, candidate).
+   */
+  private routeOf(connection: ConnectionRecord, request: WebRtcMessage): () => void {
+    const routed = connection.session.mediaMode === 'routed';
+    const { kind, payload } = request;
+    if (request.streamId !== undefined) {
+      if (!routed) throw invalidMessage('webrtc with a streamId is for routed sessions: this session is relayed.');
+      const stream = this.state.ownStream(connection, request.streamId);
+      if (kind === 'answer') throw invalidMessage("a stream's upload takes an offer and candidates, not an answer.");
+      return () => this.router.negotiateUpload(stream, { kind, payload });
+    }
+    const subscription = this.state.subscriptionOf(connection, request.subscriptionId);
+    if (routed) {
+      // In a routed session the publisher is no end of a subscription: the gateway is.
+      if (connection !== subscription.subscriber) throw notFound('subscription of yours (as its subscriber)');
+      if (kind === 'offer') throw invalidMessage('in a routed session the gateway offers: send an answer.');
+    }
+    return () => this.router.negotiate(connection, subscription, { kind, payload });
   }
 
   private refuse(
@@ -231,8 +290,7 @@ export class MemorySessionService implements SessionService {
     // The reply first, then what the request caused: a client knows the IDs its events name.
     if (outcome.result !== null) this.ack(connection, request.id, outcome.result);
     this.deliver(outcome.events);
-    if (outcome.relay !== undefined && request.type === 'webrtc')
-      this.router.negotiate(connection, outcome.relay, request);
+    outcome.route?.();
   }
 
   async createSession(appId: string, sessionId?: string): Promise<SessionSnapshot> {
@@ -302,6 +360,7 @@ export class MemorySessionService implements SessionService {
 
   closeAll(code: number, reason: string): void {
     for (const connection of this.state.removeAll()) this.bus.close(connection, code, reason);
+    this.router.close();
     clearInterval(this.sweeper);
   }
 }

@@ -3,6 +3,7 @@ import type {
   ConnectionDestroyedReason,
   ConnectionInfo,
   EpochMilliseconds,
+  MediaMode,
   StreamDestroyedReason,
   StreamProperty,
   VideoType,
@@ -46,6 +47,8 @@ export interface SessionRecord {
   readonly appId: string;
   readonly sessionId: string;
   readonly createdAt: EpochMilliseconds;
+  /** How its media flows: read from its ID ({@link mediaModeOf}), fixed for its life. */
+  readonly mediaMode: MediaMode;
   /** Its connections, in the order they joined. */
   readonly connections: ReadonlyMap<string, ConnectionRecord>;
   readonly streams: ReadonlyMap<string, StreamRecord>;

@@ -5,6 +5,7 @@ import type {
   ConnectionInfo,
   EpochMilliseconds,
   ForceMuteState,
+  MediaMode,
   Role,
   StreamInfo,
   UnixSeconds,
@@ -60,6 +61,7 @@ export interface SessionSnapshot {
   readonly appId: string;
   readonly sessionId: string;
   readonly createdAt: EpochMilliseconds;
+  readonly mediaMode: MediaMode;
   readonly connections: readonly ConnectionInfo[];
   readonly streams: readonly StreamInfo[];
   /** Each stream's layout classes, by stream ID (OpenTok's `layoutClassList`; not on the wire protocol). */
@@ -83,6 +85,8 @@ export interface BackendSignal {
 /** What the core reports to metrics and logs; every method optional. */
 export interface SessionEvents {
   onCapabilityDenied?(capability: string, role: Role, requestType: string): void;
+  /** Routed media: the engine failed a negotiation (a malformed SDP, no VP8/Opus offered); for the log. */
+  onMediaError?(err: unknown, where: 'upload' | 'download'): void;
 }
 
 /**

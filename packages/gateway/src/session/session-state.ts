@@ -17,6 +17,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { randomId, randomSecretBytes } from '@stagepass/token';
 import type { Revocation } from '../registry/app-registry.js';
 import { revocationReaches } from '../registry/revocation-reaches.js';
+import { mediaModeOf } from './media-mode.js';
 import type {
   ConnectionRecord,
   SessionEvent,
@@ -181,6 +182,7 @@ export class SessionState {
         appId,
         sessionId,
         createdAt: this.now(),
+        mediaMode: mediaModeOf(sessionId),
         connections: new Map(),
         streams: new Map(),
         forceMute: NOT_MUTED,
@@ -545,6 +547,7 @@ export class SessionState {
       appId: session.appId,
       sessionId: session.sessionId,
       createdAt: session.createdAt,
+      mediaMode: session.mediaMode,
       connections: [...session.connections.values()].map((c) => c.info),
       streams: [...session.streams.values()].map(streamInfo),
       layoutClassLists: Object.fromEntries([...session.streams.values()].map((s) => [s.id, [...s.layoutClassList]])),

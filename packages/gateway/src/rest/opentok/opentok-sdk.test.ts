@@ -40,6 +40,10 @@ describe('opentok SDK: sessions and tokens', () => {
     );
     assert.equal(readOpenTokSessionId(relayed)?.mediaMode, 'relayed');
     assert.notEqual(routed, relayed);
+    // And that is the session's media mode at the gateway: mediaMode 'routed' (p2p.preference=disabled) routes.
+    assert.equal((await tg.gateway.sessions.getSession(API_KEY, routed))?.mediaMode, 'routed');
+    assert.equal((await join(routed)).connected.mediaMode, 'routed');
+    assert.equal((await join(relayed)).connected.mediaMode, 'relayed');
   });
 
   it('tokens the SDK mints for those sessions admit clients with their role and data', async () => {

@@ -1,0 +1,76 @@
+import type { MediaGate } from '../session/session-events.js';
+import type { MediaKind } from './media-engine.js';
+
+/** Packets of one kind of one stream: from the publisher, sent to subscribers, dropped by policy. */
+export interface KindCounts {
+  /** Packets that came from the publisher. */
+  received: number;
+  /** Packet copies sent, one per subscriber per packet. */
+  forwarded: number;
+  /** Packets that came while the gate was shut for their kind (force-muted audio, hasVideo false). */
+  dropped: number;
+}
+
+/** Where a gate sends packets: a subscriber's downlink. */
+export interface PacketSink {
+  send(kind: MediaKind, packet: Buffer): void;
+}
+
+/** Packet counts by kind: of one stream, or the totals of a node. */
+export type MediaCounts = Readonly<Record<MediaKind, KindCounts>>;
+
+/** Zeroed counts. */
+export function createMediaCounts(): MediaCounts {
+  return { audio: { received: 0, forwarded: 0, dropped: 0 }, video: { received: 0, forwarded: 0, dropped: 0 } };
+}
+
+const SHUT: MediaGate = Object.freeze({ audio: false, video: false });
+
+/**
+ * The one place routed media's policy is enforced: every RTP packet of a stream passes here, and
+ * goes to each subscriber only while the stream's gate is open for its kind — audio while
+ * `hasAudio` (off after a force mute, whatever the publisher's client does), video while
+ * `hasVideo`. The session core sets the gate from its domain events; nothing else decides.
+ *
+ * @example
+ * ```ts
+ * const gate = new ForwardingGate();
+ * gate.set({ audio: false, video: true }); // force-muted
+ * gate.forward('audio', packet); // dropped: no subscriber gets it
+ * ```
+ */
+export class ForwardingGate {
+  #gate: MediaGate = SHUT;
+  readonly sinks = new Set<PacketSink>();
+  /** This stream's counts. */
+  readonly counts: MediaCounts = createMediaCounts();
+
+  /** `totals`: the node's counts, kept beside the stream's (the gateway's `/metrics`). */
+  constructor(private readonly totals: MediaCounts = createMediaCounts()) {}
+
+  get gate(): MediaGate {
+    return this.#gate;
+  }
+
+  /** Opens or shuts each kind; returns true when video was shut and opens now (a keyframe is due). */
+  set(gate: MediaGate): boolean {
+    const videoBack = !this.#gate.video && gate.video;
+    this.#gate = { audio: gate.audio, video: gate.video };
+    return videoBack;
+  }
+
+  forward(kind: MediaKind, packet: Buffer): void {
+    const counts = this.counts[kind];
+    const totals = this.totals[kind];
+    counts.received++;
+    totals.received++;
+    if (!this.#gate[kind]) {
+      counts.dropped++;
+      totals.dropped++;
+      return;
+    }
+    for (const sink of this.sinks) sink.send(kind, packet);
+    counts.forwarded += this.sinks.size;
+    totals.forwarded += this.sinks.size;
+  }
+}

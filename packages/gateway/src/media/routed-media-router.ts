@@ -1,0 +1,217 @@
+import type { SessionBus } from '../session/local-bus.js';
+import type { MediaRouter } from '../session/media-router.js';
+import type { ConnectionRecord, Negotiation, StreamRecord, SubscriptionRecord } from '../session/session-events.js';
+import { ForwardingGate, createMediaCounts, type MediaCounts } from './forwarding-gate.js';
+import { KeyframeThrottle } from './keyframe-throttle.js';
+import type { Downlink, MediaEngine, MediaKind, SessionDescription, Uplink } from './media-engine.js';
+
+/** Options of {@link createRoutedMediaRouter}. */
+export interface RoutedMediaRouterOptions {
+  readonly engine: MediaEngine;
+  /** Keyframe requests to one publisher at most once per this. Default 500 ms. */
+  readonly keyframeIntervalMs?: number;
+  /** The node's packet counts, kept beside each stream's (the gateway's `/metrics`). */
+  readonly counts?: MediaCounts;
+  /** A negotiation the engine failed (a malformed SDP, no VP8/Opus offered): for the log. */
+  readonly onError?: (err: unknown, where: 'upload' | 'download') => void;
+}
+
+/** One link's steps, run one after the other (werift must not get a candidate before its description). */
+class Steps {
+  #chain: Promise<void> = Promise.resolve();
+  closed = false;
+  run(step: () => Promise<void>, onError: (err: unknown) => void): void {
+    this.#chain = this.#chain.then(async () => {
+      if (this.closed) return;
+      try {
+        await step();
+      } catch (err) {
+        if (!this.closed) onError(err);
+      }
+    });
+  }
+}
+
+/** A routed stream: its gate, its upload (once offered) and its keyframe throttle. */
+interface RoutedStream {
+  readonly gate: ForwardingGate;
+  readonly keyframes: KeyframeThrottle;
+  uplink: Uplink | undefined;
+  steps: Steps;
+}
+
+interface RoutedSubscription {
+  readonly stream: RoutedStream;
+  readonly steps: Steps;
+  downlink: Downlink | undefined;
+}
+
+type UploadOrSubscription = { readonly streamId: string } | { readonly subscriptionId: string };
+
+function description(payload: Readonly<Record<string, unknown>>, type: 'offer' | 'answer'): SessionDescription {
+  if (typeof payload.sdp !== 'string') throw new TypeError(`the ${type} has no sdp`);
+  return { type, sdp: payload.sdp };
+}
+
+/** What the link helpers below share. */
+interface Links {
+  readonly bus: SessionBus;
+  readonly engine: MediaEngine;
+  readonly onError: (err: unknown, where: 'upload' | 'download') => void;
+}
+
+/** The gateway's own offer or answer to a client (`from: null`). */
+function toClient(bus: SessionBus, to: ConnectionRecord, target: UploadOrSubscription, sdp: SessionDescription): void {
+  const payload = { type: sdp.type, sdp: sdp.sdp };
+  bus.toConnection(
+    to,
+    'streamId' in target
+      ? { type: 'webrtc', streamId: target.streamId, kind: sdp.type, payload, from: null }
+      : { type: 'webrtc', subscriptionId: target.subscriptionId, kind: sdp.type, payload, from: null },
+  );
+}
+
+/** A publisher's `webrtc` for its stream's upload: a new offer makes a new uplink; a candidate joins the current one. */
+function upload(links: Links, stream: StreamRecord, routed: RoutedStream, { kind, payload }: Negotiation): void {
+  const { bus, engine, onError } = links;
+  if (kind === 'offer') {
+    // A new offer replaces the upload (the publisher's client made a new PeerConnection).
+    routed.steps.closed = true;
+    routed.uplink?.close();
+    routed.uplink = undefined;
+    routed.steps = new Steps();
+  }
+  const steps = routed.steps;
+  steps.run(
+    async () => {
+      if (kind === 'candidate') {
+        await routed.uplink?.addCandidate(payload);
+        return;
+      }
+      const uplink = await engine.createUplink({
+        onPacket: (packetKind: MediaKind, packet) => routed.gate.forward(packetKind, packet),
+      });
+      if (steps.closed) return uplink.close();
+      routed.uplink = uplink;
+      const answer = await uplink.answer(description(payload, 'offer'));
+      if (!steps.closed) toClient(bus, stream.connection, { streamId: stream.id }, answer);
+    },
+    (err) => onError(err, 'upload'),
+  );
+}
+
+/** A new subscription's download: made, added to the stream's gate, and offered to the subscriber. */
+function download(links: Links, subscription: SubscriptionRecord, routed: RoutedSubscription): void {
+  const { bus, engine, onError } = links;
+  routed.steps.run(
+    async () => {
+      const downlink = await engine.createDownlink({
+        onConnected: () => routed.stream.keyframes.request(),
+        onKeyframeRequest: () => routed.stream.keyframes.request(),
+      });
+      if (routed.steps.closed) return downlink.close();
+      routed.downlink = downlink;
+      routed.stream.gate.sinks.add(downlink);
+      const offer = await downlink.offer();
+      if (!routed.steps.closed) toClient(bus, subscription.subscriber, { subscriptionId: subscription.id }, offer);
+    },
+    (err) => onError(err, 'download'),
+  );
+}
+
+/**
+ * Routed media (docs/protocol.md "Routed media"): the gateway is the other end of every
+ * PeerConnection. Each stream has one upload from its publisher; each subscription one download;
+ * every packet of a stream passes its {@link ForwardingGate}, which the session core opens and
+ * shuts from its domain events (force mute, hasAudio, hasVideo, the stream's end). A subscriber's
+ * join, a subscriber's PLI/FIR and video coming back each ask the publisher for a keyframe, at most
+ * once per 500 ms per stream.
+ *
+ * @example
+ * ```ts
+ * const sessions = createMemorySessionService({
+ *   mediaRouter: (bus) => createModeMediaRouter(createRelayMediaRouter(bus), createRoutedMediaRouter(bus, { engine: createWeriftEngine() })),
+ * });
+ * ```
+ */
+export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRouterOptions): MediaRouter {
+  const { engine } = options;
+  const onError = options.onError ?? (() => {});
+  const streams = new Map<StreamRecord, RoutedStream>();
+  const subscriptions = new Map<SubscriptionRecord, RoutedSubscription>();
+  const links: Links = { bus, engine, onError };
+  const totals = options.counts ?? createMediaCounts();
+
+  function routedStream(stream: StreamRecord): RoutedStream {
+    let routed = streams.get(stream);
+    if (routed === undefined) {
+      const keyframes = new KeyframeThrottle(() => routed?.uplink?.requestKeyframe(), options.keyframeIntervalMs);
+      routed = { gate: new ForwardingGate(totals), keyframes, uplink: undefined, steps: new Steps() };
+      streams.set(stream, routed);
+    }
+    return routed;
+  }
+
+  return {
+    negotiate(_from, subscription, { kind, payload }) {
+      const routed = subscriptions.get(subscription);
+      if (routed === undefined) return;
+      routed.steps.run(
+        async () => {
+          if (kind === 'answer') await routed.downlink?.accept(description(payload, 'answer'));
+          else if (kind === 'candidate') await routed.downlink?.addCandidate(payload);
+        },
+        (err) => onError(err, 'download'),
+      );
+    },
+    negotiateUpload(stream, negotiation) {
+      upload(links, stream, routedStream(stream), negotiation);
+    },
+    subscriptionCreated(subscription) {
+      const routed: RoutedSubscription = {
+        stream: routedStream(subscription.stream),
+        steps: new Steps(),
+        downlink: undefined,
+      };
+      subscriptions.set(subscription, routed);
+      download(links, subscription, routed);
+    },
+    subscriptionEnded(subscription) {
+      const routed = subscriptions.get(subscription);
+      if (routed === undefined) return;
+      subscriptions.delete(subscription);
+      routed.steps.closed = true;
+      if (routed.downlink !== undefined) {
+        routed.stream.gate.sinks.delete(routed.downlink);
+        routed.downlink.close();
+      }
+    },
+    setGate(stream, gate) {
+      if (gate === null) {
+        const routed = streams.get(stream);
+        if (routed === undefined) return;
+        streams.delete(stream);
+        routed.gate.set({ audio: false, video: false });
+        routed.steps.closed = true;
+        routed.keyframes.stop();
+        routed.uplink?.close();
+        return;
+      }
+      const routed = routedStream(stream);
+      if (routed.gate.set(gate)) routed.keyframes.request();
+    },
+    close() {
+      for (const routed of subscriptions.values()) {
+        routed.steps.closed = true;
+        routed.downlink?.close();
+      }
+      subscriptions.clear();
+      for (const routed of streams.values()) {
+        routed.steps.closed = true;
+        routed.keyframes.stop();
+        routed.uplink?.close();
+      }
+      streams.clear();
+    },
+  };
+}

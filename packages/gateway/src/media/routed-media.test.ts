@@ -1,0 +1,191 @@
+/**
+ * Routed media through the real gateway (docs/protocol.md "Routed media"), with werift peers in
+ * this process standing in for browsers: raw protocol frames for the negotiation, real ICE, DTLS and
+ * SRTP to the gateway's forwarder. Proves forwarding to two subscribers, the force-mute gate (0 audio
+ * packets at the subscribers while the publisher keeps sending), the keyframe request, the end of a
+ * stream, and who may negotiate what.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createSessionId } from '@stagepass/token';
+import type { TestClient } from '../test-support/test-client.js';
+import { TestGateway, newSessionId, type Joined } from '../test-support/test-gateway.js';
+import { FakePublisher, FakeSubscriber, pause, until } from '../test-support/werift-peers.js';
+
+let tg: TestGateway;
+before(async () => {
+  tg = await TestGateway.start();
+});
+after(() => tg.stop());
+
+async function ack(client: TestClient, message: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const reply = await client.request(message);
+  assert.equal(reply.type, 'ack', `expected an ack, got ${JSON.stringify(reply)}`);
+  return (reply as { result: Record<string, unknown> }).result;
+}
+
+async function refusal(client: TestClient, message: Record<string, unknown>): Promise<string> {
+  const reply = await client.request(message);
+  assert.equal(reply.type, 'error', `expected a refusal, got ${JSON.stringify(reply)}`);
+  return (reply as { code: string }).code;
+}
+
+/** Publishes and negotiates the stream's upload; the publisher then sends. */
+async function publishRouted(who: Joined, publisher: FakePublisher): Promise<string> {
+  const streamId = (await ack(who.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+  await ack(who.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
+  const answer = await who.client.next('webrtc', (m) => m.streamId === streamId, 5000);
+  assert.equal(answer.from, null, "the gateway's own answer");
+  assert.equal(answer.kind, 'answer');
+  await publisher.accept(answer.payload);
+  publisher.start();
+  return streamId;
+}
+
+/** Subscribes and answers the gateway's offer of the subscription's download. */
+async function subscribeRouted(who: Joined, streamId: string, subscriber: FakeSubscriber): Promise<string> {
+  const subscriptionId = (await ack(who.client, { type: 'subscribe', streamId })).subscriptionId as string;
+  const offer = await who.client.next('webrtc', (m) => m.subscriptionId === subscriptionId, 5000);
+  assert.equal(offer.from, null, "the gateway's own offer");
+  assert.equal(offer.kind, 'offer');
+  await ack(who.client, {
+    type: 'webrtc',
+    subscriptionId,
+    kind: 'answer',
+    payload: await subscriber.answer(offer.payload),
+  });
+  return subscriptionId;
+}
+
+describe('routed media (werift peers through the real gateway)', () => {
+  it('forwards one upload to two subscribers; a force mute cuts audio at the gateway; the publisher unmutes it', async () => {
+    const sessionId = createSessionId({ appId: tg.app.appId, mediaMode: 'routed' });
+    const pub = await tg.join(sessionId, { role: 'publisher' });
+    assert.equal(pub.connected.mediaMode, 'routed');
+    const mod = await tg.join(sessionId, { role: 'moderator' });
+    const watchers = [
+      await tg.join(sessionId, { role: 'subscriber' }),
+      await tg.join(sessionId, { role: 'subscriber' }),
+    ];
+    const publisher = new FakePublisher();
+    const subscribers = [new FakeSubscriber(), new FakeSubscriber()];
+    try {
+      const streamId = await publishRouted(pub, publisher);
+      for (const [i, watcher] of watchers.entries()) await subscribeRouted(watcher, streamId, subscribers[i]!);
+      await until(
+        () => subscribers.every((s) => s.received.audio > 20 && s.received.video > 20),
+        'audio and video at both subscribers',
+      );
+      await until(() => publisher.pictureLossIndications > 0, 'a keyframe request (PLI) as the subscribers joined');
+
+      await ack(mod.client, { type: 'forceMuteStream', streamId });
+      await pub.client.next('muteForced');
+      // This publisher ignores muteForced and keeps sending audio: the gateway must drop it.
+      await pause(300);
+      const before = subscribers.map((s) => ({ ...s.received }));
+      const sentBefore = publisher.sent.audio;
+      await pause(1500);
+      assert.ok(publisher.sent.audio - sentBefore >= 50, 'the publisher kept sending audio');
+      for (const [i, s] of subscribers.entries()) {
+        assert.equal(s.received.audio - before[i]!.audio, 0, `subscriber ${i} got no audio while muted`);
+        assert.ok(s.received.video - before[i]!.video > 30, `subscriber ${i} still got video`);
+      }
+
+      // The gate's counts reach /metrics: audio dropped by policy, video forwarded to both.
+      assert.ok((await tg.metric('stagepass_media_packets_total', 'kind="audio",outcome="dropped"')) >= 50);
+      const forwarded = await tg.metric('stagepass_media_packets_total', 'kind="video",outcome="forwarded"');
+      const received = await tg.metric('stagepass_media_packets_total', 'kind="video",outcome="received"');
+      assert.ok(forwarded > received && received > 0, `video: ${received} received, ${forwarded} forwarded`);
+
+      await ack(pub.client, { type: 'setStreamProperty', streamId, property: 'hasAudio', value: true });
+      const unmuted = subscribers.map((s) => s.received.audio);
+      await until(
+        () => subscribers.every((s, i) => s.received.audio - unmuted[i]! > 20),
+        'audio back at both subscribers after the publisher unmuted',
+      );
+
+      await ack(pub.client, { type: 'setStreamProperty', streamId, property: 'hasVideo', value: false });
+      await pause(300);
+      const videoOff = subscribers.map((s) => s.received.video);
+      await pause(700);
+      for (const [i, s] of subscribers.entries())
+        assert.equal(s.received.video - videoOff[i]!, 0, `subscriber ${i} got no video while hasVideo is false`);
+
+      await ack(mod.client, { type: 'forceUnpublish', streamId });
+      await pause(300);
+      const ended = subscribers.map((s) => s.received.audio);
+      await pause(700);
+      for (const [i, s] of subscribers.entries())
+        assert.equal(s.received.audio - ended[i]!, 0, `subscriber ${i} got nothing after the stream ended`);
+    } finally {
+      await publisher.close();
+      for (const s of subscribers) await s.close();
+    }
+  });
+
+  it('lets only the subscriber and the stream publisher negotiate, each its own side', async () => {
+    const sessionId = createSessionId({ appId: tg.app.appId, mediaMode: 'routed' });
+    const pub = await tg.join(sessionId, { role: 'publisher' });
+    const sub = await tg.join(sessionId, { role: 'subscriber' });
+    const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+    const subscriptionId = (await ack(sub.client, { type: 'subscribe', streamId })).subscriptionId as string;
+    const payload = { type: 'offer', sdp: 'v=0' };
+    // The publisher is no end of a routed subscription; a subscriber never offers.
+    assert.equal(
+      await refusal(pub.client, { type: 'webrtc', subscriptionId, kind: 'offer', payload }),
+      'ERR_NOT_FOUND',
+    );
+    assert.equal(
+      await refusal(sub.client, { type: 'webrtc', subscriptionId, kind: 'offer', payload }),
+      'ERR_MESSAGE_INVALID',
+    );
+    // A stream's upload is its publisher's, and takes no answer.
+    assert.equal(await refusal(sub.client, { type: 'webrtc', streamId, kind: 'offer', payload }), 'ERR_NOT_FOUND');
+    assert.equal(
+      await refusal(pub.client, { type: 'webrtc', streamId, kind: 'answer', payload }),
+      'ERR_MESSAGE_INVALID',
+    );
+    // Exactly one of subscriptionId and streamId.
+    assert.equal(
+      await refusal(pub.client, { type: 'webrtc', streamId, subscriptionId, kind: 'candidate', payload: {} }),
+      'ERR_MESSAGE_INVALID',
+    );
+    assert.equal(await refusal(pub.client, { type: 'webrtc', kind: 'candidate', payload: {} }), 'ERR_MESSAGE_INVALID');
+  });
+
+  it('binds its PeerConnections to the rtcPorts range: every candidate of its answer is in it, and media flows', async () => {
+    const ranged = await TestGateway.start({ rtcPorts: [41000, 41099] });
+    const publisher = new FakePublisher();
+    const subscriber = new FakeSubscriber();
+    try {
+      const sessionId = createSessionId({ appId: ranged.app.appId, mediaMode: 'routed' });
+      const pub = await ranged.join(sessionId, { role: 'publisher' });
+      const sub = await ranged.join(sessionId, { role: 'subscriber' });
+      const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+      await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
+      const answer = await pub.client.next('webrtc', (m) => m.streamId === streamId, 5000);
+      const ports = [...String(answer.payload.sdp).matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gim)].map((m) =>
+        Number(m[1]),
+      );
+      assert.ok(ports.length > 0, 'the answer has candidates');
+      for (const port of ports) assert.ok(port >= 41000 && port <= 41099, `candidate port ${port} in 41000-41099`);
+      await publisher.accept(answer.payload);
+      publisher.start();
+      await subscribeRouted(sub, streamId, subscriber);
+      await until(() => subscriber.received.video > 10, 'video through the ranged ports');
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+      await ranged.stop();
+    }
+  });
+
+  it('keeps relayed sessions as they were: mediaMode relayed, and no streamId negotiation', async () => {
+    const sessionId = newSessionId('relayed');
+    const pub = await tg.join(sessionId, { role: 'publisher' });
+    assert.equal(pub.connected.mediaMode, 'relayed');
+    const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+    const code = await refusal(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: { sdp: 'v=0' } });
+    assert.equal(code, 'ERR_MESSAGE_INVALID');
+  });
+});
