@@ -144,7 +144,7 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     assert.equal(out.sessionId, 'room-1');
     const plain = await session('create');
     assert.equal(plain.code, 0, plain.stderr);
-    assert.match(plain.stdout, /^[\x21-\x7e]{1,64}\n$/);
+    assert.match(plain.stdout, /^[\x21-\x7e]{1,256}\n$/);
     assert.ok((await sessions.getSession(appId, plain.stdout.trim())) !== undefined);
     assert.equal(out.mediaMode, 'relayed');
     const routed = json(await session('create', '--routed', '--json'));

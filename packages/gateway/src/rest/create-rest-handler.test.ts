@@ -166,13 +166,29 @@ describe('REST: sessions', () => {
     assert.equal(reply.status, 201, reply.text);
     assert.deepEqual(Object.keys(reply.json!).sort(), ['createdAt', 'mediaMode', 'sessionId']);
     assert.equal(reply.json!.mediaMode, 'relayed');
-    assert.match(reply.json!.sessionId as string, /^[\x21-\x7e]{1,64}$/);
+    const made = reply.json!.sessionId as string;
+    assert.match(made, /^[\x21-\x7e]{1,256}$/);
+    // OpenTok's shape, relayed marker included: the opentok SDK's generateToken accepts it for this App ID.
+    assert.deepEqual(
+      { appId: readOpenTokSessionId(made)?.appId, mediaMode: readOpenTokSessionId(made)?.mediaMode },
+      { appId: HS_APP, mediaMode: 'relayed' },
+    );
     assert.ok(Math.abs((reply.json!.createdAt as number) - Date.now()) < 5000);
     assert.equal(reply.headers.get('location'), sessionPath(reply.json!.sessionId as string));
     assert.equal(reply.headers.get('cache-control'), 'no-store');
     const ed = await call('POST', `/v1/apps/${ED_APP}/sessions`, { jwt: edJwt(), body: { sessionId: 'ed-room' } });
     assert.equal(ed.status, 201, ed.text);
     assert.equal(ed.json!.sessionId, 'ed-room');
+  });
+  it('an App ID that cannot go into the OpenTok shape still gets a relayed session, with a plain ID', async () => {
+    const tilde = registry.importApp({ appId: 'has~tilde', name: 'tilde', secret: OTHER_SECRET }).appId;
+    const reply = await call('POST', `/v1/apps/${encodeURIComponent(tilde)}/sessions`, {
+      jwt: createAppJwt({ appId: tilde, secret: OTHER_SECRET }),
+      body: {},
+    });
+    assert.equal(reply.status, 201, reply.text);
+    assert.equal(readOpenTokSessionId(reply.json!.sessionId as string), undefined);
+    assert.equal(reply.json!.mediaMode, 'relayed');
   });
   it('creates a routed session: the gateway makes its ID, which carries the mode (mediaModeOf)', async () => {
     const reply = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { mediaMode: 'routed' } });

@@ -52,7 +52,8 @@ function sessionView(snapshot: SessionSnapshot): Record<string, unknown> {
 
 /**
  * The session ID a POST /sessions names or makes. A session's media mode lives in its ID
- * (`mediaModeOf`): a routed session's ID is made here, and a given ID must already be of the mode asked.
+ * (`mediaModeOf`): the ID is made here (OpenTok's shape where the App ID allows it), and a given ID must
+ * already be of the mode asked.
  */
 function sessionIdFor(appId: string, asked: string | undefined, mode: MediaMode | undefined): string | undefined {
   if (asked !== undefined) {
@@ -64,7 +65,7 @@ function sessionIdFor(appId: string, asked: string | undefined, mode: MediaMode 
     }
     return asked;
   }
-  if (mode !== 'routed') return undefined;
+  if (mode !== 'routed') return newSessionId(appId, 'relayed');
   try {
     return newSessionId(appId, 'routed');
   } catch {

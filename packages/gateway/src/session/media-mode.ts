@@ -17,7 +17,16 @@ export function mediaModeOf(sessionId: string): MediaMode {
   return readOpenTokSessionId(sessionId)?.mediaMode === 'routed' ? 'routed' : 'relayed';
 }
 
-/** A new session ID of `appId` in `mode` (relayed: a plain random ID, as before routed media). */
+/**
+ * A new session ID of `appId` in `mode`, in OpenTok's shape (so `opentok`'s `generateToken` accepts it, and
+ * the mode is in it). An App ID that cannot go into that shape (it holds `~`, or is too long) gets a plain
+ * random ID for a relayed session; a routed one needs the shape, and its refusal is thrown.
+ */
 export function newSessionId(appId: string, mode: MediaMode): string {
-  return mode === 'routed' ? createSessionId({ appId, mediaMode: 'routed' }) : createSessionId();
+  if (mode === 'routed') return createSessionId({ appId, mediaMode: 'routed' });
+  try {
+    return createSessionId({ appId, mediaMode: 'relayed' });
+  } catch {
+    return createSessionId();
+  }
 }
