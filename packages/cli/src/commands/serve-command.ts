@@ -4,6 +4,7 @@
 import { defineCommand, type Command } from '../command-spec.js';
 import { DEFAULT_DB_PATH, MASTER_KEY_ENV } from './app-database.js';
 import { DB_FLAG, HELP_FLAG, JSON_FLAG } from './common-flags.js';
+import { REDIS_FLAG } from './serve-cluster.js';
 import { DEFAULT_HOST, DEFAULT_PORT, HOST_ENV, LOG_LEVELS, PORT_ENV, renderServe, serve } from './serve.js';
 
 /** `stagepass serve`: the gateway, until SIGINT/SIGTERM (the main job: `npm start`). */
@@ -11,7 +12,7 @@ export const serveCommand: Command = defineCommand({
   path: ['serve'],
   summary: 'Run the gateway (HTTP + WebSocket) until interrupted',
   usage: [
-    'stagepass serve [--host HOST] [--port PORT] [--db PATH|URL] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init] [--json]',
+    'stagepass serve [--host HOST] [--port PORT] [--db PATH|URL] [--redis URL] [--log-level LEVEL] [--pretty auto|true|false] [--drain-ms MS] [--dev [--dev-allow-remote]] [--init] [--json]',
   ],
   description: [
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
@@ -38,6 +39,7 @@ export const serveCommand: Command = defineCommand({
       description: `Port (default ${DEFAULT_PORT}; 0 picks a free one)`,
     },
     db: DB_FLAG,
+    redis: REDIS_FLAG,
     'log-level': { type: 'string', value: 'LEVEL', choices: LOG_LEVELS, description: 'Log level (default info)' },
     pretty: {
       type: 'string',
@@ -67,6 +69,7 @@ export const serveCommand: Command = defineCommand({
     host: args.string('host') ?? DEFAULT_HOST,
     port: args.string('port') ?? DEFAULT_PORT,
     db: args.string('db') ?? DEFAULT_DB_PATH,
+    redis: args.string('redis'),
     logLevel: args.string('log-level') ?? 'info',
     pretty: args.string('pretty') ?? 'auto',
     drainMs: args.integer('drain-ms') ?? 5000,
