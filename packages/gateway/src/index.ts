@@ -27,6 +27,8 @@ export { authorize } from './session/authorize.js';
 export { revocationReaches } from './registry/revocation-reaches.js';
 export { createRelayMediaRouter } from './session/media-router.js';
 export type { MediaRouter } from './session/media-router.js';
+export { createRedisSessionService, RedisSessionService } from './cluster/redis-session-service.js';
+export type { RedisSessionServiceOptions } from './cluster/redis-session-service.js';
 export { createLocalBus } from './session/local-bus.js';
 export type { SessionBus } from './session/local-bus.js';
 export type {

@@ -23,6 +23,8 @@ function otherValue(s: ServeSetting): SettingValue {
   if (s.key === 'host') return '0.0.0.0';
   if (s.key === 'db') return join(dir, 'other.db');
   if (s.key === 'rtcPorts') return '40000-40999';
+  if (s.key === 'redis') return 'redis://127.0.0.1:6380';
+  if (s.key === 'nodeId') return 'node-b';
   if (s.type === 'boolean') return s.default !== true;
   if (s.type === 'string') return s.choices!.find((c) => c !== s.default)!;
   const value = s.default as number;
@@ -103,7 +105,7 @@ describe('every serve setting, from each source', () => {
     for (const s of SERVE_SETTINGS) {
       const value = OTHER.get(s.key);
       const [group, member] = s.key.split('.') as [string, string | undefined];
-      if (['host', 'port', 'db', 'logLevel', 'pretty', 'rtcPorts'].includes(s.key)) {
+      if (['host', 'port', 'db', 'logLevel', 'pretty', 'rtcPorts', 'redis', 'nodeId'].includes(s.key)) {
         assert.equal(options[s.key as 'host'], String(value), s.key);
       } else if (s.key === 'drainMs') {
         assert.equal(options.drainMs, value);

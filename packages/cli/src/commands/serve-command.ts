@@ -84,6 +84,8 @@ export function toServeOptions(settings: ServeSettings, o: ServeCommandOptions):
     pretty: text('pretty'),
     drainMs: settings.value('drainMs') as number,
     ...(settings.value('rtcPorts') === undefined ? {} : { rtcPorts: text('rtcPorts') }),
+    ...(settings.value('redis') === undefined ? {} : { redis: text('redis') }),
+    ...(settings.value('nodeId') === undefined ? {} : { nodeId: text('nodeId') }),
     dev: o.dev,
     devAllowRemote: o.devAllowRemote,
     init: o.init,

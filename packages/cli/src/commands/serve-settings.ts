@@ -12,6 +12,7 @@
 import { GATEWAY_SETTINGS, checkGatewaySetting, settingRule, type SettingUnit } from '@stagepass/gateway';
 import { invalidOption } from '@stagepass/protocol';
 import { DATABASE_URL_ENV, DEFAULT_DB_PATH, registryTarget } from './app-database.js';
+import { NODE_ID_RULE, REDIS_URL_ENV, isNodeId } from './serve-cluster.js';
 
 /** The kinds of value a setting takes. */
 export type SettingType = 'integer' | 'number' | 'boolean' | 'string';
@@ -158,6 +159,43 @@ export function readRtcPorts(text: string): readonly [number, number] | undefine
   return first >= 1024 && last <= 65535 && first < last ? [first, last] : undefined;
 }
 
+const REDIS_RULE = 'must be a redis:// or rediss:// URL naming a host (redis://HOST:6379)';
+
+/** Cluster mode: the Redis the nodes share (docs/cluster.md); unset: one node, sessions in memory. */
+const REDIS_SETTING: SettingDeclaration = {
+  ...stringSetting('redis', 'Cluster mode: share live sessions with the nodes on this redis:// or rediss:// URL', {
+    default: undefined,
+    placeholder: 'URL',
+  }),
+  rule: REDIS_RULE,
+  display: displayUrl,
+  envFirst: [REDIS_URL_ENV],
+  check: (value) => {
+    let url: URL | undefined;
+    try {
+      url = typeof value === 'string' ? new URL(value) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !['redis:', 'rediss:'].includes(url.protocol) || url.hostname === '')
+      throw invalidOption('redis', REDIS_RULE);
+    return value as string;
+  },
+};
+
+/** This node's name in the cluster (part of its Redis channel names); unset: a random one at each start. */
+const NODE_ID_SETTING: SettingDeclaration = {
+  ...stringSetting('nodeId', "Cluster mode: this node's ID (unset: a random one at each start)", {
+    default: undefined,
+    placeholder: 'ID',
+  }),
+  rule: NODE_ID_RULE,
+  check: (value) => {
+    if (typeof value !== 'string' || !isNodeId(value)) throw invalidOption('nodeId', NODE_ID_RULE);
+    return value;
+  },
+};
+
 /** Settings of `serve` itself, not of the gateway. */
 const CLI_SETTINGS: readonly SettingDeclaration[] = [
   DB_SETTING,
@@ -168,6 +206,8 @@ const CLI_SETTINGS: readonly SettingDeclaration[] = [
     placeholder: 'WHEN',
   }),
   RTC_PORTS_SETTING,
+  REDIS_SETTING,
+  NODE_ID_SETTING,
 ];
 
 function gatewayDeclarations(): SettingDeclaration[] {

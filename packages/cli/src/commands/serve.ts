@@ -7,6 +7,7 @@ import { isStagepassError, StagepassError } from '@stagepass/protocol';
 import { useLogColors } from '../log-colors.js';
 import { encryptedNotice, MASTER_KEY_ENV, openAppRegistry, registryLabel, registryTarget } from './app-database.js';
 import { tokenCommand } from './app-view.js';
+import { checkRedisUrl, prepareCluster } from './serve-cluster.js';
 import { checkDevHost, DEV_APP_NAME, prepareDevMode } from './serve-dev.js';
 import { readRtcPorts } from './serve-settings.js';
 
@@ -16,6 +17,10 @@ export interface ServeOptions {
   /** As typed: 0–65535. */
   readonly port: string;
   readonly db: string;
+  /** Cluster mode: the Redis URL the nodes share (serve-cluster.ts); undefined for one node. */
+  readonly redis?: string | undefined;
+  /** This node's ID in the cluster (`--node-id`); undefined: a random one at each start. */
+  readonly nodeId?: string | undefined;
   readonly logLevel: string;
   /** Pretty logs: 'auto' (when stdout is a terminal), 'true' or 'false'. */
   readonly pretty: string;
@@ -130,6 +135,7 @@ function devAppBanner({ appId, kid, secret }: DevApp, url: string, program: stri
 export async function serve(options: ServeOptions, io: CommandIo): Promise<ServeResult> {
   const port = parsePort(options.port);
   const rtcPorts = options.rtcPorts === undefined ? undefined : parseRtcPorts(options.rtcPorts);
+  if (options.redis !== undefined) checkRedisUrl(options.redis);
   if (options.dev === true) checkDevHost(options.host, options.devAllowRemote === true);
   // Loaded on use: the token commands must start fast.
   const [{ createGateway }, { pino }] = await Promise.all([import('@stagepass/gateway'), import('pino')]);
@@ -170,6 +176,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
       { appId: dev.appId, created: dev.created || devApp !== undefined },
       'dev mode: demo page and POST /dev/token',
     );
+  const cluster = options.redis === undefined ? undefined : await prepareCluster(options.redis, options.nodeId, logger);
   const gateway = createGateway({
     ...options.gateway,
     registry,
@@ -178,11 +185,14 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     logger,
     ...(dev && { dev: dev.routes }),
     ...(rtcPorts && { rtcPorts }),
+    ...(cluster && { sessions: cluster.sessions }),
   });
   let address;
   try {
+    await cluster?.start();
     address = await gateway.listen();
   } catch (err) {
+    await cluster?.stop();
     await registry.close();
     throw explainListenError(err);
   }
@@ -192,6 +202,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<Serve
     try {
       await gateway.close({ drainMs: options.drainMs });
     } finally {
+      await cluster?.stop();
       await registry.close();
     }
     logger.info('stopped');
