@@ -82,8 +82,11 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics): Sess
       now: o.now,
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
+      iceServers: o.iceServersFor,
     });
-  return typeof o.sessions === 'function' ? o.sessions(events, { metrics: metrics().registry }) : o.sessions;
+  return typeof o.sessions === 'function'
+    ? o.sessions(events, { metrics: metrics().registry, iceServers: o.iceServersFor })
+    : o.sessions;
 }
 
 /** What every connection of this gateway shares. */

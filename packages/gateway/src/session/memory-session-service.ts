@@ -7,6 +7,7 @@ import {
   type Milliseconds,
 } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
+import type { IceServersFor } from '../ice/ice-servers.js';
 import { authorize } from './authorize.js';
 import { deliverEvents, type EventTargets } from './deliver-events.js';
 import { createLocalBus } from './local-bus.js';
@@ -37,12 +38,16 @@ export interface MemorySessionServiceOptions {
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerSession?: number;
+  /** Each connection's `iceServers` in its `connected`/`resumed` (the gateway's iceServers/turnSecret). Default: `[]`. */
+  readonly iceServers?: IceServersFor;
 }
 
 /** An ack's result: the ID a publish or subscribe created; {} otherwise. */
 type AckResult = Readonly<Record<string, unknown>>;
 const EMPTY_RESULT: AckResult = Object.freeze({});
 const NO_EVENTS: readonly SessionEvent[] = Object.freeze([]);
+const NONE: readonly never[] = Object.freeze([]);
+const NO_ICE_SERVERS: IceServersFor = () => NONE;
 
 /** What a request did: its ack's result (null: no ack, its connection is gone), its events, a relay. */
 interface Outcome {
@@ -94,7 +99,12 @@ export class MemorySessionService implements SessionService {
     this.state = state;
     this.bus = createLocalBus();
     this.router = (options.mediaRouter ?? createRelayMediaRouter)(this.bus);
-    this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
+    this.targets = {
+      bus: this.bus,
+      router: this.router,
+      isLive: (connection) => state.isLive(connection),
+      iceServers: options.iceServers ?? NO_ICE_SERVERS,
+    };
     this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
     this.sweeper.unref();
   }
