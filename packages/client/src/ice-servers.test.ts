@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { FakePeerConnection, fakeCamera, fakeWebRtc, until } from './test-support/fake-webrtc.js';
-import { Harness, newSessionId } from './test-support/harness.js';
+import { Harness, newSessionId, nextEvent } from './test-support/harness.js';
+import { TcpProxy } from './test-support/tcp-proxy.js';
 
 const SECRET = 'client-test-turn-secret-0123456789';
 const APP_ICE = [{ urls: 'stun:app.example.com:3478' }];
@@ -60,5 +61,54 @@ describe("connect(): the gateway's ICE servers unless the app gives its own", ()
     await until(() => FakePeerConnection.all.length === before + 2, 'one RTCPeerConnection on each end');
     for (const pc of FakePeerConnection.all.slice(before)) assert.deepEqual(pc.configuration.iceServers, []);
     await Promise.all([alice.disconnect(), bob.disconnect()]);
+  });
+});
+
+describe('after a resume, the fresh credentials of resumed', () => {
+  let h: Harness;
+  let proxy: TcpProxy;
+  let skewMs = 0;
+  before(async () => {
+    h = await Harness.start({
+      iceServers: ['turn:gw.example.com:3478'],
+      turnSecret: SECRET,
+      // Shorter than the token's life, so the expiry follows the clock rather than the token's exp.
+      turnCredentialTtl: 600,
+      now: () => Date.now() + skewMs,
+    });
+    proxy = await TcpProxy.start(h.url);
+  });
+  after(async () => {
+    await h.stop();
+    await proxy.stop();
+  });
+
+  /** The TURN username of the RTCPeerConnection the publisher makes for one more subscriber. */
+  async function publisherUsername(streamId: string, sessionId: string): Promise<string> {
+    const subscriber = await h.join(sessionId, 'subscriber', {}, fakeWebRtc);
+    const before = FakePeerConnection.all.length;
+    await subscriber.subscribe(streamId);
+    await until(() => FakePeerConnection.all.length === before + 2, 'one RTCPeerConnection on each end');
+    const publisherPc = FakePeerConnection.all.slice(before)[1]!;
+    return (publisherPc.configuration.iceServers as { username: string }[])[0]!.username;
+  }
+
+  it('are the ones used for the RTCPeerConnections made after it', async () => {
+    const sessionId = newSessionId();
+    const alice = await h.join(sessionId, 'publisher', {}, { url: proxy.url, ...fakeWebRtc, timeoutMs: 5000 });
+    const pub = await alice.publish(fakeCamera().stream);
+    const first = await publisherUsername(pub.streamId, sessionId);
+    proxy.cut(true);
+    await until(() => alice.state === 'reconnecting', 'reconnecting');
+    skewMs = 120_000;
+    proxy.release();
+    const reconnected = (await nextEvent(alice, 'reconnected', 20_000)) as { resumed: boolean };
+    assert.equal(reconnected.resumed, true);
+    const second = await publisherUsername(pub.streamId, sessionId);
+    const [firstExpiry, firstId] = first.split(':');
+    const [secondExpiry, secondId] = second.split(':');
+    assert.equal(secondId, firstId, 'the same connection');
+    assert.ok(Number(secondExpiry) - Number(firstExpiry) >= 119, `${first} then ${second}`);
+    await alice.disconnect();
   });
 });
