@@ -29,7 +29,11 @@ export interface ConnectOptions {
    * with a fresh token from the provider (a string token is reused only until its expiry).
    */
   readonly token: TokenSource;
-  /** STUN/TURN servers for every RTCPeerConnection. Default `[]` (enough on one machine or one LAN). */
+  /**
+   * STUN/TURN servers for every RTCPeerConnection. Default: the gateway's, from `connected`/`resumed`
+   * (`[]` when it has none: enough on one machine or one LAN, with fresh TURN credentials after each
+   * reconnect). A list given here is used instead of the gateway's (`[]` too).
+   */
   readonly iceServers?: readonly RTCIceServer[];
   /** The WebSocket constructor. Default `globalThis.WebSocket`; in Node 20 pass `ws`'s. */
   readonly WebSocket?: WebSocketConstructor;
@@ -80,8 +84,9 @@ export async function connect(options: ConnectOptions): Promise<Session> {
   if (typeof tokenSource !== 'function' && (typeof tokenSource !== 'string' || tokenSource === '')) {
     throw invalidOption('token', 'must be a token string or a function returning one', 'connect');
   }
-  const iceServers = options.iceServers ?? [];
-  if (!Array.isArray(iceServers)) throw invalidOption('iceServers', 'must be a list of RTCIceServer', 'connect');
+  const iceServers = options.iceServers;
+  if (iceServers !== undefined && !Array.isArray(iceServers))
+    throw invalidOption('iceServers', 'must be a list of RTCIceServer', 'connect');
   const WebSocketCtor = constructorOption(options.WebSocket, 'WebSocket', 'must be a WebSocket constructor');
   if (WebSocketCtor === undefined) {
     throw invalidOption(

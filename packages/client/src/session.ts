@@ -66,7 +66,8 @@ export interface SessionSetup {
   readonly connected: ConnectedMessage | ResumedMessage;
   /** Messages that came behind `connected`, before the session took the socket. */
   readonly early: readonly string[];
-  readonly iceServers: readonly RTCIceServer[];
+  /** The app's own list; undefined: the gateway's (`connected.iceServers`). */
+  readonly iceServers: readonly RTCIceServer[] | undefined;
   readonly RTCPeerConnection: (new (configuration: RTCConfiguration) => RTCPeerConnection) | undefined;
   readonly MediaStream: (new () => MediaStream) | undefined;
   /** For a resume or a rejoin: the connect URL, the token source, the WebSocket and the admission time. */
@@ -98,6 +99,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   #expireTime: number;
   /** The proof a `resume` presents; only in memory, never logged. */
   #resumeSecret: string;
+  /** The gateway's ICE servers from the last `connected`/`resumed` (TURN credentials are per connection). */
+  #gatewayIceServers: readonly RTCIceServer[];
 
   readonly #connections = new Map<string, ConnectionInfo>();
   readonly #streams = new Map<string, StreamInfo>();
@@ -130,6 +133,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#resumeSecret = connected.resumeSecret;
     // A gateway older than routed media sends no mediaMode: its sessions are relayed.
     this.#mediaMode = connected.mediaMode === 'routed' ? 'routed' : 'relayed';
+    this.#gatewayIceServers = iceServersOf(connected);
     for (const c of connected.connections) this.#connections.set(c.id, c);
     for (const s of connected.streams) this.#streams.set(s.id, s);
     this.#forceMute = freezeForceMute(connected.forceMute);
@@ -398,7 +402,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     fail: (error: unknown) => void,
   ): PeerLink {
     const Ctor = this.#setup.RTCPeerConnection!;
-    const pc = new Ctor({ iceServers: [...this.#setup.iceServers] });
+    const pc = new Ctor({ iceServers: [...(this.#setup.iceServers ?? this.#gatewayIceServers)] });
     return new PeerLink(
       pc,
       (kind, payload) => {
@@ -531,6 +535,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     const { socket, connected, resumed, early } = admitted;
     this.#socket = socket;
     this.#resumeSecret = connected.resumeSecret;
+    this.#gatewayIceServers = iceServersOf(connected);
     this.#state = 'connected';
     const difference = this.#applySnapshot(connected, resumed);
     // After the snapshot: what the gateway sent behind it happened after it.
@@ -761,4 +766,25 @@ function idIn(result: Readonly<Record<string, unknown>>, name: string): string {
   const value = result[name];
   if (typeof value !== 'string') throw new StagepassError('ERR_INTERNAL', `The gateway's ack has no ${name}.`);
   return value;
+}
+
+/**
+ * The gateway's `iceServers` as RTCIceServer objects (copies, `urls` as a mutable array); `[]` from a gateway
+ * older than the member or when an entry is not shaped as one (the gateway validates what it hands out).
+ */
+function iceServersOf(message: ConnectedMessage | ResumedMessage): readonly RTCIceServer[] {
+  const list: unknown = (message as { iceServers?: unknown }).iceServers;
+  if (!Array.isArray(list)) return [];
+  const servers: RTCIceServer[] = [];
+  for (const entry of list as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) return [];
+    const { urls, username, credential } = entry as Record<string, unknown>;
+    if (!Array.isArray(urls) || !urls.every((url) => typeof url === 'string')) return [];
+    servers.push({
+      urls: [...(urls as string[])],
+      ...(typeof username === 'string' ? { username } : {}),
+      ...(typeof credential === 'string' ? { credential } : {}),
+    });
+  }
+  return Object.freeze(servers);
 }

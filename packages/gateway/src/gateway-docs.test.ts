@@ -121,6 +121,10 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
     assert.equal(ms(def('HTTP request time')), GATEWAY_DEFAULTS.requestTimeoutMs);
     assert.equal(ms(read(def('`/metrics` collection'), /^once per (.+)$/)[0]!), GATEWAY_DEFAULTS.metricsCacheMs);
     assert.equal(ms(def('clock tolerance on token times')) / 1000, GATEWAY_DEFAULTS.clockTolerance);
+    assert.equal(
+      Number(read(def('TURN credential lifetime'), /^(\d+) h$/)[0]) * 3600,
+      GATEWAY_DEFAULTS.turnCredentialTtl,
+    );
     assert.equal(ms(def('drain time on shutdown')), GATEWAY_DEFAULTS.drainMs);
   });
   it('states when the rate limit closes a connection', () => {

@@ -14,6 +14,13 @@ import { createRestHandler } from './rest/create-rest-handler.js';
 import { createOpenTokRestHandler } from './rest/opentok/create-opentok-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { checkGatewaySetting, checkSettingPairs, gatewaySetting, numberDefault } from './gateway-settings.js';
+import {
+  checkIcePair,
+  checkIceServerUrls,
+  checkTurnSecret,
+  createIceServersFor,
+  type IceServersFor,
+} from './ice/ice-servers.js';
 import type { DevRoutes, RequestHandler } from './transport/http-handler.js';
 
 /** What the gateway hands the REST API handler (the shape of `createRestHandler`'s options). */
@@ -31,6 +38,8 @@ export interface RestHandlerDeps {
 export interface SessionServiceContext {
   /** The gateway's Prometheus registry (its /metrics). */
   readonly metrics: Registry;
+  /** Each connection's `iceServers` (from the gateway's iceServers, turnSecret, turnCredentialTtl): give it to the service. */
+  readonly iceServers: IceServersFor;
 }
 
 /** Builds the handler of everything under `/v1/apps/`; `createRestHandler` is one. */
@@ -129,6 +138,22 @@ export interface GatewayOptions {
    * Apps that eject at expiry close a connection at its token's `exp` plus this (when admission starts refusing it).
    */
   readonly clockTolerance?: Seconds;
+  /**
+   * STUN and TURN server URLs handed to every client in `connected`/`resumed` (`iceServers`, docs/protocol.md
+   * "ICE servers"): `stun:HOST[:PORT]`, `stuns:…`, `turn:HOST[:PORT][?transport=udp|tcp]`, `turns:…`; at most 16.
+   * TURN URLs need `turnSecret`. Default none: clients get `[]` (fine on one network; across NATs add TURN).
+   */
+  readonly iceServers?: readonly string[];
+  /**
+   * The TURN server's shared secret (coturn `use-auth-secret` + `static-auth-secret`), 16–512 visible ASCII
+   * characters: each connection gets its own TURN credential derived from it, never the secret. Never logged.
+   */
+  readonly turnSecret?: string;
+  /**
+   * Longest life of a TURN credential, seconds (60–2592000). Default 86400; a credential never outlives its
+   * token's `exp`, and each `resumed` gives a fresh one.
+   */
+  readonly turnCredentialTtl?: Seconds;
   /** Wall clock in ms, for token times and session times (tests move it). Default `Date.now`. Limits use a monotonic clock. */
   readonly now?: Clock;
   /** Also export Node's default process metrics on /metrics. Default false. */
@@ -172,6 +197,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   requestTimeoutMs: numberDefault('requestTimeoutMs'),
   metricsCacheMs: numberDefault('metricsCacheMs'),
   clockTolerance: numberDefault('clockTolerance'),
+  turnCredentialTtl: numberDefault('turnCredentialTtl'),
   drainMs: numberDefault('drainMs'),
 });
 
@@ -204,6 +230,9 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'requestTimeoutMs',
   'metricsCacheMs',
   'clockTolerance',
+  'iceServers',
+  'turnSecret',
+  'turnCredentialTtl',
   'now',
   'processMetrics',
   'dev',
@@ -252,6 +281,9 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: Milliseconds;
   readonly metricsCacheMs: Milliseconds;
   readonly clockTolerance: Seconds;
+  readonly turnCredentialTtl: Seconds;
+  /** The ICE servers of each connection (`connected.iceServers`), from iceServers, turnSecret and turnCredentialTtl. */
+  readonly iceServersFor: IceServersFor;
   readonly now: Clock;
   readonly processMetrics: boolean;
   readonly dev: DevRoutes | undefined;
@@ -322,6 +354,8 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     requestTimeoutMs: num('requestTimeoutMs'),
     metricsCacheMs: num('metricsCacheMs'),
     clockTolerance: num('clockTolerance'),
+    turnCredentialTtl: num('turnCredentialTtl'),
+    iceServersFor: iceServersOption(o, num('turnCredentialTtl'), now),
     now,
     processMetrics,
     dev: o.dev,
@@ -337,6 +371,14 @@ function rtcPortsOption(value: unknown): readonly [number, number] | undefined {
   if (!Array.isArray(value) || value.length !== 2 || !port(value[0]) || !port(value[1]) || value[0] >= value[1])
     throw invalid('rtcPorts', 'must be [first, last]: two ports from 1024 to 65535, the first below the last');
   return Object.freeze([value[0] as number, value[1] as number] as const);
+}
+
+/** iceServers and turnSecret checked, each alone and together, as the function that gives each connection its list. */
+function iceServersOption(o: GatewayOptions, ttl: number, now: Clock): IceServersFor {
+  const urls = checkIceServerUrls(o.iceServers, SCOPE.scope);
+  const turnSecret = checkTurnSecret(o.turnSecret, SCOPE.scope);
+  checkIcePair(urls, turnSecret, SCOPE.scope);
+  return createIceServersFor({ urls, turnSecret, ttl, now });
 }
 
 /** `{ perSecond, burst }` over its defaults, checked (`rateLimit`, `httpRateLimit`). */

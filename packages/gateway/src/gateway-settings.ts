@@ -253,6 +253,15 @@ export const GATEWAY_SETTINGS: readonly GatewaySetting[] = Object.freeze([
     unit: 'seconds',
     summary: 'Clock skew forgiven on token times',
   },
+  {
+    key: 'turnCredentialTtl',
+    type: 'integer',
+    default: 86_400,
+    min: 60,
+    max: 30 * 86_400,
+    unit: 'seconds',
+    summary: "Longest life of a connection's TURN credential (never past its token's exp)",
+  },
   { key: 'processMetrics', type: 'boolean', default: false, summary: "Also export Node's process metrics on /metrics" },
   {
     key: 'drainMs',

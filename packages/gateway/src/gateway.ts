@@ -91,8 +91,11 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics, hot: 
       maxStreamsPerSession: o.maxStreamsPerSession,
       mediaCounts: hot.media,
       ...(o.rtcPorts === undefined ? {} : { rtcPorts: o.rtcPorts }),
+      iceServers: o.iceServersFor,
     });
-  return typeof o.sessions === 'function' ? o.sessions(events, { metrics: metrics().registry }) : o.sessions;
+  return typeof o.sessions === 'function'
+    ? o.sessions(events, { metrics: metrics().registry, iceServers: o.iceServersFor })
+    : o.sessions;
 }
 
 /** What every connection of this gateway shares. */

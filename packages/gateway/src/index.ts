@@ -1,5 +1,16 @@
 export { createGateway, GATEWAY_DEFAULTS } from './gateway.js';
 export { checkGatewaySetting, checkSettingPairs, GATEWAY_SETTINGS, settingRule } from './gateway-settings.js';
+export {
+  checkIcePair,
+  checkIceServerUrls,
+  checkTurnSecret,
+  createIceServersFor,
+  ICE_SERVERS_RULE,
+  TURN_SECRET_RULE,
+} from './ice/ice-servers.js';
+export type { IceServersFor, IceServersOptions } from './ice/ice-servers.js';
+export { turnCredential, turnExpiry } from './ice/turn-credential.js';
+export type { TurnCredential } from './ice/turn-credential.js';
 export type { GatewaySetting, SettingUnit } from './gateway-settings.js';
 export type {
   Gateway,

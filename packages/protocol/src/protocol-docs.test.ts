@@ -185,6 +185,7 @@ const GATEWAY_LIMIT_ROWS = [
   'HTTP request time',
   '`/metrics` collection',
   'clock tolerance on token times',
+  'TURN credential lifetime',
   'drain time on shutdown',
 ];
 

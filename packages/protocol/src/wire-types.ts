@@ -282,6 +282,25 @@ export interface ConnectedMessage {
    * client has it; keep it in memory, never log or store it. Each `connected`/`resumed` gives a new one.
    */
   readonly resumeSecret: string;
+  /**
+   * The STUN and TURN servers this connection's PeerConnections should use, shaped as `RTCIceServer`
+   * (pass it as `new RTCPeerConnection({ iceServers })`); `[]` when the gateway has none configured. TURN
+   * entries carry a `username` and `credential` made for this connection, valid until the UNIX time that
+   * begins the username (never after `expireTime`); each `connected`/`resumed` gives fresh ones.
+   */
+  readonly iceServers: readonly IceServer[];
+}
+
+/**
+ * One STUN or TURN server entry, as `RTCIceServer`: `{"urls":["stun:stun.example.com:3478"]}`, or with the
+ * time-limited TURN credentials `{"urls":["turn:turn.example.com:3478"],"username":"1767225600:C1","credential":"…"}`.
+ */
+export interface IceServer {
+  readonly urls: readonly string[];
+  /** TURN only: `<expiry unix seconds>:<connectionId>` (the TURN REST API scheme of coturn's `use-auth-secret`). */
+  readonly username?: string;
+  /** TURN only: base64 of HMAC-SHA1(turn secret, username). Never log it. */
+  readonly credential?: string;
 }
 
 /** A subscription to one of the resumed connection's streams. `{"subscriptionId":"U1","streamId":"S1","connectionId":"C2"}` */

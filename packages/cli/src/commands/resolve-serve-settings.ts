@@ -3,7 +3,7 @@
  * `STAGEPASS_*` variable, else the config file, else its default — each checked by the row's rule, every
  * bad one reported (one message each, naming where it came from), then the rules between settings.
  */
-import { checkSettingPairs } from '@stagepass/gateway';
+import { checkIcePair, checkSettingPairs } from '@stagepass/gateway';
 import { isStagepassError } from '@stagepass/protocol';
 import { UsageError } from '../usage-error.js';
 import { describeValue, readConfigFile, type ConfigFile, type SettingProblem } from './config-file.js';
@@ -102,7 +102,7 @@ function origin(resolved: ResolvedSetting, file: ConfigFile | undefined): string
   if (source === 'flag') return setting.flag;
   if (source === 'env') return resolved.variable ?? setting.env;
   if (source === 'file') return file?.entries.get(setting.key)?.where ?? setting.key;
-  return `${setting.key} (default ${String(setting.default)})`;
+  return setting.default === undefined ? setting.key : `${setting.key} (default ${String(setting.default)})`;
 }
 
 /** A rule between settings, naming where the other value came from: `… pingIntervalMs (40000, from --ping-interval-ms)`. */
@@ -141,6 +141,12 @@ export async function resolveServeSettings(inputs: SettingInputs): Promise<Serve
   const byKey = new Map(settings.map((r) => [r.setting.key, r]));
   try {
     checkSettingPairs((key) => byKey.get(key)!.value as number);
+    const iceServers = byKey.get('iceServers')?.value;
+    const turnSecret = byKey.get('turnSecret')?.value;
+    checkIcePair(
+      typeof iceServers === 'string' ? iceServers.split(',') : [],
+      typeof turnSecret === 'string' ? turnSecret : undefined,
+    );
   } catch (err) {
     if (!isStagepassError(err) || typeof err.option !== 'string') throw err;
     fail([{ option: origin(byKey.get(err.option)!, file), message: pairMessage(String(err.rule), byKey, file) }]);

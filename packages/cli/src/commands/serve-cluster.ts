@@ -62,11 +62,12 @@ export async function prepareCluster(url: string, nodeId: string | undefined, lo
     return service;
   };
   return {
-    sessions: (events, { metrics }) =>
+    sessions: (events, { metrics, iceServers }) =>
       (service = createRedisSessionService({
         url,
         events,
         metrics,
+        iceServers,
         logger,
         ...(nodeId !== undefined && { nodeId }),
       })),

@@ -58,7 +58,7 @@ function gatewayOptions(settings: ServeSettings): Partial<GatewayOptions> {
     if (setting.target !== 'gateway' || setting.key === 'host' || setting.key === 'port' || value === undefined)
       continue;
     const [first, second] = setting.key.split('.') as [string, string | undefined];
-    if (second === undefined) options[first] = value;
+    if (second === undefined) options[first] = setting.toOption === undefined ? value : setting.toOption(value);
     else options[first] = { ...(options[first] as Record<string, unknown> | undefined), [second]: value };
   }
   return options as Partial<GatewayOptions>;

@@ -9,7 +9,16 @@
  * derived from the key (`redis` → `STAGEPASS_REDIS`); `envFirst` adds another name read before it
  * (`STAGEPASS_REDIS_URL`), and `display: displayUrl` keeps a URL's password out of every output.
  */
-import { GATEWAY_SETTINGS, checkGatewaySetting, settingRule, type SettingUnit } from '@stagepass/gateway';
+import {
+  GATEWAY_SETTINGS,
+  ICE_SERVERS_RULE,
+  checkGatewaySetting,
+  checkIceServerUrls,
+  checkTurnSecret,
+  settingRule,
+  TURN_SECRET_RULE,
+  type SettingUnit,
+} from '@stagepass/gateway';
 import { invalidOption } from '@stagepass/protocol';
 import { DATABASE_URL_ENV, DEFAULT_DB_PATH, registryTarget } from './app-database.js';
 import { NODE_ID_RULE, REDIS_URL_ENV, isNodeId } from './serve-cluster.js';
@@ -48,6 +57,8 @@ export interface SettingDeclaration {
   readonly envFirst?: readonly string[];
   /** Where the value goes: an option of `createGateway` (`gateway`), of `gateway.close` (`close`), or of serve itself. */
   readonly target: 'gateway' | 'close' | 'serve';
+  /** The checked value as the option takes it, when not as is (`iceServers`: the text's list of URLs). */
+  readonly toOption?: (value: SettingValue) => unknown;
   /** What a good value is, as an `ERR_INVALID_OPTION` rule. */
   readonly rule: string;
   /** The value checked; throws StagepassError `ERR_INVALID_OPTION` with `option` and `rule` for a bad one. */
@@ -196,6 +207,43 @@ const NODE_ID_SETTING: SettingDeclaration = {
   },
 };
 
+/** `stun:a, turn:b` as its URLs. */
+function urlList(text: string): string[] {
+  return text.split(',').map((url) => url.trim());
+}
+
+/**
+ * `iceServers`: comma-separated URLs on the command line and in a variable, a list or that text in a file;
+ * checked by the gateway's own rule, kept as the comma-separated text (`--print-config` shows it).
+ */
+const ICE_SERVERS_SETTING: SettingDeclaration = {
+  key: 'iceServers',
+  type: 'string',
+  default: undefined,
+  summary: 'STUN/TURN URLs handed to clients, comma-separated (turn: URLs need turnSecret)',
+  placeholder: 'URLS',
+  target: 'gateway',
+  rule: ICE_SERVERS_RULE,
+  check: (value) => {
+    const urls = typeof value === 'string' && value !== '' ? urlList(value) : value;
+    return checkIceServerUrls(urls).join(',');
+  },
+  toOption: (value) => urlList(String(value)),
+};
+
+/** `turnSecret`: never printed; checked by the gateway's rule. */
+const TURN_SECRET_SETTING: SettingDeclaration = {
+  key: 'turnSecret',
+  type: 'string',
+  default: undefined,
+  summary: "The TURN server's static-auth-secret; each client gets its own time-limited credential from it",
+  placeholder: 'SECRET',
+  secret: true,
+  target: 'gateway',
+  rule: TURN_SECRET_RULE,
+  check: (value) => checkTurnSecret(value ?? '')!,
+};
+
 /** Settings of `serve` itself, not of the gateway. */
 const CLI_SETTINGS: readonly SettingDeclaration[] = [
   DB_SETTING,
@@ -208,6 +256,8 @@ const CLI_SETTINGS: readonly SettingDeclaration[] = [
   RTC_PORTS_SETTING,
   REDIS_SETTING,
   NODE_ID_SETTING,
+  ICE_SERVERS_SETTING,
+  TURN_SECRET_SETTING,
 ];
 
 function gatewayDeclarations(): SettingDeclaration[] {

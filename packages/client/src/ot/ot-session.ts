@@ -305,7 +305,10 @@ export class Session extends OTEventEmitter<SessionEvents> {
       appId: this.apiKey,
       sessionId: this.sessionId,
       token,
-      iceServers: [...custom, ...(o.iceServers ?? [])],
+      // Nothing of the app's own: the gateway's servers (connected.iceServers), as OpenTok uses its own.
+      ...(custom.length === 0 && o.iceServers === undefined
+        ? {}
+        : { iceServers: [...custom, ...(o.iceServers ?? [])] }),
       ...(o.WebSocket === undefined ? {} : { WebSocket: o.WebSocket }),
       ...(o.RTCPeerConnection === undefined ? {} : { RTCPeerConnection: o.RTCPeerConnection }),
       ...(o.MediaStream === undefined ? {} : { MediaStream: o.MediaStream }),

@@ -107,6 +107,8 @@ export interface JoinOptions {
   readonly expectConnected?: boolean;
   /** The person refuses camera and microphone: getUserMedia rejects NotAllowedError, as after a "Block". */
   readonly refuseCamera?: boolean;
+  /** A script run in the page before its own (after the media probe), e.g. one forcing relay-only ICE. */
+  readonly initScript?: string;
 }
 
 const REFUSE_CAMERA = `
@@ -119,6 +121,7 @@ export async function joinDemo(browser: Browser, url: string, options: JoinOptio
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addInitScript(MEDIA_PROBE);
   if (options.refuseCamera === true) await context.addInitScript(REFUSE_CAMERA);
+  if (options.initScript !== undefined) await context.addInitScript(options.initScript);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   const problems: string[] = [];

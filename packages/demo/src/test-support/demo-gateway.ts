@@ -1,5 +1,5 @@
 /** A real gateway on 127.0.0.1, port 0, with the demo routes mounted, an in-memory registry and a clock tests move. */
-import { createGateway, createSqliteAppRegistry, type Gateway } from '@stagepass/gateway';
+import { createGateway, createSqliteAppRegistry, type Gateway, type GatewayOptions } from '@stagepass/gateway';
 import { createDevRoutes } from '../dev-routes.js';
 
 export interface DemoGateway {
@@ -12,7 +12,8 @@ export interface DemoGateway {
   close(): Promise<void>;
 }
 
-export async function startDemoGateway(): Promise<DemoGateway> {
+/** `extra`: more gateway options (e.g. iceServers and turnSecret for the TURN test). */
+export async function startDemoGateway(extra: Partial<Omit<GatewayOptions, 'registry'>> = {}): Promise<DemoGateway> {
   const registry = createSqliteAppRegistry({ path: ':memory:' });
   const { app, secret } = registry.createApp({ name: 'Development app' });
   let skewMs = 0;
@@ -22,6 +23,7 @@ export async function startDemoGateway(): Promise<DemoGateway> {
     dev: createDevRoutes({ appId: app.appId, secret, kid: app.keys[0]!.kid }),
     now: () => Date.now() + skewMs,
     clockTolerance: 0,
+    ...extra,
   });
   const { port } = await gateway.listen();
   return {

@@ -33,6 +33,7 @@ import {
 } from './cluster-messages.js';
 import { createClusterCounts, registerClusterMetrics, type ClusterCounts } from './cluster-metrics.js';
 import { NodeLink, RemotePeer } from './node-link.js';
+import type { IceServersFor } from '../ice/ice-servers.js';
 import { openClusterClients, redisAddress, type ClusterClients } from './redis-clients.js';
 
 export interface RedisSessionServiceOptions {
@@ -55,6 +56,8 @@ export interface RedisSessionServiceOptions {
   /** How long `start` waits for Redis. Default 3000 ms. */
   readonly connectTimeoutMs?: Milliseconds;
   readonly events?: SessionEvents;
+  /** Each connection's `iceServers` (the gateway's `iceServers` in the factory's context); every node should have the same. */
+  readonly iceServers?: IceServersFor;
   /** The gateway's Prometheus registry: cluster metrics are added to it. */
   readonly metrics?: Registry;
   readonly logger?: Logger;
@@ -130,7 +133,7 @@ function errorOf(refusal: RemoteRefusal): Error {
  * @example
  * ```ts
  * let cluster: RedisSessionService | undefined;
- * const gateway = createGateway({ registry, sessions: (events, { metrics }) => (cluster = createRedisSessionService({ url, events, metrics })) });
+ * const gateway = createGateway({ registry, sessions: (events, { metrics, iceServers }) => (cluster = createRedisSessionService({ url, events, metrics, iceServers })) });
  * await cluster!.start();
  * await gateway.listen();
  * ```
@@ -184,6 +187,7 @@ export class RedisSessionService implements SessionService {
       ...(o.idleSessionTtlMs !== undefined && { idleSessionTtlMs: o.idleSessionTtlMs }),
       ...(o.maxStreamsPerConnection !== undefined && { maxStreamsPerConnection: o.maxStreamsPerConnection }),
       ...(o.maxStreamsPerSession !== undefined && { maxStreamsPerSession: o.maxStreamsPerSession }),
+      ...(o.iceServers && { iceServers: o.iceServers }),
     });
   }
 

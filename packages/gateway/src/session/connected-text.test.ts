@@ -18,6 +18,14 @@ const streamInfo = fc.record({
   videoType: fc.constantFrom('camera' as const, 'screen' as const),
   creationTime: fc.integer({ min: 0 }),
 });
+const iceServer = fc.record(
+  {
+    urls: fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 2 }),
+    username: fc.string({ unit: 'binary' }),
+    credential: fc.string(),
+  },
+  { requiredKeys: ['urls'] },
+);
 const parts: fc.Arbitrary<ConnectedParts> = fc.constantFrom(...ROLES).chain((role) =>
   fc.record({
     v: fc.integer({ min: 1, max: 3 }),
@@ -31,6 +39,7 @@ const parts: fc.Arbitrary<ConnectedParts> = fc.constantFrom(...ROLES).chain((rol
     streams: fc.array(streamInfo, { maxLength: 3 }),
     forceMute: fc.record({ active: fc.boolean(), excludedStreamIds: fc.array(fc.string(), { maxLength: 2 }) }),
     resumeSecret: fc.string(),
+    iceServers: fc.array(iceServer, { maxLength: 2 }),
   }),
 );
 
@@ -56,6 +65,7 @@ describe('connectedText', () => {
       streams: [],
       forceMute: { active: false, excludedStreamIds: [] },
       resumeSecret: 'A'.repeat(43),
+      iceServers: [],
     };
     const altered = { ...CAPABILITIES.publisher, forceMute: true };
     assert.deepEqual(

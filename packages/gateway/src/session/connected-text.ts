@@ -35,6 +35,6 @@ export function connectedText(parts: ConnectedParts): string {
     (!forceMute.active && forceMute.excludedStreamIds.length === 0
       ? NOT_MUTED
       : `,"forceMute":${JSON.stringify(forceMute)}`) +
-    `,"resumeSecret":${JSON.stringify(parts.resumeSecret)}}`
+    `,"resumeSecret":${JSON.stringify(parts.resumeSecret)},"iceServers":${list(parts.iceServers)}}`
   );
 }

@@ -6,6 +6,7 @@ import {
   type StreamInfo,
   type SubscriberInfo,
 } from '@stagepass/protocol';
+import type { IceServersFor } from '../ice/ice-servers.js';
 import { connectedText } from './connected-text.js';
 import type { SessionBus } from './local-bus.js';
 import type { MediaRouter } from './media-router.js';
@@ -17,6 +18,8 @@ export interface EventTargets {
   readonly router: MediaRouter;
   /** Whether a connection is still in the state (a subscription's ends may have left). */
   readonly isLive: (connection: ConnectionRecord) => boolean;
+  /** Each connection's `iceServers` for its `connected`/`resumed`. */
+  readonly iceServers: IceServersFor;
 }
 
 function gateOf(stream: StreamRecord): { audio: boolean; video: boolean } {
@@ -24,7 +27,7 @@ function gateOf(stream: StreamRecord): { audio: boolean; video: boolean } {
 }
 
 /** `connected` for a connection that just joined: the session as it was before it (docs/protocol.md). */
-function connectedFor(connection: ConnectionRecord): string {
+function connectedFor(connection: ConnectionRecord, iceServers: IceServersFor): string {
   const { session, client } = connection;
   let others: ConnectionInfo[] = [];
   if (session.connections.size > 1) {
@@ -43,11 +46,16 @@ function connectedFor(connection: ConnectionRecord): string {
     streams,
     forceMute: session.forceMute,
     resumeSecret: connection.resumeSecret.toString('base64url'),
+    iceServers: iceServers(connection.info.id, client.expireTime),
   });
 }
 
 /** `resumed` for a connection back on a new socket: the session as it is now (rare: plain JSON). */
-function resumedFor(connection: ConnectionRecord, subscribers: readonly SubscriberInfo[]): string {
+function resumedFor(
+  connection: ConnectionRecord,
+  subscribers: readonly SubscriberInfo[],
+  iceServers: IceServersFor,
+): string {
   const { session, client } = connection;
   const others: ConnectionInfo[] = [];
   for (const other of session.connections.values()) if (other !== connection) others.push(other.info);
@@ -64,6 +72,7 @@ function resumedFor(connection: ConnectionRecord, subscribers: readonly Subscrib
     streams: [...session.streams.values()].map(streamInfo),
     forceMute: session.forceMute,
     resumeSecret: connection.resumeSecret.toString('base64url'),
+    iceServers: iceServers(connection.info.id, client.expireTime),
     subscribers,
   };
   return JSON.stringify(message);
@@ -79,7 +88,7 @@ export function deliverEvents(events: readonly SessionEvent[], targets: EventTar
   for (const event of events) {
     switch (event.type) {
       case 'connectionJoined':
-        bus.sendText(event.connection, connectedFor(event.connection));
+        bus.sendText(event.connection, connectedFor(event.connection, targets.iceServers));
         bus.toSession(
           event.connection.session,
           { type: 'connectionCreated', connection: event.connection.info },
@@ -89,7 +98,7 @@ export function deliverEvents(events: readonly SessionEvent[], targets: EventTar
       case 'connectionResumed':
         // The old socket first: nothing more goes out on it once the new one has the session.
         event.replaced?.close(CLOSE_CODES.normal, '');
-        bus.sendText(event.connection, resumedFor(event.connection, event.subscribers));
+        bus.sendText(event.connection, resumedFor(event.connection, event.subscribers, targets.iceServers));
         break;
       case 'connectionLeft':
         bus.toSession(event.connection.session, {

@@ -8,6 +8,7 @@ import {
   type WebRtcMessage,
 } from '@stagepass/protocol';
 import type { Revocation } from '../registry/app-registry.js';
+import type { IceServersFor } from '../ice/ice-servers.js';
 import { authorize } from './authorize.js';
 import { deliverEvents, type EventTargets } from './deliver-events.js';
 import { createLocalBus } from './local-bus.js';
@@ -48,12 +49,16 @@ export interface MemorySessionServiceOptions {
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerSession?: number;
+  /** Each connection's `iceServers` in its `connected`/`resumed` (the gateway's iceServers/turnSecret). Default: `[]`. */
+  readonly iceServers?: IceServersFor;
 }
 
 /** An ack's result: the ID a publish or subscribe created; {} otherwise. */
 type AckResult = Readonly<Record<string, unknown>>;
 const EMPTY_RESULT: AckResult = Object.freeze({});
 const NO_EVENTS: readonly SessionEvent[] = Object.freeze([]);
+const NONE: readonly never[] = Object.freeze([]);
+const NO_ICE_SERVERS: IceServersFor = () => NONE;
 
 function invalidMessage(message: string): StagepassError {
   return new StagepassError('ERR_MESSAGE_INVALID', message);
@@ -132,7 +137,12 @@ export class MemorySessionService implements SessionService {
       options.mediaRouter ??
       ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts))
     )(this.bus);
-    this.targets = { bus: this.bus, router: this.router, isLive: (connection) => state.isLive(connection) };
+    this.targets = {
+      bus: this.bus,
+      router: this.router,
+      isLive: (connection) => state.isLive(connection),
+      iceServers: options.iceServers ?? NO_ICE_SERVERS,
+    };
     this.sweeper = setInterval(() => state.sweepIdleSessions(idleSessionTtlMs), 60_000);
     this.sweeper.unref();
   }
