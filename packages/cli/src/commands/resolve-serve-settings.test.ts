@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isUsageError, type UsageError } from '../usage-error.js';
-import { resolveServeSettings, type SettingInputs } from './resolve-serve-settings.js';
+import type { SettingInputs } from './resolve-serve-settings.js';
 import { SERVE_SETTINGS } from './serve-settings.js';
+import { resolveSettings } from '../test-support/resolve-settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagepass-settings-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,15 +22,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-function resolve(more: Partial<SettingInputs>) {
-  return resolveServeSettings({
-    flags: {},
-    env: {},
-    configPath: undefined,
-    readFile: (path) => readFile(path, 'utf8'),
-    ...more,
-  });
-}
+const resolve = resolveSettings;
 
 /** The lines (`where: what`) of the UsageError the inputs are refused with. */
 async function problems(more: Partial<SettingInputs>): Promise<string[]> {

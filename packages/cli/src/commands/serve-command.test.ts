@@ -5,15 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { renderPrintConfig } from './print-config.js';
-import { resolveServeSettings, type SettingInputs } from './resolve-serve-settings.js';
+import type { SettingInputs } from './resolve-serve-settings.js';
 import { toServeOptions, type ServeCommandOptions } from './serve-command.js';
 import { SERVE_SETTINGS, type ServeSetting, type SettingValue } from './serve-settings.js';
+import { resolveSettings } from '../test-support/resolve-settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagepass-serve-command-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,15 +47,7 @@ function nested(): Record<string, unknown> {
   return data;
 }
 
-function resolve(more: Partial<SettingInputs>) {
-  return resolveServeSettings({
-    flags: {},
-    env: {},
-    configPath: undefined,
-    readFile: (path) => readFile(path, 'utf8'),
-    ...more,
-  });
-}
+const resolve = resolveSettings;
 
 const COMMAND: ServeCommandOptions = {
   flags: {},

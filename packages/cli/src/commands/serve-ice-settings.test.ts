@@ -3,15 +3,15 @@
  * createGateway as a list, `turnSecret` never shown, and the rule between the two.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isUsageError, type UsageError } from '../usage-error.js';
 import { renderPrintConfig } from './print-config.js';
-import { resolveServeSettings, type SettingInputs } from './resolve-serve-settings.js';
+import type { SettingInputs } from './resolve-serve-settings.js';
 import { toServeOptions, type ServeCommandOptions } from './serve-command.js';
+import { resolveSettings } from '../test-support/resolve-settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagepass-ice-settings-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,15 +25,7 @@ const COMMAND: ServeCommandOptions = {
   init: false,
 };
 
-function resolve(more: Partial<SettingInputs>) {
-  return resolveServeSettings({
-    flags: {},
-    env: {},
-    configPath: undefined,
-    readFile: (path) => readFile(path, 'utf8'),
-    ...more,
-  });
-}
+const resolve = resolveSettings;
 
 async function refusal(more: Partial<SettingInputs>): Promise<string> {
   try {
