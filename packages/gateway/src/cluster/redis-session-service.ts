@@ -164,6 +164,8 @@ export class RedisSessionService implements SessionService {
   private readonly pending = new Map<number, Pending>();
   private requestSeq = 0;
   private healthySince: number | undefined = undefined;
+  /** The last heartbeat failed (a hung Redis keeps its connections "ready"): not ready until one succeeds. */
+  private beatFailing = false;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private resetting = false;
@@ -249,7 +251,7 @@ export class RedisSessionService implements SessionService {
   }
 
   unavailable(): string | undefined {
-    if (this.ready()) return undefined;
+    if (this.ready() && !this.beatFailing) return undefined;
     return `Redis at ${redisAddress(this.options.url)} cannot be reached: this node admits nobody into sessions that need it`;
   }
 
@@ -258,10 +260,13 @@ export class RedisSessionService implements SessionService {
     const started = performance.now();
     try {
       const alive = await this.clients!.commands.spHeartbeat(this.keys.nodes, this.nodeId, this.livenessMs, 0);
+      this.beatFailing = false;
       this.rtt?.observe((performance.now() - started) / 1000);
       if (alive === 0) await this.reset();
     } catch {
-      // Redis is away: readiness says so; the next beat tries again.
+      // Redis is away, or hung with its connections open (they still say "ready"): /readyz says so
+      // until a beat succeeds again; the next beat tries again.
+      this.beatFailing = true;
     }
   }
 

@@ -99,7 +99,17 @@ export class TestRedis {
     this.process = undefined;
   }
 
+  /** Hangs the server (SIGSTOP): its connections stay open, nothing answers; `wake()` resumes it. */
+  hang(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  wake(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
+    this.wake();
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
