@@ -104,6 +104,33 @@ describe('the demo page in Chromium (real audio and video through the gateway)',
       await closeAll();
     }
   });
+  it('Media "routed": tabs that type the same session name meet in one routed session, forwarded by the gateway; the invite link keeps the choice', async () => {
+    try {
+      const session = newSession('routed');
+      const ada = await join({ name: 'Ada', role: 'publisher', session, media: 'routed' });
+      const bob = await join({ name: 'Bob', role: 'subscriber', session, media: 'routed' });
+      for (const participant of [ada, bob]) {
+        assert.equal(await participant.page.getByTestId('media').inputValue(), 'routed');
+        assert.equal(await participant.page.locator('#me').getAttribute('data-media-mode'), 'routed');
+        assert.match((await participant.page.locator('#me').textContent()) ?? '', /routed through the gateway/);
+      }
+      const streamId = await remoteStreamIdOf(bob.page, 'Ada');
+      await waitForMedia(bob.page, streamId, (m) => m.framesDecoded > 0, 'Bob decodes Ada’s video, routed');
+      await bob.page.getByTestId('copy-invite').click();
+      const invite = bob.page.getByTestId('info').filter({ hasText: 'Invite link' });
+      await invite.waitFor();
+      assert.match((await invite.textContent()) ?? '', /[?&]media=routed(&|$)/);
+      // The same name, relayed: another session, where nobody is yet.
+      const cy = await join({ name: 'Cy', role: 'subscriber', session });
+      assert.equal(await cy.page.locator('#me').getAttribute('data-media-mode'), 'relayed');
+      // The count is of the others: Cy sees nobody, Bob still only Ada.
+      assert.equal(await cy.page.locator('#participant-count').textContent(), '0', 'Cy alone');
+      assert.equal(await bob.page.locator('#participant-count').textContent(), '1', 'Bob sees Ada, not Cy');
+    } finally {
+      await closeAll();
+    }
+  });
+
   it('publisheronly: publishes (the publisher sees its frames), sees no remote video and no chat input; the gateway refuses its hand-made subscribe and signal', async () => {
     try {
       const session = newSession('publisheronly');

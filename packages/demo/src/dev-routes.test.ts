@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createGateway, createSqliteAppRegistry, type Gateway } from '@stagepass/gateway';
-import { createVerifier } from '@stagepass/token';
+import { createVerifier, readOpenTokSessionId } from '@stagepass/token';
 import { startDemoGateway, type DemoGateway } from './test-support/demo-gateway.js';
 
 /** Every hook issue 8 lists for tests, as data-testid. */
@@ -77,6 +77,24 @@ describe('the demo routes (createGateway({ dev }))', () => {
     assert.equal(granted.data, 'name=Ada');
     assert.equal(granted.role, 'moderator');
     assert.equal(granted.expireTime, body.expireTime);
+  });
+
+  it('POST /dev/token with mediaMode routed swaps a session name for one routed session ID, the same for every tab', async () => {
+    const ask = async (body: Record<string, unknown>) =>
+      (await (await post(demo.url, { role: 'publisher', ...body })).json()) as { sessionId: string; message?: string };
+    const first = await ask({ sessionId: 'standup', mediaMode: 'routed' });
+    const second = await ask({ sessionId: 'standup', mediaMode: 'routed' });
+    assert.equal(readOpenTokSessionId(first.sessionId)?.mediaMode, 'routed');
+    assert.equal(readOpenTokSessionId(first.sessionId)?.appId, demo.appId);
+    assert.equal(second.sessionId, first.sessionId);
+    assert.notEqual((await ask({ sessionId: 'retro', mediaMode: 'routed' })).sessionId, first.sessionId);
+    assert.equal((await ask({ sessionId: 'standup', mediaMode: 'relayed' })).sessionId, 'standup');
+    assert.equal((await ask({ sessionId: 'standup' })).sessionId, 'standup');
+    // An ID that already says its mode is kept as it is.
+    assert.equal((await ask({ sessionId: first.sessionId, mediaMode: 'routed' })).sessionId, first.sessionId);
+    const bad = await post(demo.url, { sessionId: 'standup', role: 'publisher', mediaMode: 'sfu' });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { message: string }).message, /mediaMode/);
   });
 
   it('refuses a bad body (400 naming the field), another method (405) and a body over 16 KiB (413)', async () => {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { ERROR_CODES, isStagepassError, type ErrorCode } from '@stagepass/protocol';
-import { createTokenHandler, type TokenGrant } from '@stagepass/token';
+import { ERROR_CODES, invalidOption, isStagepassError, type ErrorCode } from '@stagepass/protocol';
+import { createSessionId, createTokenHandler, readOpenTokSessionId, type TokenGrant } from '@stagepass/token';
 import { BodyTooLargeError, readBody, toWebRequest, writeWebResponse } from './node-web-request.js';
 
 /** Options of {@link createDevRoutes}: the development app whose tokens `POST /dev/token` mints. */
@@ -13,6 +13,8 @@ export interface DevRoutesOptions {
   readonly kid?: string;
   /** Told to a `POST /dev/token` without `ttl`. Default '1h'. */
   readonly defaultTtl?: string;
+  /** Most session names remembered as routed sessions (the oldest is forgotten first). Default 10000. */
+  readonly maxRoutedNames?: number;
 }
 
 /** A Node request listener that answers the requests it owns (true) and passes the rest (false). */
@@ -66,8 +68,27 @@ function sendError(
   sendJson(res, status, { code, message });
 }
 
+/**
+ * The routed session ID behind each session *name* the page asked routed: a routed session's mode lives in its
+ * ID (docs/protocol.md "Media modes"), so `standup` asked routed becomes one ID made by `createSessionId`, the
+ * same for every tab while this process runs. Names that already are OpenTok-shaped IDs keep their own mode.
+ */
+function routedNames(appId: string, max: number): (name: string) => string {
+  const ids = new Map<string, string>();
+  return (name) => {
+    if (readOpenTokSessionId(name) !== undefined) return name;
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = createSessionId({ appId, mediaMode: 'routed' });
+      if (ids.size >= max) ids.delete(ids.keys().next().value!);
+      ids.set(name, id);
+    }
+    return id;
+  };
+}
+
 /** The grant a `POST /dev/token` body asks for; the minter checks each field (ERR_INVALID_OPTION). */
-function grantOf(text: string, defaultTtl: string): TokenGrant {
+function grantOf(text: string, defaultTtl: string, routed: (name: string) => string): TokenGrant {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -75,7 +96,12 @@ function grantOf(text: string, defaultTtl: string): TokenGrant {
     body = undefined;
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { sessionId: '', role: 'publisher' };
-  const { sessionId, role, data, ttl } = body as Record<string, unknown>;
+  const { role, data, ttl, mediaMode } = body as Record<string, unknown>;
+  let sessionId = (body as Record<string, unknown>).sessionId;
+  if (mediaMode !== undefined && mediaMode !== 'relayed' && mediaMode !== 'routed') {
+    throw invalidOption('mediaMode', 'must be "relayed" or "routed"');
+  }
+  if (mediaMode === 'routed' && typeof sessionId === 'string' && sessionId !== '') sessionId = routed(sessionId);
   return {
     sessionId: sessionId as string,
     role: (role ?? 'publisher') as TokenGrant['role'],
@@ -87,7 +113,8 @@ function grantOf(text: string, defaultTtl: string): TokenGrant {
 /**
  * The demo page and its dev-only token endpoint, for `createGateway({ dev })` (what `stagepass serve --dev`
  * mounts): `GET /` the page, `GET /demo/…` its script, style and the client bundle, and
- * `POST /dev/token` `{sessionId, role, data?, ttl?}` → `{token, appId, sessionId, role, expireTime}`, minted by
+ * `POST /dev/token` `{sessionId, role, data?, ttl?, mediaMode?}` → `{token, appId, sessionId, role, expireTime}`
+ * (with `mediaMode: "routed"`, a plain session name is swapped for the routed session ID kept for it), minted by
  * `createTokenHandler` for the development app. Anyone who reaches it gets any token: loopback only, which the
  * CLI enforces. Every other path passes (false).
  *
@@ -100,11 +127,12 @@ function grantOf(text: string, defaultTtl: string): TokenGrant {
 export function createDevRoutes(options: DevRoutesOptions): DevRoutesHandler {
   const files = staticFiles();
   const defaultTtl = options.defaultTtl ?? '1h';
+  const routed = routedNames(options.appId, options.maxRoutedNames ?? 10_000);
   const handleToken = createTokenHandler({
     appId: options.appId,
     secret: options.secret,
     ...(options.kid === undefined ? {} : { kid: options.kid }),
-    authorize: async (request) => grantOf(await request.text(), defaultTtl),
+    authorize: async (request) => grantOf(await request.text(), defaultTtl, routed),
   });
 
   async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -123,7 +151,13 @@ export function createDevRoutes(options: DevRoutesOptions): DevRoutesHandler {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === TOKEN_PATH) {
       if (req.method === 'POST') void token(req, res);
-      else sendError(res, 'ERR_INVALID_OPTION', `${TOKEN_PATH} takes POST {sessionId, role, data?, ttl?}.`, 405);
+      else
+        sendError(
+          res,
+          'ERR_INVALID_OPTION',
+          `${TOKEN_PATH} takes POST {sessionId, role, data?, ttl?, mediaMode?}.`,
+          405,
+        );
       return true;
     }
     const file = files.get(path);

@@ -9,6 +9,7 @@ const ui = {
   name: $('name'),
   role: $('role'),
   session: $('session'),
+  media: $('media'),
   join: $('join'),
   leave: $('leave'),
   invite: $('copy-invite'),
@@ -77,6 +78,7 @@ const ROLE_LABEL = {
   publisheronly: 'publisher only',
   moderator: 'moderator',
 };
+const MEDIA_LABEL = { relayed: 'peer to peer', routed: 'routed through the gateway' };
 
 let session = null;
 let publisher = null;
@@ -144,11 +146,12 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
-async function requestToken(sessionId, role, name) {
+// With mediaMode "routed", the dev gateway answers with the routed session ID it keeps for this session name.
+async function requestToken(sessionId, role, name, mediaMode) {
   const res = await fetch('/dev/token', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sessionId, role, data: `name=${name}` }),
+    body: JSON.stringify({ sessionId, role, data: `name=${name}`, mediaMode }),
   });
   const body = await res.json();
   if (!res.ok) throw Object.assign(new Error(body.message), { code: body.code });
@@ -389,7 +392,7 @@ function wire(current) {
 // ---- join and leave ---------------------------------------------------------------------------------
 
 function setJoined(joined) {
-  for (const input of [ui.name, ui.role, ui.session, ui.join]) input.disabled = joined;
+  for (const input of [ui.name, ui.role, ui.session, ui.media, ui.join]) input.disabled = joined;
   ui.leave.disabled = !joined;
 }
 
@@ -409,14 +412,15 @@ async function join(event) {
   const name = ui.name.value.trim();
   const sessionId = ui.session.value.trim();
   const role = ui.role.value;
+  const mediaMode = ui.media.value;
   history.replaceState(null, '', inviteUrl({ name, role }));
   setJoined(true);
   setStatus('connecting');
   try {
-    const first = await requestToken(sessionId, role, name);
+    const first = await requestToken(sessionId, role, name, mediaMode);
     let fresh = first.token;
-    const token = async () => fresh ?? (await requestToken(sessionId, role, name)).token;
-    const joined = await connect({ url: location.origin, appId: first.appId, sessionId, token });
+    const token = async () => fresh ?? (await requestToken(sessionId, role, name, mediaMode)).token;
+    const joined = await connect({ url: location.origin, appId: first.appId, sessionId: first.sessionId, token });
     fresh = undefined;
     session = joined;
   } catch (err) {
@@ -428,7 +432,8 @@ async function join(event) {
   }
   wire(session);
   setStatus('connected');
-  ui.me.textContent = `${name} · ${ROLE_LABEL[session.role] ?? session.role}`;
+  ui.me.textContent = `${name} · ${ROLE_LABEL[session.role] ?? session.role} · ${MEDIA_LABEL[session.mediaMode]}`;
+  ui.me.dataset.mediaMode = session.mediaMode;
   ui.messages.replaceChildren();
   showRoleControls();
   for (const connection of session.connections.values()) renderParticipant(connection);
@@ -449,10 +454,12 @@ function teardown() {
   setJoined(false);
   setStatus('disconnected');
   ui.me.textContent = '';
+  delete ui.me.dataset.mediaMode;
 }
 
 function inviteUrl({ name, role }) {
   const query = new URLSearchParams({ session: ui.session.value.trim() });
+  if (ui.media.value === 'routed') query.set('media', 'routed');
   if (role) query.set('role', role);
   if (name) query.set('name', name);
   return `${location.origin}${location.pathname}?${query}`;
@@ -466,6 +473,7 @@ function prefill() {
   ui.session.value = query.get('session') ?? `room-${Math.random().toString(36).slice(2, 8)}`;
   const role = query.get('role');
   if (role && ROLE_LABEL[role]) ui.role.value = role;
+  if (query.get('media') === 'routed') ui.media.value = 'routed';
 }
 
 function bind() {

@@ -138,6 +138,8 @@ describe('stagepass app', { concurrency: true }, () => {
           '--legacy-t1',
           '--single-use',
           '--eject-at-expiry',
+          '--media-mode',
+          'routed',
           ...dbFlag(),
         ]);
         assert.equal(out.kid, 'k1');
@@ -149,6 +151,7 @@ describe('stagepass app', { concurrency: true }, () => {
           ejectAtExpiry: true,
           allowedOrigins: [],
           maxConnectionsPerSession: null,
+          mediaMode: 'routed',
         });
         assert.deepEqual(secretsIn(out.app), [], 'the app record in the output holds no secret');
       });
@@ -181,6 +184,7 @@ describe('stagepass app', { concurrency: true }, () => {
           ejectAtExpiry: false,
           allowedOrigins: ['https://app.example.com'],
           maxConnectionsPerSession: 50,
+          mediaMode: 'relayed',
         });
         assert.deepEqual(
           shown.keys.map((k: Record<string, unknown>) => [k.kid, k.alg, k.status, k.secret]),
@@ -249,8 +253,15 @@ describe('stagepass app', { concurrency: true }, () => {
             ejectAtExpiry: false,
             allowedOrigins: [],
             maxConnectionsPerSession: null,
+            mediaMode: 'relayed',
           },
         });
+        const routed = await ok(['app', 'set', appId, '--media-mode', 'routed', ...dbFlag()]);
+        assert.equal(routed.settings.mediaMode, 'routed');
+        assert.equal(routed.version, 5);
+        const shown = await stagepass(['app', 'show', appId, ...dbFlag()]);
+        assert.match(shown.stdout, /mediaMode {17}routed/);
+        await ok(['app', 'set', appId, '--media-mode', 'relayed', ...dbFlag()]);
         const origins = await ok([
           'app',
           'set',
@@ -268,7 +279,7 @@ describe('stagepass app', { concurrency: true }, () => {
         assert.equal(origins.settings.legacyT1, true);
         const same = await ok(['app', 'set', appId, '--legacy-t1', 'true', ...dbFlag()]);
         assert.equal(same.changed, false);
-        assert.equal(same.version, 5);
+        assert.equal(same.version, 7);
       });
 
       it('set refuses bad values and empty calls (exit 2) and unknown apps (exit 1)', async () => {
@@ -291,6 +302,7 @@ describe('stagepass app', { concurrency: true }, () => {
           [['--max-connections', '0'], '--max-connections'],
           [['--max-connections', '100001'], '--max-connections'],
           [['--max-connections', 'many'], '--max-connections'],
+          [['--media-mode', 'sfu'], '--media-mode'],
           [['--origin', 'https://a.com', '--clear-origins'], '--origin'],
         ];
         const results = await Promise.all(

@@ -1,6 +1,7 @@
 /**
  * The `stagepass app …` commands: their flags and how they become each command's options.
  */
+import type { MediaMode } from '@stagepass/protocol';
 import { defineCommand, type Command, type OptionSpec } from '../command-spec.js';
 import { appAddKey, renderAppAddKey } from './app-add-key.js';
 import { appCreate, renderAppCreate } from './app-create.js';
@@ -22,6 +23,13 @@ const ORIGIN_FLAG: OptionSpec = {
   description: 'Allowed page origin, exactly scheme://host[:port]; repeat for several (none = any origin)',
 };
 const ON_OFF = ['true', 'false'] as const;
+const MEDIA_MODE_FLAG: OptionSpec = {
+  type: 'string',
+  value: 'MODE',
+  choices: ['relayed', 'routed'],
+  description:
+    'Media mode of the sessions the gateway makes for this app when not told one: relayed (peer to peer) or routed (through the gateway). Default relayed',
+} as const;
 /** Where the master key comes from, said in every `app` command's help. */
 const MASTER_KEY_NOTE = `With $${MASTER_KEY_ENV} set (64 hex characters or base64 of 32 bytes: openssl rand -hex 32), secrets are stored encrypted (AES-256-GCM); a database so encrypted opens only with that key.`;
 
@@ -31,7 +39,7 @@ export const appCreateCommand: Command = defineCommand({
   summary: 'Register a new app and print its App ID and secret (once)',
   usage: [
     'stagepass app create --name NAME [--legacy-t1] [--single-use] [--eject-at-expiry] [--origin O]...',
-    '       [--max-connections N] [--db PATH] [--json | --export]',
+    '       [--max-connections N] [--media-mode relayed|routed] [--db PATH] [--json | --export]',
   ],
   description: [
     'Makes a UUID App ID and a 32-byte HS256 secret (key k1), and prints a ready "stagepass token create" line.',
@@ -52,6 +60,7 @@ export const appCreateCommand: Command = defineCommand({
       value: 'N',
       description: "Most connections per session, 1–100000 (default: the gateway's)",
     },
+    'media-mode': MEDIA_MODE_FLAG,
     db: DB_FLAG,
     json: JSON_FLAG,
     export: {
@@ -71,6 +80,7 @@ export const appCreateCommand: Command = defineCommand({
       ejectAtExpiry: args.flag('eject-at-expiry') || undefined,
       allowedOrigins: args.strings('origin').length > 0 ? args.strings('origin') : undefined,
       maxConnections: args.string('max-connections'),
+      mediaMode: args.string('media-mode') as MediaMode | undefined,
     }),
   run: appCreate,
   render: renderAppCreate,
@@ -241,7 +251,8 @@ export const appSetCommand: Command = defineCommand({
   summary: "Change an app's settings",
   usage: [
     'stagepass app set APP_ID [--legacy-t1 true|false] [--single-use true|false] [--eject-at-expiry true|false]',
-    '       [--origin O]... [--clear-origins] [--max-connections N|none] [--db PATH] [--json]',
+    '       [--origin O]... [--clear-origins] [--max-connections N|none] [--media-mode relayed|routed]',
+    '       [--db PATH] [--json]',
   ],
   description: ['Settings not named keep their values; --origin replaces the whole list.', MASTER_KEY_NOTE],
   positionals: [APP_ID_ARGUMENT],
@@ -261,6 +272,7 @@ export const appSetCommand: Command = defineCommand({
       value: 'N',
       description: "Most connections per session, 1–100000, or none (the gateway's default)",
     },
+    'media-mode': MEDIA_MODE_FLAG,
     db: DB_FLAG,
     json: JSON_FLAG,
     help: HELP_FLAG,
@@ -275,6 +287,7 @@ export const appSetCommand: Command = defineCommand({
       allowedOrigins: args.strings('origin').length > 0 ? args.strings('origin') : undefined,
       clearOrigins: args.flag('clear-origins') || undefined,
       maxConnections: args.string('max-connections'),
+      mediaMode: args.string('media-mode') as MediaMode | undefined,
     }),
   run: appSet,
   render: renderAppSet,

@@ -1,4 +1,5 @@
 import type { AppSettings } from '@stagepass/gateway';
+import type { MediaMode } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { parseMaxConnections, withAppRegistry, type AppDatabaseOptions } from './app-database.js';
@@ -14,6 +15,8 @@ export interface AppCreateOptions extends AppDatabaseOptions {
   readonly allowedOrigins?: readonly string[];
   /** As typed: 1–100000. */
   readonly maxConnections?: string;
+  /** `relayed` or `routed` (the parser allows nothing else). */
+  readonly mediaMode?: MediaMode;
   /** `--export`: print only the shell lines that export the App ID and the secret. */
   readonly shellExports?: boolean;
 }
@@ -45,6 +48,7 @@ export async function appCreate(options: AppCreateOptions, io: CommandIo): Promi
     ...(options.ejectAtExpiry === true ? { ejectAtExpiry: true } : {}),
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     ...(maxConnectionsPerSession === undefined ? {} : { maxConnectionsPerSession }),
+    ...(options.mediaMode === undefined ? {} : { mediaMode: options.mediaMode }),
   };
   return withAppRegistry(options, io, { create: true }, async (registry) => {
     const { app, secret } = await registry.createApp({ name: options.name, settings });

@@ -82,6 +82,7 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   'settings.ejectAtExpiry': '--eject-at-expiry',
   'settings.allowedOrigins': '--origin',
   'settings.maxConnectionsPerSession': '--max-connections',
+  'settings.mediaMode': '--media-mode',
   masterKey: MASTER_KEY_ENV,
   path: '--db',
   url: '--db',

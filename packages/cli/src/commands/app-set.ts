@@ -1,4 +1,5 @@
 import type { AppRecord, AppSettings } from '@stagepass/gateway';
+import type { MediaMode } from '@stagepass/protocol';
 import type { CommandIo } from '../cli-io.js';
 import type { CommandOutput } from '../command-spec.js';
 import { UsageError } from '../usage-error.js';
@@ -18,6 +19,8 @@ export interface AppSetOptions extends AppDatabaseOptions {
   readonly clearOrigins?: boolean;
   /** 1–100000, or `none` for the gateway's default. */
   readonly maxConnections?: string;
+  /** `relayed` or `routed` (the parser allows nothing else). */
+  readonly mediaMode?: MediaMode;
 }
 
 export interface AppSetResult {
@@ -46,10 +49,11 @@ export async function appSet(options: AppSetOptions, io: CommandIo): Promise<App
     ejectAtExpiry: toBoolean(options.ejectAtExpiry),
     allowedOrigins: options.clearOrigins === true ? [] : options.allowedOrigins,
     maxConnectionsPerSession,
+    mediaMode: options.mediaMode,
   }).filter(([, value]) => value !== undefined);
   if (entries.length === 0) {
     throw new UsageError(
-      'nothing to set: give at least one of --legacy-t1, --single-use, --eject-at-expiry, --origin, --clear-origins, --max-connections',
+      'nothing to set: give at least one of --legacy-t1, --single-use, --eject-at-expiry, --origin, --clear-origins, --max-connections, --media-mode',
     );
   }
   const settings = Object.fromEntries(entries) as Partial<AppSettings>;

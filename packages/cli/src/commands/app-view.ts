@@ -65,6 +65,7 @@ export function settingsLines(settings: AppSettings): string[] {
     `ejectAtExpiry             ${String(settings.ejectAtExpiry)}`,
     `allowedOrigins            ${origins}`,
     `maxConnectionsPerSession  ${max}`,
+    `mediaMode                 ${settings.mediaMode}`,
   ];
 }
 

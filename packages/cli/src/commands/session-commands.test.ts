@@ -150,6 +150,12 @@ describe('stagepass session: create → show → signal → mute-all → revoke'
     const routed = json(await session('create', '--routed', '--json'));
     assert.equal(routed.mediaMode, 'routed');
     assert.equal((await sessions.getSession(appId, routed.sessionId as string))?.mediaMode, 'routed');
+    // Without a flag the app's mediaMode setting decides; --relayed overrides it.
+    registry.updateSettings(appId, { mediaMode: 'routed' });
+    assert.equal(json(await session('create', '--json')).mediaMode, 'routed');
+    assert.equal(json(await session('create', '--relayed', '--json')).mediaMode, 'relayed');
+    registry.updateSettings(appId, { mediaMode: 'relayed' });
+    assert.equal((await session('create', '--routed', '--relayed')).code, 2, 'the two flags conflict');
 
     // show
     const a = await join('room-1', { data: 'user=1' });

@@ -64,14 +64,19 @@ function gatewayOptions(args: ParsedArgs): GatewayOptions {
 export const sessionCreateCommand: Command = defineCommand({
   path: ['session', 'create'],
   summary: 'Create a session and print its ID on stdout',
-  usage: ['stagepass session create [--session-id ID] [--routed]', GATEWAY_USAGE],
+  usage: ['stagepass session create [--session-id ID] [--routed | --relayed]', GATEWAY_USAGE],
   description: GATEWAY_DESCRIPTION,
   positionals: [],
   options: {
     'session-id': { type: 'string', value: 'ID', description: 'Session ID to use (default: the gateway makes one)' },
     routed: {
       type: 'boolean',
+      conflicts: ['relayed'],
       description: 'Routed media: the gateway forwards every stream and enforces force-mute on the media',
+    },
+    relayed: {
+      type: 'boolean',
+      description: "Relayed media: peer to peer (without either flag: the app's mediaMode setting, default relayed)",
     },
     ...GATEWAY_FLAGS,
     json: JSON_FLAG,
@@ -82,7 +87,7 @@ export const sessionCreateCommand: Command = defineCommand({
     given({
       ...gatewayOptions(args),
       sessionId: args.string('session-id'),
-      mediaMode: args.flag('routed') ? ('routed' as const) : undefined,
+      mediaMode: args.flag('routed') ? ('routed' as const) : args.flag('relayed') ? ('relayed' as const) : undefined,
     }),
   run: sessionCreate,
   render: renderSessionCreate,

@@ -13,7 +13,7 @@ import {
 export interface SessionCreateOptions extends GatewayOptions {
   /** The session ID to use; default: the gateway makes one. */
   readonly sessionId?: string;
-  /** `routed` (`--routed`): the gateway makes a routed session's ID. Default: relayed. */
+  /** `--routed` / `--relayed`: the mode of the session the gateway makes. Default: the app's `mediaMode` setting. */
   readonly mediaMode?: MediaMode;
 }
 
@@ -51,7 +51,7 @@ export async function sessionCreate(
   if (typeof sessionId !== 'string' || typeof createdAt !== 'number') {
     return notAGateway(reply.status, "the gateway's answer has no sessionId; is --url a Stagepass gateway?");
   }
-  if (options.mediaMode === 'routed' && mediaMode !== 'routed') {
+  if (options.mediaMode !== undefined && mediaMode !== options.mediaMode) {
     return notAGateway(reply.status, 'the gateway made no routed session: it predates routed media');
   }
   return { ok: true, sessionId, createdAt, mediaMode: mediaMode === 'routed' ? 'routed' : 'relayed' };

@@ -103,6 +103,8 @@ export interface JoinOptions {
   readonly name: string;
   readonly role: 'subscriber' | 'publisher' | 'publisheronly' | 'moderator';
   readonly session: string;
+  /** The page's Media choice (its `media` query parameter); default relayed. */
+  readonly media?: 'relayed' | 'routed';
   /** Wait for `connected` (default true). */
   readonly expectConnected?: boolean;
   /** The person refuses camera and microphone: getUserMedia rejects NotAllowedError, as after a "Block". */
@@ -130,6 +132,7 @@ export async function joinDemo(browser: Browser, url: string, options: JoinOptio
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
   });
   const query = new URLSearchParams({ session: options.session, role: options.role, name: options.name });
+  if (options.media === 'routed') query.set('media', 'routed');
   await page.goto(`${url}/?${query}`);
   await page.getByTestId('join').click();
   if (options.expectConnected !== false) {

@@ -1,3 +1,4 @@
+import type { MediaMode } from '@stagepass/protocol';
 import type { JwsAlgorithm } from '@stagepass/token';
 
 /** Per-app settings, with their defaults in {@link DEFAULT_APP_SETTINGS}. */
@@ -12,6 +13,12 @@ export interface AppSettings {
   readonly allowedOrigins: readonly string[];
   /** Most connections in one session; null = the gateway's default. */
   readonly maxConnectionsPerSession: number | null;
+  /**
+   * The media mode of a session the gateway makes for this app without being told one (REST
+   * `POST …/sessions` with neither `sessionId` nor `mediaMode`, `stagepass session create` without
+   * `--routed`/`--relayed`). A session's mode lives in its ID, so this never changes a session that exists.
+   */
+  readonly mediaMode: MediaMode;
 }
 
 export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
@@ -20,6 +27,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
   ejectAtExpiry: false,
   allowedOrigins: Object.freeze([]) as readonly string[],
   maxConnectionsPerSession: null,
+  mediaMode: 'relayed',
 });
 
 export type KeyStatus = 'active' | 'retired';

@@ -4,7 +4,7 @@
  * hold a secret; names, origins and key IDs are not secret and may be quoted.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { invalidOption, isOpaqueId, isStagepassError } from '@stagepass/protocol';
+import { invalidOption, isOpaqueId, isStagepassError, type MediaMode } from '@stagepass/protocol';
 import {
   algorithmForKey,
   createVerifier,
@@ -42,6 +42,7 @@ export const SETTING_NAMES = [
   'ejectAtExpiry',
   'allowedOrigins',
   'maxConnectionsPerSession',
+  'mediaMode',
 ] as const satisfies readonly (keyof AppSettings)[];
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -186,6 +187,12 @@ function checkMaxConnections(value: unknown, option: string): number | null {
   return value;
 }
 
+/** `relayed` or `routed`. */
+export function checkMediaMode(value: unknown, option: string): MediaMode {
+  if (value !== 'relayed' && value !== 'routed') throw invalidOption(option, 'must be "relayed" or "routed"');
+  return value;
+}
+
 /**
  * `base` with the given settings applied (undefined members are left as they are), every value
  * checked. Unknown setting names are refused so that a typo never silently does nothing.
@@ -209,6 +216,7 @@ export function mergeSettings(base: AppSettings, patch: unknown, option = 'setti
     ejectAtExpiry: pick('ejectAtExpiry', checkBoolean, base.ejectAtExpiry),
     allowedOrigins: pick('allowedOrigins', checkOrigins, base.allowedOrigins),
     maxConnectionsPerSession: pick('maxConnectionsPerSession', checkMaxConnections, base.maxConnectionsPerSession),
+    mediaMode: pick('mediaMode', checkMediaMode, base.mediaMode),
   });
 }
 
@@ -219,6 +227,7 @@ export function sameSettings(a: AppSettings, b: AppSettings): boolean {
     a.singleUseTokens === b.singleUseTokens &&
     a.ejectAtExpiry === b.ejectAtExpiry &&
     a.maxConnectionsPerSession === b.maxConnectionsPerSession &&
+    a.mediaMode === b.mediaMode &&
     a.allowedOrigins.length === b.allowedOrigins.length &&
     a.allowedOrigins.every((origin, i) => origin === b.allowedOrigins[i])
   );

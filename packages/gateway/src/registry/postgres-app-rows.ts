@@ -1,5 +1,6 @@
 /** The PostgreSQL rows of apps and keys, how they are read, and how they become the registry's frozen records. */
 import type { ClientBase } from 'pg';
+import type { MediaMode } from '@stagepass/protocol';
 import type { JwsAlgorithm } from '@stagepass/token';
 import type { AppRecord, AppSettings, KeyRecord, KeyStatus } from './app-record.js';
 import type { SecretSealer } from './secret-sealing.js';
@@ -15,6 +16,7 @@ export interface PgAppRow {
   eject_at_expiry: boolean;
   allowed_origins: string[];
   max_connections_per_session: number | null;
+  media_mode: MediaMode;
 }
 
 export interface PgKeyRow {
@@ -50,6 +52,7 @@ export function toPgSettings(row: PgAppRow): AppSettings {
     ejectAtExpiry: row.eject_at_expiry,
     allowedOrigins: Object.freeze([...row.allowed_origins]),
     maxConnectionsPerSession: row.max_connections_per_session,
+    mediaMode: row.media_mode,
   });
 }
 
@@ -64,7 +67,7 @@ export function toPgRecord(row: PgAppRow, keys: readonly PgKeyRow[], sealer: Sec
   });
 }
 
-/** The settings as the values of `legacy_t1 … max_connections_per_session`, in that order. */
+/** The settings as the values of `legacy_t1 … max_connections_per_session, media_mode`, in that order. */
 export function settingsValues(settings: AppSettings): unknown[] {
   return [
     settings.legacyT1,
@@ -72,6 +75,7 @@ export function settingsValues(settings: AppSettings): unknown[] {
     settings.ejectAtExpiry,
     [...settings.allowedOrigins],
     settings.maxConnectionsPerSession,
+    settings.mediaMode,
   ];
 }
 

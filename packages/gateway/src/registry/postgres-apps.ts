@@ -99,7 +99,7 @@ async function insertApp(apps: Apps, appId: string, name: string, settings: AppS
     const version = Number(deleted.rows[0]?.version ?? 0) + 1;
     await client.query(
       `INSERT INTO apps (app_id, name, created_at, version, legacy_t1, single_use_tokens, eject_at_expiry,
-       allowed_origins, max_connections_per_session) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+       allowed_origins, max_connections_per_session, media_mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [appId, name, apps.store.now(), version, ...settingsValues(settings)],
     );
     await insertKey(apps, client, appId, 'k1', material);
@@ -152,7 +152,7 @@ async function updateSettings(apps: Apps, appId: string, settings: Partial<AppSe
     if (sameSettings(current, next)) return;
     await client.query(
       `UPDATE apps SET version = version + 1, legacy_t1 = $2, single_use_tokens = $3, eject_at_expiry = $4,
-       allowed_origins = $5, max_connections_per_session = $6 WHERE app_id = $1`,
+       allowed_origins = $5, max_connections_per_session = $6, media_mode = $7 WHERE app_id = $1`,
       [appId, ...settingsValues(next)],
     );
     await notifyChange(client, appId);

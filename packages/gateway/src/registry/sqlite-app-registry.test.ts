@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, renameSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { DEFAULT_APP_SETTINGS } from './app-record.js';
 import { parseMasterKey } from './master-key.js';
 import { createSqliteAppRegistry } from './sqlite-app-registry.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
@@ -114,6 +115,32 @@ describe('durability', () => {
     writeFileSync(path, 'another file');
     assert.match(registry.fileProblem?.() ?? '', /replaced/);
     registry.close();
+  });
+
+  it('migrates a schema-1 database (before mediaMode) in place: its apps read relayed, and the setting is then kept', () => {
+    const path = dbPath();
+    const first = open({ path });
+    const { app } = first.createApp({ name: 'Old', settings: { maxConnectionsPerSession: 7 } });
+    first.close();
+    const raw = new Database(path);
+    raw.exec('ALTER TABLE apps DROP COLUMN media_mode');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const second = open({ path });
+    assert.deepEqual(second.getApp(app.appId)!.settings, {
+      ...DEFAULT_APP_SETTINGS,
+      maxConnectionsPerSession: 7,
+      mediaMode: 'relayed',
+    });
+    second.updateSettings(app.appId, { mediaMode: 'routed' });
+    second.close();
+    const third = open({ path });
+    assert.equal(third.getApp(app.appId)!.settings.mediaMode, 'routed');
+    third.close();
+    const check = new Database(path, { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    check.close();
   });
 
   it('refuses a database written by a newer schema', () => {

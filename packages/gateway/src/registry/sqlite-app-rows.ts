@@ -1,4 +1,5 @@
 /** The SQLite rows of apps and keys, and how they become the registry's frozen records. */
+import type { MediaMode } from '@stagepass/protocol';
 import type { JwsAlgorithm } from '@stagepass/token';
 import type { AppRecord, AppSettings, KeyRecord, KeyStatus } from './app-record.js';
 import type { SecretSealer } from './secret-sealing.js';
@@ -13,6 +14,7 @@ export interface AppRow {
   eject_at_expiry: number;
   allowed_origins: string;
   max_connections_per_session: number | null;
+  media_mode: MediaMode;
 }
 
 export interface KeyRow {
@@ -27,7 +29,12 @@ export interface KeyRow {
 
 export type SettingsColumns = Pick<
   AppRow,
-  'legacy_t1' | 'single_use_tokens' | 'eject_at_expiry' | 'allowed_origins' | 'max_connections_per_session'
+  | 'legacy_t1'
+  | 'single_use_tokens'
+  | 'eject_at_expiry'
+  | 'allowed_origins'
+  | 'max_connections_per_session'
+  | 'media_mode'
 >;
 
 /** The key's record; its secret, if any, opened (decrypted) with `sealer`. */
@@ -49,6 +56,7 @@ export function toSettings(row: AppRow): AppSettings {
     ejectAtExpiry: row.eject_at_expiry === 1,
     allowedOrigins: Object.freeze(JSON.parse(row.allowed_origins) as string[]),
     maxConnectionsPerSession: row.max_connections_per_session,
+    mediaMode: row.media_mode,
   });
 }
 
@@ -70,5 +78,6 @@ export function settingsColumns(settings: AppSettings): SettingsColumns {
     eject_at_expiry: settings.ejectAtExpiry ? 1 : 0,
     allowed_origins: JSON.stringify(settings.allowedOrigins),
     max_connections_per_session: settings.maxConnectionsPerSession,
+    media_mode: settings.mediaMode,
   };
 }

@@ -42,11 +42,13 @@ function prepare(db: Database) {
     rememberDeleted: db.prepare<[string, number]>(
       'INSERT INTO deleted_apps (app_id, version) VALUES (?, ?) ON CONFLICT (app_id) DO UPDATE SET version = excluded.version',
     ),
-    insertApp: db.prepare<[AppRow]>(`INSERT INTO apps VALUES (
-      @app_id, @name, @created_at, @version, @legacy_t1, @single_use_tokens, @eject_at_expiry, @allowed_origins, @max_connections_per_session)`),
+    insertApp: db.prepare<[AppRow]>(`INSERT INTO apps (app_id, name, created_at, version, legacy_t1,
+      single_use_tokens, eject_at_expiry, allowed_origins, max_connections_per_session, media_mode) VALUES (
+      @app_id, @name, @created_at, @version, @legacy_t1, @single_use_tokens, @eject_at_expiry, @allowed_origins,
+      @max_connections_per_session, @media_mode)`),
     updateSettings: db.prepare<[AppRow]>(`UPDATE apps SET version = version + 1, legacy_t1 = @legacy_t1,
       single_use_tokens = @single_use_tokens, eject_at_expiry = @eject_at_expiry, allowed_origins = @allowed_origins,
-      max_connections_per_session = @max_connections_per_session WHERE app_id = @app_id`),
+      max_connections_per_session = @max_connections_per_session, media_mode = @media_mode WHERE app_id = @app_id`),
     bumpVersion: db.prepare<[string]>('UPDATE apps SET version = version + 1 WHERE app_id = ?'),
     deleteApp: db.prepare<[string]>('DELETE FROM apps WHERE app_id = ?'),
     insertKey: db.prepare<

@@ -72,6 +72,10 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) STRICT;
   `,
+  // 1 → 2
+  `
+  ALTER TABLE apps ADD COLUMN media_mode TEXT NOT NULL DEFAULT 'relayed' CHECK (media_mode IN ('relayed', 'routed'));
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -217,6 +217,22 @@ describe('REST: sessions', () => {
     assert.equal(bad.status, 400, bad.text);
     assert.match(bad.json!.message as string, /mediaMode must be "relayed" or "routed"/);
   });
+  it("takes the app's mediaMode setting for a session it makes when not told one, and only then", async () => {
+    const { app, secret } = registry.createApp({ name: 'routed by default', settings: { mediaMode: 'routed' } });
+    const post = async (body: Record<string, unknown>) =>
+      call('POST', `/v1/apps/${app.appId}/sessions`, { jwt: createAppJwt({ appId: app.appId, secret }), body });
+    const made = await post({});
+    assert.equal(made.status, 201, made.text);
+    assert.equal(made.json!.mediaMode, 'routed');
+    assert.equal(mediaModeOf(made.json!.sessionId as string), 'routed');
+    const relayed = await post({ mediaMode: 'relayed' });
+    assert.equal(relayed.json!.mediaMode, 'relayed', 'an asked mode wins over the setting');
+    const plain = await post({ sessionId: 'plain-room' });
+    assert.equal(plain.status, 201, plain.text);
+    assert.equal(plain.json!.mediaMode, 'relayed', "a plain ID's mode is its own, whatever the setting");
+    registry.updateSettings(app.appId, { mediaMode: 'relayed' });
+    assert.equal((await post({})).json!.mediaMode, 'relayed', 'a changed setting is seen at once');
+  });
   it('creates a session with the given ID, percent-decoded in later paths', async () => {
     const created = await call('POST', `/v1/apps/${HS_APP}/sessions`, { body: { sessionId: 'room/1?x' } });
     assert.equal(created.status, 201);

@@ -76,15 +76,20 @@ function sessionIdFor(appId: string, asked: string | undefined, mode: MediaMode 
   }
 }
 
-/** POST /sessions. Idempotent: a session that exists is answered 200 with its own createdAt; 201 only for a new one. */
+/**
+ * POST /sessions. Idempotent: a session that exists is answered 200 with its own createdAt; 201 only for a new one.
+ * Without `sessionId` and `mediaMode`, the new session takes the app's `mediaMode` setting (default relayed).
+ */
 async function createSession(
   sessions: SessionService,
+  appDefault: MediaMode,
   appId: string,
   body: { readonly sessionId: string | undefined; readonly mediaMode: MediaMode | undefined },
 ): Promise<Answer> {
   const asked = body.sessionId;
+  const mode = body.mediaMode ?? (asked === undefined ? appDefault : undefined);
   const existed = asked !== undefined && (await sessions.getSession(appId, asked)) !== undefined;
-  const created = await sessions.createSession(appId, sessionIdFor(appId, asked, body.mediaMode));
+  const created = await sessions.createSession(appId, sessionIdFor(appId, asked, mode));
   return {
     status: existed ? 200 : 201,
     body: { sessionId: created.sessionId, createdAt: created.createdAt, mediaMode: created.mediaMode },
@@ -122,7 +127,12 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     const { sessionId, connectionId, streamId } = ids;
     switch (route.operation) {
       case 'createSession':
-        return createSession(sessions, appId, readCreateSessionBody(body));
+        return createSession(
+          sessions,
+          registry.getApp(appId)?.settings.mediaMode ?? 'relayed',
+          appId,
+          readCreateSessionBody(body),
+        );
       case 'getSession': {
         const snapshot = await sessions.getSession(appId, sessionId);
         if (snapshot === undefined) throw new StagepassError('ERR_NOT_FOUND', 'No session with that ID in this app.');

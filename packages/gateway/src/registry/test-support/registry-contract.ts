@@ -135,6 +135,7 @@ function describeCreateApp(store: RegistryStoreFactory): void {
         ejectAtExpiry: true,
         allowedOrigins: ['https://app.example.com', 'http://localhost:3000'],
         maxConnectionsPerSession: 50,
+        mediaMode: 'routed' as const,
       };
       const { app } = await registry.createApp({ name: 'Custom', appId: 'my-app', settings });
       assert.equal(app.appId, 'my-app');
@@ -178,6 +179,9 @@ function describeCreateApp(store: RegistryStoreFactory): void {
         [{ name: 'n', settings: { maxConnectionsPerSession: 100_001 } }, 'settings.maxConnectionsPerSession'],
         [{ name: 'n', settings: { maxConnectionsPerSession: 1.5 } }, 'settings.maxConnectionsPerSession'],
         [{ name: 'n', settings: { maxConnectionsPerSession: '5' } }, 'settings.maxConnectionsPerSession'],
+        [{ name: 'n', settings: { mediaMode: 'sfu' } }, 'settings.mediaMode'],
+        [{ name: 'n', settings: { mediaMode: 'Routed' } }, 'settings.mediaMode'],
+        [{ name: 'n', settings: { mediaMode: null } }, 'settings.mediaMode'],
       ];
       for (const [options, option] of rows) {
         await refused(() => registry.createApp(options as never), 'ERR_INVALID_OPTION', option);
@@ -446,6 +450,7 @@ function describeSettings(store: RegistryStoreFactory): void {
         singleUseTokens: true,
         ejectAtExpiry: true,
         maxConnectionsPerSession: 10,
+        mediaMode: 'routed',
       });
       assert.deepEqual(b.settings, {
         legacyT1: true,
@@ -453,6 +458,7 @@ function describeSettings(store: RegistryStoreFactory): void {
         ejectAtExpiry: true,
         allowedOrigins: ['https://a.example.com'],
         maxConnectionsPerSession: 10,
+        mediaMode: 'routed',
       });
       assert.equal(b.version, 3);
       assert.equal((await registry.updateSettings(app.appId, { legacyT1: true })).version, 3, 'no change, no bump');
@@ -461,6 +467,7 @@ function describeSettings(store: RegistryStoreFactory): void {
         allowedOrigins: [],
         maxConnectionsPerSession: null,
         legacyT1: false,
+        mediaMode: 'relayed',
       });
       assert.deepEqual(c.settings, { ...DEFAULT_APP_SETTINGS, singleUseTokens: true, ejectAtExpiry: true });
       assert.equal(c.version, 4);
