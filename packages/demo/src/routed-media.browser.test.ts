@@ -35,6 +35,8 @@ import {
   KEEP_MEDIA,
   WIRE_PROBE,
   gatewayPackets,
+  handMadeRequests,
+  receiveOnlyOffer,
   pageRtp,
   receivedMessage,
   waitForRtp,
@@ -254,12 +256,12 @@ describe('routed media in Chromium', { skip }, () => {
         'Ada kept her PeerConnection',
       );
       assert.ok(cut.adaSent > 0, `Ada's page kept sending (${cut.adaSent} packets)`);
-      assert.equal(cut.uploaded, 0, 'the gateway closed the upload: no video received from 500 ms after the ack');
       assert.deepEqual(
         [cut.after.framesDecoded, cut.after.videoPacketsIn, cut.after.audioPacketsIn],
         [0, 0, 0],
         'Bob got nothing from 500 ms after the ack',
       );
+      assert.equal(cut.uploaded, 0, 'the gateway closed the upload: no video received from 500 ms after the ack');
     } finally {
       await room.close();
     }
@@ -274,12 +276,49 @@ describe('routed media in Chromium', { skip }, () => {
       const cut = await afterModeration(bob, ada, { type: 'forceDisconnect', id: 1, connectionId }, room.session);
       console.error(`routed force-disconnect: ${JSON.stringify(cut)}`);
       assert.ok(cut.adaSent > 0, `Ada's page kept sending (${cut.adaSent} packets)`);
-      assert.equal(cut.uploaded, 0, 'the gateway closed the upload: no video received from 500 ms after the ack');
       assert.deepEqual(
         [cut.after.framesDecoded, cut.after.videoPacketsIn, cut.after.audioPacketsIn],
         [0, 0, 0],
         'Bob got nothing from 500 ms after the ack',
       );
+      assert.equal(cut.uploaded, 0, 'the gateway closed the upload: no video received from 500 ms after the ack');
+    } finally {
+      await room.close();
+    }
+  });
+
+  it("publisheronly receives no media, even with a hand-made subscribe and negotiation for others' links on its own WebSocket", async () => {
+    const room = new Room();
+    try {
+      await room.join({ name: 'Ada', role: 'publisher' });
+      const bob = await room.join({ name: 'Bob', role: 'subscriber', initScript: WIRE_PROBE });
+      await waitForRtp(bob.page, (rtp) => rtp.framesDecoded > 10, 'Bob gets Ada');
+      const pat = await room.join({ name: 'Pat', role: 'publisheronly', initScript: WIRE_PROBE });
+      const streamId = await remoteStreamIdOf(bob.page, 'Ada');
+      const bobsOffer = await receivedMessage(bob.page, { type: 'webrtc', kind: 'offer', from: null });
+      const subscriptionId = bobsOffer.subscriptionId as string;
+      const replies = await handMadeRequests(pat.page, [
+        { type: 'subscribe', streamId },
+        { type: 'webrtc', streamId, kind: 'offer', payload: await receiveOnlyOffer(pat.page) },
+        { type: 'webrtc', subscriptionId, kind: 'answer', payload: { type: 'answer', sdp: 'v=0' } },
+        { type: 'webrtc', subscriptionId, kind: 'candidate', payload: { candidate: '' } },
+      ]);
+      assert.deepEqual(
+        replies.map((r) => [r.type, r.code, r.capability]),
+        [
+          ['error', 'ERR_CAPABILITY_DENIED', 'subscribe'],
+          ['error', 'ERR_NOT_FOUND', undefined],
+          ['error', 'ERR_NOT_FOUND', undefined],
+          ['error', 'ERR_NOT_FOUND', undefined],
+        ],
+      );
+      // Long enough for a download to connect and bring media, were one made: Bob's does meanwhile.
+      const bobBefore = await pageRtp(bob.page);
+      await pat.page.waitForTimeout(3000);
+      const [patRtp, bobAfter] = await Promise.all([pageRtp(pat.page), pageRtp(bob.page)]);
+      assert.ok(delta(bobAfter, bobBefore).framesDecoded > 20, 'Bob still decodes Ada');
+      assert.ok(patRtp.packetsOut > 0, 'Pat uploads her own stream');
+      assert.deepEqual([patRtp.videoPacketsIn, patRtp.audioPacketsIn], [0, 0], 'Pat received no RTP packet');
     } finally {
       await room.close();
     }

@@ -131,3 +131,64 @@ export async function receivedMessage(
   );
   return (await handle.jsonValue()) as Record<string, unknown>;
 }
+
+/**
+ * A hand-made client on the page's own (the SDK's) WebSocket: sends each request with an id of its own and
+ * returns the replies; meanwhile it answers every offer the gateway makes for a subscription with a
+ * PeerConnection of its own (kept in window.__pcs), as a client bent on receiving media would.
+ */
+export function handMadeRequests(
+  page: Page,
+  requests: readonly Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
+  return page.evaluate(async (list) => {
+    const ws = (window as unknown as { __sockets: WebSocket[] }).__sockets.find((s) => s.readyState === s.OPEN);
+    if (ws === undefined) throw new Error('the page has no open WebSocket');
+    const send = (message: Record<string, unknown>) => ws.send(JSON.stringify(message));
+    ws.addEventListener('message', (event) => {
+      const m = JSON.parse(String(event.data)) as { type: string; kind?: string; subscriptionId?: string };
+      if (m.type !== 'webrtc' || m.kind !== 'offer' || m.subscriptionId === undefined) return;
+      const subscriptionId = m.subscriptionId;
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      pc.onicecandidate = (e) => {
+        if (e.candidate !== null)
+          send({ type: 'webrtc', id: 990_000, subscriptionId, kind: 'candidate', payload: e.candidate.toJSON() });
+      };
+      void (async () => {
+        await pc.setRemoteDescription((m as unknown as { payload: RTCSessionDescriptionInit }).payload);
+        await pc.setLocalDescription(await pc.createAnswer());
+        send({ type: 'webrtc', id: 990_001, subscriptionId, kind: 'answer', payload: pc.localDescription!.toJSON() });
+      })();
+    });
+    const replies: Record<string, unknown>[] = [];
+    for (const [i, request] of list.entries()) {
+      const id = 900_000 + i;
+      replies.push(
+        await new Promise<Record<string, unknown>>((resolve) => {
+          const onReply = (event: MessageEvent) => {
+            const m = JSON.parse(String(event.data)) as Record<string, unknown>;
+            if ((m.type !== 'ack' && m.type !== 'error') || m.id !== id) return;
+            ws.removeEventListener('message', onReply);
+            resolve(m);
+          };
+          ws.addEventListener('message', onReply);
+          send({ ...request, id });
+        }),
+      );
+    }
+    return replies;
+  }, requests);
+}
+
+/** A real SDP offer of a receive-only PeerConnection made in the page (closed again). */
+export function receiveOnlyOffer(page: Page): Promise<RTCSessionDescriptionInit> {
+  return page.evaluate(async () => {
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    const offer = pc.localDescription!.toJSON();
+    pc.close();
+    return offer;
+  });
+}
