@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Routed media benchmark: `npm run bench:media` (which builds first), or
-//   node bench/media/run.mjs [--quick] [--subscribers 0,10,20,40] [--duration-ms 10000] [--mutes 100] [--json]
+//   node bench/media/run.mjs [--quick] [--subscribers 0,10,20,40] [--duration-ms 10000] [--mutes 100] [--json] [--cpu-prof DIR]
+// --quick: N = 0 and 10, 4 s measured, 20 force mutes. --cpu-prof DIR: the forwarder processes run under
+// node --cpu-prof, profiles written to DIR (summarize one with bench/gateway/profile-summary.mjs).
 //
 // For each N, two forwarders side by side, each in a fresh process of its own (bench/media/forwarder.mjs):
 // the Stagepass gateway (werift behind our ForwardingGate, policy in) and a bare werift loop (the
@@ -40,6 +42,7 @@ function parseArgs(argv) {
     else if (arg === '--duration-ms') o.durationMs = Number(next());
     else if (arg === '--mutes') o.mutes = Number(next());
     else if (arg === '--json') o.json = true;
+    else if (arg === '--cpu-prof') o.cpuProf = next();
     else die(`unknown option ${arg}; see the header of bench/media/run.mjs`);
   }
   if (o.subscribers.some((n) => !Number.isInteger(n) || n < 0)) die('--subscribers needs whole numbers ≥ 0');
@@ -59,8 +62,9 @@ async function until(check, what, timeoutMs = 60_000) {
 }
 
 /** Starts the forwarder, the publisher and the sinks, all connected and media flowing. */
-async function setUp(kind, n) {
-  const forwarder = forkChild(join(here, 'forwarder.mjs'), [kind]);
+async function setUp(kind, n, options) {
+  const execArgv = options.cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProf];
+  const forwarder = forkChild(join(here, 'forwarder.mjs'), [kind], { execArgv });
   const publisher = forkChild(join(here, 'publisher.mjs'), []);
   const sinks = Array.from({ length: Math.ceil(n / PER_SINK) }, () => forkChild(join(here, 'sink.mjs'), []));
   const all = {
@@ -69,7 +73,10 @@ async function setUp(kind, n) {
     forwarder,
     publisher,
     sinks,
-    stop: () => [forwarder, publisher, ...sinks].forEach((c) => c.kill()),
+    stop() {
+      forwarder.child.send({ cmd: 'exit' });
+      for (const c of [publisher, ...sinks]) c.kill();
+    },
   };
   const started = await forwarder.request({ cmd: 'start' });
   if (kind === 'stagepass') {
@@ -185,7 +192,7 @@ async function policyCut(setup, count) {
 
 async function runCase(kind, n, options, results) {
   log(`${kind}, ${n} subscribers: setting up`);
-  const setup = await setUp(kind, n);
+  const setup = await setUp(kind, n, options);
   try {
     await pause(options.warmupMs);
     const m = await measure(setup, options);
