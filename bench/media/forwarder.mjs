@@ -5,7 +5,7 @@
 //   werift behind our ForwardingGate). Clients reach it over the protocol on 127.0.0.1.
 //   For the policy-cut latency, ForwardingGate is wrapped to note (wall clock) when a stream's audio
 //   gate shuts, the last audio packet it passed to subscribers, and any audio passed after the shut
-//   (one comparison and one clock read per audio packet, 50 per second: noise next to the forwarding).
+//   (two counter reads and one clock read per audio packet, 50 per second: noise next to the forwarding).
 // - bare: the floor — a minimal werift SFU with no Stagepass: one upstream PeerConnection, one
 //   downstream per subscriber, onReceiveRtp → clone → sendRtp per subscriber; signaling over IPC.
 // IPC requests (answered {rid,result}): cpu, memory, and per kind: start → {port,appId,secret} |
@@ -31,11 +31,13 @@ async function wrapGate() {
     return set.call(this, gate);
   };
   ForwardingGate.prototype.forward = function (packetKind, packet) {
-    if (packetKind === 'audio' && this.gate.audio && this.sinks.size > 0) {
-      mute.lastAudioAt = wallNow();
-      if (mute.shutAt > 0 && !this.gate.audio) mute.audioAfterShut++;
-    }
-    return forward.call(this, packetKind, packet);
+    if (packetKind !== 'audio') return forward.call(this, packetKind, packet);
+    const before = this.counts.audio.forwarded;
+    forward.call(this, packetKind, packet);
+    if (this.counts.audio.forwarded === before) return;
+    // Audio went to subscribers: note when, and whether the gate was shut (a leak past a mute).
+    mute.lastAudioAt = wallNow();
+    if (!this.gate.audio) mute.audioAfterShut++;
   };
 }
 

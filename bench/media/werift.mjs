@@ -1,5 +1,6 @@
 // werift for the media benchmark's processes: the exact copy the gateway uses (packages/gateway's
 // pinned dependency), resolved from there since bench/ has no node_modules of its own.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,8 +9,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..');
 const require = createRequire(join(root, 'packages', 'gateway', 'package.json'));
 
-/** The werift module. */
-export const werift = await import(pathToFileURL(require.resolve('werift')).href);
+/**
+ * The werift module, its ESM build (`exports["."].import`), the one the gateway's `import('werift')` loads:
+ * werift ships a CJS build too, and the two differ in cost (one bundle vs many files).
+ */
+const pkgPath = require.resolve('werift/package.json');
+const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+export const werift = await import(pathToFileURL(join(dirname(pkgPath), pkg.exports['.'].import)).href);
 
 /** A wall-clock time in ms with sub-ms resolution, comparable between processes of one machine. */
 export const wallNow = () => performance.timeOrigin + performance.now();
