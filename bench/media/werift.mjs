@@ -2,7 +2,7 @@
 // pinned dependency), resolved from there since bench/ has no node_modules of its own.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -13,9 +13,10 @@ const require = createRequire(join(root, 'packages', 'gateway', 'package.json'))
  * The werift module, its ESM build (`exports["."].import`), the one the gateway's `import('werift')` loads:
  * werift ships a CJS build too, and the two differ in cost (one bundle vs many files).
  */
-const pkgPath = require.resolve('werift/package.json');
-const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
-export const werift = await import(pathToFileURL(join(dirname(pkgPath), pkg.exports['.'].import)).href);
+const main = require.resolve('werift'); // …/node_modules/werift/<its CJS main>
+const dir = main.slice(0, main.lastIndexOf(`${sep}werift${sep}`) + `${sep}werift`.length);
+const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+export const werift = await import(pathToFileURL(join(dir, pkg.exports['.'].import)).href);
 
 /** A wall-clock time in ms with sub-ms resolution, comparable between processes of one machine. */
 export const wallNow = () => performance.timeOrigin + performance.now();
