@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Subscribers, in a process of their own (forked by bench/media/run.mjs): each a werift
+// PeerConnection that answers its forwarder's offer and counts the RTP packets it receives.
+// One process hosts several (a werift process costs ~60 MB; 40 would not fit beside the others
+// on a small machine): what matters is that none of their cost is in the forwarder's process.
+// IPC requests: joinAndSubscribe {url, tokens, v, streamId} (stagepass: one protocol connection and
+// one subscription per token) | answer {offer} (bare: relayed by the orchestrator) | counts.
+import { join } from './ws-client.mjs';
+import { peer, sdpOf, serveIpc } from './werift.mjs';
+
+const received = { audio: 0, video: 0, connected: 0, peers: 0 };
+const perPeer = [];
+
+async function answer(offer) {
+  const pc = peer();
+  const mine = { audio: 0, video: 0 };
+  perPeer.push(mine);
+  received.peers++;
+  pc.onTrack.subscribe((track) => {
+    const kind = track.kind === 'audio' ? 'audio' : 'video';
+    track.onReceiveRtp.subscribe(() => {
+      received[kind]++;
+      mine[kind]++;
+    });
+  });
+  pc.connectionStateChange.subscribe((state) => {
+    if (state === 'connected') received.connected++;
+  });
+  await pc.setRemoteDescription(offer);
+  await pc.setLocalDescription(await pc.createAnswer());
+  return sdpOf(pc);
+}
+
+async function subscribe({ url, token, v, streamId }) {
+  const client = await join(url, token, v);
+  const { subscriptionId } = await client.request({ type: 'subscribe', streamId });
+  const offer = await client.next((m) => m.type === 'webrtc' && m.subscriptionId === subscriptionId);
+  await client.request({ type: 'webrtc', subscriptionId, kind: 'answer', payload: await answer(offer.payload) });
+}
+
+serveIpc(async (m) => {
+  switch (m.cmd) {
+    case 'joinAndSubscribe':
+      for (const token of m.tokens) await subscribe({ ...m, token });
+      return {};
+    case 'answer':
+      return answer(m.offer);
+    case 'counts':
+      return { ...received, slowest: Math.min(...perPeer.map((p) => p.audio + p.video)) };
+    default:
+      throw new Error(`unknown command ${m.cmd}`);
+  }
+});
