@@ -30,6 +30,8 @@ export const RECONNECT_GIVE_UP_MS = 60_000;
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 2000;
 
+const RETRIED: ReadonlySet<string> = new Set([ERR_NOT_CONNECTED, 'ERR_SERVER_SHUTTING_DOWN']);
+
 /** Thrown when `disconnect()` stopped a reconnect. */
 export const STOPPED = new StagepassError(ERR_NOT_CONNECTED, 'The session was disconnected while reconnecting.');
 
@@ -66,7 +68,10 @@ export async function readmit(options: ReadmitOptions): Promise<Admission & { re
   return { ...joined, resumed: false };
 }
 
-/** `attempt` again while it fails ERR_NOT_CONNECTED (the gateway unreachable), until `giveUpAt`. */
+/**
+ * `attempt` again while it fails ERR_NOT_CONNECTED (the gateway unreachable) or ERR_SERVER_SHUTTING_DOWN
+ * (a draining node refused it: the next try may reach another node, or this one restarted), until `giveUpAt`.
+ */
 async function retrying<T>(options: ReadmitOptions, giveUpAt: number, attempt: () => Promise<T>): Promise<T> {
   for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, LONGEST_RETRY_MS)) {
     if (!options.wanted()) throw STOPPED;
@@ -79,8 +84,7 @@ async function retrying<T>(options: ReadmitOptions, giveUpAt: number, attempt: (
       }
       return outcome;
     } catch (err) {
-      if (err === STOPPED || !isStagepassError(err) || err.code !== ERR_NOT_CONNECTED || Date.now() >= giveUpAt)
-        throw err;
+      if (err === STOPPED || !isStagepassError(err) || !RETRIED.has(err.code) || Date.now() >= giveUpAt) throw err;
       // Force-disconnected while away: the gateway's answer to a resume, not an unreachable gateway.
       if (err.details?.closeCode === CLOSE_CODES.forceDisconnected) throw err;
     }

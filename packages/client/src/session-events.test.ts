@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createGateway } from '@stagepass/gateway';
 import { WebSocket } from 'ws';
 import type { SignalEvent } from './index.js';
 import { Harness, newSessionId, nextEvent, rejection } from './test-support/harness.js';
@@ -216,13 +217,51 @@ describe('session events and actions', () => {
     assert.deepEqual(destroyed, []);
   });
 
-  it('a gateway shutdown reaches the session as disconnected, reason serverShutdown, code ERR_SERVER_SHUTTING_DOWN', async () => {
+  it('a draining gateway (close 1012) makes the session reconnect, reason serviceRestart, and rejoin where the URL now leads', async () => {
+    const own = await Harness.start();
+    // A second node on the same registry; like a load balancer, every socket after the first goes to it.
+    const next = createGateway({ registry: own.gateway.registry, port: 0 });
+    const { port } = await next.listen();
+    const closes: number[] = [];
+    let opened = 0;
+    class Balanced extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        const target = opened++ === 0 ? String(url) : String(url).replace(/:\d+\//, `:${port}/`);
+        super(target, protocols);
+        this.on('close', (code) => closes.push(code));
+      }
+    }
+    try {
+      const sessionId = newSessionId();
+      const watcher = await own.join(sessionId, 'subscriber', {}, { url: `ws://127.0.0.1:${port}` });
+      const session = await own.join(sessionId, 'publisher', {}, { WebSocket: Balanced });
+      const old = session.connection.id;
+      const reconnecting = nextEvent(session, 'reconnecting');
+      const reconnected = nextEvent(session, 'reconnected', 10_000);
+      await own.gateway.close({ drainMs: 2000 });
+      assert.deepEqual(await reconnecting, { reason: 'serviceRestart' });
+      assert.equal(closes[0], 1012);
+      assert.equal((await reconnected).resumed, false, 'a rejoin: the other node never held the connection');
+      assert.notEqual(session.connection.id, old);
+      assert.equal(session.state, 'connected');
+      const heard = nextEvent(watcher, 'signal');
+      await session.signal({ data: 'moved' });
+      assert.equal((await heard).data, 'moved');
+      await Promise.all([session.disconnect(), watcher.disconnect()]);
+    } finally {
+      await next.close({ drainMs: 100 });
+      await own.stop();
+    }
+  });
+
+  it('a close ERR_SERVER_SHUTTING_DOWN that is not 1012 (an older gateway sent 1001) ends the session, reason serverShutdown', async () => {
     const own = await Harness.start();
     const session = await own.join(newSessionId(), 'subscriber');
     const ended = nextEvent(session, 'disconnected');
-    await own.shutdown();
+    own.gateway.sessions.closeAll(1001, 'ERR_SERVER_SHUTTING_DOWN');
     const event = await ended;
     assert.deepEqual([event.reason, event.code, event.closeCode], ['serverShutdown', 'ERR_SERVER_SHUTTING_DOWN', 1001]);
+    await own.stop();
   });
 
   it('an app that ejects at expiry: disconnected with reason tokenExpired, code ERR_TOKEN_EXPIRED', async () => {

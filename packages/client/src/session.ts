@@ -28,7 +28,7 @@ import { notConnected } from './not-connected.js';
 import { PeerLink } from './peer-link.js';
 import { Publisher, type PublishOptions } from './publisher.js';
 import { RequestTracker, type UnnumberedRequest } from './request-tracker.js';
-import type { SessionEvents } from './session-events.js';
+import type { ReconnectingEvent, SessionEvents } from './session-events.js';
 import { Subscriber } from './subscriber.js';
 import { TypedEmitter } from './typed-emitter.js';
 import {
@@ -462,7 +462,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /**
-   * The one place a socket's end is decided: a drop (not a close the gateway chose, nor ours) makes
+   * The one place a socket's end is decided: a drop (not a close the gateway chose, nor ours) and a
+   * close 1012 (service restart: the gateway is draining, another node or its restart takes over) make
    * the session reconnect; anything else ends it. The guard on `this.#socket` ignores a replaced
    * socket's events.
    */
@@ -470,7 +471,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (socket !== this.#socket || this.#state !== 'connected') return;
     socket.onmessage = socket.onclose = null;
     const info: DisconnectedEvent = describeClose(event.code, event.reason, this.#closing);
-    if (info.reason === 'networkDisconnected') void this.#reconnect();
+    if (info.reason === 'networkDisconnected') void this.#reconnect('networkDisconnected');
+    else if (event.code === CLOSE_CODES.serviceRestart && !this.#closing) void this.#reconnect('serviceRestart');
     else this.#end(info);
   }
 
@@ -511,11 +513,11 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#links.clear();
   }
 
-  /** After a drop: resume, else rejoin with a fresh token (docs/protocol.md "Resume"), else end. */
-  async #reconnect(): Promise<void> {
+  /** After a drop or a 1012: resume, else rejoin with a fresh token (docs/protocol.md "Resume"), else end. */
+  async #reconnect(reason: ReconnectingEvent['reason']): Promise<void> {
     this.#state = 'reconnecting';
     this.#rejectPending(describeClose(1006, '', false));
-    this.emit('reconnecting', { reason: 'networkDisconnected' });
+    this.emit('reconnecting', { reason });
     const previousConnectionId = this.#connection.id;
     let admitted: Awaited<ReturnType<typeof readmit>>;
     try {

@@ -416,7 +416,7 @@ describe('gateway admission: while a join is in flight', () => {
 });
 
 describe('gateway admission: shutdown while a join is in flight', () => {
-  it('closes the socket 1001 ERR_SERVER_SHUTTING_DOWN and leaves no connection behind', async () => {
+  it('closes the socket 1012 ERR_SERVER_SHUTTING_DOWN and leaves no connection behind', async () => {
     let held: HeldJoins | undefined;
     const gw = await TestGateway.start({ sessions: (events) => (held = new HeldJoins({ events })) });
     held!.hold();

@@ -206,7 +206,7 @@ describe('createGateway options', () => {
 });
 
 describe('gateway graceful shutdown', () => {
-  it('closes clients with 1001, answers readyz and upgrades 503 while draining, destroys laggards after drainMs, resolves', async () => {
+  it('closes clients with 1012, answers readyz and upgrades 503 while draining, destroys laggards after drainMs, resolves', async () => {
     const tg = await TestGateway.start();
     const sessionId = newSessionId();
     const polite = await tg.join(sessionId);
@@ -220,8 +220,8 @@ describe('gateway graceful shutdown', () => {
     const closing = tg.gateway.close({ drainMs: 400 });
     assert.equal(tg.gateway.close(), closing, 'close is idempotent');
     assert.equal(tg.gateway.draining, true);
-    assert.deepEqual(await polite.client.closedWithin(), { code: 1001, reason: 'ERR_SERVER_SHUTTING_DOWN' });
-    assert.deepEqual(await admitting.closedWithin(), { code: 1001, reason: 'ERR_SERVER_SHUTTING_DOWN' });
+    assert.deepEqual(await polite.client.closedWithin(), { code: 1012, reason: 'ERR_SERVER_SHUTTING_DOWN' });
+    assert.deepEqual(await admitting.closedWithin(), { code: 1012, reason: 'ERR_SERVER_SHUTTING_DOWN' });
 
     const ready = await tg.http('/readyz');
     assert.equal(ready.status, 503);
@@ -250,7 +250,7 @@ describe('gateway graceful shutdown', () => {
     const started = Date.now();
     await tg.gateway.close({ drainMs: 5000 });
     assert.ok(Date.now() - started < 1000);
-    for (const { client } of clients) assert.equal((await client.closed).code, 1001);
+    for (const { client } of clients) assert.equal((await client.closed).code, 1012);
     tg.registry.close();
   });
 });

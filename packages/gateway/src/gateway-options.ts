@@ -166,7 +166,7 @@ export interface GatewayOptions {
 }
 
 export interface GatewayCloseOptions {
-  /** How long connected clients get to close after the 1001, ms; then their sockets are destroyed. Default 5000. */
+  /** How long connected clients get to close after the 1012 (service restart), ms; then their sockets are destroyed. Default 5000. */
   readonly drainMs?: Milliseconds;
 }
 

@@ -270,7 +270,7 @@ export const GATEWAY_SETTINGS: readonly GatewaySetting[] = Object.freeze([
     min: 0,
     max: MAX_TIMER_MS,
     unit: 'milliseconds',
-    summary: 'On shutdown, time clients get to close after the 1001',
+    summary: 'On shutdown, time clients get to close after the 1012',
   },
 ] satisfies GatewaySetting[]);
 

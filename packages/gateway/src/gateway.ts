@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
-import { StagepassError } from '@stagepass/protocol';
+import { ERROR_CODES, StagepassError } from '@stagepass/protocol';
 import { createAdmission } from './admission/admit-client.js';
 import type { ClientProtocol } from './connection/client-protocol.js';
 import { startConnectionSweeps } from './connection/connection-sweeps.js';
@@ -52,8 +52,10 @@ export interface Gateway {
   /** Starts listening; resolves with the bound address (the real port when `port` was 0). Idempotent. */
   listen(): Promise<GatewayAddress>;
   /**
-   * Graceful shutdown: stops admitting (readyz 503, upgrades 503), closes every client with 1001
-   * `ERR_SERVER_SHUTTING_DOWN`, waits up to `drainMs` for the sockets to close (then destroys the
+   * Graceful shutdown (drain): stops admitting (readyz 503, upgrades 503), closes every client with 1012
+   * (service restart) `ERR_SERVER_SHUTTING_DOWN`, which tells it to reconnect (to another node, or to
+   * this one once it is back; in cluster mode the members on other nodes of the sessions this node
+   * owns are closed so too), waits up to `drainMs` for the sockets to close (then destroys the
    * rest), and closes the HTTP server. Idempotent: every call returns the same promise.
    */
   close(options?: GatewayCloseOptions): Promise<void>;
@@ -273,7 +275,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     draining = true;
     logger.info({ sockets: connections.size, drainMs }, 'gateway shutting down');
     closing = (async () => {
-      sessions.closeAll(1001, 'ERR_SERVER_SHUTTING_DOWN');
+      sessions.closeAll(ERROR_CODES.ERR_SERVER_SHUTTING_DOWN.closeCode, 'ERR_SERVER_SHUTTING_DOWN');
       // Sockets still being admitted are not in any session.
       for (const connection of connections) connection.shutDown();
       ctx.ejects.stop();

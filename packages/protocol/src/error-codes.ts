@@ -3,7 +3,7 @@
  * (a test keeps the two in step). Codes are stable: scripts and clients match on them.
  *
  * `httpStatus` is what an HTTP endpoint answers with; `closeCode` is the WebSocket close code used
- * when the error ends a connection: 4000–4099 are ours (one per code), and the standard 1001, 1008, 1009
+ * when the error ends a connection: 4000–4099 are ours (one per code), and the standard 1008, 1009, 1012
  * and 1013 where they fit. The close reason is the code string itself.
  *
  * @example
@@ -154,8 +154,9 @@ export const ERROR_CODES = {
   },
   ERR_SERVER_SHUTTING_DOWN: {
     httpStatus: 503,
-    closeCode: 1001,
-    description: 'The gateway is stopping and admits no one; connected clients are closed with 1001.',
+    closeCode: 1012,
+    description:
+      'The gateway is stopping (draining) and admits no one; connected clients are closed with 1012 (service restart): reconnect, to another node or once it is back.',
   },
   ERR_AUTH_INVALID: {
     httpStatus: 401,
@@ -260,6 +261,8 @@ export const CLOSE_CODES = {
   normal: 1000,
   /** A moderator or the app's backend disconnected this client; reason `forceDisconnected`. */
   forceDisconnected: 4100,
+  /** The gateway is draining (restart, deploy, scale-in); reason `ERR_SERVER_SHUTTING_DOWN`: reconnect. */
+  serviceRestart: 1012,
 } as const;
 
 /**
@@ -282,7 +285,7 @@ const CODE_BY_CLOSE: ReadonlyMap<number, ErrorCode> = new Map(
 
 /**
  * The error code of one of our close codes (4000–4099), or undefined for any other close code
- * (standard ones such as 1001 or 1008 are shared by several codes: read the close reason, which
+ * (standard ones such as 1008 or 1013 are shared by several codes: read the close reason, which
  * is the code string itself).
  *
  * @example

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -39,8 +40,8 @@ async function waitFor(what: string, ms: number, check: () => boolean | Promise<
 }
 
 /** `stagepass serve --port 0 --redis URL` on the shared SQLite file; resolves once it listens. */
-async function startNode(): Promise<Node> {
-  const args = [BIN, 'serve', '--port', '0', '--pretty', 'false', '--drain-ms', '500', '--db', db];
+async function startNode(drainMs = 500): Promise<Node> {
+  const args = [BIN, 'serve', '--port', '0', '--pretty', 'false', '--drain-ms', String(drainMs), '--db', db];
   const child: ChildProcess = spawn(process.execPath, [...args, '--redis', redis!.url], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '' },
@@ -260,5 +261,85 @@ describe('nodes as processes sharing one redis-server', { skip }, () => {
     const elapsed = Date.now() - revokedAt;
     assert.deepEqual(victim.closed, { code: 4014, reason: 'ERR_TOKEN_REVOKED' });
     assert.ok(elapsed <= 1000, `closed ${elapsed} ms after the revocation`);
+  });
+});
+
+/**
+ * An admitted client that never answers the gateway's close frame (a stuck peer): it keeps a drain going
+ * until the drain time is over. A raw socket: `ws` would answer the close by itself.
+ */
+function stuckClient(port: number, token: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(port, '127.0.0.1');
+    let seen = '';
+    socket.on('error', reject);
+    socket.once('connect', () =>
+      socket.write(
+        `GET /v1/connect?appId=${app.appId}&sessionId=room HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n` +
+          'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      const before = seen;
+      seen += chunk.toString('latin1');
+      if (!before.includes('\r\n\r\n') && seen.includes('\r\n\r\n')) {
+        // A masked text frame with an all-zero mask key: the payload goes as it is.
+        const payload = Buffer.from(JSON.stringify({ type: 'connect', v: 1, token }));
+        const head = Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff, 0, 0, 0, 0]);
+        socket.write(Buffer.concat([head, payload]));
+      }
+      if (seen.includes('"type":"connected"')) {
+        socket.removeAllListeners('data');
+        socket.pause(); // reads nothing more, so it never answers the close
+        resolve(socket);
+      }
+    });
+  });
+}
+
+describe('drain: a SIGTERMed node, as a process', { skip }, () => {
+  it('closes its clients 1012 ERR_SERVER_SHUTTING_DOWN, refuses new connections while draining, exits within the drain time', async () => {
+    const drainMs = 3000;
+    const [stay, leaving] = [await startNode(), await startNode(drainMs)];
+    // The staying node owns the session: its member there stays, and sees the others leave.
+    const alice = await joinAt(stay, 'alice', 'drain-room');
+    const bob = await joinAt(leaving, 'bob', 'drain-room');
+    const stuck = await stuckClient(
+      leaving.port,
+      createToken({ appId: app.appId, secret: app.secret, sessionId: 'room' }),
+    );
+    await waitFor('alice sees bob', 10_000, () =>
+      has(alice, (m) => m.type === 'connectionCreated' && (m.connection as { id: string }).id === bob.id),
+    );
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      leaving.child.once('exit', (code) => resolve({ code, at: Date.now() })),
+    );
+    const termAt = Date.now();
+    leaving.child.kill('SIGTERM');
+    await waitFor('bob closed', 5000, () => bob.closed !== undefined);
+    assert.deepEqual(bob.closed, { code: 1012, reason: 'ERR_SERVER_SHUTTING_DOWN' });
+    // The stuck client holds the drain open: the node is still up, and refuses what is new.
+    const ready = await fetch(`http://127.0.0.1:${leaving.port}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(((await ready.json()) as { status: string }).status, 'draining');
+    const refused = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${leaving.port}/v1/connect?appId=${app.appId}&sessionId=drain-room`);
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => reject(new Error('a new WebSocket was accepted while draining')));
+      ws.once('error', () => {});
+    });
+    assert.equal(refused, 503);
+    assert.equal(Date.now() - termAt < drainMs, true, 'the checks ran while the drain went on');
+    const { code, at } = await exited;
+    assert.equal(code, 0, leaving.output());
+    const took = at - termAt;
+    assert.ok(took >= drainMs - 200, `exited after ${took} ms, before the stuck client's drain time was over`);
+    assert.ok(took <= drainMs + 3000, `exited ${took} ms after SIGTERM (drain time ${drainMs} ms)`);
+    stuck.destroy();
+    await waitFor('alice sees bob leave', 10_000, () =>
+      has(alice, (m) => m.type === 'connectionDestroyed' && m.connectionId === bob.id),
+    );
+    assert.equal(alice.closed, undefined, 'the other node keeps its clients');
+    alice.ws.close();
   });
 });

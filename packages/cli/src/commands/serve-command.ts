@@ -120,7 +120,7 @@ export const serveCommand: Command = defineCommand({
     'Admits clients by App ID + token on ws://HOST:PORT/v1/connect (docs/protocol.md), serves the REST API for',
     'app backends under /v1/apps/, and /healthz, /readyz, /metrics. Apps live in the SQLite file or the postgres:// database --db names;',
     `secrets are encrypted at rest when ${MASTER_KEY_ENV} is set. On a first start with no apps it creates a`,
-    'development app and prints its App ID and secret once. SIGINT/SIGTERM: stop admitting, close clients (1001),',
+    'development app and prints its App ID and secret once. SIGINT/SIGTERM: stop admitting, close clients (1012),',
     'exit within the drain time. --dev (what npm start runs) also serves the demo page at / and POST /dev/token,',
     'which mints tokens for the development app: loopback hosts only, unless --dev-allow-remote.',
     '--json: once it listens, one JSON line on stdout for tools: host, port, url (and devApp: appId, kid, secret',

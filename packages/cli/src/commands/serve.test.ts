@@ -175,7 +175,7 @@ describe('stagepass serve (npm start)', () => {
       ws.once('close', (code, reason) => resolve([code, String(reason)])),
     );
     first.child.kill('SIGTERM');
-    assert.deepEqual(await closed, [1001, 'ERR_SERVER_SHUTTING_DOWN']);
+    assert.deepEqual(await closed, [1012, 'ERR_SERVER_SHUTTING_DOWN']);
     assert.equal(await first.exit, 0);
     assert.ok(!first.output().includes(token), 'the token was logged');
     const end = first
@@ -184,7 +184,7 @@ describe('stagepass serve (npm start)', () => {
       .find((l) => l.includes('"connection ended"'));
     assert.ok(end !== undefined, `no connection end logged:\n${first.output()}`);
     const ended = JSON.parse(end) as Record<string, unknown>;
-    assert.deepEqual([ended.by, ended.code, ended.reason], ['gateway', 1001, 'ERR_SERVER_SHUTTING_DOWN']);
+    assert.deepEqual([ended.by, ended.code, ended.reason], ['gateway', 1012, 'ERR_SERVER_SHUTTING_DOWN']);
     assert.equal(typeof ended.durationMs, 'number');
     assert.doesNotMatch(end, /user=1/, 'the connection data was logged');
 

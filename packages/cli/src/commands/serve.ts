@@ -56,7 +56,7 @@ export interface ServeResult {
   readonly demoUrl: string | undefined;
   /** How the user runs the CLI (`npx stagepass` under `npm start`), for the banner's command lines. */
   readonly programName: string;
-  /** Stops admitting, closes the clients (1001), waits up to `drainMs` for them, closes the registry. */
+  /** Stops admitting, closes the clients (1012 service restart), waits up to `drainMs` for them, closes the registry. */
   stop(signal: StopSignal): Promise<ServeStopResult>;
 }
 

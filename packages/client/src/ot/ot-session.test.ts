@@ -270,8 +270,10 @@ describe('@stagepass/client/ot when the gateway stops', () => {
     const session = initSession(h.appId, 'stopping', { url: h.url, WebSocket });
     await session.connect.promise(h.token('stopping'));
     const gone = next(session, 'sessionDisconnected');
-    await h.shutdown();
+    // A close 1012 (a drain) makes the SDK reconnect; a close ERR_SERVER_SHUTTING_DOWN with 1001 ends the session.
+    h.gateway.sessions.closeAll(1001, 'ERR_SERVER_SHUTTING_DOWN');
     const event = await gone;
+    await h.stop();
     assert.deepEqual(
       [event.reason, event.stagepassReason, event.code],
       ['networkDisconnected', 'serverShutdown', 'ERR_SERVER_SHUTTING_DOWN'],

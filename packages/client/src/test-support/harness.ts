@@ -90,7 +90,7 @@ export class Harness {
     return line === undefined ? 0 : Number(line.slice(prefix.length));
   }
 
-  /** Stops the gateway while the sessions are still in (they get its 1001), then the registry. */
+  /** Stops the gateway while the sessions are still in (they get its 1012), then the registry. */
   async shutdown(): Promise<void> {
     for (const raw of this.raws) raw.ws.terminate();
     await this.gateway.close({ drainMs: 100 });

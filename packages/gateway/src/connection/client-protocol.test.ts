@@ -168,11 +168,11 @@ describe('client protocol: admission in flight', () => {
     assert.equal(sessions.stats().connections, 1);
   });
 
-  it("shutdown while admitting closes 1001 ERR_SERVER_SHUTTING_DOWN and drops the admission's result", async () => {
+  it("shutdown while admitting closes 1012 ERR_SERVER_SHUTTING_DOWN and drops the admission's result", async () => {
     const { connection, held, sessions } = setup();
     connection.receive(connect);
     connection.shutDown();
-    assert.deepEqual(connection.closedWith, { code: 1001, reason: 'ERR_SERVER_SHUTTING_DOWN' });
+    assert.deepEqual(connection.closedWith, { code: 1012, reason: 'ERR_SERVER_SHUTTING_DOWN' });
     held.admit();
     await settled();
     assert.equal(sessions.stats().connections, 0);
