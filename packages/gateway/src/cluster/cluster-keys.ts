@@ -8,6 +8,8 @@
 export interface ClusterKeys {
   /** ZSET: node ID → the Redis time (ms) its liveness runs out; a node missing from it is dead. */
   readonly nodes: string;
+  /** ZSET: node ID → the Redis time (ms) it was declared dead (kept 24 h): tells "declared dead" from "Redis lost its data". */
+  readonly dead: string;
   /** Pub/sub channel every node listens on (death notices). */
   readonly everyone: string;
   /** Pub/sub channel of one node: everything addressed to it, in the order its senders published. */
@@ -19,6 +21,7 @@ export interface ClusterKeys {
 export function clusterKeys(prefix: string): ClusterKeys {
   return {
     nodes: `${prefix}nodes`,
+    dead: `${prefix}dead`,
     everyone: `${prefix}all`,
     node: (nodeId) => `${prefix}node:${nodeId}`,
     owner: (appId, sessionId) => `${prefix}owner:${encodeURIComponent(appId)}:${encodeURIComponent(sessionId)}`,
@@ -51,25 +54,34 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 /**
- * KEYS[1] nodes; ARGV[1] this node, ARGV[2] liveness ms, ARGV[3] 1 to join, 0 to renew. Renews this
- * node's liveness; a renewal finding it gone (declared dead while it could not renew) returns 0 and
- * adds nothing: the node must reset before it joins again.
+ * KEYS[1] nodes, KEYS[2] dead; ARGV[1] this node, ARGV[2] liveness ms, ARGV[3] 1 to join, 0 to renew.
+ * Renews this node's liveness (1). A renewal finding it gone: declared dead while it could not renew
+ * (it is in `dead`) returns 0 and adds nothing, the node must reset before it joins again; gone without
+ * a tombstone means Redis lost its data (restarted empty): it is added back and returns 2, and the node
+ * claims its sessions again.
  */
 export const HEARTBEAT_SCRIPT = `
 ${NOW}
-if ARGV[3] == '0' and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local result = 1
+if ARGV[3] == '0' and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+  result = 2
+end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-return 1`;
+return result`;
 
 /**
- * KEYS[1] nodes; ARGV[1] the channel of every node. Declares dead every node whose liveness ran out:
- * removes it and publishes one notice per node (whichever node runs this first does it). Returns them.
+ * KEYS[1] nodes, KEYS[2] dead; ARGV[1] the channel of every node. Declares dead every node whose liveness
+ * ran out: moves it to `dead` (tombstones older than 24 h are dropped) and publishes one notice per node
+ * (whichever node runs this first does it). Returns them.
  */
 export const JUDGE_SCRIPT = `
 ${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 86400000)
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 for _, n in ipairs(dead) do
   redis.call('ZREM', KEYS[1], n)
+  redis.call('ZADD', KEYS[2], now, n)
   redis.call('PUBLISH', ARGV[1], cjson.encode({ k = 'dead', node = n }))
 end
 return dead`;

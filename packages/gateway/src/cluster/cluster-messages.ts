@@ -69,7 +69,11 @@ export type ControlMessage =
     }
   | { readonly k: 'reply'; readonly r: number; readonly ok: true; readonly value: unknown }
   | { readonly k: 'reply'; readonly r: number; readonly ok: false; readonly refusal: RemoteRefusal }
-  | { readonly k: 'dead'; readonly node: string };
+  | { readonly k: 'dead'; readonly node: string }
+  /** Reconciliation: every socket key `from` holds in sessions the receiver owns (joins still waiting included). */
+  | { readonly k: 'sync'; readonly from: string; readonly keys: readonly string[] }
+  /** The owner's answer: the listed keys it holds no connection for (their sockets must close). */
+  | { readonly k: 'synced'; readonly from: string; readonly missing: readonly string[] };
 
 /** The delivery record of one message for some sockets of one node. */
 export function deliveryRecord(keys: readonly string[], text: string): string {

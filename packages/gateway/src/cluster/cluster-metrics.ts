@@ -17,6 +17,10 @@ export interface ClusterCounts {
   leasesReleased: number;
   /** Other nodes this node saw declared dead. */
   nodeDeaths: number;
+  /** Members an owner dropped because their node's sync did not list them. */
+  reconciledMembers: number;
+  /** Sockets closed because their owner's sync answer did not hold them. */
+  reconciledSockets: number;
 }
 
 export function createClusterCounts(): ClusterCounts {
@@ -29,6 +33,8 @@ export function createClusterCounts(): ClusterCounts {
     leasesAcquired: 0,
     leasesReleased: 0,
     nodeDeaths: 0,
+    reconciledMembers: 0,
+    reconciledSockets: 0,
   };
 }
 
@@ -95,6 +101,18 @@ export function registerClusterMetrics(registry: Registry, counts: ClusterCounts
     () => counts.leasesReleased,
   );
   synced(registry, 'stagepass_cluster_node_deaths_total', 'Other nodes seen declared dead.', () => counts.nodeDeaths);
+  synced(
+    registry,
+    'stagepass_cluster_reconciled_members_total',
+    "Members of this node's sessions dropped by reconciliation (their node no longer held them).",
+    () => counts.reconciledMembers,
+  );
+  synced(
+    registry,
+    'stagepass_cluster_reconciled_sockets_total',
+    'Sockets closed by reconciliation (their owner no longer held them).',
+    () => counts.reconciledSockets,
+  );
   new Gauge({
     name: 'stagepass_cluster_owned_sessions',
     help: 'Sessions this node owns (holds the state of).',

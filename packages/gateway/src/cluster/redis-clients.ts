@@ -7,8 +7,8 @@ export interface ClusterCommands extends Redis {
   spClaim(ownerKey: string, nodesKey: string, nodeId: string): Promise<string>;
   spOwner(ownerKey: string, nodesKey: string): Promise<string | null>;
   spRelease(ownerKey: string, nodeId: string): Promise<number>;
-  spHeartbeat(nodesKey: string, nodeId: string, livenessMs: number, join: 0 | 1): Promise<number>;
-  spJudge(nodesKey: string, everyone: string): Promise<string[]>;
+  spHeartbeat(nodesKey: string, deadKey: string, nodeId: string, livenessMs: number, join: 0 | 1): Promise<number>;
+  spJudge(nodesKey: string, deadKey: string, everyone: string): Promise<string[]>;
 }
 
 export interface ClusterClients {
@@ -56,8 +56,8 @@ export async function openClusterClients(
   commands.defineCommand('spClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
   commands.defineCommand('spOwner', { numberOfKeys: 2, lua: OWNER_SCRIPT });
   commands.defineCommand('spRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-  commands.defineCommand('spHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT_SCRIPT });
-  commands.defineCommand('spJudge', { numberOfKeys: 1, lua: JUDGE_SCRIPT });
+  commands.defineCommand('spHeartbeat', { numberOfKeys: 2, lua: HEARTBEAT_SCRIPT });
+  commands.defineCommand('spJudge', { numberOfKeys: 2, lua: JUDGE_SCRIPT });
   // Errors are reported through readiness and refusals; an 'error' without a listener would throw.
   commands.on('error', () => {});
   subscriber.on('error', () => {});

@@ -164,6 +164,10 @@ export class RedisSessionService implements SessionService {
   private readonly pending = new Map<number, Pending>();
   private requestSeq = 0;
   private healthySince: number | undefined = undefined;
+  /** Redis was lost (a connection closed or a beat failed) and this node has not reconciled since. */
+  private outage = false;
+  /** Per node synced with: the keys of the sockets admitted when the list was sent. */
+  private readonly syncAdmitted = new Map<string, Set<string>>();
   /** The last heartbeat failed (a hung Redis keeps its connections "ready"): not ready until one succeeds. */
   private beatFailing = false;
   private timers: NodeJS.Timeout[] = [];
@@ -202,9 +206,12 @@ export class RedisSessionService implements SessionService {
     this.clients = clients;
     clients.subscriber.on('message', (_channel: string, text: string) => this.receive(text));
     await clients.subscriber.subscribe(this.keys.node(this.nodeId), this.keys.everyone);
-    await clients.commands.spHeartbeat(this.keys.nodes, this.nodeId, this.livenessMs, 1);
+    await clients.commands.spHeartbeat(this.keys.nodes, this.keys.dead, this.nodeId, this.livenessMs, 1);
     this.healthySince = performance.now();
-    clients.commands.on('close', () => (this.healthySince = undefined));
+    clients.commands.on('close', () => {
+      this.healthySince = undefined;
+      this.outage = true;
+    });
     clients.commands.on('ready', () => (this.healthySince = performance.now()));
     const every = (ms: number, run: () => void) => {
       const timer = setInterval(run, ms);
@@ -259,15 +266,37 @@ export class RedisSessionService implements SessionService {
     if (!this.ready()) return;
     const started = performance.now();
     try {
-      const alive = await this.clients!.commands.spHeartbeat(this.keys.nodes, this.nodeId, this.livenessMs, 0);
+      const alive = await this.clients!.commands.spHeartbeat(
+        this.keys.nodes,
+        this.keys.dead,
+        this.nodeId,
+        this.livenessMs,
+        0,
+      );
       this.beatFailing = false;
+      // Judging starts a whole liveness after beats succeed again (see judge()).
+      this.healthySince ??= performance.now();
       this.rtt?.observe((performance.now() - started) / 1000);
       if (alive === 0) await this.reset();
+      else if (alive === 2) await this.reclaim();
+      if (this.outage) this.recovered();
     } catch {
       // Redis is away, or hung with its connections open (they still say "ready"): /readyz says so
-      // until a beat succeeds again; the next beat tries again.
+      // until a beat succeeds again; the next beat tries again. The others' liveness could not be renewed
+      // either: no judging until this node has beaten for a whole liveness again.
       this.beatFailing = true;
+      this.healthySince = undefined;
+      this.outage = true;
     }
+  }
+
+  private recovered(): void {
+    this.outage = false;
+    this.logger?.info({ nodeId: this.nodeId }, 'Redis answers again: reconciling with the other nodes');
+    void this.reconcile();
+    const again = setTimeout(() => void this.reconcile(), 2000);
+    again.unref();
+    this.timers.push(again);
   }
 
   /** Declares dead the nodes whose liveness ran out, once this node has been connected for a whole liveness. */
@@ -275,9 +304,33 @@ export class RedisSessionService implements SessionService {
     const since = this.healthySince;
     if (since === undefined || performance.now() - since < this.livenessMs || !this.ready()) return;
     try {
-      await this.clients!.commands.spJudge(this.keys.nodes, this.keys.everyone);
+      await this.clients!.commands.spJudge(this.keys.nodes, this.keys.dead, this.keys.everyone);
     } catch {
       // Next time.
+    }
+  }
+
+  /**
+   * Redis came back without its data (restarted empty): this node sets the owner keys of the sessions
+   * it holds again. One that another node claimed meanwhile (a join there before this beat) is given up:
+   * its members here are closed 1013 ERR_UNAVAILABLE and rejoin at that node.
+   */
+  private async reclaim(): Promise<void> {
+    this.logger?.warn({ nodeId: this.nodeId }, "Redis lost the cluster state: claiming this node's sessions again");
+    for (const [sessionKey, owned] of [...this.ownedKeys]) {
+      try {
+        const owner = await this.clients!.commands.spClaim(
+          this.keys.owner(owned.appId, owned.sessionId),
+          this.keys.nodes,
+          this.nodeId,
+        );
+        if (owner === this.nodeId) continue;
+        this.ownedKeys.delete(sessionKey);
+        this.counts.leasesReleased++;
+        this.memory.closeSession(owned.appId, owned.sessionId, 1013, 'ERR_UNAVAILABLE');
+      } catch {
+        // Redis away again: the next beat that finds this node missing tries again.
+      }
     }
   }
 
@@ -314,7 +367,7 @@ export class RedisSessionService implements SessionService {
     for (const pending of this.pending.values()) pending.reject(unavailable('This node lost the cluster; try again.'));
     this.pending.clear();
     try {
-      await this.clients!.commands.spHeartbeat(this.keys.nodes, this.nodeId, this.livenessMs, 1);
+      await this.clients!.commands.spHeartbeat(this.keys.nodes, this.keys.dead, this.nodeId, this.livenessMs, 1);
     } finally {
       this.resetting = false;
     }
@@ -490,10 +543,78 @@ export class RedisSessionService implements SessionService {
         else pending.reject(errorOf(m.refusal));
         return;
       }
+      case 'sync':
+        this.syncFrom(m.from, m.keys);
+        return;
+      case 'synced':
+        this.syncedBy(m.from, m.missing);
+        return;
       case 'dead':
         if (m.node === this.nodeId) void this.reset();
         else this.buryNode(m.node);
         return;
+    }
+  }
+
+  // ------------------------------------------------------------------ reconciliation (docs/cluster.md "Redis outage")
+
+  /**
+   * Tells every other live node which of this node's sockets are in the sessions it owns; each drops
+   * what it holds for this node that is not listed, and names what it does not hold (closed here).
+   * Run when Redis answers again after an outage (and once more 2 s later: a node whose subscription
+   * was not back yet missed the first), and after a join whose reply timed out.
+   */
+  private async reconcile(): Promise<void> {
+    let nodes: string[];
+    try {
+      nodes = await this.redisCall(() => this.clients!.commands.zrange(this.keys.nodes, '0', '-1'));
+    } catch {
+      return; // Redis away again: the next recovery runs it.
+    }
+    for (const node of nodes) if (node !== this.nodeId) this.syncWith(node);
+  }
+
+  private syncWith(node: string): void {
+    const keys: string[] = [];
+    const admitted = new Set<string>();
+    for (const socket of this.byKey.values()) {
+      if (socket.owner !== node) continue;
+      keys.push(socket.key);
+      if (socket.connectionId !== undefined) admitted.add(socket.key);
+    }
+    this.syncAdmitted.set(node, admitted);
+    this.send(node, { k: 'sync', from: this.nodeId, keys });
+  }
+
+  /** On the owner: `from`'s members that its socket list does not name are gone (a lost leave, a timed-out join). */
+  private syncFrom(from: string, keys: readonly string[]): void {
+    const listed = new Set(keys);
+    const held = new Set<string>();
+    for (const [connectionId, holder] of [...this.holders]) {
+      if (holder.node !== from) continue;
+      if (listed.has(holder.key)) {
+        held.add(holder.key);
+        continue;
+      }
+      this.holders.delete(connectionId);
+      this.counts.reconciledMembers++;
+      this.memory.leave(connectionId, 'networkDisconnected');
+    }
+    const missing = keys.filter((key) => !held.has(key));
+    this.send(from, { k: 'synced', from: this.nodeId, missing });
+  }
+
+  /** The owner holds no connection for these sockets (e.g. its own removal of them was lost): they close, 1013, and rejoin. */
+  private syncedBy(owner: string, missing: readonly string[]): void {
+    // Only sockets admitted before the list was sent: a join answered after it may not have been seen yet.
+    const admitted = this.syncAdmitted.get(owner);
+    this.syncAdmitted.delete(owner);
+    for (const key of missing) {
+      const socket = this.byKey.get(key);
+      if (socket === undefined || admitted?.has(key) !== true) continue;
+      this.untrack(socket);
+      this.counts.reconciledSockets++;
+      socket.peer.close(1013, 'ERR_UNAVAILABLE');
     }
   }
 
@@ -643,6 +764,11 @@ export class RedisSessionService implements SessionService {
         }));
       } catch (err) {
         this.byKey.delete(socket.key);
+        // The owner may have admitted it after all (its reply lost or late): a sync then removes that member.
+        if (err instanceof StagepassError && err.code === 'ERR_UNAVAILABLE') {
+          const later = setTimeout(() => this.syncWith(owner), this.requestTimeoutMs);
+          later.unref();
+        }
         throw err;
       }
     }

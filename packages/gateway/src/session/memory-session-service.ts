@@ -368,6 +368,11 @@ export class MemorySessionService implements SessionService {
     return this.state.stats();
   }
 
+  /** Closes one session's sockets with `code` and forgets the session, telling nobody (cluster mode: it moved). */
+  closeSession(appId: string, sessionId: string, code: number, reason: string): void {
+    for (const connection of this.state.removeSession(appId, sessionId)) this.bus.close(connection, code, reason);
+  }
+
   closeAll(code: number, reason: string): void {
     for (const connection of this.state.removeAll()) this.bus.close(connection, code, reason);
     this.router.close();

@@ -414,6 +414,13 @@ export class SessionState {
     return out;
   }
   /** Shutdown: every connection removed with no events; returns them (their peers are to be closed). */
+  /** Removes one session's connections silently (cluster mode: another node owns it now); returns them. */
+  removeSession(appId: string, sessionId: string): ConnectionRecord[] {
+    const all = [...(this.sessions.get(keyOf(appId, sessionId))?.connections.values() ?? [])];
+    for (const connection of all) this.remove(connection, 'networkDisconnected', null, null);
+    return all;
+  }
+
   removeAll(): ConnectionRecord[] {
     const all = [...this.connections.values()];
     for (const connection of all) this.remove(connection, 'networkDisconnected', null, null);
