@@ -169,6 +169,17 @@ async function afterModeration(
   };
 }
 
+/** What a moderation cut must show: Ada kept sending, yet nothing reached Bob nor the gateway 500 ms after the ack. */
+function assertCutAtGateway(cut: Awaited<ReturnType<typeof afterModeration>>): void {
+  assert.ok(cut.adaSent > 0, `Ada's page kept sending (${cut.adaSent} packets)`);
+  assert.deepEqual(
+    [cut.after.framesDecoded, cut.after.videoPacketsIn, cut.after.audioPacketsIn],
+    [0, 0, 0],
+    'Bob got nothing from 500 ms after the ack',
+  );
+  assert.equal(cut.uploaded, 0, 'the gateway closed the upload: no video received from 500 ms after the ack');
+}
+
 describe('routed media in Chromium', { skip }, () => {
   it('1 publisher → 3 subscribers decoding video; a publisher that ignores muteForced is silenced at the gateway, and heard again once it unmutes', async () => {
     const room = new Room();
@@ -255,13 +266,7 @@ describe('routed media in Chromium', { skip }, () => {
         'stable',
         'Ada kept her PeerConnection',
       );
-      assert.ok(cut.adaSent > 0, `Ada's page kept sending (${cut.adaSent} packets)`);
-      assert.deepEqual(
-        [cut.after.framesDecoded, cut.after.videoPacketsIn, cut.after.audioPacketsIn],
-        [0, 0, 0],
-        'Bob got nothing from 500 ms after the ack',
-      );
-      assert.equal(cut.uploaded, 0, 'the gateway closed the upload: no video received from 500 ms after the ack');
+      assertCutAtGateway(cut);
     } finally {
       await room.close();
     }
@@ -275,13 +280,7 @@ describe('routed media in Chromium', { skip }, () => {
       const connectionId = (connected.connection as { id: string }).id;
       const cut = await afterModeration(bob, ada, { type: 'forceDisconnect', id: 1, connectionId }, room.session);
       console.error(`routed force-disconnect: ${JSON.stringify(cut)}`);
-      assert.ok(cut.adaSent > 0, `Ada's page kept sending (${cut.adaSent} packets)`);
-      assert.deepEqual(
-        [cut.after.framesDecoded, cut.after.videoPacketsIn, cut.after.audioPacketsIn],
-        [0, 0, 0],
-        'Bob got nothing from 500 ms after the ack',
-      );
-      assert.equal(cut.uploaded, 0, 'the gateway closed the upload: no video received from 500 ms after the ack');
+      assertCutAtGateway(cut);
     } finally {
       await room.close();
     }
