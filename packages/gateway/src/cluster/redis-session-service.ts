@@ -91,6 +91,9 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+/** How long a timed-out request still waits for a late reply, to undo what the other node did after all. */
+const LATE_REPLY_MS = 30_000;
+
 /** A session's owner answered that another node owns it now. */
 class Moved extends Error {
   constructor(readonly owner: string) {
@@ -162,6 +165,8 @@ export class RedisSessionService implements SessionService {
   /** Owner keys this node set, with when it last claimed them. */
   private readonly ownedKeys = new Map<string, { appId: string; sessionId: string; claimedAt: number }>();
   private readonly pending = new Map<number, Pending>();
+  /** Timed-out requests whose late success must be undone, by request number. */
+  private readonly late = new Map<number, (value: unknown) => void>();
   private requestSeq = 0;
   private healthySince: number | undefined = undefined;
   /** Redis was lost (a connection closed or a beat failed) and this node has not reconciled since. */
@@ -399,13 +404,17 @@ export class RedisSessionService implements SessionService {
     this.link(nodeId).push(JSON.stringify(message));
   }
 
-  /** Asks another node and waits for its reply; ERR_UNAVAILABLE when Redis is away or it does not answer in time. */
-  private request<T>(nodeId: string, make: (r: number) => ControlMessage): Promise<T> {
+  /**
+   * Asks another node and waits for its reply; ERR_UNAVAILABLE when Redis is away or it does not answer in time.
+   * `onLate` gets the value of a success that arrives after the timeout (for {@link LATE_REPLY_MS}).
+   */
+  private request<T>(nodeId: string, make: (r: number) => ControlMessage, onLate?: (value: T) => void): Promise<T> {
     if (!this.ready()) return Promise.reject(unavailable(this.unavailable()!));
     const r = ++this.requestSeq;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(r);
+        if (onLate !== undefined) this.awaitLate(r, onLate as (value: unknown) => void);
         reject(
           unavailable(`Node ${nodeId}, which owns the session, did not answer within ${this.requestTimeoutMs} ms.`),
         );
@@ -424,6 +433,11 @@ export class RedisSessionService implements SessionService {
       });
       this.send(nodeId, make(r));
     });
+  }
+
+  private awaitLate(r: number, onLate: (value: unknown) => void): void {
+    this.late.set(r, onLate);
+    setTimeout(() => this.late.delete(r), LATE_REPLY_MS).unref();
   }
 
   private reply(nodeId: string, r: number, value: unknown): void {
@@ -537,7 +551,12 @@ export class RedisSessionService implements SessionService {
         return;
       case 'reply': {
         const pending = this.pending.get(m.r);
-        if (pending === undefined) return;
+        if (pending === undefined) {
+          const onLate = this.late.get(m.r);
+          this.late.delete(m.r);
+          if (onLate !== undefined && m.ok) onLate(m.value);
+          return;
+        }
         this.pending.delete(m.r);
         if (m.ok) pending.resolve(m.value);
         else pending.reject(errorOf(m.refusal));
@@ -755,16 +774,15 @@ export class RedisSessionService implements SessionService {
       // Known before asking: the owner's `connected` for it may arrive before its reply.
       this.byKey.set(socket.key, socket);
       try {
-        connectionId = await this.request<string>(owner, (r) => ({
-          k: 'join',
-          r,
-          from: this.nodeId,
-          key: socket.key,
-          client,
-        }));
+        connectionId = await this.request<string>(
+          owner,
+          (r) => ({ k: 'join', r, from: this.nodeId, key: socket.key, client }),
+          // Admitted after all, once this node had refused the client: the member leaves at once.
+          (late) => this.send(owner, { k: 'leave', c: late, key: socket.key, why: 'networkDisconnected' }),
+        );
       } catch (err) {
         this.byKey.delete(socket.key);
-        // The owner may have admitted it after all (its reply lost or late): a sync then removes that member.
+        // The owner may have admitted it after all: a late reply is undone above; a lost one by this sync.
         if (err instanceof StagepassError && err.code === 'ERR_UNAVAILABLE') {
           const later = setTimeout(() => this.syncWith(owner), this.requestTimeoutMs);
           later.unref();

@@ -45,8 +45,8 @@ export class TestCluster {
     return cluster;
   }
 
-  /** Starts one more node. */
-  async addNode(): Promise<ClusterNode> {
+  /** Starts one more node; `overrides` add to (and win over) the cluster's service options for it. */
+  async addNode(overrides: TestClusterOptions['service'] = {}): Promise<ClusterNode> {
     const { registry, redis, options } = this;
     const first = this.nodes[0]?.tg.app;
     const app =
@@ -62,7 +62,7 @@ export class TestCluster {
       metricsCacheMs: 0,
       ...options.gateway,
       sessions: (events, { metrics }) =>
-        (service = createRedisSessionService({ url: redis.url, events, metrics, ...options.service })),
+        (service = createRedisSessionService({ url: redis.url, events, metrics, ...options.service, ...overrides })),
     });
     await service!.start();
     const tg = new TestGateway(gateway, registry, app);
