@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { MemorySessionService } from '@stagepass/gateway';
+import { CLOSE_CODES } from '@stagepass/protocol';
 import type { Session, SessionEvents } from './index.js';
 import { fakeCamera, fakeWebRtc } from './test-support/fake-webrtc.js';
 import { Harness, newSessionId, nextEvent, type RawClient } from './test-support/harness.js';
@@ -305,5 +307,38 @@ describe('reconnect: past the resume window, a rejoin', () => {
     assert.deepEqual([info.reason, info.code], ['tokenExpired', 'ERR_TOKEN_EXPIRED']);
     assert.equal((await back).resumed, false);
     assert.notEqual(valid.connection.id, validId);
+  });
+});
+
+describe('reconnect: a cluster node lost the session (close 1013 ERR_UNAVAILABLE)', () => {
+  let h: Harness;
+  let core: MemorySessionService | undefined;
+  before(async () => {
+    // The node's own core, closed the way a cluster node closes the members of a session whose owner died.
+    h = await Harness.start({ sessions: (events) => (core = new MemorySessionService({ events })) });
+  });
+  after(() => h.stop());
+
+  it('reconnecting serviceUnavailable, then a rejoin into the session as it is now', async () => {
+    const sessionId = newSessionId();
+    const gone = await h.raw(sessionId, 'moderator');
+    const a = await h.join(sessionId, 'publisher', { data: 'a' }, { timeoutMs: 5000 });
+    const old = a.connection.id;
+    assert.deepEqual([...a.connections.keys()], [gone.id]);
+    const events = record(a);
+    core!.closeSession(h.appId, sessionId, CLOSE_CODES.tryAgainLater, 'ERR_UNAVAILABLE');
+    const reconnected = (await nextEvent(a, 'reconnected', LONG_MS)) as SessionEvents['reconnected'];
+    assert.deepEqual(events[0], { type: 'reconnecting', event: { reason: 'serviceUnavailable' } });
+    assert.equal(reconnected.resumed, false, 'the session state was gone: a rejoin');
+    assert.notEqual(a.connection.id, old);
+    assert.equal(a.connection.data, 'a');
+    assert.deepEqual(
+      reconnected.connectionsDestroyed.map((c) => c.id),
+      [gone.id],
+      'the member that did not come back is reported gone',
+    );
+    assert.equal(a.state, 'connected');
+    const late = await h.join(sessionId, 'subscriber');
+    assert.deepEqual([...late.connections.keys()], [a.connection.id], 'one session state, with a in it');
   });
 });

@@ -30,7 +30,7 @@ export const RECONNECT_GIVE_UP_MS = 60_000;
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 2000;
 
-const RETRIED: ReadonlySet<string> = new Set([ERR_NOT_CONNECTED, 'ERR_SERVER_SHUTTING_DOWN']);
+const RETRIED: ReadonlySet<string> = new Set([ERR_NOT_CONNECTED, 'ERR_SERVER_SHUTTING_DOWN', 'ERR_UNAVAILABLE']);
 
 /** Thrown when `disconnect()` stopped a reconnect. */
 export const STOPPED = new StagepassError(ERR_NOT_CONNECTED, 'The session was disconnected while reconnecting.');
@@ -69,8 +69,9 @@ export async function readmit(options: ReadmitOptions): Promise<Admission & { re
 }
 
 /**
- * `attempt` again while it fails ERR_NOT_CONNECTED (the gateway unreachable) or ERR_SERVER_SHUTTING_DOWN
- * (a draining node refused it: the next try may reach another node, or this one restarted), until `giveUpAt`.
+ * `attempt` again while it fails ERR_NOT_CONNECTED (the gateway unreachable), ERR_SERVER_SHUTTING_DOWN
+ * (a draining node refused it: the next try may reach another node, or this one restarted) or
+ * ERR_UNAVAILABLE (a cluster node without Redis, or whose session owner did not answer), until `giveUpAt`.
  */
 async function retrying<T>(options: ReadmitOptions, giveUpAt: number, attempt: () => Promise<T>): Promise<T> {
   for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, LONGEST_RETRY_MS)) {

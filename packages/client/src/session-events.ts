@@ -73,14 +73,16 @@ export interface MuteForcedEvent {
 export interface ForceMuteChangedEvent extends ForceMuteState {}
 
 /**
- * The socket dropped (not a close the gateway chose: `networkDisconnected`), or the gateway is draining
- * for a restart and closed it with 1012 service restart (`serviceRestart`): the SDK is getting the same
+ * The socket dropped (not a close the gateway chose: `networkDisconnected`), the gateway is draining
+ * for a restart and closed it with 1012 service restart (`serviceRestart`), or a cluster node lost the
+ * session (its owner node died, or Redis lost it) and closed it with 1013 `ERR_UNAVAILABLE`
+ * (`serviceUnavailable`): the SDK is getting the same
  * connection back (resume), or else joining again as a new one (rejoin), on whichever node the URL
  * reaches. Actions reject ERR_NOT_CONNECTED meanwhile, and requests in flight were rejected with it
  * (they may or may not have taken effect).
  */
 export interface ReconnectingEvent {
-  readonly reason: 'networkDisconnected' | 'serviceRestart';
+  readonly reason: 'networkDisconnected' | 'serviceRestart' | 'serviceUnavailable';
 }
 
 /**

@@ -462,8 +462,9 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /**
-   * The one place a socket's end is decided: a drop (not a close the gateway chose, nor ours) and a
-   * close 1012 (service restart: the gateway is draining, another node or its restart takes over) make
+   * The one place a socket's end is decided: a drop (not a close the gateway chose, nor ours), a
+   * close 1012 (service restart: the gateway is draining, another node or its restart takes over) and a
+   * close 1013 `ERR_UNAVAILABLE` (cluster mode: the session's owner node died, or Redis lost it) make
    * the session reconnect; anything else ends it. The guard on `this.#socket` ignores a replaced
    * socket's events.
    */
@@ -473,6 +474,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     const info: DisconnectedEvent = describeClose(event.code, event.reason, this.#closing);
     if (info.reason === 'networkDisconnected') void this.#reconnect('networkDisconnected');
     else if (event.code === CLOSE_CODES.serviceRestart && !this.#closing) void this.#reconnect('serviceRestart');
+    else if (event.code === CLOSE_CODES.tryAgainLater && info.code === 'ERR_UNAVAILABLE' && !this.#closing)
+      void this.#reconnect('serviceUnavailable');
     else this.#end(info);
   }
 

@@ -263,6 +263,8 @@ export const CLOSE_CODES = {
   forceDisconnected: 4100,
   /** The gateway is draining (restart, deploy, scale-in); reason `ERR_SERVER_SHUTTING_DOWN`: reconnect. */
   serviceRestart: 1012,
+  /** Cluster mode: the node lost the session (its owner node died, Redis lost it); reason `ERR_UNAVAILABLE`: reconnect. */
+  tryAgainLater: 1013,
 } as const;
 
 /**
