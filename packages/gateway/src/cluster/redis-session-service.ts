@@ -233,7 +233,12 @@ export class RedisSessionService implements SessionService {
   /** Connects to Redis, joins the cluster and starts the heartbeat; ERR_UNAVAILABLE when Redis cannot be reached. */
   async start(): Promise<void> {
     const o = this.options;
-    const clients = await openClusterClients(o.url, o.commandTimeoutMs ?? 1000, o.connectTimeoutMs ?? 3000);
+    const clients = await openClusterClients(
+      o.url,
+      this.nodeId,
+      o.commandTimeoutMs ?? 1000,
+      o.connectTimeoutMs ?? 3000,
+    );
     this.clients = clients;
     clients.subscriber.on('message', (_channel: string, text: string) => this.receive(text));
     await clients.subscriber.subscribe(this.keys.node(this.nodeId), this.keys.everyone);
@@ -244,6 +249,9 @@ export class RedisSessionService implements SessionService {
       this.outage = true;
     });
     clients.commands.on('ready', () => (this.healthySince = performance.now()));
+    // What was published to this node while its subscription was down is lost (a close, a reply):
+    // reconcile once it is back, as after an outage. Its liveness was renewed meanwhile: no judging pause.
+    clients.subscriber.on('close', () => (this.outage = true));
     const every = (ms: number, run: () => void) => {
       const timer = setInterval(run, ms);
       timer.unref();
