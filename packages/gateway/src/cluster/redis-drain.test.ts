@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { CAPABILITIES, type ServerMessage } from '@stagepass/protocol';
 import { Redis } from 'ioredis';
+import type { Outbound } from '../session/outbound.js';
+import type { AdmittedClient, Peer } from '../session/session-service.js';
 import { redisSkipReason } from '../test-support/redis-server.js';
 import { TestCluster } from '../test-support/test-cluster.js';
 import { newSessionId } from '../test-support/test-gateway.js';
@@ -17,6 +20,35 @@ const skip = redisSkipReason();
 
 /** Every wait in this file: generous, the machine is shared. */
 const WAIT = 10_000;
+
+/** A socket as the session service sees it, recording what it is sent. */
+class RecordingPeer implements Peer {
+  readonly received: ServerMessage[] = [];
+  closed: { code: number; reason: string } | undefined;
+  send(message: Outbound): void {
+    this.received.push(JSON.parse(message.text) as ServerMessage);
+  }
+  close(code: number, reason: string): void {
+    this.closed = { code, reason };
+  }
+}
+
+/** What admission would hand the session service for a publisher of `sessionId`. */
+function admitted(appId: string, sessionId: string): AdmittedClient {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    appId,
+    sessionId,
+    role: 'publisher',
+    capabilities: CAPABILITIES.publisher,
+    data: 'in flight',
+    tokenId: `t-${Math.random()}`,
+    issuedAt: now - 1,
+    expireTime: now + 3600,
+    ejectAtExpiry: false,
+    maxConnectionsPerSession: 100,
+  };
+}
 
 describe('cluster mode: a draining node releases its sessions at once', { skip }, () => {
   let cluster: TestCluster;
@@ -73,5 +105,33 @@ describe('cluster mode: a draining node releases its sessions at once', { skip }
     assert.equal(await redis.zscore('sp:nodes', draining.service.nodeId), null);
     assert.equal((await a2.client.request({ type: 'signal', to: b2.id, data: 'still here' })).type, 'ack');
     assert.equal((await b2.client.next('signal')).data, 'still here');
+  });
+
+  it('a join forwarded to the owner just as it starts draining is answered RELEASED; the asking node admits it, owning the session', async () => {
+    const draining = await cluster.addNode();
+    const staying = cluster.node(0);
+    const appId = draining.tg.app.appId;
+    const sessionId = newSessionId('in-flight');
+    const ownerKey = clusterKeys('sp:').owner(appId, sessionId);
+    const a = await draining.tg.join(sessionId, { data: 'a' }); // node `draining` owns the session
+    await staying.tg.join(sessionId, { data: 'b' });
+    (a.client.ws as unknown as { _socket: Socket })._socket.pause(); // holds the drain open
+    const ownedBefore = staying.service.stats().sessions;
+    let drained = false;
+    const closing = draining.tg.gateway.close({ drainMs: 8000 }).then(() => (drained = true));
+    // In the same turn as the drain's start: the staying node still holds b in that session, so it
+    // asks the draining node, which answers once its lease is released.
+    const peer = new RecordingPeer();
+    const connectionId = await staying.service.join(admitted(appId, sessionId), peer);
+    assert.equal(await redis.get(ownerKey), staying.service.nodeId);
+    assert.equal(staying.service.stats().sessions, ownedBefore + 1);
+    const connected = peer.received.find((m) => m.type === 'connected');
+    assert.ok(connected !== undefined && connected.type === 'connected', 'no connected for the admitted join');
+    assert.equal(connected.connection.id, connectionId);
+    assert.deepEqual(connected.connections, []);
+    assert.equal(drained, false);
+    staying.service.leave(connectionId, 'clientDisconnected');
+    await cluster.stopNode(draining);
+    await closing;
   });
 });
