@@ -5,7 +5,6 @@
  * Only the issue's bounds are asserted (10 s after a SIGKILL, 1 s after a revocation, 3 s to refuse).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { createToken } from '@stagepass/token';
 import WebSocket from 'ws';
 import { redisSkipReason, TestRedis } from '../../../gateway/dist/test-support/redis-server.js';
-import { BIN, runCli } from '../test-support/run-cli.js';
+import { killNodes, startClusterNode, waitFor, type ClusterNode, type Message } from '../test-support/cluster-nodes.js';
+import { runCli } from '../test-support/run-cli.js';
 
 const skip = redisSkipReason();
 const dir = mkdtempSync(join(tmpdir(), 'stagepass-cluster-redis-'));
@@ -22,47 +22,13 @@ const db = join(dir, 'apps.db');
 let redis: TestRedis | undefined;
 let app: { appId: string; secret: string };
 let singleUse: { appId: string; secret: string };
-const nodes: Node[] = [];
-
-interface Node {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly output: () => string;
-}
-
-/** Waits for `check` to hold, polling, up to `ms`; fails with `what` (and the nodes' logs) after. */
-async function waitFor(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const nodes: ClusterNode[] = [];
 
 /** `stagepass serve --port 0 --redis URL` on the shared SQLite file; resolves once it listens. */
-async function startNode(drainMs = 500): Promise<Node> {
-  const args = [BIN, 'serve', '--port', '0', '--pretty', 'false', '--drain-ms', String(drainMs), '--db', db];
-  const child: ChildProcess = spawn(process.execPath, [...args, '--redis', redis!.url], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '' },
-  });
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  let line: string | undefined;
-  await waitFor(`a node listening:\n${out}`, 20_000, () => {
-    line = out.split('\n').find((l) => l.includes('gateway listening'));
-    if (line === undefined && child.exitCode !== null) throw new Error(`serve exited:\n${out}`);
-    return line !== undefined;
-  });
-  const node = { child, port: Number(/"port":(\d+)/.exec(line!)?.[1]), output: () => out };
+async function startNode(drainMs = 500): Promise<ClusterNode> {
+  const node = await startClusterNode(db, redis!.url, [], drainMs);
   nodes.push(node);
   return node;
-}
-
-interface Message {
-  readonly type: string;
-  readonly [member: string]: unknown;
 }
 
 /** An admitted client: every message it got, and how its socket closed. */
@@ -114,7 +80,7 @@ function attempt(
   });
 }
 
-async function joinAt(node: Node, data: string, sessionId = 'room'): Promise<Client> {
+async function joinAt(node: ClusterNode, data: string, sessionId = 'room'): Promise<Client> {
   const token = createToken({ appId: app.appId, secret: app.secret, sessionId, data });
   const result = await attempt(node.port, app.appId, token, Promise.resolve(), sessionId);
   assert.ok(result.admitted, `refused: ${JSON.stringify(result)}`);
@@ -141,8 +107,7 @@ before(async () => {
   }
 });
 after(async () => {
-  for (const node of nodes)
-    if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
+  killNodes(nodes);
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -22,13 +22,14 @@ export async function waitFor(what: string, ms: number, check: () => boolean | P
   }
 }
 
-/** Starts `stagepass serve --port 0 --redis redisUrl --db db`; resolves once it listens. */
+/** Starts `stagepass serve --port 0 --redis redisUrl --db db --drain-ms drainMs`; resolves once it listens. */
 export async function startClusterNode(
   db: string,
   redisUrl: string,
   extra: readonly string[] = [],
+  drainMs = 500,
 ): Promise<ClusterNode> {
-  const args = [BIN, 'serve', '--port', '0', '--pretty', 'false', '--drain-ms', '500', '--db', db, ...extra];
+  const args = [BIN, 'serve', '--port', '0', '--pretty', 'false', '--drain-ms', String(drainMs), '--db', db, ...extra];
   const child = spawn(process.execPath, [...args, '--redis', redisUrl], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '' },

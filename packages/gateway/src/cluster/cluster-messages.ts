@@ -24,9 +24,12 @@ export type RemoteOperation =
   | 'setLayoutClassLists'
   | 'signal';
 
-/** A refusal as it travels: a StagepassError's code, message and details. */
+/**
+ * A refusal as it travels: a StagepassError's code, message and details; or `MOVED` (another node owns
+ * the session: `details.owner`), or `RELEASED` (the owner is draining and released its lease: claim it).
+ */
 export interface RemoteRefusal {
-  readonly code: ErrorCode | 'MOVED';
+  readonly code: ErrorCode | 'MOVED' | 'RELEASED';
   readonly message: string;
   readonly details?: ErrorDetails;
 }

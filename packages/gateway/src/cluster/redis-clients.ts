@@ -30,10 +30,12 @@ export function redisAddress(url: string): string {
 
 /**
  * Opens both connections and waits until they are ready; ERR_UNAVAILABLE when Redis cannot be
- * reached within `connectTimeoutMs` (both are closed then).
+ * reached within `connectTimeoutMs` (both are closed then). They are named `stagepass:NODE:commands`
+ * and `stagepass:NODE:subscriber` (Redis's CLIENT LIST shows which node holds which connection).
  */
 export async function openClusterClients(
   url: string,
+  nodeId: string,
   commandTimeoutMs: number,
   connectTimeoutMs: number,
 ): Promise<ClusterClients> {
@@ -46,13 +48,19 @@ export async function openClusterClients(
   };
   const commands = new Redis(url, {
     ...common,
+    connectionName: `stagepass:${nodeId}:commands`,
     enableOfflineQueue: false,
     commandTimeout: commandTimeoutMs,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableAutoPipelining: true,
   }) as ClusterCommands;
-  const subscriber = new Redis(url, { ...common, autoResubscribe: true, maxRetriesPerRequest: null });
+  const subscriber = new Redis(url, {
+    ...common,
+    connectionName: `stagepass:${nodeId}:subscriber`,
+    autoResubscribe: true,
+    maxRetriesPerRequest: null,
+  });
   commands.defineCommand('spClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
   commands.defineCommand('spOwner', { numberOfKeys: 2, lua: OWNER_SCRIPT });
   commands.defineCommand('spRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });

@@ -101,6 +101,16 @@ class Moved extends Error {
   }
 }
 
+/**
+ * A draining node gave its sessions up (docs/cluster.md "Drain"): the asking node claims the session
+ * itself (its lease was released before this answer was sent) and tries again there.
+ */
+class Released extends Error {
+  constructor(readonly node: string) {
+    super(`node ${node} is shutting down and gave its sessions up`);
+  }
+}
+
 /** How long an owned session must stay absent before its Redis key is released, ms. */
 const RELEASE_AFTER_MS = 30_000;
 
@@ -112,14 +122,28 @@ function unavailable(message: string): StagepassError {
   return new StagepassError('ERR_UNAVAILABLE', message);
 }
 
+function shuttingDown(): StagepassError {
+  return new StagepassError(
+    'ERR_SERVER_SHUTTING_DOWN',
+    'This node is shutting down and takes no new session: connect again (the load balancer sends you to another node).',
+  );
+}
+
+/** A second RELEASED (the lease could not be released, or was taken again by the draining node) reaches the client as ERR_UNAVAILABLE. */
+function refusalForClient(err: unknown): unknown {
+  return err instanceof Released ? unavailable(`${err.message}; try again in a moment.`) : err;
+}
+
 function refusalOf(err: unknown): RemoteRefusal {
   if (err instanceof Moved) return { code: 'MOVED', message: err.message, details: { owner: err.owner } };
+  if (err instanceof Released) return { code: 'RELEASED', message: err.message, details: { node: err.node } };
   if (isStagepassError(err)) return { code: err.code, message: err.message, details: err.details };
   return { code: 'ERR_INTERNAL', message: 'The owning node failed; its log has the details.' };
 }
 
 function errorOf(refusal: RemoteRefusal): Error {
   if (refusal.code === 'MOVED') return new Moved(String(refusal.details?.owner));
+  if (refusal.code === 'RELEASED') return new Released(String(refusal.details?.node));
   return new StagepassError(
     refusal.code,
     refusal.message,
@@ -178,6 +202,13 @@ export class RedisSessionService implements SessionService {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private resetting = false;
+  /**
+   * Set by `closeAll` (the gateway's drain): this node takes no new session and refuses forwarded
+   * joins and resumes; its leases are released at once ({@link released}), its liveness kept until `stop`.
+   */
+  private draining = false;
+  /** The release of this node's leases at the start of its drain. */
+  private released: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RedisSessionServiceOptions) {
     this.nodeId = options.nodeId ?? randomId(12);
@@ -207,7 +238,12 @@ export class RedisSessionService implements SessionService {
   /** Connects to Redis, joins the cluster and starts the heartbeat; ERR_UNAVAILABLE when Redis cannot be reached. */
   async start(): Promise<void> {
     const o = this.options;
-    const clients = await openClusterClients(o.url, o.commandTimeoutMs ?? 1000, o.connectTimeoutMs ?? 3000);
+    const clients = await openClusterClients(
+      o.url,
+      this.nodeId,
+      o.commandTimeoutMs ?? 1000,
+      o.connectTimeoutMs ?? 3000,
+    );
     this.clients = clients;
     clients.subscriber.on('message', (_channel: string, text: string) => this.receive(text));
     await clients.subscriber.subscribe(this.keys.node(this.nodeId), this.keys.everyone);
@@ -218,6 +254,9 @@ export class RedisSessionService implements SessionService {
       this.outage = true;
     });
     clients.commands.on('ready', () => (this.healthySince = performance.now()));
+    // What was published to this node while its subscription was down is lost (a close, a reply):
+    // reconcile once it is back, as after an outage. Its liveness was renewed meanwhile: no judging pause.
+    clients.subscriber.on('close', () => (this.outage = true));
     const every = (ms: number, run: () => void) => {
       const timer = setInterval(run, ms);
       timer.unref();
@@ -235,6 +274,7 @@ export class RedisSessionService implements SessionService {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     for (const link of this.links.values()) link.flush();
+    await this.released;
     const clients = this.clients;
     if (clients === undefined) return;
     if (this.ready()) {
@@ -453,6 +493,14 @@ export class RedisSessionService implements SessionService {
   /** The session's live owner, made this node when it has none. */
   private async claim(appId: string, sessionId: string): Promise<string> {
     if (!this.ready()) throw unavailable(this.unavailable()!);
+    if (this.draining) {
+      // A draining node takes no session: only one another node owns can still be reached through it.
+      const current = await this.redisCall(() =>
+        this.clients!.commands.spOwner(this.keys.owner(appId, sessionId), this.keys.nodes),
+      );
+      if (current === null || current === this.nodeId) throw shuttingDown();
+      return current;
+    }
     const owner = await this.redisCall(() =>
       this.clients!.commands.spClaim(this.keys.owner(appId, sessionId), this.keys.nodes, this.nodeId),
     );
@@ -675,6 +723,7 @@ export class RedisSessionService implements SessionService {
 
   private async joinFor(from: string, r: number, key: string, client: AdmittedClient): Promise<void> {
     try {
+      await this.refuseIfDraining();
       await this.ensureOwned(client.appId, client.sessionId);
       let connectionId = '';
       const peer = new RemotePeer(this.link(from), key, () => this.dropHolder(connectionId, key));
@@ -688,6 +737,12 @@ export class RedisSessionService implements SessionService {
 
   private async resumeFor(from: string, r: number, key: string, request: ResumeRequest): Promise<void> {
     try {
+      // Its session was closed with the drain's start: nothing is left to resume.
+      if (this.draining)
+        throw new StagepassError(
+          'ERR_RESUME_REFUSED',
+          'The node that held this session is shutting down: join again with a fresh token.',
+        );
       const peer = new RemotePeer(this.link(from), key, () => this.dropHolder(request.connectionId, key));
       const client = await this.memory.resume(request, peer);
       this.holders.set(request.connectionId, { node: from, key });
@@ -697,6 +752,13 @@ export class RedisSessionService implements SessionService {
     }
   }
 
+  /** Draining: once this node's leases are released, the asking node is told to claim the session itself. */
+  private async refuseIfDraining(): Promise<void> {
+    if (!this.draining) return;
+    await this.released;
+    throw new Released(this.nodeId);
+  }
+
   /** The core closed a remote socket (moderation, revocation, a resume elsewhere): it no longer holds the connection. */
   private dropHolder(connectionId: string, key: string): void {
     if (this.holders.get(connectionId)?.key === key) this.holders.delete(connectionId);
@@ -704,7 +766,10 @@ export class RedisSessionService implements SessionService {
 
   private async operateFor(from: string, r: number, op: RemoteOperation, args: readonly unknown[]): Promise<void> {
     try {
-      if (op === 'createSession') await this.ensureOwned(args[0] as string, args[1] as string);
+      if (op === 'createSession') {
+        await this.refuseIfDraining();
+        await this.ensureOwned(args[0] as string, args[1] as string);
+      }
       this.reply(from, r, await this.operateHere(op, args));
     } catch (err) {
       this.refuse(from, r, err);
@@ -740,14 +805,16 @@ export class RedisSessionService implements SessionService {
   // ------------------------------------------------------------------ SessionService
 
   async join(client: AdmittedClient, peer: Peer): Promise<string> {
+    if (this.draining) throw shuttingDown();
     const { appId, sessionId } = client;
     let owner = await this.ownerForJoin(appId, sessionId);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.joinAt(owner, client, peer);
       } catch (err) {
-        if (!(err instanceof Moved) || attempt > 0) throw err;
-        owner = err.owner;
+        if (attempt > 0 || !(err instanceof Moved || err instanceof Released)) throw refusalForClient(err);
+        // Released: the draining owner let the session go; this node (or whoever came first) takes it.
+        owner = err instanceof Moved ? err.owner : await this.claim(appId, sessionId);
       }
     }
   }
@@ -880,8 +947,9 @@ export class RedisSessionService implements SessionService {
         }
         return await this.request<T>(owner, (r) => ({ k: 'op', r, from: this.nodeId, op, args }));
       } catch (err) {
-        if (!(err instanceof Moved) || attempt > 0) throw err;
-        owner = err.owner;
+        if (attempt > 0 || !(err instanceof Moved || err instanceof Released)) throw refusalForClient(err);
+        // Released answers only createSession (`create`): claim it here.
+        owner = err instanceof Moved ? err.owner : await this.claim(appId, sessionId);
       }
     }
   }
@@ -947,7 +1015,12 @@ export class RedisSessionService implements SessionService {
     return { sessions: owned.sessions, connections: this.byConnection.size, streams: owned.streams };
   }
 
+  /**
+   * The drain's start (and a stop's): closes every socket, leaves the sessions owned elsewhere, and
+   * releases this node's leases (docs/cluster.md "Drain"); from now on it takes no session.
+   */
   closeAll(code: number, reason: string): void {
+    this.draining = true;
     this.memory.closeAll(code, reason);
     for (const socket of [...this.byConnection.values()]) {
       this.untrack(socket);
@@ -957,5 +1030,26 @@ export class RedisSessionService implements SessionService {
     }
     this.holders.clear();
     for (const link of this.links.values()) link.flush();
+    // After the closes just published (the same connection, so Redis handles them first): the members
+    // closed on other nodes rejoin there at once, into sessions their node now claims.
+    this.released = this.releaseLeases();
+  }
+
+  /** At the drain's start: gives up every lease this node holds (one that fails is tried again by `stop`). */
+  private async releaseLeases(): Promise<void> {
+    const clients = this.clients;
+    if (clients === undefined || !this.ready()) return;
+    const owned = [...this.ownedKeys];
+    this.ownedKeys.clear();
+    await Promise.all(
+      owned.map(async ([sessionKey, lease]) => {
+        try {
+          await clients.commands.spRelease(this.keys.owner(lease.appId, lease.sessionId), this.nodeId);
+          this.counts.leasesReleased++;
+        } catch {
+          this.ownedKeys.set(sessionKey, lease);
+        }
+      }),
+    );
   }
 }
