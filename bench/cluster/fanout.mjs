@@ -3,7 +3,8 @@
 // Throughput: closed loop, the sender keeps at most `window` signals ahead of the pacing client; the
 // figure is deliveries at the receivers per second, from the first send to the last delivery. Latency:
 // open loop, a fixed schedule of `rate` signals per second whatever arrives, each signal carrying its
-// scheduled send time; latency = arrival − scheduled time (the sender's timer lag counts too).
+// scheduled send time; latency = arrival − scheduled time (the sender's timer lag counts too), over the
+// signals scheduled after a warm-up.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSessionId } from '@stagepass/token';
@@ -116,7 +117,9 @@ export async function measureThroughput(setup, { durationMs, window, cpu }) {
 
 /** Open loop: `rate` signals/s for `warmupMs` (not recorded) then `durationMs`; latency percentiles. */
 export async function measureLatency(setup, { rate, durationMs, warmupMs, cpu }) {
-  await reset(setup, false);
+  // Measured: the signals scheduled after the warm-up, told to the receivers before the first is sent.
+  const measuredFrom = Math.ceil((rate * warmupMs) / 1000);
+  await reset(setup, true, measuredFrom);
   const start = now();
   let sent = 0;
   const tick = () => {
@@ -125,9 +128,6 @@ export async function measureLatency(setup, { rate, durationMs, warmupMs, cpu })
   };
   const timer = setInterval(tick, 1);
   await pause(warmupMs);
-  // Measured: the signals from 100 ms of schedule ahead on (the reset reaches the receivers before those).
-  const measuredFrom = sent + Math.ceil(rate / 10);
-  await reset(setup, true, measuredFrom);
   const [cpu0, client0, t0] = [cpu(), setup.clientCpu(), now()];
   await pause(durationMs);
   clearInterval(timer);

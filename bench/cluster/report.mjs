@@ -127,7 +127,8 @@ export function print(run, json) {
       [false, true, false, false],
     ),
     '',
-    'Redis commands per admission (INFO commandstats after − before, less the idle background rate):',
+    'Redis commands per admission (INFO commandstats after − before, less the idle background rate;',
+    'commandstats also counts the commands a script runs, so those inside EVALSHA are listed too):',
     commandsText(run.results),
     '',
   ];

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Cluster benchmark: `npm run bench:cluster` (which builds first), or
-//   node bench/cluster/run.mjs [--quick] [--receivers 100] [--duration-ms 5000] [--rate 2000]
+//   node bench/cluster/run.mjs [--quick] [--receivers 100] [--duration-ms 5000] [--window 200] [--rate 2000]
 //                              [--latency-ms 5000] [--admissions 600] [--concurrency 50] [--only a,b] [--json]
-// --quick: 2 s per throughput case, 2 s of latency, 200 admissions.
+// --quick: 2 s per throughput case, 2 s of latency, 200 admissions. --window: signals the throughput sender
+// keeps ahead of the pacing client.
 //
 // Side by side in one run, each system on fresh processes of its own (a fresh redis-server each time):
 //   stagepass-3        3 × `stagepass serve --redis` on one Redis (cluster mode, docs/cluster.md)
@@ -67,6 +68,7 @@ function parseArgs(argv) {
     if (arg === '--quick') Object.assign(o, { durationMs: 2000, latencyMs: 2000, admissions: 200 });
     else if (arg === '--receivers') o.receivers = int(1);
     else if (arg === '--duration-ms') o.durationMs = int(500);
+    else if (arg === '--window') o.window = int(1);
     else if (arg === '--rate') o.rate = int(1);
     else if (arg === '--latency-ms') o.latencyMs = int(500);
     else if (arg === '--admissions') o.admissions = int(1);
