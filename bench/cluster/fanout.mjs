@@ -145,6 +145,7 @@ export async function measureLatency(setup, { rate, durationMs, warmupMs, cpu })
     serverCores,
     clientCores,
     signals,
+    receivers: setup.receivers,
     deliveries: t.total,
     delivered: t.total / (signals * setup.receivers),
     p50Ms: histogram.percentile(50),

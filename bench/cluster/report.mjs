@@ -88,6 +88,11 @@ function warnings(results) {
     const t = r.throughput;
     if (t !== undefined && t.deliveries < t.expected)
       lines.push(`WARNING ${r.name}: ${t.expected - t.deliveries} of ${t.expected} deliveries missing after the drain`);
+    const l = r.latency;
+    if (l !== undefined && l.deliveries < l.signals * l.receivers)
+      lines.push(
+        `WARNING ${r.name}: ${l.signals * l.receivers - l.deliveries} latency-case deliveries missing after the drain`,
+      );
     const errors = Math.max(t?.errors ?? 0, r.latency?.errors ?? 0);
     if (errors > 0) lines.push(`WARNING ${r.name}: the gateway refused ${errors} of the sender's signals`);
   }
