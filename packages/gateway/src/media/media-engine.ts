@@ -42,7 +42,7 @@ export interface DownlinkHandlers {
   onConnected(): void;
   /** The subscriber asked for a keyframe (PLI or FIR). */
   onKeyframeRequest(): void;
-  /** The subscriber sent RTCP (a receiver report, a NACK, a PLI or FIR): it is there and reading. */
+  /** The subscriber sent RTCP (any packet: receiver report, NACK, PLI, FIR, SDES): it is there and reading. */
   onFeedback(): void;
 }
 

@@ -7,8 +7,9 @@ export const DEFAULT_STALL_AFTER_MS = 5000;
 /** Options of {@link StallGuard}. */
 export interface StallGuardOptions {
   /**
-   * A subscriber that has sent no RTCP (receiver report, NACK, PLI) for this long is stalled: packets
-   * for it are dropped until it sends RTCP again. 0: never. Default {@link DEFAULT_STALL_AFTER_MS}.
+   * A subscriber that has sent no RTCP (receiver report, NACK, PLI) for this long of packets being sent
+   * to it is stalled: packets for it are dropped until it sends RTCP again. 0: never. Default
+   * {@link DEFAULT_STALL_AFTER_MS}.
    */
   readonly stallAfterMs?: number;
   /** The clock, in ms. Default `performance.now`. */
@@ -20,8 +21,9 @@ export interface StallGuardOptions {
 /**
  * One subscription's download seen from the forwarding gate: packets pass to it while its
  * subscriber gives signs of life, and are dropped (and counted by the gate) once it has sent no
- * RTCP for `stallAfterMs` — a subscriber whose process stopped, whose socket is no longer read,
- * whose network went away. Its first RTCP afterwards resumes it, with a keyframe request.
+ * RTCP for `stallAfterMs` while packets flowed to it — a subscriber whose process stopped, whose
+ * socket is no longer read, whose network went away. Its first RTCP afterwards resumes it, with a
+ * keyframe request.
  *
  * Why not a send queue: every send is synchronous down to the UDP socket and a datagram the kernel
  * takes is never waited for, so a slow subscriber delays nobody (measured: bench/media/paused.mjs,
