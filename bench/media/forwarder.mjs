@@ -8,8 +8,13 @@
 //   (two counter reads and one clock read per audio packet, 50 per second: noise next to the forwarding).
 // - bare: the floor — a minimal werift SFU with no Stagepass: one upstream PeerConnection, one
 //   downstream per subscriber, onReceiveRtp → clone → sendRtp per subscriber; signaling over IPC.
-// IPC requests (answered {rid,result}): cpu, memory, and per kind: start → {port,appId,secret} |
-// publish {offer} → answer | subscribe → {id, offer} | answer {id, answer} | muteTimes.
+// IPC requests (answered {rid,result}): cpu, memory, and per kind: start {options?: more createGateway
+// options} → {port,appId,secret} |
+// publish {offer} → answer | subscribe → {id, offer} | answer {id, answer} | muteTimes |
+// sendQueuesReset, sendQueues (for bench/media/paused.mjs: the largest libuv send queue of any of the
+// process's UDP sockets since the reset, sampled every 20 ms, send errors, and datagrams sent per
+// destination port).
+import dgram from 'node:dgram';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { peer, root, sdpOf, serveIpc, wallNow, werift } from './werift.mjs';
@@ -21,6 +26,31 @@ if (kind !== 'stagepass' && kind !== 'bare') {
 }
 
 const mute = { shutAt: 0, lastAudioAt: 0, audioAfterShut: 0 };
+
+// Every UDP socket that sends, its send queue sampled: datagrams libuv holds because the kernel refused
+// them for now (EAGAIN, a full socket send buffer). An error passed to no callback would be thrown.
+const queues = { sockets: new Set(), maxCount: 0, maxBytes: 0, errors: 0, toPort: new Map() };
+const send = dgram.Socket.prototype.send;
+dgram.Socket.prototype.send = function (...args) {
+  queues.sockets.add(this);
+  // send(msg, port, address[, callback]) is the form werift uses.
+  if (typeof args[1] === 'number') queues.toPort.set(args[1], (queues.toPort.get(args[1]) ?? 0) + 1);
+  if (typeof args.at(-1) !== 'function')
+    args.push((err) => {
+      if (err) queues.errors++;
+    });
+  return send.apply(this, args);
+};
+setInterval(() => {
+  for (const socket of queues.sockets) {
+    try {
+      queues.maxCount = Math.max(queues.maxCount, socket.getSendQueueCount());
+      queues.maxBytes = Math.max(queues.maxBytes, socket.getSendQueueSize());
+    } catch {
+      queues.sockets.delete(socket); // closed
+    }
+  }
+}, 20).unref();
 
 async function wrapGate() {
   const url = pathToFileURL(join(root, 'packages', 'gateway', 'dist', 'media', 'forwarding-gate.js')).href;
@@ -41,7 +71,7 @@ async function wrapGate() {
   };
 }
 
-async function startStagepass() {
+async function startStagepass(options = {}) {
   await wrapGate();
   const { createGateway, createSqliteAppRegistry } = await import('@stagepass/gateway');
   const registry = createSqliteAppRegistry({ path: ':memory:' });
@@ -52,6 +82,7 @@ async function startStagepass() {
     port: 0,
     rateLimit: { perSecond: 1e6, burst: 1e6 },
     maxSocketsPerIp: 1e6,
+    ...options,
   });
   const { port } = await gateway.listen();
   return { port, appId: app.appId, secret };
@@ -90,13 +121,18 @@ async function bareSubscribe() {
 serveIpc(async (m) => {
   switch (m.cmd) {
     case 'start':
-      return kind === 'stagepass' ? startStagepass() : {};
+      return kind === 'stagepass' ? startStagepass(m.options) : {};
     case 'cpu':
       return { ...process.cpuUsage(), t: performance.now() };
     case 'memory':
       return { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 };
     case 'muteTimes':
       return { ...mute };
+    case 'sendQueuesReset':
+      Object.assign(queues, { maxCount: 0, maxBytes: 0, errors: 0, toPort: new Map() });
+      return {};
+    case 'sendQueues':
+      return { ...queues, sockets: queues.sockets.size, toPort: Object.fromEntries(queues.toPort) };
     case 'publish':
       return barePublish(m.offer);
     case 'subscribe':

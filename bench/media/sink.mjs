@@ -4,12 +4,14 @@
 // One process hosts several (a werift process costs ~60 MB; 40 would not fit beside the others
 // on a small machine): what matters is that none of their cost is in the forwarder's process.
 // IPC requests: joinAndSubscribe {url, tokens, v, streamId} (stagepass: one protocol connection and
-// one subscription per token) | answer {offer} (bare: relayed by the orchestrator) | counts.
+// one subscription per token) | answer {offer} (bare: relayed by the orchestrator) | counts (with
+// `ports`: the UDP ports of its candidates, for bench/media/paused.mjs to find its datagrams).
 import { join } from './ws-client.mjs';
 import { peer, sdpOf, serveIpc } from './werift.mjs';
 
 const received = { audio: 0, video: 0, connected: 0, peers: 0 };
 const perPeer = [];
+const ports = [];
 
 async function answer(offer) {
   const pc = peer();
@@ -28,7 +30,9 @@ async function answer(offer) {
   });
   await pc.setRemoteDescription(offer);
   await pc.setLocalDescription(await pc.createAnswer());
-  return sdpOf(pc);
+  const sdp = sdpOf(pc);
+  for (const m of sdp.sdp.matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gim)) ports.push(Number(m[1]));
+  return sdp;
 }
 
 async function subscribe({ url, token, v, streamId }) {
@@ -46,7 +50,7 @@ serveIpc(async (m) => {
     case 'answer':
       return answer(m.offer);
     case 'counts':
-      return { ...received, slowest: Math.min(...perPeer.map((p) => p.audio + p.video)) };
+      return { ...received, slowest: Math.min(...perPeer.map((p) => p.audio + p.video)), ports };
     default:
       throw new Error(`unknown command ${m.cmd}`);
   }

@@ -112,6 +112,13 @@ export interface GatewayOptions {
    */
   readonly rtcPorts?: readonly [number, number];
   /**
+   * Routed media: a subscriber that has sent no RTCP (receiver reports, NACK, PLI) for this long — its
+   * process stopped, its socket unread, its network gone — gets no packets until it sends RTCP again,
+   * then a keyframe (docs/protocol.md "Routed media"). 0: never. Default 5000. Applies to the default
+   * session service.
+   */
+  readonly mediaStallMs?: number;
+  /**
    * Open TCP connections from one IP address: plain HTTP (keep-alive included) and WebSocket alike. One more
    * gets HTTP 429 `ERR_TOO_MANY_CONNECTIONS` as it is accepted, and is closed. Default 200.
    */
@@ -187,6 +194,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   maxConnectionsPerSession: numberDefault('maxConnectionsPerSession'),
   maxStreamsPerConnection: numberDefault('maxStreamsPerConnection'),
   maxStreamsPerSession: numberDefault('maxStreamsPerSession'),
+  mediaStallMs: numberDefault('mediaStallMs'),
   maxSocketsPerIp: numberDefault('maxSocketsPerIp'),
   maxRequestsInFlight: numberDefault('maxRequestsInFlight'),
   httpRateLimit: Object.freeze({
@@ -223,6 +231,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'maxStreamsPerConnection',
   'maxStreamsPerSession',
   'rtcPorts',
+  'mediaStallMs',
   'maxSocketsPerIp',
   'maxRequestsInFlight',
   'httpRateLimit',
@@ -274,6 +283,7 @@ export interface ResolvedOptions {
   readonly maxStreamsPerConnection: number;
   readonly maxStreamsPerSession: number;
   readonly rtcPorts: readonly [number, number] | undefined;
+  readonly mediaStallMs: Milliseconds;
   readonly maxSocketsPerIp: number;
   readonly maxRequestsInFlight: number;
   readonly httpRateLimit: RateLimit;
@@ -347,6 +357,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     maxStreamsPerConnection: num('maxStreamsPerConnection'),
     maxStreamsPerSession: num('maxStreamsPerSession'),
     rtcPorts: rtcPortsOption(o.rtcPorts),
+    mediaStallMs: num('mediaStallMs'),
     maxSocketsPerIp: num('maxSocketsPerIp'),
     maxRequestsInFlight: num('maxRequestsInFlight'),
     httpRateLimit,

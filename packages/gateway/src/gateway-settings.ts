@@ -5,6 +5,7 @@
  * keys, help and docs/configuration.md from the same rows, so none of them can drift from the code.
  */
 import { invalidOption } from '@stagepass/protocol';
+import { DEFAULT_STALL_AFTER_MS } from './media/stall-guard.js';
 import { DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_MAX_STREAMS_PER_SESSION } from './session/session-state.js';
 
 /** The longest delay Node's timers take, ms (2^31 - 1). */
@@ -180,6 +181,15 @@ export const GATEWAY_SETTINGS: readonly GatewaySetting[] = Object.freeze([
     max: 1e6,
     unit: 'streams',
     summary: 'Streams one session may have at once; more: ERR_TOO_MANY_STREAMS',
+  },
+  {
+    key: 'mediaStallMs',
+    type: 'integer',
+    default: DEFAULT_STALL_AFTER_MS,
+    min: 0,
+    max: MAX_TIMER_MS,
+    unit: 'milliseconds',
+    summary: 'Routed media: stop sending to a subscriber that sent no RTCP this long, until it does (0: never)',
   },
   {
     key: 'maxSocketsPerIp',

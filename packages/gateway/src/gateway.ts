@@ -93,6 +93,7 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics, hot: 
       maxStreamsPerSession: o.maxStreamsPerSession,
       mediaCounts: hot.media,
       ...(o.rtcPorts === undefined ? {} : { rtcPorts: o.rtcPorts }),
+      mediaStallMs: o.mediaStallMs,
       iceServers: o.iceServersFor,
     });
   return typeof o.sessions === 'function'

@@ -178,6 +178,7 @@ const GATEWAY_LIMIT_ROWS = [
   'connections per session',
   'streams per connection',
   'streams per session',
+  'routed media: silent subscriber',
   'sockets per IP address',
   'HTTP requests in flight per connection',
   'HTTP request rate per IP address',

@@ -6,7 +6,13 @@ import type { MediaKind } from './media-engine.js';
 
 function sink(): PacketSink & { got: [MediaKind, Buffer][] } {
   const got: [MediaKind, Buffer][] = [];
-  return { got, send: (kind, packet) => got.push([kind, packet]) };
+  return {
+    got,
+    send: (kind, packet) => {
+      got.push([kind, packet]);
+      return true;
+    },
+  };
 }
 
 describe('ForwardingGate', () => {
@@ -28,8 +34,8 @@ describe('ForwardingGate', () => {
       ],
     );
     assert.equal(b.got.length, 2);
-    assert.deepEqual(gate.counts.audio, { received: 2, forwarded: 2, dropped: 1 });
-    assert.deepEqual(gate.counts.video, { received: 1, forwarded: 2, dropped: 0 });
+    assert.deepEqual(gate.counts.audio, { received: 2, forwarded: 2, dropped: 1, stalled: 0 });
+    assert.deepEqual(gate.counts.video, { received: 1, forwarded: 2, dropped: 0, stalled: 0 });
   });
 
   it('drops audio while force-muted and video while hasVideo is false, and says when video comes back', () => {

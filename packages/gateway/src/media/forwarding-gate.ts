@@ -1,7 +1,7 @@
 import type { MediaGate } from '../session/session-events.js';
 import type { MediaKind } from './media-engine.js';
 
-/** Packets of one kind of one stream: from the publisher, sent to subscribers, dropped by policy. */
+/** Packets of one kind of one stream: from the publisher, sent to subscribers, dropped by policy or by a stall. */
 export interface KindCounts {
   /** Packets that came from the publisher. */
   received: number;
@@ -9,11 +9,14 @@ export interface KindCounts {
   forwarded: number;
   /** Packets that came while the gate was shut for their kind (force-muted audio, hasVideo false). */
   dropped: number;
+  /** Packet copies not sent to a stalled subscriber, one per such subscriber per packet (`StallGuard`). */
+  stalled: number;
 }
 
 /** Where a gate sends packets: a subscriber's downlink. */
 export interface PacketSink {
-  send(kind: MediaKind, packet: Buffer): void;
+  /** Returns false when the packet was dropped because the subscriber is stalled (`StallGuard`). */
+  send(kind: MediaKind, packet: Buffer): boolean;
 }
 
 /** Packet counts by kind: of one stream, or the totals of a node. */
@@ -21,7 +24,10 @@ export type MediaCounts = Readonly<Record<MediaKind, KindCounts>>;
 
 /** Zeroed counts. */
 export function createMediaCounts(): MediaCounts {
-  return { audio: { received: 0, forwarded: 0, dropped: 0 }, video: { received: 0, forwarded: 0, dropped: 0 } };
+  return {
+    audio: { received: 0, forwarded: 0, dropped: 0, stalled: 0 },
+    video: { received: 0, forwarded: 0, dropped: 0, stalled: 0 },
+  };
 }
 
 const SHUT: MediaGate = Object.freeze({ audio: false, video: false });
@@ -69,8 +75,11 @@ export class ForwardingGate {
       totals.dropped++;
       return;
     }
-    for (const sink of this.sinks) sink.send(kind, packet);
-    counts.forwarded += this.sinks.size;
-    totals.forwarded += this.sinks.size;
+    let stalled = 0;
+    for (const sink of this.sinks) if (!sink.send(kind, packet)) stalled++;
+    counts.forwarded += this.sinks.size - stalled;
+    totals.forwarded += this.sinks.size - stalled;
+    counts.stalled += stalled;
+    totals.stalled += stalled;
   }
 }

@@ -42,6 +42,8 @@ export interface DownlinkHandlers {
   onConnected(): void;
   /** The subscriber asked for a keyframe (PLI or FIR). */
   onKeyframeRequest(): void;
+  /** The subscriber sent RTCP (any packet: receiver report, NACK, PLI, FIR, SDES): it is there and reading. */
+  onFeedback(): void;
 }
 
 /** The gateway's end of one subscription's PeerConnection (send only: one audio, one video track). */

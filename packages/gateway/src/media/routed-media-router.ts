@@ -4,12 +4,18 @@ import type { ConnectionRecord, Negotiation, StreamRecord, SubscriptionRecord } 
 import { ForwardingGate, createMediaCounts, type MediaCounts } from './forwarding-gate.js';
 import { KeyframeThrottle } from './keyframe-throttle.js';
 import type { Downlink, MediaEngine, MediaKind, SessionDescription, Uplink } from './media-engine.js';
+import { StallGuard } from './stall-guard.js';
 
 /** Options of {@link createRoutedMediaRouter}. */
 export interface RoutedMediaRouterOptions {
   readonly engine: MediaEngine;
   /** Keyframe requests to one publisher at most once per this. Default 500 ms. */
   readonly keyframeIntervalMs?: number;
+  /**
+   * Stop sending to a subscriber that has sent no RTCP for this long, until it sends again
+   * ({@link StallGuard}). Default 5000 ms.
+   */
+  readonly stallAfterMs?: number;
   /** The node's packet counts, kept beside each stream's (the gateway's `/metrics`). */
   readonly counts?: MediaCounts;
   /** A negotiation the engine failed (a malformed SDP, no VP8/Opus offered): for the log. */
@@ -44,6 +50,8 @@ interface RoutedSubscription {
   readonly stream: RoutedStream;
   readonly steps: Steps;
   downlink: Downlink | undefined;
+  /** The downlink as the gate sees it: behind its stall guard. */
+  sink: StallGuard | undefined;
 }
 
 type UploadOrSubscription = { readonly streamId: string } | { readonly subscriptionId: string };
@@ -58,6 +66,7 @@ interface Links {
   readonly bus: SessionBus;
   readonly engine: MediaEngine;
   readonly onError: (err: unknown, where: 'upload' | 'download') => void;
+  readonly stallAfterMs: number | undefined;
 }
 
 /** The gateway's own offer or answer to a client (`from: null`). */
@@ -103,15 +112,24 @@ function upload(links: Links, stream: StreamRecord, routed: RoutedStream, { kind
 /** A new subscription's download: made, added to the stream's gate, and offered to the subscriber. */
 function download(links: Links, subscription: SubscriptionRecord, routed: RoutedSubscription): void {
   const { bus, engine, onError } = links;
+  const keyframe = () => routed.stream.keyframes.request();
   routed.steps.run(
     async () => {
       const downlink = await engine.createDownlink({
-        onConnected: () => routed.stream.keyframes.request(),
-        onKeyframeRequest: () => routed.stream.keyframes.request(),
+        onConnected: () => {
+          routed.sink?.alive();
+          keyframe();
+        },
+        onKeyframeRequest: keyframe,
+        onFeedback: () => routed.sink?.alive(),
       });
       if (routed.steps.closed) return downlink.close();
       routed.downlink = downlink;
-      routed.stream.gate.sinks.add(downlink);
+      routed.sink = new StallGuard(downlink, {
+        onResume: keyframe,
+        ...(links.stallAfterMs === undefined ? {} : { stallAfterMs: links.stallAfterMs }),
+      });
+      routed.stream.gate.sinks.add(routed.sink);
       const offer = await downlink.offer();
       if (!routed.steps.closed) toClient(bus, subscription.subscriber, { subscriptionId: subscription.id }, offer);
     },
@@ -139,7 +157,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
   const onError = options.onError ?? (() => {});
   const streams = new Map<StreamRecord, RoutedStream>();
   const subscriptions = new Map<SubscriptionRecord, RoutedSubscription>();
-  const links: Links = { bus, engine, onError };
+  const links: Links = { bus, engine, onError, stallAfterMs: options.stallAfterMs };
   const totals = options.counts ?? createMediaCounts();
 
   function routedStream(stream: StreamRecord): RoutedStream {
@@ -172,6 +190,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
         stream: routedStream(subscription.stream),
         steps: new Steps(),
         downlink: undefined,
+        sink: undefined,
       };
       subscriptions.set(subscription, routed);
       download(links, subscription, routed);
@@ -181,10 +200,8 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
       if (routed === undefined) return;
       subscriptions.delete(subscription);
       routed.steps.closed = true;
-      if (routed.downlink !== undefined) {
-        routed.stream.gate.sinks.delete(routed.downlink);
-        routed.downlink.close();
-      }
+      if (routed.sink !== undefined) routed.stream.gate.sinks.delete(routed.sink);
+      routed.downlink?.close();
     },
     setGate(stream, gate) {
       if (gate === null) {

@@ -92,8 +92,14 @@ function downlink(w: WeriftModule, config: Partial<Werift.PeerConfig>, handlers:
     const format = (packet as Werift.RtcpPayloadSpecificFeedback).feedback.count;
     if (format === PLI || format === FIR) handlers.onKeyframeRequest();
   });
+  let feedback = false;
   pc.connectionStateChange.subscribe((state) => {
-    if (state === 'connected') handlers.onConnected();
+    if (state !== 'connected') return;
+    // Every RTCP packet of the download's one (bundled) transport, report blocks or not: a receiver that
+    // gets nothing still sends its compound RTCP, so this stays a sign of life while the gate is shut.
+    if (!feedback) senders.video.dtlsTransport?.onRtcp.subscribe(() => handlers.onFeedback());
+    feedback = true;
+    handlers.onConnected();
   });
   return {
     async offer() {

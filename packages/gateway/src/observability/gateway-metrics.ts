@@ -108,12 +108,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   const countedMedia = createMediaCounts();
   new Counter({
     name: 'stagepass_media_packets_total',
-    help: 'Routed media RTP packets by kind and outcome: received from publishers, forwarded (one per subscriber), dropped by policy (force-muted audio, video off).',
+    help: 'Routed media RTP packets by kind and outcome: received from publishers, forwarded (one per subscriber), dropped by policy (force-muted audio, video off), stalled (not sent to a subscriber silent for the stall limit, one per such subscriber).',
     labelNames: ['kind', 'outcome'] as const,
     registers,
     collect() {
       for (const kind of ['audio', 'video'] as const) {
-        for (const outcome of ['received', 'forwarded', 'dropped'] as const) {
+        for (const outcome of ['received', 'forwarded', 'dropped', 'stalled'] as const) {
           this.inc({ kind, outcome }, hot.media[kind][outcome] - countedMedia[kind][outcome]);
           countedMedia[kind][outcome] = hot.media[kind][outcome];
         }

@@ -45,6 +45,8 @@ export interface MemorySessionServiceOptions {
   readonly mediaCounts?: MediaCounts;
   /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
   readonly rtcPorts?: readonly [number, number];
+  /** Routed media: no packets to a subscriber silent (no RTCP) this long, until it is back. Default 5000; 0 never. */
+  readonly mediaStallMs?: number;
   /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
@@ -103,12 +105,14 @@ export function createDefaultMediaRouter(
   events: SessionEvents = {},
   counts?: MediaCounts,
   rtcPorts?: readonly [number, number],
+  stallAfterMs?: number,
 ): MediaRouter {
   return createModeMediaRouter(
     createRelayMediaRouter(bus),
     createRoutedMediaRouter(bus, {
       engine: createWeriftEngine(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
       ...(counts === undefined ? {} : { counts }),
+      ...(stallAfterMs === undefined ? {} : { stallAfterMs }),
       onError: (err, where) => events.onMediaError?.(err, where),
     }),
   );
@@ -135,7 +139,7 @@ export class MemorySessionService implements SessionService {
     this.bus = createLocalBus();
     this.router = (
       options.mediaRouter ??
-      ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts))
+      ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts, options.mediaStallMs))
     )(this.bus);
     this.targets = {
       bus: this.bus,
