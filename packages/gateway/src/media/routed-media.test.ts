@@ -153,6 +153,55 @@ describe('routed media (werift peers through the real gateway)', () => {
     assert.equal(await refusal(pub.client, { type: 'webrtc', kind: 'candidate', payload: {} }), 'ERR_MESSAGE_INVALID');
   });
 
+  it('answers a failed negotiation with webrtcFailed (never the SDP), and a new offer still gets its upload', async () => {
+    const sessionId = createSessionId({ appId: tg.app.appId, mediaMode: 'routed' });
+    const pub = await tg.join(sessionId, { role: 'publisher' });
+    const sub = await tg.join(sessionId, { role: 'subscriber' });
+    const publisher = new FakePublisher();
+    const subscriber = new FakeSubscriber();
+    try {
+      const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+      const secretSdp = 'v=0\r\nc=IN IP4 198.51.100.23\r\n';
+      await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: { type: 'offer', sdp: secretSdp } });
+      const upload = await pub.client.next('webrtcFailed', (m) => m.streamId === streamId, 5000);
+      assert.deepEqual(Object.keys(upload).sort(), ['code', 'message', 'streamId', 'type']);
+      assert.equal(upload.code, 'ERR_MEDIA_NEGOTIATION');
+      assert.match(upload.message, new RegExp(`stream ${streamId}'s upload.*Send a new offer`));
+      assert.doesNotMatch(upload.message, /198\.51\.100\.23|v=0/, 'no SDP in the message');
+      await pub.client.nothing('webrtc', 300);
+
+      // The publisher's next offer (a new PeerConnection) is answered as usual.
+      await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
+      const answer = await pub.client.next('webrtc', (m) => m.streamId === streamId, 5000);
+      await publisher.accept(answer.payload);
+      publisher.start();
+
+      // A subscriber's answer the gateway cannot accept: its download is closed, and it is told.
+      const subscriptionId = (await ack(sub.client, { type: 'subscribe', streamId })).subscriptionId as string;
+      await sub.client.next('webrtc', (m) => m.subscriptionId === subscriptionId, 5000);
+      await ack(sub.client, {
+        type: 'webrtc',
+        subscriptionId,
+        kind: 'answer',
+        payload: { type: 'answer', sdp: secretSdp },
+      });
+      const download = await sub.client.next('webrtcFailed', (m) => m.subscriptionId === subscriptionId, 5000);
+      assert.deepEqual(Object.keys(download).sort(), ['code', 'message', 'subscriptionId', 'type']);
+      assert.equal(download.code, 'ERR_MEDIA_NEGOTIATION');
+      assert.match(download.message, /Unsubscribe and subscribe again/);
+      assert.doesNotMatch(download.message, /198\.51\.100\.23|v=0/);
+      await pub.client.nothing('webrtcFailed', 100);
+
+      // Subscribing again works: the failure was that download's only.
+      await ack(sub.client, { type: 'unsubscribe', subscriptionId });
+      await subscribeRouted(sub, streamId, subscriber);
+      await until(() => subscriber.received.video > 10, 'video after subscribing again');
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+    }
+  });
+
   it('binds its PeerConnections to the rtcPorts range: every candidate of its answer is in it, and media flows', async () => {
     const ranged = await TestGateway.start({ rtcPorts: [41000, 41099] });
     const publisher = new FakePublisher();
