@@ -1,7 +1,7 @@
 import type { SessionBus } from '../session/local-bus.js';
 import type { MediaRouter } from '../session/media-router.js';
 import type { ConnectionRecord, Negotiation, StreamRecord, SubscriptionRecord } from '../session/session-events.js';
-import { ForwardingGate, createMediaCounts, type MediaCounts } from './forwarding-gate.js';
+import { ForwardingGate, createMediaCounts, type MediaCounts, type StreamCountsTable } from './forwarding-gate.js';
 import { KeyframeThrottle } from './keyframe-throttle.js';
 import type { Downlink, MediaEngine, MediaKind, SessionDescription, Uplink } from './media-engine.js';
 
@@ -12,6 +12,8 @@ export interface RoutedMediaRouterOptions {
   readonly keyframeIntervalMs?: number;
   /** The node's packet counts, kept beside each stream's (the gateway's `/metrics`). */
   readonly counts?: MediaCounts;
+  /** Where each live stream's counts are shown (per-stream series of `/metrics`, up to its `max`). Default none. */
+  readonly streamCounts?: StreamCountsTable;
   /**
    * A negotiation the engine failed (a malformed SDP, no port free): for the log. The client of a
    * failed offer or answer is also sent `webrtcFailed`; a failed candidate is only logged.
@@ -193,6 +195,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
   const subscriptions = new Map<SubscriptionRecord, RoutedSubscription>();
   const links: Links = { bus, engine, onError };
   const totals = options.counts ?? createMediaCounts();
+  const table = options.streamCounts;
 
   function routedStream(stream: StreamRecord): RoutedStream {
     let routed = streams.get(stream);
@@ -200,8 +203,16 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
       const keyframes = new KeyframeThrottle(() => routed?.uplink?.requestKeyframe(), options.keyframeIntervalMs);
       routed = { gate: new ForwardingGate(totals), keyframes, uplink: undefined, steps: new Steps() };
       streams.set(stream, routed);
+      if (table !== undefined && table.byStream.size < table.max) table.byStream.set(stream.id, routed.gate.counts);
     }
     return routed;
+  }
+
+  function endStream(stream: StreamRecord, routed: RoutedStream): void {
+    routed.steps.closed = true;
+    routed.keyframes.stop();
+    routed.uplink?.close();
+    if (table?.byStream.get(stream.id) === routed.gate.counts) table.byStream.delete(stream.id);
   }
 
   return {
@@ -245,9 +256,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
         if (routed === undefined) return;
         streams.delete(stream);
         routed.gate.set({ audio: false, video: false });
-        routed.steps.closed = true;
-        routed.keyframes.stop();
-        routed.uplink?.close();
+        endStream(stream, routed);
         return;
       }
       const routed = routedStream(stream);
@@ -259,11 +268,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
         routed.downlink?.close();
       }
       subscriptions.clear();
-      for (const routed of streams.values()) {
-        routed.steps.closed = true;
-        routed.keyframes.stop();
-        routed.uplink?.close();
-      }
+      for (const [stream, routed] of streams) endStream(stream, routed);
       streams.clear();
     },
   };

@@ -15,7 +15,7 @@ import { createLocalBus } from './local-bus.js';
 import { createModeMediaRouter, createRelayMediaRouter, type MediaRouter } from './media-router.js';
 import { createRoutedMediaRouter } from '../media/routed-media-router.js';
 import { createWeriftEngine } from '../media/werift-engine.js';
-import type { MediaCounts } from '../media/forwarding-gate.js';
+import type { MediaCounts, StreamCountsTable } from '../media/forwarding-gate.js';
 import type { SessionBus } from './local-bus.js';
 import type { ConnectionRecord, SessionEvent } from './session-events.js';
 import { SessionState, notFound } from './session-state.js';
@@ -43,6 +43,8 @@ export interface MemorySessionServiceOptions {
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
   /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
   readonly mediaCounts?: MediaCounts;
+  /** The same per live routed stream, for `/metrics`' per-stream series (up to the table's `max`). Default none. */
+  readonly streamMediaCounts?: StreamCountsTable;
   /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
   readonly rtcPorts?: readonly [number, number];
   /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
@@ -103,12 +105,14 @@ export function createDefaultMediaRouter(
   events: SessionEvents = {},
   counts?: MediaCounts,
   rtcPorts?: readonly [number, number],
+  streamCounts?: StreamCountsTable,
 ): MediaRouter {
   return createModeMediaRouter(
     createRelayMediaRouter(bus),
     createRoutedMediaRouter(bus, {
       engine: createWeriftEngine(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
       ...(counts === undefined ? {} : { counts }),
+      ...(streamCounts === undefined ? {} : { streamCounts }),
       onError: (err, where) => events.onMediaError?.(err, where),
     }),
   );
@@ -135,7 +139,8 @@ export class MemorySessionService implements SessionService {
     this.bus = createLocalBus();
     this.router = (
       options.mediaRouter ??
-      ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts))
+      ((bus) =>
+        createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts, options.streamMediaCounts))
     )(this.bus);
     this.targets = {
       bus: this.bus,
