@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isStagepassError } from '@stagepass/protocol';
+import { createSessionId } from '@stagepass/token';
 import type { Session } from './index.js';
 import { FakePeerConnection, fakeCamera, fakeWebRtc, until } from './test-support/fake-webrtc.js';
 import { Harness, newSessionId, nextEvent } from './test-support/harness.js';
@@ -162,5 +164,50 @@ describe('publish / subscribe: WebRTC negotiation relayed by the real gateway (f
     assert.equal((event.error as Error).message, 'no codec in common');
     assert.deepEqual([event.subscriptionId, event.streamId], [sub.subscriptionId, pub.streamId]);
     void bob;
+  });
+});
+
+describe('routed sessions: a negotiation the gateway fails (real gateway and werift, fake RTCPeerConnection)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.start();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  it("emits exception with ERR_MEDIA_NEGOTIATION and closes that link, for the upload and for a subscription's download", async () => {
+    // The fake's SDP ("kinds=audio,video", "answer") has no media section: the gateway cannot use it.
+    const made: FakePeerConnection[] = [];
+    const Recording = class extends FakePeerConnection {
+      constructor(configuration: RTCConfiguration) {
+        super(configuration);
+        made.push(this);
+      }
+    };
+    const webRtc = { ...fakeWebRtc, RTCPeerConnection: Recording as never };
+    const sessionId = createSessionId({ appId: h.appId, mediaMode: 'routed' });
+    const alice = await h.join(sessionId, 'publisher', {}, webRtc);
+    const bob = await h.join(sessionId, 'subscriber', {}, webRtc);
+    assert.equal(alice.mediaMode, 'routed');
+
+    const uploadFailed = nextEvent(alice, 'exception', 10_000);
+    const pub = await alice.publish(fakeCamera().stream);
+    const upload = await uploadFailed;
+    assert.ok(isStagepassError(upload.error), 'a StagepassError');
+    assert.equal(upload.error.code, 'ERR_MEDIA_NEGOTIATION');
+    assert.match(upload.error.message, new RegExp(`stream ${pub.streamId}'s upload`));
+    assert.deepEqual([upload.subscriptionId, upload.streamId], [null, pub.streamId]);
+    assert.equal(made[0]?.closed, true, "the upload's RTCPeerConnection is closed");
+
+    const downloadFailed = nextEvent(bob, 'exception', 10_000);
+    const sub = await bob.subscribe(pub.streamId);
+    const download = await downloadFailed;
+    assert.ok(isStagepassError(download.error));
+    assert.equal(download.error.code, 'ERR_MEDIA_NEGOTIATION');
+    assert.deepEqual([download.subscriptionId, download.streamId], [sub.subscriptionId, pub.streamId]);
+    assert.equal(made[1]?.closed, true, "the download's RTCPeerConnection is closed");
+    assert.equal(sub.destroyed, false, 'the subscription itself stays (unsubscribe to end it)');
+    await sub.unsubscribe();
   });
 });

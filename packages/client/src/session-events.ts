@@ -103,8 +103,10 @@ export interface ReconnectedEvent {
 }
 
 /**
- * Negotiation failed in the browser's WebRTC stack; that link is closed. For a subscription's link
- * `subscriptionId` names it; null: the upload of one of this client's streams (routed sessions).
+ * Negotiation failed, in the browser's WebRTC stack or (routed sessions) at the gateway, which then
+ * sends `webrtcFailed` (`error` is a `StagepassError` with code ERR_MEDIA_NEGOTIATION); that link is
+ * closed. For a subscription's link `subscriptionId` names it (unsubscribe and subscribe again); null:
+ * the upload of one of this client's streams (routed sessions; publish again for a new upload).
  */
 export interface ExceptionEvent {
   readonly error: unknown;

@@ -17,6 +17,7 @@ import {
   type Role,
   type ServerMessage,
   type StreamInfo,
+  type WebRtcFailedMessage,
   type WebRtcKind,
   type WebRtcRelayMessage,
 } from '@stagepass/protocol';
@@ -708,6 +709,9 @@ export class Session extends TypedEmitter<SessionEvents> {
       case 'webrtc':
         this.#relay(message);
         return;
+      case 'webrtcFailed':
+        this.#negotiationFailed(message);
+        return;
       case 'signal': {
         const from =
           message.from === null
@@ -740,6 +744,21 @@ export class Session extends TypedEmitter<SessionEvents> {
     const link =
       message.streamId !== undefined ? this.#uploads.get(message.streamId) : this.#links.get(message.subscriptionId);
     void link?.receive(message.kind, message.payload);
+  }
+
+  /** Routed: the gateway could not negotiate one of our links; it is closed there, so close it here and say so. */
+  #negotiationFailed(message: WebRtcFailedMessage): void {
+    const error = new StagepassError(message.code, message.message);
+    if (message.streamId !== undefined) {
+      if (!this.#uploads.has(message.streamId)) return;
+      this.#host.closeUpload(message.streamId);
+      this.emit('exception', { error, subscriptionId: null, streamId: message.streamId });
+      return;
+    }
+    const subscriber = this.#subscribers.get(message.subscriptionId);
+    if (subscriber === undefined) return;
+    this.#host.closeLink(message.subscriptionId);
+    this.emit('exception', { error, subscriptionId: message.subscriptionId, streamId: subscriber.streamId });
   }
 
   #isLocal(stream: StreamInfo): boolean {

@@ -120,6 +120,10 @@ describe('docs/protocol.md, "Limits" (the gateway\'s rows)', () => {
     assert.equal(ms(def('HTTP headers time')), GATEWAY_DEFAULTS.headersTimeoutMs);
     assert.equal(ms(def('HTTP request time')), GATEWAY_DEFAULTS.requestTimeoutMs);
     assert.equal(ms(read(def('`/metrics` collection'), /^once per (.+)$/)[0]!), GATEWAY_DEFAULTS.metricsCacheMs);
+    assert.equal(
+      Number(read(def('routed streams with their own `/metrics` series'), /^(\d+) \(8 series each\)$/)[0]),
+      GATEWAY_DEFAULTS.maxStreamMetrics,
+    );
     assert.equal(ms(def('clock tolerance on token times')) / 1000, GATEWAY_DEFAULTS.clockTolerance);
     assert.equal(
       Number(read(def('TURN credential lifetime'), /^(\d+) h$/)[0]) * 3600,

@@ -163,6 +163,12 @@ export interface GatewayOptions {
   readonly turnCredentialTtl?: Seconds;
   /** Wall clock in ms, for token times and session times (tests move it). Default `Date.now`. Limits use a monotonic clock. */
   readonly now?: Clock;
+  /**
+   * Routed streams that get their own `stagepass_media_stream_packets_total` series (6 each: kind ×
+   * outcome) at once, from their publish until they end; a stream beyond it is counted in the
+   * node's totals only. 0: no per-stream series. Default 1000. Applies to the default session service.
+   */
+  readonly maxStreamMetrics?: number;
   /** Also export Node's default process metrics on /metrics. Default false. */
   readonly processMetrics?: boolean;
   /**
@@ -204,6 +210,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   headersTimeoutMs: numberDefault('headersTimeoutMs'),
   requestTimeoutMs: numberDefault('requestTimeoutMs'),
   metricsCacheMs: numberDefault('metricsCacheMs'),
+  maxStreamMetrics: numberDefault('maxStreamMetrics'),
   clockTolerance: numberDefault('clockTolerance'),
   turnCredentialTtl: numberDefault('turnCredentialTtl'),
   drainMs: numberDefault('drainMs'),
@@ -238,6 +245,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'headersTimeoutMs',
   'requestTimeoutMs',
   'metricsCacheMs',
+  'maxStreamMetrics',
   'clockTolerance',
   'iceServers',
   'turnSecret',
@@ -290,6 +298,7 @@ export interface ResolvedOptions {
   readonly headersTimeoutMs: Milliseconds;
   readonly requestTimeoutMs: Milliseconds;
   readonly metricsCacheMs: Milliseconds;
+  readonly maxStreamMetrics: number;
   readonly clockTolerance: Seconds;
   readonly turnCredentialTtl: Seconds;
   /** The ICE servers of each connection (`connected.iceServers`), from iceServers, turnSecret and turnCredentialTtl. */
@@ -364,6 +373,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     headersTimeoutMs: num('headersTimeoutMs'),
     requestTimeoutMs: num('requestTimeoutMs'),
     metricsCacheMs: num('metricsCacheMs'),
+    maxStreamMetrics: num('maxStreamMetrics'),
     clockTolerance: num('clockTolerance'),
     turnCredentialTtl: num('turnCredentialTtl'),
     iceServersFor: iceServersOption(o, num('turnCredentialTtl'), now),

@@ -255,6 +255,15 @@ export const GATEWAY_SETTINGS: readonly GatewaySetting[] = Object.freeze([
     summary: '/metrics collects at most once per this time (0: every scrape)',
   },
   {
+    key: 'maxStreamMetrics',
+    type: 'integer',
+    default: 1000,
+    min: 0,
+    max: 1e6,
+    unit: 'streams',
+    summary: 'Routed streams with their own /metrics series (6 each) at once; more: only in the totals (0: none)',
+  },
+  {
     key: 'clockTolerance',
     type: 'integer',
     default: 30,

@@ -92,6 +92,7 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics, hot: 
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
       mediaCounts: hot.media,
+      streamMediaCounts: hot.streamMedia,
       ...(o.rtcPorts === undefined ? {} : { rtcPorts: o.rtcPorts }),
       mediaStallMs: o.mediaStallMs,
       iceServers: o.iceServersFor,
@@ -197,7 +198,7 @@ function createHttpGuard(
 export function createGateway(options: GatewayOptions): Gateway {
   const o = resolveOptions(options);
   const { logger } = o;
-  const hot = createHotCounts();
+  const hot = createHotCounts(o.maxStreamMetrics);
   const drain: DrainHook = { onDrained: undefined };
   let draining = false;
 

@@ -215,6 +215,12 @@ export const ERROR_CODES = {
     description:
       'Cluster mode: Redis cannot be reached, or the node that owns the session did not answer in time or died; refused at once (close 1013 / HTTP 503). Try again: a new connection may land on another node.',
   },
+  ERR_MEDIA_NEGOTIATION: {
+    httpStatus: 400,
+    closeCode: 4029,
+    description:
+      'Routed sessions: the gateway could not negotiate a media link (an offer or answer it cannot read or accept, or its forwarder failing to set one up); sent in `webrtcFailed`, the connection stays.',
+  },
   // Raised by the client SDK, never sent by a gateway: SDK-side codes take close codes from 4050 up,
   // so they never collide with the gateway's, which count up from 4000.
   ERR_NOT_CONNECTED: {

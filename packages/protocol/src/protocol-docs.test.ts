@@ -185,6 +185,7 @@ const GATEWAY_LIMIT_ROWS = [
   'HTTP headers time',
   'HTTP request time',
   '`/metrics` collection',
+  'routed streams with their own `/metrics` series',
   'clock tolerance on token times',
   'TURN credential lifetime',
   'drain time on shutdown',

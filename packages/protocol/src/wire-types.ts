@@ -499,6 +499,28 @@ export interface MuteForcedMessage {
   readonly type: 'muteForced';
   readonly streamId: string;
 }
+/**
+ * Routed sessions: the gateway could not negotiate one of this client's links, which is no use now
+ * (docs/protocol.md "Routed media"). `streamId`: the upload of one of its streams (send a new offer,
+ * from a new RTCPeerConnection); `subscriptionId`: a subscription's download (unsubscribe and
+ * subscribe again). `code` is ERR_MEDIA_NEGOTIATION; `message` says what failed, never with the SDP.
+ * `{"type":"webrtcFailed","streamId":"S1","code":"ERR_MEDIA_NEGOTIATION","message":"…"}`
+ */
+export type WebRtcFailedMessage =
+  | {
+      readonly type: 'webrtcFailed';
+      readonly streamId: string;
+      readonly subscriptionId?: undefined;
+      readonly code: ErrorCode;
+      readonly message: string;
+    }
+  | {
+      readonly type: 'webrtcFailed';
+      readonly subscriptionId: string;
+      readonly streamId?: undefined;
+      readonly code: ErrorCode;
+      readonly message: string;
+    };
 /** To everyone: force mute was turned on or off. `{"type":"forceMuteChanged","active":true,"excludedStreamIds":[]}` */
 export interface ForceMuteChangedMessage {
   readonly type: 'forceMuteChanged';
@@ -529,6 +551,7 @@ export type ServerMessage =
   | SubscriberCreatedMessage
   | SubscriberDestroyedMessage
   | WebRtcRelayMessage
+  | WebRtcFailedMessage
   | SignalDeliveryMessage
   | MuteForcedMessage
   | ForceMuteChangedMessage;
@@ -556,6 +579,7 @@ export const SERVER_MESSAGE_TYPES = Object.freeze([
   'subscriberCreated',
   'subscriberDestroyed',
   'webrtc',
+  'webrtcFailed',
   'signal',
   'muteForced',
   'forceMuteChanged',

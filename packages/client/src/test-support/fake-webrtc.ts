@@ -58,6 +58,11 @@ export class FakePeerConnection {
     this.tracks.push(track);
   }
 
+  /** What a routed upload uses (send only): the track is added as by addTrack. */
+  addTransceiver(track: FakeTrack): void {
+    this.tracks.push(track);
+  }
+
   async createOffer(): Promise<Description> {
     return { type: 'offer', sdp: `kinds=${this.tracks.map((t) => t.kind).join(',')}` };
   }

@@ -30,6 +30,21 @@ export function createMediaCounts(): MediaCounts {
   };
 }
 
+/**
+ * The counts of each live routed stream, by stream ID, for `/metrics` (one series per stream, kind
+ * and outcome): a stream is in it from its publish until it ends, and only while fewer
+ * than `max` streams are (the bound on the series; docs/protocol.md "Routed media").
+ */
+export interface StreamCountsTable {
+  readonly max: number;
+  readonly byStream: Map<string, MediaCounts>;
+}
+
+/** An empty table for at most `max` streams (0: no per-stream series). */
+export function createStreamCountsTable(max: number): StreamCountsTable {
+  return { max, byStream: new Map() };
+}
+
 const SHUT: MediaGate = Object.freeze({ audio: false, video: false });
 
 /**

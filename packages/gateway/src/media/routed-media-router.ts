@@ -1,7 +1,7 @@
 import type { SessionBus } from '../session/local-bus.js';
 import type { MediaRouter } from '../session/media-router.js';
 import type { ConnectionRecord, Negotiation, StreamRecord, SubscriptionRecord } from '../session/session-events.js';
-import { ForwardingGate, createMediaCounts, type MediaCounts } from './forwarding-gate.js';
+import { ForwardingGate, createMediaCounts, type MediaCounts, type StreamCountsTable } from './forwarding-gate.js';
 import { KeyframeThrottle } from './keyframe-throttle.js';
 import type { Downlink, MediaEngine, MediaKind, SessionDescription, Uplink } from './media-engine.js';
 import { StallGuard } from './stall-guard.js';
@@ -18,7 +18,12 @@ export interface RoutedMediaRouterOptions {
   readonly stallAfterMs?: number;
   /** The node's packet counts, kept beside each stream's (the gateway's `/metrics`). */
   readonly counts?: MediaCounts;
-  /** A negotiation the engine failed (a malformed SDP, no VP8/Opus offered): for the log. */
+  /** Where each live stream's counts are shown (per-stream series of `/metrics`, up to its `max`). Default none. */
+  readonly streamCounts?: StreamCountsTable;
+  /**
+   * A negotiation the engine failed (a malformed SDP, no port free): for the log. The client of a
+   * failed offer or answer is also sent `webrtcFailed`; a failed candidate is only logged.
+   */
   readonly onError?: (err: unknown, where: 'upload' | 'download') => void;
 }
 
@@ -58,6 +63,8 @@ type UploadOrSubscription = { readonly streamId: string } | { readonly subscript
 
 function description(payload: Readonly<Record<string, unknown>>, type: 'offer' | 'answer'): SessionDescription {
   if (typeof payload.sdp !== 'string') throw new TypeError(`the ${type} has no sdp`);
+  // werift takes an SDP without any media section (even "garbage") and then never connects.
+  if (!/^m=/m.test(payload.sdp)) throw new TypeError(`the ${type}'s sdp has no media section (m=)`);
   return { type, sdp: payload.sdp };
 }
 
@@ -77,6 +84,30 @@ function toClient(bus: SessionBus, to: ConnectionRecord, target: UploadOrSubscri
     'streamId' in target
       ? { type: 'webrtc', streamId: target.streamId, kind: sdp.type, payload, from: null }
       : { type: 'webrtc', subscriptionId: target.subscriptionId, kind: sdp.type, payload, from: null },
+  );
+}
+
+/** Which step of a link failed: what the client is told (never the SDP, which may carry addresses). */
+type FailedStep = 'offer' | 'answer' | 'download';
+
+function failureText(target: UploadOrSubscription, step: FailedStep): string {
+  if ('streamId' in target)
+    return `The gateway could not answer the offer of stream ${target.streamId}'s upload: its SDP is malformed or cannot be accepted (or no port was free; its log says which). Send a new offer from a new RTCPeerConnection.`;
+  return step === 'answer'
+    ? `The gateway could not accept the answer of subscription ${target.subscriptionId}'s download: its SDP is malformed or cannot be accepted. Unsubscribe and subscribe again.`
+    : `The gateway could not open subscription ${target.subscriptionId}'s download (its log says why). Unsubscribe and subscribe again.`;
+}
+
+/**
+ * A link whose negotiation failed: logged (the engine's error), and its client told with
+ * `webrtcFailed` (docs/protocol.md "Routed media"), so that it does not wait for an answer forever.
+ */
+function failed(links: Links, to: ConnectionRecord, target: UploadOrSubscription, step: FailedStep, err: unknown) {
+  links.onError(err, 'streamId' in target ? 'upload' : 'download');
+  const base = { type: 'webrtcFailed', code: 'ERR_MEDIA_NEGOTIATION', message: failureText(target, step) } as const;
+  links.bus.toConnection(
+    to,
+    'streamId' in target ? { ...base, streamId: target.streamId } : { ...base, subscriptionId: target.subscriptionId },
   );
 }
 
@@ -105,13 +136,19 @@ function upload(links: Links, stream: StreamRecord, routed: RoutedStream, { kind
       const answer = await uplink.answer(description(payload, 'offer'));
       if (!steps.closed) toClient(bus, stream.connection, { streamId: stream.id }, answer);
     },
-    (err) => onError(err, 'upload'),
+    (err) => {
+      if (kind === 'candidate') return onError(err, 'upload');
+      // The upload is no use now: free its port; a new offer makes a new one.
+      routed.uplink?.close();
+      routed.uplink = undefined;
+      failed(links, stream.connection, { streamId: stream.id }, 'offer', err);
+    },
   );
 }
 
 /** A new subscription's download: made, added to the stream's gate, and offered to the subscriber. */
 function download(links: Links, subscription: SubscriptionRecord, routed: RoutedSubscription): void {
-  const { bus, engine, onError } = links;
+  const { bus, engine } = links;
   const keyframe = () => routed.stream.keyframes.request();
   routed.steps.run(
     async () => {
@@ -133,8 +170,26 @@ function download(links: Links, subscription: SubscriptionRecord, routed: Routed
       const offer = await downlink.offer();
       if (!routed.steps.closed) toClient(bus, subscription.subscriber, { subscriptionId: subscription.id }, offer);
     },
-    (err) => onError(err, 'download'),
+    (err) => dropDownlink(links, subscription, routed, 'download', err),
   );
+}
+
+/** A download whose negotiation failed: closed, out of its stream's gate, and its subscriber told. */
+function dropDownlink(
+  links: Links,
+  subscription: SubscriptionRecord,
+  routed: RoutedSubscription,
+  step: FailedStep,
+  err: unknown,
+): void {
+  routed.steps.closed = true;
+  if (routed.sink !== undefined) routed.stream.gate.sinks.delete(routed.sink);
+  routed.sink = undefined;
+  if (routed.downlink !== undefined) {
+    routed.downlink.close();
+    routed.downlink = undefined;
+  }
+  failed(links, subscription.subscriber, { subscriptionId: subscription.id }, step, err);
 }
 
 /**
@@ -159,6 +214,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
   const subscriptions = new Map<SubscriptionRecord, RoutedSubscription>();
   const links: Links = { bus, engine, onError, stallAfterMs: options.stallAfterMs };
   const totals = options.counts ?? createMediaCounts();
+  const table = options.streamCounts;
 
   function routedStream(stream: StreamRecord): RoutedStream {
     let routed = streams.get(stream);
@@ -166,8 +222,16 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
       const keyframes = new KeyframeThrottle(() => routed?.uplink?.requestKeyframe(), options.keyframeIntervalMs);
       routed = { gate: new ForwardingGate(totals), keyframes, uplink: undefined, steps: new Steps() };
       streams.set(stream, routed);
+      if (table !== undefined && table.byStream.size < table.max) table.byStream.set(stream.id, routed.gate.counts);
     }
     return routed;
+  }
+
+  function endStream(stream: StreamRecord, routed: RoutedStream): void {
+    routed.steps.closed = true;
+    routed.keyframes.stop();
+    routed.uplink?.close();
+    if (table?.byStream.get(stream.id) === routed.gate.counts) table.byStream.delete(stream.id);
   }
 
   return {
@@ -179,7 +243,8 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
           if (kind === 'answer') await routed.downlink?.accept(description(payload, 'answer'));
           else if (kind === 'candidate') await routed.downlink?.addCandidate(payload);
         },
-        (err) => onError(err, 'download'),
+        (err) =>
+          kind === 'answer' ? dropDownlink(links, subscription, routed, 'answer', err) : onError(err, 'download'),
       );
     },
     negotiateUpload(stream, negotiation) {
@@ -209,9 +274,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
         if (routed === undefined) return;
         streams.delete(stream);
         routed.gate.set({ audio: false, video: false });
-        routed.steps.closed = true;
-        routed.keyframes.stop();
-        routed.uplink?.close();
+        endStream(stream, routed);
         return;
       }
       const routed = routedStream(stream);
@@ -223,11 +286,7 @@ export function createRoutedMediaRouter(bus: SessionBus, options: RoutedMediaRou
         routed.downlink?.close();
       }
       subscriptions.clear();
-      for (const routed of streams.values()) {
-        routed.steps.closed = true;
-        routed.keyframes.stop();
-        routed.uplink?.close();
-      }
+      for (const [stream, routed] of streams) endStream(stream, routed);
       streams.clear();
     },
   };

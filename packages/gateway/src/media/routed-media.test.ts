@@ -153,6 +153,118 @@ describe('routed media (werift peers through the real gateway)', () => {
     assert.equal(await refusal(pub.client, { type: 'webrtc', kind: 'candidate', payload: {} }), 'ERR_MESSAGE_INVALID');
   });
 
+  it('answers a failed negotiation with webrtcFailed (never the SDP), and a new offer still gets its upload', async () => {
+    const sessionId = createSessionId({ appId: tg.app.appId, mediaMode: 'routed' });
+    const pub = await tg.join(sessionId, { role: 'publisher' });
+    const sub = await tg.join(sessionId, { role: 'subscriber' });
+    const publisher = new FakePublisher();
+    const subscriber = new FakeSubscriber();
+    try {
+      const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+      const secretSdp = 'v=0\r\nc=IN IP4 198.51.100.23\r\n';
+      await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: { type: 'offer', sdp: secretSdp } });
+      const upload = await pub.client.next('webrtcFailed', (m) => m.streamId === streamId, 5000);
+      assert.deepEqual(Object.keys(upload).sort(), ['code', 'message', 'streamId', 'type']);
+      assert.equal(upload.code, 'ERR_MEDIA_NEGOTIATION');
+      assert.match(upload.message, new RegExp(`stream ${streamId}'s upload.*Send a new offer`));
+      assert.doesNotMatch(upload.message, /198\.51\.100\.23|v=0/, 'no SDP in the message');
+      await pub.client.nothing('webrtc', 300);
+
+      // The publisher's next offer (a new PeerConnection) is answered as usual.
+      await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
+      const answer = await pub.client.next('webrtc', (m) => m.streamId === streamId, 5000);
+      await publisher.accept(answer.payload);
+      publisher.start();
+
+      // A subscriber's answer the gateway cannot accept: its download is closed, and it is told.
+      const subscriptionId = (await ack(sub.client, { type: 'subscribe', streamId })).subscriptionId as string;
+      await sub.client.next('webrtc', (m) => m.subscriptionId === subscriptionId, 5000);
+      await ack(sub.client, {
+        type: 'webrtc',
+        subscriptionId,
+        kind: 'answer',
+        payload: { type: 'answer', sdp: secretSdp },
+      });
+      const download = await sub.client.next('webrtcFailed', (m) => m.subscriptionId === subscriptionId, 5000);
+      assert.deepEqual(Object.keys(download).sort(), ['code', 'message', 'subscriptionId', 'type']);
+      assert.equal(download.code, 'ERR_MEDIA_NEGOTIATION');
+      assert.match(download.message, /Unsubscribe and subscribe again/);
+      assert.doesNotMatch(download.message, /198\.51\.100\.23|v=0/);
+      await pub.client.nothing('webrtcFailed', 100);
+
+      // Subscribing again works: the failure was that download's only.
+      await ack(sub.client, { type: 'unsubscribe', subscriptionId });
+      await subscribeRouted(sub, streamId, subscriber);
+      await until(() => subscriber.received.video > 10, 'video after subscribing again');
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+    }
+  });
+
+  it("keeps each stream's counts in /metrics: a force mute stops its forwarded audio and grows its dropped; unpublish removes its series", async () => {
+    const sessionId = createSessionId({ appId: tg.app.appId, mediaMode: 'routed' });
+    const pub = await tg.join(sessionId, { role: 'publisher' });
+    const mod = await tg.join(sessionId, { role: 'moderator' });
+    const sub = await tg.join(sessionId, { role: 'subscriber' });
+    const publisher = new FakePublisher();
+    const subscriber = new FakeSubscriber();
+    try {
+      const streamId = await publishRouted(pub, publisher);
+      await subscribeRouted(sub, streamId, subscriber);
+      await until(() => subscriber.received.audio > 20 && subscriber.received.video > 20, 'media at the subscriber');
+      const series = (kind: string, outcome: string) =>
+        tg.metric(
+          'stagepass_media_stream_packets_total',
+          `stream_id="${streamId}",kind="${kind}",outcome="${outcome}"`,
+        );
+      assert.ok((await series('audio', 'forwarded')) > 20, 'audio forwarded, counted for this stream');
+      assert.ok((await series('audio', 'received')) >= (await series('audio', 'forwarded')), 'one subscriber');
+      assert.equal(await series('audio', 'dropped'), 0);
+
+      await ack(mod.client, { type: 'forceMuteStream', streamId });
+      await pub.client.next('muteForced');
+      await pause(300);
+      const [forwarded, dropped, video] = [
+        await series('audio', 'forwarded'),
+        await series('audio', 'dropped'),
+        await series('video', 'forwarded'),
+      ];
+      await pause(1000);
+      assert.equal(await series('audio', 'forwarded'), forwarded, 'no audio forwarded while muted');
+      assert.ok((await series('audio', 'dropped')) - dropped >= 20, 'audio dropped by policy grows');
+      assert.ok((await series('video', 'forwarded')) > video, 'video still forwarded');
+
+      await ack(pub.client, { type: 'unpublish', streamId });
+      const text = (await tg.http('/metrics')).text;
+      assert.doesNotMatch(text, new RegExp(`stream_id="${streamId}"`), 'the ended stream has no series left');
+      assert.match(text, /^stagepass_media_packets_total\{kind="audio",outcome="dropped"\} [1-9]/m, 'totals stay');
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+    }
+  });
+
+  it('gives at most maxStreamMetrics streams their own series (0: none)', async () => {
+    for (const maxStreamMetrics of [1, 0]) {
+      const capped = await TestGateway.start({ maxStreamMetrics });
+      try {
+        const sessionId = createSessionId({ appId: capped.app.appId, mediaMode: 'routed' });
+        const pub = await capped.join(sessionId, { role: 'publisher' });
+        const ids: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          // A stream's counts (and their series) exist from its publish, media or not.
+          ids.push((await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string);
+        }
+        const text = (await capped.http('/metrics')).text;
+        const shown = ids.filter((id) => text.includes(`stream_id="${id}"`));
+        assert.deepEqual(shown, ids.slice(0, maxStreamMetrics), `maxStreamMetrics ${maxStreamMetrics}`);
+      } finally {
+        await capped.stop();
+      }
+    }
+  });
+
   it('binds its PeerConnections to the rtcPorts range: every candidate of its answer is in it, and media flows', async () => {
     const ranged = await TestGateway.start({ rtcPorts: [41000, 41099] });
     const publisher = new FakePublisher();

@@ -1,5 +1,10 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { createMediaCounts, type MediaCounts } from '../media/forwarding-gate.js';
+import {
+  createMediaCounts,
+  createStreamCountsTable,
+  type MediaCounts,
+  type StreamCountsTable,
+} from '../media/forwarding-gate.js';
 
 /** The counts a gateway keeps in plain numbers on its hot paths, read into the metrics at each scrape. */
 export interface HotCounts {
@@ -9,12 +14,22 @@ export interface HotCounts {
   messagesOut: number;
   /** Routed media's RTP packets, by kind: received from publishers, forwarded (a copy per subscriber), dropped by policy. */
   readonly media: MediaCounts;
+  /** The same, of each live routed stream (at most `maxStreamMetrics` of them). */
+  readonly streamMedia: StreamCountsTable;
 }
 
-/** Zeroed hot counts, for one gateway. */
-export function createHotCounts(): HotCounts {
-  return { messagesIn: 0, messagesOut: 0, media: createMediaCounts() };
+/** Zeroed hot counts, for one gateway; per-stream media counts for at most `maxStreamMetrics` streams. */
+export function createHotCounts(maxStreamMetrics = 0): HotCounts {
+  return {
+    messagesIn: 0,
+    messagesOut: 0,
+    media: createMediaCounts(),
+    streamMedia: createStreamCountsTable(maxStreamMetrics),
+  };
 }
+
+const KINDS = ['audio', 'video'] as const;
+const OUTCOMES = ['received', 'forwarded', 'dropped', 'stalled'] as const;
 
 export interface GatewayMetricsOptions {
   /** Current session counts (the session service's `stats()`). */
@@ -37,6 +52,39 @@ export interface GatewayMetrics {
   readonly upgradeRefusals: Counter<'status'>;
   /** Connections and requests refused by the HTTP guard (transport/http-guard.ts), by reason. */
   readonly httpRefusals: Counter<'reason'>;
+}
+
+/** The routed media counters: the node's totals, and each live stream's (rebuilt at each collection). */
+function registerMediaCounters(registers: Registry[], hot: HotCounts): void {
+  const countedMedia = createMediaCounts();
+  new Counter({
+    name: 'stagepass_media_packets_total',
+    help: 'Routed media RTP packets by kind and outcome: received from publishers, forwarded (one per subscriber), dropped by policy (force-muted audio, video off), stalled (not sent to a subscriber silent for the stall limit, one per such subscriber).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+    collect() {
+      for (const kind of KINDS) {
+        for (const outcome of OUTCOMES) {
+          this.inc({ kind, outcome }, hot.media[kind][outcome] - countedMedia[kind][outcome]);
+          countedMedia[kind][outcome] = hot.media[kind][outcome];
+        }
+      }
+    },
+  });
+
+  new Counter({
+    name: 'stagepass_media_stream_packets_total',
+    help: 'Routed media RTP packets of each live stream (at most maxStreamMetrics streams), by kind and outcome as stagepass_media_packets_total; a series goes when its stream ends.',
+    labelNames: ['stream_id', 'kind', 'outcome'] as const,
+    registers,
+    collect() {
+      // Rebuilt from the live streams at each collection: an ended stream's series are gone.
+      this.reset();
+      for (const [streamId, counts] of hot.streamMedia.byStream)
+        for (const kind of KINDS)
+          for (const outcome of OUTCOMES) this.inc({ stream_id: streamId, kind, outcome }, counts[kind][outcome]);
+    },
+  });
 }
 
 /**
@@ -105,21 +153,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     },
   });
 
-  const countedMedia = createMediaCounts();
-  new Counter({
-    name: 'stagepass_media_packets_total',
-    help: 'Routed media RTP packets by kind and outcome: received from publishers, forwarded (one per subscriber), dropped by policy (force-muted audio, video off), stalled (not sent to a subscriber silent for the stall limit, one per such subscriber).',
-    labelNames: ['kind', 'outcome'] as const,
-    registers,
-    collect() {
-      for (const kind of ['audio', 'video'] as const) {
-        for (const outcome of ['received', 'forwarded', 'dropped', 'stalled'] as const) {
-          this.inc({ kind, outcome }, hot.media[kind][outcome] - countedMedia[kind][outcome]);
-          countedMedia[kind][outcome] = hot.media[kind][outcome];
-        }
-      }
-    },
-  });
+  registerMediaCounters(registers, hot);
 
   const admissions = new Counter({
     name: 'stagepass_admissions_total',

@@ -15,7 +15,7 @@ import { createLocalBus } from './local-bus.js';
 import { createModeMediaRouter, createRelayMediaRouter, type MediaRouter } from './media-router.js';
 import { createRoutedMediaRouter } from '../media/routed-media-router.js';
 import { createWeriftEngine } from '../media/werift-engine.js';
-import type { MediaCounts } from '../media/forwarding-gate.js';
+import type { MediaCounts, StreamCountsTable } from '../media/forwarding-gate.js';
 import type { SessionBus } from './local-bus.js';
 import type { ConnectionRecord, SessionEvent } from './session-events.js';
 import { SessionState, notFound } from './session-state.js';
@@ -43,6 +43,8 @@ export interface MemorySessionServiceOptions {
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
   /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
   readonly mediaCounts?: MediaCounts;
+  /** The same per live routed stream, for `/metrics`' per-stream series (up to the table's `max`). Default none. */
+  readonly streamMediaCounts?: StreamCountsTable;
   /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
   readonly rtcPorts?: readonly [number, number];
   /** Routed media: no packets to a subscriber silent (no RTCP) this long, until it is back. Default 5000; 0 never. */
@@ -106,6 +108,7 @@ export function createDefaultMediaRouter(
   counts?: MediaCounts,
   rtcPorts?: readonly [number, number],
   stallAfterMs?: number,
+  streamCounts?: StreamCountsTable,
 ): MediaRouter {
   return createModeMediaRouter(
     createRelayMediaRouter(bus),
@@ -113,6 +116,7 @@ export function createDefaultMediaRouter(
       engine: createWeriftEngine(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
       ...(counts === undefined ? {} : { counts }),
       ...(stallAfterMs === undefined ? {} : { stallAfterMs }),
+      ...(streamCounts === undefined ? {} : { streamCounts }),
       onError: (err, where) => events.onMediaError?.(err, where),
     }),
   );
@@ -139,7 +143,15 @@ export class MemorySessionService implements SessionService {
     this.bus = createLocalBus();
     this.router = (
       options.mediaRouter ??
-      ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts, options.mediaStallMs))
+      ((bus) =>
+        createDefaultMediaRouter(
+          bus,
+          this.events,
+          options.mediaCounts,
+          options.rtcPorts,
+          options.mediaStallMs,
+          options.streamMediaCounts,
+        ))
     )(this.bus);
     this.targets = {
       bus: this.bus,
