@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { CAPABILITIES, type ServerMessage } from '@stagepass/protocol';
+import { CAPABILITIES } from '@stagepass/protocol';
 import { Redis } from 'ioredis';
-import type { Outbound } from '../session/outbound.js';
-import type { AdmittedClient, Peer } from '../session/session-service.js';
+import type { AdmittedClient } from '../session/session-service.js';
+import { RecordingPeer } from '../test-support/recording-peer.js';
 import { redisSkipReason } from '../test-support/redis-server.js';
 import { TestCluster } from '../test-support/test-cluster.js';
 import { newSessionId } from '../test-support/test-gateway.js';
@@ -20,18 +20,6 @@ const skip = redisSkipReason();
 
 /** Every wait in this file: generous, the machine is shared. */
 const WAIT = 10_000;
-
-/** A socket as the session service sees it, recording what it is sent. */
-class RecordingPeer implements Peer {
-  readonly received: ServerMessage[] = [];
-  closed: { code: number; reason: string } | undefined;
-  send(message: Outbound): void {
-    this.received.push(JSON.parse(message.text) as ServerMessage);
-  }
-  close(code: number, reason: string): void {
-    this.closed = { code, reason };
-  }
-}
 
 /** What admission would hand the session service for a publisher of `sessionId`. */
 function admitted(appId: string, sessionId: string): AdmittedClient {

@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CAPABILITIES, StagepassError, type Role, type ServerMessage } from '@stagepass/protocol';
+import { CAPABILITIES, StagepassError, type Role } from '@stagepass/protocol';
+import { RecordingPeer } from '../test-support/recording-peer.js';
 import { createMemorySessionService } from './memory-session-service.js';
-import type { Outbound } from './outbound.js';
-import type { AdmittedClient, Peer, SessionService } from './session-service.js';
+import type { AdmittedClient, SessionService } from './session-service.js';
 
 const APP = 'app-1';
 const NOW_S = 1_800_000_000;
-
-class FakePeer implements Peer {
-  readonly received: ServerMessage[] = [];
-  closed: { code: number; reason: string } | undefined;
-  send(message: Outbound): void {
-    this.received.push(JSON.parse(message.text) as ServerMessage);
-  }
-  close(code: number, reason: string): void {
-    this.closed = { code, reason };
-  }
-  /** Messages of one type received since the last take(). */
-  take<T extends ServerMessage['type']>(type?: T): Extract<ServerMessage, { type: T }>[] {
-    const taken = this.received.splice(0);
-    return (type === undefined ? taken : taken.filter((m) => m.type === type)) as Extract<ServerMessage, { type: T }>[];
-  }
-}
 
 function client(role: Role, extra: Partial<AdmittedClient> = {}): AdmittedClient {
   return {
@@ -47,7 +31,7 @@ function setup(now = () => NOW_S * 1000) {
     events: { onCapabilityDenied: (capability) => denials.push(capability) },
   });
   const join = async (role: Role, extra: Partial<AdmittedClient> = {}) => {
-    const peer = new FakePeer();
+    const peer = new RecordingPeer();
     const id = await sessions.join(client(role, extra), peer);
     return { id, peer };
   };
@@ -56,7 +40,7 @@ function setup(now = () => NOW_S * 1000) {
 
 function publish(
   sessions: SessionService,
-  who: { id: string; peer: FakePeer },
+  who: { id: string; peer: RecordingPeer },
   extra: Record<string, unknown> = {},
 ): string {
   sessions.handle(who.id, { type: 'publish', id: 1, hasAudio: true, hasVideo: true, ...extra });
@@ -371,7 +355,7 @@ describe('memory session service: lifecycle', () => {
     const sessions = createMemorySessionService({ now: () => nowMs, idleSessionTtlMs: 10 * 60_000 });
     const idle = (await sessions.createSession(APP, 'idle')).sessionId;
     const joined = (await sessions.createSession(APP, 's1')).sessionId;
-    const peer = new FakePeer();
+    const peer = new RecordingPeer();
     await sessions.join(client('publisher'), peer);
     nowMs += 9 * 60_000;
     t.mock.timers.tick(60_000 * 9);
