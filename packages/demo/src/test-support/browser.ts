@@ -34,12 +34,9 @@ export interface DemoBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(path = CHROMIUM_PATH): Promise<DemoBrowser> {
-  if (!existsSync(path))
-    throw new Error(`${path} is missing: .ci/run must apt-get install -y chromium (never a skip in CI)`);
-  const home = mkdtempSync(join(tmpdir(), 'stagepass-chromium-'));
-  mkdirSync(join(home, 'tmp'));
-  const browser = await chromium.launch({
+/** Launch options shared by every browser the tests start: fake devices, and HOME/TMPDIR in `home`. */
+function launchOptions(path: string, home: string) {
+  return {
     executablePath: path,
     args: [
       '--use-fake-device-for-media-stream',
@@ -48,11 +45,55 @@ export async function launchChromium(path = CHROMIUM_PATH): Promise<DemoBrowser>
     ],
     env: { ...process.env, HOME: home, TMPDIR: join(home, 'tmp') },
     timeout: WAIT_MS,
-  });
+  };
+}
+
+function chromiumHome(path: string): string {
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: .ci/run must apt-get install -y chromium (never a skip in CI)`);
+  const home = mkdtempSync(join(tmpdir(), 'stagepass-chromium-'));
+  mkdirSync(join(home, 'tmp'));
+  return home;
+}
+
+export async function launchChromium(path = CHROMIUM_PATH): Promise<DemoBrowser> {
+  const home = chromiumHome(path);
+  const browser = await chromium.launch(launchOptions(path, home));
   return {
     browser,
     async close() {
       await browser.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A browser whose processes a test can stop and continue (SIGSTOP / SIGCONT), e.g. a subscriber that stops reading. */
+export interface StoppableBrowser extends DemoBrowser {
+  /** Sends `signal` to every process of this browser (Playwright starts it as the leader of its own process group). */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void;
+}
+
+/** Like {@link launchChromium}, through a browser server, so that the browser's process ID is known. */
+export async function launchStoppableChromium(path = CHROMIUM_PATH): Promise<StoppableBrowser> {
+  const home = chromiumHome(path);
+  const server = await chromium.launchServer(launchOptions(path, home));
+  const pid = server.process().pid;
+  if (pid === undefined) throw new Error('the browser server has no process ID');
+  const browser = await chromium.connect(server.wsEndpoint(), { timeout: WAIT_MS });
+  return {
+    browser,
+    signal(signal) {
+      process.kill(-pid, signal);
+    },
+    async close() {
+      try {
+        process.kill(-pid, 'SIGCONT'); // a test that failed while it was stopped
+      } catch {
+        // already gone
+      }
+      await browser.close();
+      await server.close();
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -109,7 +109,7 @@ export async function waitForRtp(
 export async function gatewayPackets(
   gateway: Gateway,
   kind: 'audio' | 'video',
-  outcome: 'received' | 'forwarded' | 'dropped',
+  outcome: 'received' | 'forwarded' | 'dropped' | 'stalled',
 ): Promise<number> {
   const prefix = `stagepass_media_packets_total{kind="${kind}",outcome="${outcome}"} `;
   const line = (await gateway.metrics.metrics()).split('\n').find((l) => l.startsWith(prefix));
