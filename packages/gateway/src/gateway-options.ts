@@ -13,6 +13,8 @@ import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import { createOpenTokRestHandler } from './rest/opentok/create-opentok-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
+import type { NodeMediaOptions } from './session/memory-session-service.js';
+import { checkAnnouncedIp } from './media/announced-ip.js';
 import { checkGatewaySetting, checkSettingPairs, gatewaySetting, numberDefault } from './gateway-settings.js';
 import {
   checkIcePair,
@@ -40,6 +42,8 @@ export interface SessionServiceContext {
   readonly metrics: Registry;
   /** Each connection's `iceServers` (from the gateway's iceServers, turnSecret, turnCredentialTtl): give it to the service. */
   readonly iceServers: IceServersFor;
+  /** This node's routed media (rtcPorts, announcedIp, the /metrics counts): give it to the service's session core. */
+  readonly media: NodeMediaOptions;
 }
 
 /** Builds the handler of everything under `/v1/apps/`; `createRestHandler` is one. */
@@ -111,6 +115,12 @@ export interface GatewayOptions {
    * Applies to the default session service.
    */
   readonly rtcPorts?: readonly [number, number];
+  /**
+   * Routed media behind 1:1 NAT (a cloud VM): the public IPv4 or IPv6 address clients reach this gateway
+   * at, put in its ICE candidates instead of the machine's own addresses (it binds every interface). Default:
+   * none. Applies to the default session service, and reaches a `sessions` factory in its `context.media`.
+   */
+  readonly announcedIp?: string;
   /**
    * Open TCP connections from one IP address: plain HTTP (keep-alive included) and WebSocket alike. One more
    * gets HTTP 429 `ERR_TOO_MANY_CONNECTIONS` as it is accepted, and is closed. Default 200.
@@ -223,6 +233,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'maxStreamsPerConnection',
   'maxStreamsPerSession',
   'rtcPorts',
+  'announcedIp',
   'maxSocketsPerIp',
   'maxRequestsInFlight',
   'httpRateLimit',
@@ -274,6 +285,7 @@ export interface ResolvedOptions {
   readonly maxStreamsPerConnection: number;
   readonly maxStreamsPerSession: number;
   readonly rtcPorts: readonly [number, number] | undefined;
+  readonly announcedIp: string | undefined;
   readonly maxSocketsPerIp: number;
   readonly maxRequestsInFlight: number;
   readonly httpRateLimit: RateLimit;
@@ -347,6 +359,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     maxStreamsPerConnection: num('maxStreamsPerConnection'),
     maxStreamsPerSession: num('maxStreamsPerSession'),
     rtcPorts: rtcPortsOption(o.rtcPorts),
+    announcedIp: checkAnnouncedIp(o.announcedIp, SCOPE.scope),
     maxSocketsPerIp: num('maxSocketsPerIp'),
     maxRequestsInFlight: num('maxRequestsInFlight'),
     httpRateLimit,

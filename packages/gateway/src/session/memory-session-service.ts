@@ -30,7 +30,21 @@ import type {
   SessionSnapshot,
 } from './session-service.js';
 
-export interface MemorySessionServiceOptions {
+/**
+ * How one node's routed media is set up: the gateway's `rtcPorts` and `announcedIp`, and the counts its
+ * `/metrics` shows. A gateway hands these to a `sessions` factory (`SessionServiceContext.media`), to be
+ * given to the node's session core as they are (`createRedisSessionService({ ...context.media })`).
+ */
+export interface NodeMediaOptions {
+  /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
+  readonly mediaCounts?: MediaCounts;
+  /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
+  readonly rtcPorts?: readonly [number, number];
+  /** Routed media: the address in this node's ICE candidates instead of its own (behind 1:1 NAT). Default: none. */
+  readonly announcedIp?: string;
+}
+
+export interface MemorySessionServiceOptions extends NodeMediaOptions {
   readonly events?: SessionEvents;
   /** The clock (tests move it). Default Date.now. */
   readonly now?: () => EpochMilliseconds;
@@ -41,10 +55,6 @@ export interface MemorySessionServiceOptions {
    * sessions peer to peer, routed sessions through this node (werift).
    */
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
-  /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
-  readonly mediaCounts?: MediaCounts;
-  /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
-  readonly rtcPorts?: readonly [number, number];
   /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
@@ -101,13 +111,16 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
 export function createDefaultMediaRouter(
   bus: SessionBus,
   events: SessionEvents = {},
-  counts?: MediaCounts,
-  rtcPorts?: readonly [number, number],
+  media: NodeMediaOptions = {},
 ): MediaRouter {
+  const { mediaCounts: counts, rtcPorts, announcedIp } = media;
   return createModeMediaRouter(
     createRelayMediaRouter(bus),
     createRoutedMediaRouter(bus, {
-      engine: createWeriftEngine(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
+      engine: createWeriftEngine({
+        ...(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
+        ...(announcedIp === undefined ? {} : { announcedIp }),
+      }),
       ...(counts === undefined ? {} : { counts }),
       onError: (err, where) => events.onMediaError?.(err, where),
     }),
@@ -133,10 +146,7 @@ export class MemorySessionService implements SessionService {
     });
     this.state = state;
     this.bus = createLocalBus();
-    this.router = (
-      options.mediaRouter ??
-      ((bus) => createDefaultMediaRouter(bus, this.events, options.mediaCounts, options.rtcPorts))
-    )(this.bus);
+    this.router = (options.mediaRouter ?? ((bus) => createDefaultMediaRouter(bus, this.events, options)))(this.bus);
     this.targets = {
       bus: this.bus,
       router: this.router,
