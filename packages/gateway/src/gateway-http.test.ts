@@ -158,6 +158,10 @@ describe('createGateway options', () => {
     refusedOption({ registry, rtcPorts: [40000, 40000] }, 'rtcPorts');
     refusedOption({ registry, rtcPorts: [80, 90] }, 'rtcPorts');
     refusedOption({ registry, rtcPorts: '40000-40999' }, 'rtcPorts');
+    for (const bad of ['gateway.example.com', '203.0.113.300', '203.0.113.7:40000', '[2001:db8::7]', 'fe80::1%eth0'])
+      refusedOption({ registry, announcedIp: bad }, 'announcedIp');
+    for (const bad of ['0.0.0.0', '::', '0::0', '', ' 203.0.113.7', 42])
+      refusedOption({ registry, announcedIp: bad }, 'announcedIp');
   });
 
   it('takes the defaults of docs/protocol.md and listens on 127.0.0.1 (port 0 here)', async () => {

@@ -13,6 +13,8 @@ import type { AppRegistry, ReplayGuard } from './registry/app-registry.js';
 import { createRestHandler } from './rest/create-rest-handler.js';
 import { createOpenTokRestHandler } from './rest/opentok/create-opentok-rest-handler.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
+import type { NodeMediaOptions } from './session/memory-session-service.js';
+import { checkAnnouncedIp } from './media/announced-ip.js';
 import { checkGatewaySetting, checkSettingPairs, gatewaySetting, numberDefault } from './gateway-settings.js';
 import {
   checkIcePair,
@@ -40,6 +42,8 @@ export interface SessionServiceContext {
   readonly metrics: Registry;
   /** Each connection's `iceServers` (from the gateway's iceServers, turnSecret, turnCredentialTtl): give it to the service. */
   readonly iceServers: IceServersFor;
+  /** This node's routed media (rtcPorts, announcedIp, the /metrics counts): give it to the service's session core. */
+  readonly media: NodeMediaOptions;
 }
 
 /** Builds the handler of everything under `/v1/apps/`; `createRestHandler` is one. */
@@ -115,9 +119,15 @@ export interface GatewayOptions {
    * Routed media: a subscriber that has sent no RTCP (receiver reports, NACK, PLI) for this long — its
    * process stopped, its socket unread, its network gone — gets no packets until it sends RTCP again,
    * then a keyframe (docs/protocol.md "Routed media"). 0: never. Default 5000. Applies to the default
-   * session service.
+   * session service, and reaches a `sessions` factory in its `context.media`.
    */
   readonly mediaStallMs?: number;
+  /**
+   * Routed media behind 1:1 NAT (a cloud VM): the public IPv4 or IPv6 address clients reach this gateway
+   * at, put in its ICE candidates instead of the machine's own addresses (it binds every interface). Default:
+   * none. Applies to the default session service, and reaches a `sessions` factory in its `context.media`.
+   */
+  readonly announcedIp?: string;
   /**
    * Open TCP connections from one IP address: plain HTTP (keep-alive included) and WebSocket alike. One more
    * gets HTTP 429 `ERR_TOO_MANY_CONNECTIONS` as it is accepted, and is closed. Default 200.
@@ -239,6 +249,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'maxStreamsPerSession',
   'rtcPorts',
   'mediaStallMs',
+  'announcedIp',
   'maxSocketsPerIp',
   'maxRequestsInFlight',
   'httpRateLimit',
@@ -292,6 +303,7 @@ export interface ResolvedOptions {
   readonly maxStreamsPerSession: number;
   readonly rtcPorts: readonly [number, number] | undefined;
   readonly mediaStallMs: Milliseconds;
+  readonly announcedIp: string | undefined;
   readonly maxSocketsPerIp: number;
   readonly maxRequestsInFlight: number;
   readonly httpRateLimit: RateLimit;
@@ -367,6 +379,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     maxStreamsPerSession: num('maxStreamsPerSession'),
     rtcPorts: rtcPortsOption(o.rtcPorts),
     mediaStallMs: num('mediaStallMs'),
+    announcedIp: checkAnnouncedIp(o.announcedIp, SCOPE.scope),
     maxSocketsPerIp: num('maxSocketsPerIp'),
     maxRequestsInFlight: num('maxRequestsInFlight'),
     httpRateLimit,

@@ -23,7 +23,7 @@ import {
   type GatewayMetrics,
   type HotCounts,
 } from './observability/gateway-metrics.js';
-import { createMemorySessionService } from './session/memory-session-service.js';
+import { createMemorySessionService, type NodeMediaOptions } from './session/memory-session-service.js';
 import type { SessionEvents, SessionService } from './session/session-service.js';
 import { HttpGuard } from './transport/http-guard.js';
 import { createHttpHandler } from './transport/http-handler.js';
@@ -85,20 +85,25 @@ function createSessions(o: ResolvedOptions, metrics: () => GatewayMetrics, hot: 
       );
     },
   };
+  // The same routed media for the default service and for a factory's (cluster mode's) session core.
+  const media: NodeMediaOptions = {
+    mediaCounts: hot.media,
+    streamMediaCounts: hot.streamMedia,
+    mediaStallMs: o.mediaStallMs,
+    ...(o.rtcPorts === undefined ? {} : { rtcPorts: o.rtcPorts }),
+    ...(o.announcedIp === undefined ? {} : { announcedIp: o.announcedIp }),
+  };
   if (o.sessions === undefined)
     return createMemorySessionService({
       events,
       now: o.now,
       maxStreamsPerConnection: o.maxStreamsPerConnection,
       maxStreamsPerSession: o.maxStreamsPerSession,
-      mediaCounts: hot.media,
-      streamMediaCounts: hot.streamMedia,
-      ...(o.rtcPorts === undefined ? {} : { rtcPorts: o.rtcPorts }),
-      mediaStallMs: o.mediaStallMs,
+      ...media,
       iceServers: o.iceServersFor,
     });
   return typeof o.sessions === 'function'
-    ? o.sessions(events, { metrics: metrics().registry, iceServers: o.iceServersFor })
+    ? o.sessions(events, { metrics: metrics().registry, iceServers: o.iceServersFor, media })
     : o.sessions;
 }
 

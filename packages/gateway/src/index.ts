@@ -23,7 +23,8 @@ export type {
 export type { DevRoutes, RequestHandler } from './transport/http-handler.js';
 export type { RateLimit } from './connection/rate-limit.js';
 export { createMemorySessionService, MemorySessionService } from './session/memory-session-service.js';
-export type { MemorySessionServiceOptions } from './session/memory-session-service.js';
+export type { MemorySessionServiceOptions, NodeMediaOptions } from './session/memory-session-service.js';
+export { ANNOUNCED_IP_RULE, checkAnnouncedIp } from './media/announced-ip.js';
 export type {
   AdmittedClient,
   BackendSignal,

@@ -43,7 +43,7 @@ export function isNodeId(id: string): boolean {
 
 /**
  * Prepares cluster mode for `serve`: validates the URL (the node ID was checked as a setting), and gives the gateway a factory
- * making the Redis session service (with the gateway's events and metrics).
+ * making the Redis session service (with the gateway's events, metrics, ICE servers and routed media options).
  *
  * @example
  * ```ts
@@ -62,12 +62,14 @@ export async function prepareCluster(url: string, nodeId: string | undefined, lo
     return service;
   };
   return {
-    sessions: (events, { metrics, iceServers }) =>
+    // media: this node's rtcPorts, announcedIp and media counts, for the routed sessions it owns.
+    sessions: (events, { metrics, iceServers, media }) =>
       (service = createRedisSessionService({
         url,
         events,
         metrics,
         iceServers,
+        ...media,
         logger,
         ...(nodeId !== undefined && { nodeId }),
       })),

@@ -23,6 +23,7 @@ function otherValue(s: ServeSetting): SettingValue {
   if (s.key === 'host') return '0.0.0.0';
   if (s.key === 'db') return join(dir, 'other.db');
   if (s.key === 'rtcPorts') return '40000-40999';
+  if (s.key === 'announcedIp') return '203.0.113.7';
   if (s.key === 'redis') return 'redis://127.0.0.1:6380';
   if (s.key === 'nodeId') return 'node-b';
   if (s.key === 'iceServers') return 'stun:stun.example.com,turn:turn.example.com:3478?transport=udp';

@@ -10,6 +10,8 @@
  * (`STAGEPASS_REDIS_URL`), and `display: displayUrl` keeps a URL's password out of every output.
  */
 import {
+  ANNOUNCED_IP_RULE,
+  checkAnnouncedIp,
   GATEWAY_SETTINGS,
   ICE_SERVERS_RULE,
   checkGatewaySetting,
@@ -170,6 +172,21 @@ export function readRtcPorts(text: string): readonly [number, number] | undefine
   return first >= 1024 && last <= 65535 && first < last ? [first, last] : undefined;
 }
 
+/** Routed media behind 1:1 NAT: the public address in the gateway's ICE candidates (the gateway's `announcedIp`). */
+const ANNOUNCED_IP_SETTING: SettingDeclaration = {
+  ...stringSetting(
+    'announcedIp',
+    "Routed media behind NAT: the public IP in the gateway's ICE candidates (unset: its own)",
+    {
+      default: undefined,
+      placeholder: 'IP',
+    },
+  ),
+  target: 'gateway',
+  rule: ANNOUNCED_IP_RULE,
+  check: (value) => checkAnnouncedIp(value === undefined ? '' : value)!,
+};
+
 const REDIS_RULE = 'must be a redis:// or rediss:// URL naming a host (redis://HOST:6379)';
 
 /** Cluster mode: the Redis the nodes share (docs/cluster.md); unset: one node, sessions in memory. */
@@ -254,6 +271,7 @@ const CLI_SETTINGS: readonly SettingDeclaration[] = [
     placeholder: 'WHEN',
   }),
   RTC_PORTS_SETTING,
+  ANNOUNCED_IP_SETTING,
   REDIS_SETTING,
   NODE_ID_SETTING,
   ICE_SERVERS_SETTING,

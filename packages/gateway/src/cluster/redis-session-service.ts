@@ -11,7 +11,7 @@ import { randomId } from '@stagepass/token';
 import type { Logger } from 'pino';
 import type { Histogram, Registry } from 'prom-client';
 import type { Revocation } from '../registry/app-registry.js';
-import { MemorySessionService } from '../session/memory-session-service.js';
+import { MemorySessionService, type NodeMediaOptions } from '../session/memory-session-service.js';
 import type { LayoutClassListChange } from '../session/session-service.js';
 import { Outbound } from '../session/outbound.js';
 import type {
@@ -36,7 +36,11 @@ import { NodeLink, RemotePeer } from './node-link.js';
 import type { IceServersFor } from '../ice/ice-servers.js';
 import { openClusterClients, redisAddress, type ClusterClients } from './redis-clients.js';
 
-export interface RedisSessionServiceOptions {
+/**
+ * The `NodeMediaOptions` (media counts, rtcPorts, announcedIp, mediaStallMs) go to this node's session core: a routed
+ * session's media is forwarded by the node that owns it (docs/cluster.md "Routed media").
+ */
+export interface RedisSessionServiceOptions extends NodeMediaOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Required. */
   readonly url: string;
   /** Prefix of every Redis key and channel; nodes of one cluster share it. Default `sp:`. */
@@ -160,7 +164,7 @@ function errorOf(refusal: RemoteRefusal): Error {
  * @example
  * ```ts
  * let cluster: RedisSessionService | undefined;
- * const gateway = createGateway({ registry, sessions: (events, { metrics, iceServers }) => (cluster = createRedisSessionService({ url, events, metrics, iceServers })) });
+ * const gateway = createGateway({ registry, sessions: (events, { metrics, iceServers, media }) => (cluster = createRedisSessionService({ url, events, metrics, iceServers, ...media })) });
  * await cluster!.start();
  * await gateway.listen();
  * ```
@@ -230,6 +234,11 @@ export class RedisSessionService implements SessionService {
       ...(o.maxStreamsPerConnection !== undefined && { maxStreamsPerConnection: o.maxStreamsPerConnection }),
       ...(o.maxStreamsPerSession !== undefined && { maxStreamsPerSession: o.maxStreamsPerSession }),
       ...(o.iceServers && { iceServers: o.iceServers }),
+      ...(o.mediaCounts && { mediaCounts: o.mediaCounts }),
+      ...(o.rtcPorts && { rtcPorts: o.rtcPorts }),
+      ...(o.announcedIp !== undefined && { announcedIp: o.announcedIp }),
+      ...(o.streamMediaCounts && { streamMediaCounts: o.streamMediaCounts }),
+      ...(o.mediaStallMs !== undefined && { mediaStallMs: o.mediaStallMs }),
     });
   }
 

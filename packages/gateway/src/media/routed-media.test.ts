@@ -30,6 +30,16 @@ async function refusal(client: TestClient, message: Record<string, unknown>): Pr
   return (reply as { code: string }).code;
 }
 
+/** The address and port of each distinct candidate of an SDP (a bundled one lists them in every m-section). */
+function candidatesOf(sdp: unknown): { address: string; port: number }[] {
+  const found = [...String(sdp).matchAll(/^a=candidate:\S+ \d+ udp \d+ (\S+) (\d+) typ/gim)];
+  const distinct = new Set(found.map((m) => `${m[1]} ${m[2]}`));
+  return [...distinct].map((text) => {
+    const [address, port] = text.split(' ') as [string, string];
+    return { address, port: Number(port) };
+  });
+}
+
 /** Publishes and negotiates the stream's upload; the publisher then sends. */
 async function publishRouted(who: Joined, publisher: FakePublisher): Promise<string> {
   const streamId = (await ack(who.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
@@ -55,6 +65,21 @@ async function subscribeRouted(who: Joined, streamId: string, subscriber: FakeSu
     payload: await subscriber.answer(offer.payload),
   });
   return subscriptionId;
+}
+
+/** The gateway's answer to a fresh publisher's upload offer on `gateway` (the publisher is closed again). */
+async function negotiatedAnswer(gateway: TestGateway): Promise<{ sdp: unknown }> {
+  const publisher = new FakePublisher();
+  try {
+    const sessionId = createSessionId({ appId: gateway.app.appId, mediaMode: 'routed' });
+    const pub = await gateway.join(sessionId, { role: 'publisher' });
+    const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+    await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
+    const answer = await pub.client.next('webrtc', (m) => m.streamId === streamId, 5000);
+    return answer.payload as { sdp: unknown };
+  } finally {
+    await publisher.close();
+  }
 }
 
 describe('routed media (werift peers through the real gateway)', () => {
@@ -276,9 +301,7 @@ describe('routed media (werift peers through the real gateway)', () => {
       const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
       await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
       const answer = await pub.client.next('webrtc', (m) => m.streamId === streamId, 5000);
-      const ports = [...String(answer.payload.sdp).matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gim)].map((m) =>
-        Number(m[1]),
-      );
+      const ports = candidatesOf(answer.payload.sdp).map((c) => c.port);
       assert.ok(ports.length > 0, 'the answer has candidates');
       for (const port of ports) assert.ok(port >= 41000 && port <= 41099, `candidate port ${port} in 41000-41099`);
       await publisher.accept(answer.payload);
@@ -289,6 +312,54 @@ describe('routed media (werift peers through the real gateway)', () => {
       await publisher.close();
       await subscriber.close();
       await ranged.stop();
+    }
+  });
+
+  it('puts announcedIp in its candidates instead of its own addresses, and media flows to it', async () => {
+    // Loopback is never among werift's own host addresses: with it announced, every candidate of the
+    // gateway's answer and offer is 127.0.0.1, and media reaches the sockets listening on every interface.
+    const plain = candidatesOf((await negotiatedAnswer(tg)).sdp);
+    assert.ok(plain.length > 0 && !plain.some((c) => c.address === '127.0.0.1'), 'no loopback candidate by default');
+    const announced = await TestGateway.start({ announcedIp: '127.0.0.1', rtcPorts: [41100, 41199] });
+    const publisher = new FakePublisher();
+    const subscriber = new FakeSubscriber();
+    try {
+      const sessionId = createSessionId({ appId: announced.app.appId, mediaMode: 'routed' });
+      const pub = await announced.join(sessionId, { role: 'publisher' });
+      const sub = await announced.join(sessionId, { role: 'subscriber' });
+      const streamId = (await ack(pub.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
+      await ack(pub.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
+      const answer = await pub.client.next('webrtc', (m) => m.streamId === streamId, 5000);
+      const inAnswer = candidatesOf(answer.payload.sdp);
+      assert.equal(inAnswer.length, 1, 'one candidate: the announced address');
+      assert.equal(inAnswer[0]!.address, '127.0.0.1');
+      assert.ok(inAnswer[0]!.port >= 41100 && inAnswer[0]!.port <= 41199, `port ${inAnswer[0]!.port} in rtcPorts`);
+      await publisher.accept(answer.payload);
+      publisher.start();
+      const subscriptionId = (await ack(sub.client, { type: 'subscribe', streamId })).subscriptionId as string;
+      const offer = await sub.client.next('webrtc', (m) => m.subscriptionId === subscriptionId, 5000);
+      assert.deepEqual(
+        candidatesOf(offer.payload.sdp).map((c) => c.address),
+        ['127.0.0.1'],
+        "the subscriber's offer too",
+      );
+      const payload = await subscriber.answer(offer.payload);
+      await ack(sub.client, { type: 'webrtc', subscriptionId, kind: 'answer', payload });
+      await until(() => subscriber.received.video > 10 && subscriber.received.audio > 10, 'media via 127.0.0.1');
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+      await announced.stop();
+    }
+  });
+
+  it('announces an IPv6 address as given', async () => {
+    const announced = await TestGateway.start({ announcedIp: '2001:db8::7' });
+    try {
+      const addresses = candidatesOf((await negotiatedAnswer(announced)).sdp).map((c) => c.address);
+      assert.deepEqual(addresses, ['2001:db8::7']);
+    } finally {
+      await announced.stop();
     }
   });
 

@@ -16,6 +16,12 @@ export interface WeriftEngineOptions {
   readonly iceServers?: readonly { readonly urls: string | string[] }[];
   /** The UDP ports its PeerConnections bind, `[first, last]` (first below last). Default: any the OS gives. */
   readonly portRange?: readonly [number, number];
+  /**
+   * The address its ICE candidates carry instead of the machine's own (behind 1:1 NAT): each
+   * PeerConnection then has one host candidate, this address with the port of a socket bound on every
+   * interface. Default: none (a candidate per address of the machine).
+   */
+  readonly announcedIp?: string;
 }
 
 type WeriftModule = typeof Werift;
@@ -40,6 +46,16 @@ function codecs(w: WeriftModule): NonNullable<Werift.PeerConfig['codecs']> {
       }),
     ],
   };
+}
+
+/**
+ * werift gathers one host candidate per address in `iceAdditionalHostAddresses` and per address of
+ * the machine, each on its own socket bound to every interface: with the machine's own turned off,
+ * the announced address is the only candidate (and each PeerConnection takes one port, not one per address).
+ */
+function announced(ip: string | undefined): Partial<Werift.PeerConfig> {
+  if (ip === undefined) return {};
+  return { iceAdditionalHostAddresses: [ip], iceUseIpv4: false, iceUseIpv6: false };
 }
 
 function plain(description: { type: string; sdp: string } | null | undefined, type: 'offer' | 'answer') {
@@ -139,6 +155,7 @@ export function createWeriftEngine(options: WeriftEngineOptions = {}): MediaEngi
     iceServers: (options.iceServers ?? []).map((server) => ({ urls: server.urls })),
     codecs: codecs(w),
     ...(options.portRange === undefined ? {} : { icePortRange: [options.portRange[0], options.portRange[1]] }),
+    ...announced(options.announcedIp),
     // One ICE transport for audio and video. Without it werift also opens a transport per m-line
     // and, once bundled, never closes the extra one's UDP sockets (they outlive pc.close()).
     bundlePolicy: 'max-bundle',

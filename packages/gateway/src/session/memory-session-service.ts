@@ -30,7 +30,25 @@ import type {
   SessionSnapshot,
 } from './session-service.js';
 
-export interface MemorySessionServiceOptions {
+/**
+ * How one node's routed media is set up: the gateway's `rtcPorts`, `announcedIp` and `mediaStallMs`, and the
+ * counts its `/metrics` shows. A gateway hands these to a `sessions` factory (`SessionServiceContext.media`), to be
+ * given to the node's session core as they are (`createRedisSessionService({ ...context.media })`).
+ */
+export interface NodeMediaOptions {
+  /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
+  readonly mediaCounts?: MediaCounts;
+  /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
+  readonly rtcPorts?: readonly [number, number];
+  /** Routed media: the address in this node's ICE candidates instead of its own (behind 1:1 NAT). Default: none. */
+  readonly announcedIp?: string;
+  /** The same counts per live routed stream, for `/metrics`' per-stream series (up to the table's `max`). Default none. */
+  readonly streamMediaCounts?: StreamCountsTable;
+  /** Routed media: no packets to a subscriber silent (no RTCP) this long, until it is back. Default 5000; 0 never. */
+  readonly mediaStallMs?: number;
+}
+
+export interface MemorySessionServiceOptions extends NodeMediaOptions {
   readonly events?: SessionEvents;
   /** The clock (tests move it). Default Date.now. */
   readonly now?: () => EpochMilliseconds;
@@ -41,14 +59,6 @@ export interface MemorySessionServiceOptions {
    * sessions peer to peer, routed sessions through this node (werift).
    */
   readonly mediaRouter?: (bus: SessionBus) => MediaRouter;
-  /** Routed media's packet counts of this node (received, forwarded, dropped by policy, per kind), for `/metrics`. */
-  readonly mediaCounts?: MediaCounts;
-  /** The same per live routed stream, for `/metrics`' per-stream series (up to the table's `max`). Default none. */
-  readonly streamMediaCounts?: StreamCountsTable;
-  /** Routed media: the UDP ports of this node's PeerConnections, `[first, last]`. Default: any. */
-  readonly rtcPorts?: readonly [number, number];
-  /** Routed media: no packets to a subscriber silent (no RTCP) this long, until it is back. Default 5000; 0 never. */
-  readonly mediaStallMs?: number;
   /** Streams one connection may have at once. Default 8; a publish past it is refused ERR_TOO_MANY_STREAMS. */
   readonly maxStreamsPerConnection?: number;
   /** Streams one session may have at once. Default 250; a publish past it is refused ERR_TOO_MANY_STREAMS. */
@@ -105,15 +115,17 @@ export function createMemorySessionService(options: MemorySessionServiceOptions 
 export function createDefaultMediaRouter(
   bus: SessionBus,
   events: SessionEvents = {},
-  counts?: MediaCounts,
-  rtcPorts?: readonly [number, number],
-  stallAfterMs?: number,
-  streamCounts?: StreamCountsTable,
+  media: NodeMediaOptions = {},
 ): MediaRouter {
+  const { mediaCounts: counts, streamMediaCounts: streamCounts, rtcPorts, announcedIp } = media;
+  const stallAfterMs = media.mediaStallMs;
   return createModeMediaRouter(
     createRelayMediaRouter(bus),
     createRoutedMediaRouter(bus, {
-      engine: createWeriftEngine(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
+      engine: createWeriftEngine({
+        ...(rtcPorts === undefined ? {} : { portRange: rtcPorts }),
+        ...(announcedIp === undefined ? {} : { announcedIp }),
+      }),
       ...(counts === undefined ? {} : { counts }),
       ...(stallAfterMs === undefined ? {} : { stallAfterMs }),
       ...(streamCounts === undefined ? {} : { streamCounts }),
@@ -141,18 +153,7 @@ export class MemorySessionService implements SessionService {
     });
     this.state = state;
     this.bus = createLocalBus();
-    this.router = (
-      options.mediaRouter ??
-      ((bus) =>
-        createDefaultMediaRouter(
-          bus,
-          this.events,
-          options.mediaCounts,
-          options.rtcPorts,
-          options.mediaStallMs,
-          options.streamMediaCounts,
-        ))
-    )(this.bus);
+    this.router = (options.mediaRouter ?? ((bus) => createDefaultMediaRouter(bus, this.events, options)))(this.bus);
     this.targets = {
       bus: this.bus,
       router: this.router,

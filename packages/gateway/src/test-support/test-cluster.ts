@@ -45,8 +45,14 @@ export class TestCluster {
     return cluster;
   }
 
-  /** Starts one more node; `overrides` add to (and win over) the cluster's service options for it. */
-  async addNode(overrides: TestClusterOptions['service'] = {}): Promise<ClusterNode> {
+  /**
+   * Starts one more node; `overrides` add to (and win over) the cluster's service options for it, `gateway` to
+   * the gateway options of every node (e.g. its rtcPorts).
+   */
+  async addNode(
+    overrides: TestClusterOptions['service'] = {},
+    gateway: Partial<Omit<GatewayOptions, 'registry' | 'sessions'>> = {},
+  ): Promise<ClusterNode> {
     const { registry, redis, options } = this;
     const first = this.nodes[0]?.tg.app;
     const app =
@@ -56,21 +62,29 @@ export class TestCluster {
         return { appId: created.appId, secret };
       })();
     let service: RedisSessionService | undefined;
-    const gateway = createGateway({
+    const node = createGateway({
       registry,
       port: 0,
       metricsCacheMs: 0,
       ...options.gateway,
-      sessions: (events, { metrics }) =>
-        (service = createRedisSessionService({ url: redis.url, events, metrics, ...options.service, ...overrides })),
+      ...gateway,
+      sessions: (events, { metrics, media }) =>
+        (service = createRedisSessionService({
+          url: redis.url,
+          events,
+          metrics,
+          ...media,
+          ...options.service,
+          ...overrides,
+        })),
     });
     await service!.start();
-    const tg = new TestGateway(gateway, registry, app);
-    const { host, port } = await gateway.listen();
+    const tg = new TestGateway(node, registry, app);
+    const { host, port } = await node.listen();
     tg.base = `http://${host}:${port}`;
-    const node = { tg, service: service! };
-    this.nodes.push(node);
-    return node;
+    const started = { tg, service: service! };
+    this.nodes.push(started);
+    return started;
   }
 
   /** Node `i` (round robin over the nodes). */
