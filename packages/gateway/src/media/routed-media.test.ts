@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSessionId } from '@stagepass/token';
-import type { TestClient } from '../test-support/test-client.js';
-import { TestGateway, newSessionId, type Joined } from '../test-support/test-gateway.js';
+import { TestGateway, newSessionId } from '../test-support/test-gateway.js';
+import { ack, candidatesOf, publishRouted, refusal, subscribeRouted } from '../test-support/routed-negotiation.js';
 import { FakePublisher, FakeSubscriber, pause, until } from '../test-support/werift-peers.js';
 
 let tg: TestGateway;
@@ -17,55 +17,6 @@ before(async () => {
   tg = await TestGateway.start();
 });
 after(() => tg.stop());
-
-async function ack(client: TestClient, message: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const reply = await client.request(message);
-  assert.equal(reply.type, 'ack', `expected an ack, got ${JSON.stringify(reply)}`);
-  return (reply as { result: Record<string, unknown> }).result;
-}
-
-async function refusal(client: TestClient, message: Record<string, unknown>): Promise<string> {
-  const reply = await client.request(message);
-  assert.equal(reply.type, 'error', `expected a refusal, got ${JSON.stringify(reply)}`);
-  return (reply as { code: string }).code;
-}
-
-/** The address and port of each distinct candidate of an SDP (a bundled one lists them in every m-section). */
-function candidatesOf(sdp: unknown): { address: string; port: number }[] {
-  const found = [...String(sdp).matchAll(/^a=candidate:\S+ \d+ udp \d+ (\S+) (\d+) typ/gim)];
-  const distinct = new Set(found.map((m) => `${m[1]} ${m[2]}`));
-  return [...distinct].map((text) => {
-    const [address, port] = text.split(' ') as [string, string];
-    return { address, port: Number(port) };
-  });
-}
-
-/** Publishes and negotiates the stream's upload; the publisher then sends. */
-async function publishRouted(who: Joined, publisher: FakePublisher): Promise<string> {
-  const streamId = (await ack(who.client, { type: 'publish', hasAudio: true, hasVideo: true })).streamId as string;
-  await ack(who.client, { type: 'webrtc', streamId, kind: 'offer', payload: await publisher.offer() });
-  const answer = await who.client.next('webrtc', (m) => m.streamId === streamId, 5000);
-  assert.equal(answer.from, null, "the gateway's own answer");
-  assert.equal(answer.kind, 'answer');
-  await publisher.accept(answer.payload);
-  publisher.start();
-  return streamId;
-}
-
-/** Subscribes and answers the gateway's offer of the subscription's download. */
-async function subscribeRouted(who: Joined, streamId: string, subscriber: FakeSubscriber): Promise<string> {
-  const subscriptionId = (await ack(who.client, { type: 'subscribe', streamId })).subscriptionId as string;
-  const offer = await who.client.next('webrtc', (m) => m.subscriptionId === subscriptionId, 5000);
-  assert.equal(offer.from, null, "the gateway's own offer");
-  assert.equal(offer.kind, 'offer');
-  await ack(who.client, {
-    type: 'webrtc',
-    subscriptionId,
-    kind: 'answer',
-    payload: await subscriber.answer(offer.payload),
-  });
-  return subscriptionId;
-}
 
 /** The gateway's answer to a fresh publisher's upload offer on `gateway` (the publisher is closed again). */
 async function negotiatedAnswer(gateway: TestGateway): Promise<{ sdp: unknown }> {
