@@ -1,12 +1,19 @@
 /**
  * The Redis-outage scenario (docs/cluster.md "Redis outage"), run for several outage lengths by
- * cluster/redis-outage-*.test.ts: two nodes, a session owned by node 0 with members on both nodes;
+ * cluster/redis-outage-*.test.ts (nodes in the test's process) and cli's cluster-redis-outage.test.ts (`serve`
+ * processes): two nodes, a session owned by node 0 with members on both nodes;
  * Redis is killed (SIGKILL: its data is lost, as in a restart without persistence) and started again
  * on the same port after `outageMs`.
  */
 import assert from 'node:assert/strict';
-import type { TestCluster } from './test-cluster.js';
-import { newSessionId } from './test-gateway.js';
+import type { TestRedis } from './redis-server.js';
+import { newSessionId, type GatewayClients } from './test-gateway.js';
+
+/** Two nodes (in this process, or `serve` child processes) and the Redis they share. */
+export interface OutageCluster {
+  readonly redis: TestRedis;
+  node(i: number): { readonly tg: GatewayClients };
+}
 
 /** Polls `check` every 100 ms until it holds; fails after `ms`. */
 export async function eventually(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
@@ -17,12 +24,12 @@ export async function eventually(what: string, ms: number, check: () => Promise<
   }
 }
 
-async function readyStatus(cluster: TestCluster, i: number): Promise<number> {
+async function readyStatus(cluster: OutageCluster, i: number): Promise<number> {
   return (await fetch(`${cluster.node(i).tg.base}/readyz`)).status;
 }
 
 /** Runs the scenario with Redis down for `outageMs`; asserts during and after the outage. */
-export async function runRedisOutage(cluster: TestCluster, outageMs: number): Promise<void> {
+export async function runRedisOutage(cluster: OutageCluster, outageMs: number): Promise<void> {
   const [n0, n1] = [cluster.node(0).tg, cluster.node(1).tg];
   const sessionId = newSessionId('outage');
   const a = await n0.join(sessionId, { data: 'a' }); // the first member: node 0 owns the session

@@ -54,33 +54,17 @@ export function newSessionId(prefix = 's'): string {
   return `${prefix}-${process.pid}-${sessionCounter}`;
 }
 
-export class TestGateway {
+/**
+ * Raw protocol clients and HTTP calls against a gateway at `base` (`http://host:port`), for the app `app`: what
+ * a test needs of a gateway it did not start itself, e.g. a `stagepass serve` child process.
+ */
+export class GatewayClients {
   readonly clients = new Set<TestClient>();
-  base = '';
 
   constructor(
-    readonly gateway: Gateway,
-    readonly registry: SqliteAppRegistry,
     readonly app: TestApp,
+    public base = '',
   ) {}
-
-  static async start(options: StartOptions = {}): Promise<TestGateway> {
-    const registry = createSqliteAppRegistry({ path: ':memory:' });
-    const { appSettings, ...gatewayOptions } = options;
-    const created = registry.createApp({ name: 'test app', settings: appSettings });
-    // Tests read a metric right after what moved it: no /metrics cache unless a test asks for one.
-    const gateway = createGateway({ registry, port: 0, metricsCacheMs: 0, ...gatewayOptions });
-    const started = new TestGateway(gateway, registry, { appId: created.app.appId, secret: created.secret });
-    const { host, port } = await gateway.listen();
-    started.base = `http://${host}:${port}`;
-    return started;
-  }
-
-  /** Creates another app in the registry. */
-  createApp(settings: Partial<AppSettings> = {}): TestApp {
-    const { app, secret } = this.registry.createApp({ name: 'other app', settings });
-    return { appId: app.appId, secret };
-  }
 
   token(options: TokenOptions = {}): string {
     const app = options.app ?? this.app;
@@ -153,6 +137,35 @@ export class TestGateway {
   /** A metric's value from /metrics, by name and label text (e.g. `result="ok"`); 0 when absent. */
   async metric(name: string, labels = ''): Promise<number> {
     return valueIn((await this.http('/metrics')).text, name, labels);
+  }
+}
+
+/** A real gateway this process started (port 0, in-memory SQLite registry), with its clients. */
+export class TestGateway extends GatewayClients {
+  constructor(
+    readonly gateway: Gateway,
+    readonly registry: SqliteAppRegistry,
+    app: TestApp,
+  ) {
+    super(app);
+  }
+
+  static async start(options: StartOptions = {}): Promise<TestGateway> {
+    const registry = createSqliteAppRegistry({ path: ':memory:' });
+    const { appSettings, ...gatewayOptions } = options;
+    const created = registry.createApp({ name: 'test app', settings: appSettings });
+    // Tests read a metric right after what moved it: no /metrics cache unless a test asks for one.
+    const gateway = createGateway({ registry, port: 0, metricsCacheMs: 0, ...gatewayOptions });
+    const started = new TestGateway(gateway, registry, { appId: created.app.appId, secret: created.secret });
+    const { host, port } = await gateway.listen();
+    started.base = `http://${host}:${port}`;
+    return started;
+  }
+
+  /** Creates another app in the registry. */
+  createApp(settings: Partial<AppSettings> = {}): TestApp {
+    const { app, secret } = this.registry.createApp({ name: 'other app', settings });
+    return { appId: app.appId, secret };
   }
 
   /** {@link metric} read from the registry itself: no connection, so nothing counted under maxSocketsPerIp. */
