@@ -15,15 +15,8 @@
 // counts are read a few ms apart, so ±1 % is skew, not loss), the gateway's CPU per packet delivered, its
 // UDP send queues (libuv's per-socket queue of datagrams the kernel would not take yet: the only
 // per-subscriber queue on the send path), sampled every 20 ms, and datagrams it sent to the lone one.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PROTOCOL_VERSION } from '@stagepass/protocol';
-import { createSessionId, createToken } from '@stagepass/token';
-import { forkChild } from './ipc.mjs';
+import { pause, setUp, window } from './lone-subscriber.mjs';
 import { round, table } from '../shared/report.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const PER_SINK = 10;
 
 function die(message) {
   process.stderr.write(`bench:media:paused: ${message}\n`);
@@ -46,83 +39,7 @@ function parseArgs(argv) {
   return o;
 }
 
-const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (text) => process.stderr.write(`${text}\n`);
-
-async function until(check, what, timeoutMs = 60_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await pause(200);
-  }
-}
-
-async function setUp(n, gatewayOptions) {
-  const forwarder = forkChild(join(here, 'forwarder.mjs'), ['stagepass']);
-  const publisher = forkChild(join(here, 'publisher.mjs'), []);
-  const sinks = Array.from({ length: Math.ceil(n / PER_SINK) }, () => forkChild(join(here, 'sink.mjs'), []));
-  const lone = forkChild(join(here, 'sink.mjs'), []);
-  const started = await forwarder.request({ cmd: 'start', options: gatewayOptions });
-  const app = { appId: started.appId, secret: started.secret };
-  const sessionId = createSessionId({ appId: app.appId, mediaMode: 'routed' });
-  const url = `ws://127.0.0.1:${started.port}/v1/connect?appId=${app.appId}&sessionId=${encodeURIComponent(sessionId)}`;
-  const token = (role) => createToken({ ...app, sessionId, role });
-  const v = PROTOCOL_VERSION;
-  const { streamId } = await publisher.request({ cmd: 'joinAndPublish', url, token: token('publisher'), v });
-  const subscribe = (sink, count) =>
-    sink.request({
-      cmd: 'joinAndSubscribe',
-      url,
-      v,
-      streamId,
-      tokens: Array.from({ length: count }, () => token('subscriber')),
-    });
-  await Promise.all(sinks.map((sink, i) => subscribe(sink, Math.min(PER_SINK, n - i * PER_SINK))));
-  await subscribe(lone, 1);
-  const setup = { forwarder, publisher, sinks, lone, lonePorts: (await lone.request({ cmd: 'counts' })).ports };
-  await until(
-    async () => (await snapshot(setup)).slowest > 50 && (await lone.request({ cmd: 'counts' })).slowest > 50,
-    'media at every subscriber',
-  );
-  return setup;
-}
-
-async function snapshot({ forwarder, publisher, sinks }) {
-  const [cpu, pub, ...counts] = await Promise.all([
-    forwarder.request({ cmd: 'cpu' }),
-    publisher.request({ cmd: 'counts' }),
-    ...sinks.map((s) => s.request({ cmd: 'counts' })),
-  ]);
-  return {
-    cpu,
-    published: pub.audio + pub.video,
-    others: counts.reduce((sum, c) => sum + c.audio + c.video, 0),
-    slowest: Math.min(...counts.map((c) => c.slowest)),
-  };
-}
-
-async function window(setup, n, name, windowMs) {
-  await setup.forwarder.request({ cmd: 'sendQueuesReset' });
-  const a = await snapshot(setup);
-  await pause(windowMs);
-  const b = await snapshot(setup);
-  const queues = await setup.forwarder.request({ cmd: 'sendQueues' });
-  const seconds = (b.cpu.t - a.cpu.t) / 1000;
-  const cpuSeconds = (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1e6;
-  const delivered = b.others - a.others;
-  return {
-    window: name,
-    seconds: round(seconds, 2),
-    published: b.published - a.published,
-    othersDelivered: round(delivered / ((b.published - a.published) * n), 4),
-    cores: round(cpuSeconds / seconds, 4),
-    cpuMicrosPerDelivered: round((cpuSeconds * 1e6) / delivered, 2),
-    maxSendQueueDatagrams: queues.maxCount,
-    maxSendQueueBytes: queues.maxBytes,
-    sendErrors: queues.errors,
-    toLoneDatagrams: setup.lonePorts.reduce((sum, port) => sum + (queues.toPort[port] ?? 0), 0),
-  };
-}
 
 /** One gateway, one run of the windows: `mediaStallMs` as given (undefined: the default). */
 async function runCase(n, options, mediaStallMs) {

@@ -5,7 +5,8 @@
 // packets/s of 100 bytes. The forwarders never decode, so made-up payloads of real sizes and rates
 // cost them what real media would.
 // IPC requests: joinAndPublish {url, token, v} (stagepass: over the protocol) | offer, accept {answer}
-// (bare: signaling relayed by the orchestrator) | unmute (setStreamProperty hasAudio true) | counts.
+// (bare: signaling relayed by the orchestrator) | unmute (setStreamProperty hasAudio true) | counts (packets
+// sent, and keyframe requests received).
 import { join } from './ws-client.mjs';
 import { peer, sdpOf, serveIpc, werift } from './werift.mjs';
 
@@ -20,7 +21,12 @@ const DELTA_BYTES = Math.round(VIDEO_BPS / 8 / FPS / ((KEYFRAME_EVERY - 1 + KEYF
 const pc = peer();
 const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
 const video = pc.addTransceiver('video', { direction: 'sendonly' });
-const sent = { audio: 0, video: 0, videoBytes: 0 };
+const sent = { audio: 0, video: 0, videoBytes: 0, keyframeRequests: 0 };
+// Keyframe requests from the forwarder (RTCP payload-specific feedback: PLI, FIR). This publisher sends a
+// keyframe every 3 s whatever it is asked; a real encoder sends one per request.
+video.sender.onRtcp.subscribe((packet) => {
+  if (packet.type === 206 && (packet.feedback?.count === 1 || packet.feedback?.count === 4)) sent.keyframeRequests++;
+});
 let client;
 let streamId;
 

@@ -6,8 +6,23 @@
 // IPC requests: joinAndSubscribe {url, tokens, v, streamId} (stagepass: one protocol connection and
 // one subscription per token) | answer {offer} (bare: relayed by the orchestrator) | counts (with
 // `ports`: the UDP ports of its candidates, for bench/media/paused.mjs to find its datagrams).
+// impair {loss, keyframeRequestMs} (bench/media/lossy.mjs): from now on drop that share of the datagrams this
+// process receives, at random (a lossy link: werift then asks for the lost packets with NACKs), and ask for a
+// keyframe (PLI) on each video download every keyframeRequestMs.
+import { Socket } from 'node:dgram';
 import { join } from './ws-client.mjs';
 import { peer, sdpOf, serveIpc } from './werift.mjs';
+
+const impairment = { loss: 0, dropped: 0 };
+const emit = Socket.prototype.emit;
+Socket.prototype.emit = function (event, ...args) {
+  if (event === 'message' && impairment.loss > 0 && Math.random() < impairment.loss) {
+    impairment.dropped++;
+    return false;
+  }
+  return emit.call(this, event, ...args);
+};
+const pcs = [];
 
 const received = { audio: 0, video: 0, connected: 0, peers: 0 };
 const perPeer = [];
@@ -15,6 +30,7 @@ const ports = [];
 
 async function answer(offer) {
   const pc = peer();
+  pcs.push(pc);
   const mine = { audio: 0, video: 0 };
   perPeer.push(mine);
   received.peers++;
@@ -50,7 +66,22 @@ serveIpc(async (m) => {
     case 'answer':
       return answer(m.offer);
     case 'counts':
-      return { ...received, slowest: Math.min(...perPeer.map((p) => p.audio + p.video)), ports };
+      return {
+        ...received,
+        slowest: Math.min(...perPeer.map((p) => p.audio + p.video)),
+        ports,
+        dropped: impairment.dropped,
+      };
+    case 'impair':
+      impairment.loss = m.loss;
+      if (m.keyframeRequestMs > 0)
+        setInterval(() => {
+          for (const pc of pcs)
+            for (const t of pc.getTransceivers())
+              for (const track of t.kind === 'video' ? t.receiver.tracks : [])
+                if (track.ssrc !== undefined) t.receiver.sendRtcpPLI(track.ssrc).catch(() => {});
+        }, m.keyframeRequestMs);
+      return {};
     default:
       throw new Error(`unknown command ${m.cmd}`);
   }
