@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Routed media benchmark: `npm run bench:media` (which builds first), or
-//   node bench/media/run.mjs [--quick] [--subscribers 0,10,20,40] [--duration-ms 10000] [--mutes 100] [--json] [--cpu-prof DIR]
+//   node bench/media/run.mjs [--quick] [--subscribers 0,10,20,40] [--rounds 1] [--duration-ms 10000] [--mutes 100] [--json] [--cpu-prof DIR]
 // --quick: N = 0 and 10, 4 s measured, 20 force mutes. --cpu-prof DIR: the forwarder processes run under
 // node --cpu-prof, profiles written to DIR (summarize one with bench/gateway/profile-summary.mjs).
+// --rounds R: every (N, forwarder) case R times, the pair's order alternating; each figure is then the median
+// of the R rounds, the ratio the median of the R per-round ratios, with its lowest and highest.
 //
 // For each N, two forwarders side by side, each in a fresh process of its own (bench/media/forwarder.mjs):
 // the Stagepass gateway (werift behind our ForwardingGate, policy in) and a bare werift loop (the
@@ -33,12 +35,13 @@ function die(message) {
 }
 
 function parseArgs(argv) {
-  const o = { subscribers: [0, 10, 20, 40], durationMs: 10_000, warmupMs: 3000, mutes: 100, json: false };
+  const o = { subscribers: [0, 10, 20, 40], rounds: 1, durationMs: 10_000, warmupMs: 3000, mutes: 100, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = () => argv[++i] ?? die(`${arg} needs a value`);
     if (arg === '--quick') Object.assign(o, { subscribers: [0, 10], durationMs: 4000, warmupMs: 2000, mutes: 20 });
     else if (arg === '--subscribers') o.subscribers = next().split(',').map(Number);
+    else if (arg === '--rounds') o.rounds = Number(next());
     else if (arg === '--duration-ms') o.durationMs = Number(next());
     else if (arg === '--mutes') o.mutes = Number(next());
     else if (arg === '--json') o.json = true;
@@ -47,6 +50,7 @@ function parseArgs(argv) {
   }
   if (o.subscribers.some((n) => !Number.isInteger(n) || n < 0)) die('--subscribers needs whole numbers ≥ 0');
   if (!(o.durationMs >= 1000) || !(o.mutes >= 0)) die('--duration-ms needs ≥ 1000, --mutes ≥ 0');
+  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 20) die('--rounds needs a whole number 1–20');
   return o;
 }
 
@@ -190,15 +194,16 @@ async function policyCut(setup, count) {
   };
 }
 
-async function runCase(kind, n, options, results) {
-  log(`${kind}, ${n} subscribers: setting up`);
+async function runCase(kind, n, r, options, results) {
+  log(`${kind}, ${n} subscribers${options.rounds > 1 ? `, round ${r + 1}/${options.rounds}` : ''}: setting up`);
   const setup = await setUp(kind, n, options);
   try {
     await pause(options.warmupMs);
     const m = await measure(setup, options);
     log(`  ${m.cores} cores, ${fmtInt(m.forwardedPerSecond)} packets/s forwarded, ${m.peakRssMB} MB peak RSS`);
-    results.cases.push(m);
-    if (kind === 'stagepass' && n === Math.max(...options.subscribers) && options.mutes > 0) {
+    results.cases.push({ ...m, round: r });
+    const last = r === options.rounds - 1;
+    if (kind === 'stagepass' && last && n === Math.max(...options.subscribers) && options.mutes > 0) {
       log(`  policy cut: ${options.mutes} force mutes`);
       results.cut = { subscribers: n, ...(await policyCut(setup, options.mutes)) };
     }
@@ -209,16 +214,39 @@ async function runCase(kind, n, options, results) {
   }
 }
 
+function median(xs) {
+  const v = xs.filter((x) => x !== undefined).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  return v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/** One forwarder at one N over all rounds: each figure the median of the rounds. */
+function medianCase(cases) {
+  if (cases.length === 0) return undefined;
+  const of = (key) => median(cases.map((c) => c[key]));
+  return {
+    cores: of('cores'),
+    forwardedPerSecond: of('forwardedPerSecond'),
+    delivered: of('delivered'),
+    packetsPerCpuSecond: of('packetsPerCpuSecond'),
+    peakRssMB: of('peakRssMB'),
+  };
+}
+
 function summarize(results) {
-  const by = (kind, n) => results.cases.find((c) => c.kind === kind && c.subscribers === n);
+  const all = (kind, n) => results.cases.filter((c) => c.kind === kind && c.subscribers === n);
   const rows = [];
   for (const n of results.options.subscribers) {
-    const [s, b] = [by('stagepass', n), by('bare', n)];
-    const ratio =
-      s?.packetsPerCpuSecond && b?.packetsPerCpuSecond ? s.packetsPerCpuSecond / b.packetsPerCpuSecond : undefined;
-    const base = by('stagepass', 0);
-    const perSub = n > 0 && base ? (s.cores - base.cores) / n : undefined;
-    rows.push({ n, s, b, ratio, perSub });
+    const [s, b] = [medianCase(all('stagepass', n)), medianCase(all('bare', n))];
+    const ratios = [];
+    for (const c of all('stagepass', n)) {
+      const pair = all('bare', n).find((x) => x.round === c.round);
+      if (c.packetsPerCpuSecond && pair?.packetsPerCpuSecond)
+        ratios.push(c.packetsPerCpuSecond / pair.packetsPerCpuSecond);
+    }
+    const base = medianCase(all('stagepass', 0));
+    const perSub = n > 0 && base && s ? (s.cores - base.cores) / n : undefined;
+    rows.push({ n, s, b, ratio: median(ratios), ratios, perSub });
   }
   return rows;
 }
@@ -235,12 +263,13 @@ function print(results) {
       'gateway pkt/CPU-s',
       'bare pkt/CPU-s',
       'ratio',
+      ...(results.options.rounds > 1 ? ['ratio range'] : []),
       'delivered',
       'gw ms CPU/sub/s',
       'gw RSS MB',
       'bare RSS MB',
     ],
-    rows.map(({ n, s, b, ratio, perSub }) => [
+    rows.map(({ n, s, b, ratio, ratios, perSub }) => [
       n,
       f(s?.cores, 3),
       f(b?.cores, 3),
@@ -248,13 +277,18 @@ function print(results) {
       f(s?.packetsPerCpuSecond),
       f(b?.packetsPerCpuSecond),
       f(ratio, 2),
+      ...(results.options.rounds > 1
+        ? [ratios.length === 0 ? '' : `${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)}`]
+        : []),
       s?.delivered === undefined ? '' : `${round(s.delivered * 100, 1)} %`,
       f(perSub === undefined ? undefined : perSub * 1000, 2),
       f(s?.peakRssMB, 1),
       f(b?.peakRssMB, 1),
     ]),
-    [true, true, true, true, true, true, true, true, true, true, true],
+    Array.from({ length: results.options.rounds > 1 ? 12 : 11 }, () => true),
   );
+  if (results.options.rounds > 1)
+    process.stdout.write(`${results.options.rounds} rounds: each figure the median of the rounds\n`);
   process.stdout.write(`${lines}\n\n`);
   const top = rows.at(-1);
   if (top?.n > 0 && top.s) {
@@ -283,9 +317,10 @@ const results = {
   loadStart: loadavg().map((x) => round(x, 2)),
   cases: [],
 };
-for (const n of options.subscribers)
-  for (const kind of n % 20 === 0 ? ['stagepass', 'bare'] : ['bare', 'stagepass'])
-    await runCase(kind, n, options, results);
+for (let r = 0; r < options.rounds; r++)
+  for (const n of options.subscribers)
+    for (const kind of (n / 10 + r) % 2 === 0 ? ['stagepass', 'bare'] : ['bare', 'stagepass'])
+      await runCase(kind, n, r, options, results);
 results.loadEnd = loadavg().map((x) => round(x, 2));
 if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else {

@@ -73,7 +73,33 @@ function closeQuietly(pc: Werift.RTCPeerConnection): void {
   pc.close().catch(() => {});
 }
 
-function uplink(w: WeriftModule, config: Partial<Werift.PeerConfig>, handlers: UplinkHandlers): Uplink {
+/**
+ * The packet each uplink's bytes were serialised from, so that a downlink clones it (a header copy
+ * sharing the payload, as werift's own examples forward) instead of parsing the same bytes again per
+ * subscriber: parsing was ~4–5 % of a 40-subscriber fan-out's CPU (docs/benchmarks.md, shortcut ledger).
+ * Sound because the bytes handed to `onPacket` are never changed afterwards (media-engine.ts) and
+ * werift's `sendRtp` only reassigns the header fields of the copy it is given. Weak: a packet lives only
+ * as long as its bytes. Guarded by werift-engine.test.ts.
+ */
+export class ParsedPackets {
+  readonly #parsed = new WeakMap<Buffer, Werift.RtpPacket>();
+
+  remember(bytes: Buffer, packet: Werift.RtpPacket): void {
+    this.#parsed.set(bytes, packet);
+  }
+
+  /** A packet of its own for one download: a clone of the one remembered for `bytes`, else the bytes (werift parses them). */
+  copyFor(bytes: Buffer): Werift.RtpPacket | Buffer {
+    return this.#parsed.get(bytes)?.clone() ?? bytes;
+  }
+}
+
+function uplink(
+  w: WeriftModule,
+  config: Partial<Werift.PeerConfig>,
+  handlers: UplinkHandlers,
+  parsed: ParsedPackets,
+): Uplink {
   const pc = new w.RTCPeerConnection(config);
   const video: { receiver: Werift.RTCRtpReceiver; ssrc: number }[] = [];
   pc.onTrack.subscribe((track) => {
@@ -81,7 +107,11 @@ function uplink(w: WeriftModule, config: Partial<Werift.PeerConfig>, handlers: U
     const transceiver = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
     if (kind === 'video' && transceiver !== undefined && track.ssrc !== undefined)
       video.push({ receiver: transceiver.receiver, ssrc: track.ssrc });
-    track.onReceiveRtp.subscribe((rtp) => handlers.onPacket(kind, rtp.serialize()));
+    track.onReceiveRtp.subscribe((rtp) => {
+      const bytes = rtp.serialize();
+      parsed.remember(bytes, rtp);
+      handlers.onPacket(kind, bytes);
+    });
   });
   return {
     async answer(offer) {
@@ -97,7 +127,12 @@ function uplink(w: WeriftModule, config: Partial<Werift.PeerConfig>, handlers: U
   };
 }
 
-function downlink(w: WeriftModule, config: Partial<Werift.PeerConfig>, handlers: DownlinkHandlers): Downlink {
+function downlink(
+  w: WeriftModule,
+  config: Partial<Werift.PeerConfig>,
+  handlers: DownlinkHandlers,
+  parsed: ParsedPackets,
+): Downlink {
   const pc = new w.RTCPeerConnection(config);
   const senders = {
     audio: pc.addTransceiver('audio', { direction: 'sendonly' }).sender,
@@ -127,8 +162,9 @@ function downlink(w: WeriftModule, config: Partial<Werift.PeerConfig>, handlers:
     },
     addCandidate: (candidate) => addCandidate(pc, candidate),
     send(kind, packet) {
-      // werift's sendRtp rewrites the packet it is given in place: given bytes, it parses its own copy.
-      senders[kind].sendRtp(packet).catch(() => {});
+      // werift's sendRtp rewrites the packet it is given in place: each subscriber gets its own copy,
+      // a clone of the uplink's packet when it is known, else werift parses the bytes into one.
+      senders[kind].sendRtp(parsed.copyFor(packet)).catch(() => {});
     },
     close: () => closeQuietly(pc),
   };
@@ -151,6 +187,7 @@ function downlink(w: WeriftModule, config: Partial<Werift.PeerConfig>, handlers:
 export function createWeriftEngine(options: WeriftEngineOptions = {}): MediaEngine {
   let loading: Promise<WeriftModule> | undefined;
   const load = () => (loading ??= import('werift'));
+  const parsed = new ParsedPackets();
   const configOf = (w: WeriftModule): Partial<Werift.PeerConfig> => ({
     iceServers: (options.iceServers ?? []).map((server) => ({ urls: server.urls })),
     codecs: codecs(w),
@@ -163,11 +200,11 @@ export function createWeriftEngine(options: WeriftEngineOptions = {}): MediaEngi
   return {
     async createUplink(handlers) {
       const w = await load();
-      return uplink(w, configOf(w), handlers);
+      return uplink(w, configOf(w), handlers, parsed);
     },
     async createDownlink(handlers) {
       const w = await load();
-      return downlink(w, configOf(w), handlers);
+      return downlink(w, configOf(w), handlers, parsed);
     },
   };
 }
