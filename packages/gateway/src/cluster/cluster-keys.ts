@@ -16,6 +16,8 @@ export interface ClusterKeys {
   node(nodeId: string): string;
   /** STRING: the ID of the node that owns a session (holds its state). */
   owner(appId: string, sessionId: string): string;
+  /** STRING: the owner's copy of a session's state (JSON, session-export.ts), for a takeover when the owner dies. */
+  state(appId: string, sessionId: string): string;
 }
 
 export function clusterKeys(prefix: string): ClusterKeys {
@@ -25,6 +27,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     everyone: `${prefix}all`,
     node: (nodeId) => `${prefix}node:${nodeId}`,
     owner: (appId, sessionId) => `${prefix}owner:${encodeURIComponent(appId)}:${encodeURIComponent(sessionId)}`,
+    state: (appId, sessionId) => `${prefix}state:${encodeURIComponent(appId)}:${encodeURIComponent(sessionId)}`,
   };
 }
 
@@ -48,9 +51,12 @@ local o = redis.call('GET', KEYS[1])
 if o and redis.call('ZSCORE', KEYS[2], o) then return o end
 return false`;
 
-/** KEYS[1] owner key; ARGV[1] this node. Deletes the owner key if it is still this node's (1), else 0. */
+/**
+ * KEYS[1] owner key, KEYS[2] state key; ARGV[1] this node. Deletes the owner key and the session's stored
+ * state if the session is still this node's (1), else 0.
+ */
 export const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[2]); return redis.call('DEL', KEYS[1]) end
 return 0`;
 
 /**

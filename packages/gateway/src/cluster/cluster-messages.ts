@@ -76,7 +76,9 @@ export type ControlMessage =
   /** Reconciliation: every socket key `from` holds in sessions the receiver owns (joins still waiting included). */
   | { readonly k: 'sync'; readonly from: string; readonly keys: readonly string[] }
   /** The owner's answer: the listed keys it holds no connection for (their sockets must close). */
-  | { readonly k: 'synced'; readonly from: string; readonly missing: readonly string[] };
+  | { readonly k: 'synced'; readonly from: string; readonly missing: readonly string[] }
+  /** From the new owner of a session whose owner died: it rebuilt the session; the receiver's sockets in it are its now. */
+  | { readonly k: 'adopted'; readonly from: string; readonly appId: string; readonly sessionId: string };
 
 /** The delivery record of one message for some sockets of one node. */
 export function deliveryRecord(keys: readonly string[], text: string): string {

@@ -21,6 +21,10 @@ export interface ClusterCounts {
   reconciledMembers: number;
   /** Sockets closed because their owner's sync answer did not hold them. */
   reconciledSockets: number;
+  /** Sessions whose owner died that this node rebuilt from their stored state and owns now. */
+  sessionsAdopted: number;
+  /** Writes of a session's stored state (one per changed session per write). */
+  stateWrites: number;
 }
 
 export function createClusterCounts(): ClusterCounts {
@@ -35,6 +39,8 @@ export function createClusterCounts(): ClusterCounts {
     nodeDeaths: 0,
     reconciledMembers: 0,
     reconciledSockets: 0,
+    sessionsAdopted: 0,
+    stateWrites: 0,
   };
 }
 
@@ -112,6 +118,18 @@ export function registerClusterMetrics(registry: Registry, counts: ClusterCounts
     'stagepass_cluster_reconciled_sockets_total',
     'Sockets closed by reconciliation (their owner no longer held them).',
     () => counts.reconciledSockets,
+  );
+  synced(
+    registry,
+    'stagepass_cluster_sessions_adopted_total',
+    'Sessions whose owner died that this node rebuilt from their stored state (and owns now).',
+    () => counts.sessionsAdopted,
+  );
+  synced(
+    registry,
+    'stagepass_cluster_state_writes_total',
+    "Writes of an owned session's stored state to Redis (one per changed session per write).",
+    () => counts.stateWrites,
   );
   new Gauge({
     name: 'stagepass_cluster_owned_sessions',

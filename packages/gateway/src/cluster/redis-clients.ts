@@ -6,7 +6,7 @@ import { CLAIM_SCRIPT, HEARTBEAT_SCRIPT, JUDGE_SCRIPT, OWNER_SCRIPT, RELEASE_SCR
 export interface ClusterCommands extends Redis {
   spClaim(ownerKey: string, nodesKey: string, nodeId: string): Promise<string>;
   spOwner(ownerKey: string, nodesKey: string): Promise<string | null>;
-  spRelease(ownerKey: string, nodeId: string): Promise<number>;
+  spRelease(ownerKey: string, stateKey: string, nodeId: string): Promise<number>;
   spHeartbeat(nodesKey: string, deadKey: string, nodeId: string, livenessMs: number, join: 0 | 1): Promise<number>;
   spJudge(nodesKey: string, deadKey: string, everyone: string): Promise<string[]>;
 }
@@ -63,7 +63,7 @@ export async function openClusterClients(
   });
   commands.defineCommand('spClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
   commands.defineCommand('spOwner', { numberOfKeys: 2, lua: OWNER_SCRIPT });
-  commands.defineCommand('spRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+  commands.defineCommand('spRelease', { numberOfKeys: 2, lua: RELEASE_SCRIPT });
   commands.defineCommand('spHeartbeat', { numberOfKeys: 2, lua: HEARTBEAT_SCRIPT });
   commands.defineCommand('spJudge', { numberOfKeys: 2, lua: JUDGE_SCRIPT });
   // Errors are reported through readiness and refusals; an 'error' without a listener would throw.

@@ -3,6 +3,7 @@ import {
   StagepassError,
   isStagepassError,
   type ClientRequest,
+  type ServerMessage,
   type ConnectionDestroyedReason,
   type EpochMilliseconds,
   type Milliseconds,
@@ -35,6 +36,9 @@ import { createClusterCounts, registerClusterMetrics, type ClusterCounts } from 
 import { NodeLink, RemotePeer } from './node-link.js';
 import type { IceServersFor } from '../ice/ice-servers.js';
 import { openClusterClients, redisAddress, type ClusterClients } from './redis-clients.js';
+import { DEFAULT_STATE_WRITE_DELAY_MS, SessionStateStore } from './session-state-store.js';
+import type { SessionExport } from '../session/session-export.js';
+import { mediaModeOf } from '../session/media-mode.js';
 
 /**
  * The `NodeMediaOptions` (media counts, rtcPorts, announcedIp, mediaStallMs) go to this node's session core: a routed
@@ -70,6 +74,11 @@ export interface RedisSessionServiceOptions extends NodeMediaOptions {
   readonly maxStreamsPerConnection?: number;
   readonly maxStreamsPerSession?: number;
   readonly idleSessionTtlMs?: Milliseconds;
+  /**
+   * How long after a change an owned session's state is copied to Redis (for a takeover if this node
+   * dies; docs/cluster.md "Node death"). Default 50 ms.
+   */
+  readonly stateWriteDelayMs?: Milliseconds;
 }
 
 /** A socket this node holds, in a session owned by `owner` (this node or another). */
@@ -77,9 +86,12 @@ interface LocalSocket {
   /** Its key in the owner's eyes (random; a resumed connection's new socket gets a new one). */
   readonly key: string;
   readonly peer: Peer;
-  readonly owner: string;
+  /** The session's owner; another node after a takeover (its owner died). */
+  owner: string;
   readonly sessionKey: string;
   connectionId: string | undefined;
+  /** IDs of its requests sent to another node's session and not yet answered (only while there are some). */
+  inFlight?: Set<number> | undefined;
 }
 
 /** On the owner: which socket (node and key) a connection of one of its sessions is on now. */
@@ -114,6 +126,31 @@ class Released extends Error {
     super(`node ${node} is shutting down and gave its sessions up`);
   }
 }
+
+/** How long a node waits for the new owner of a session whose owner died to say it rebuilt it, ms. */
+const TAKEOVER_TIMEOUT_MS = 3000;
+
+/** Requests a socket has in flight to another node that are tracked (for an ERR_UNAVAILABLE if that node dies). */
+const MAX_IN_FLIGHT = 256;
+
+/** The answer to a request the session's dead owner never answered. */
+function unanswered(id: number): ServerMessage {
+  return {
+    type: 'error',
+    id,
+    code: 'ERR_UNAVAILABLE',
+    message: 'The node that held this session died before answering; the session goes on elsewhere: send it again.',
+  };
+}
+
+/** The `id` of an `ack` or `error` the session core serialised (it writes `type`, then `id`, first); else undefined. */
+function replyIdOf(text: string): number | undefined {
+  const match = /^\{"type":"(?:ack|error)","id":(\d+)/.exec(text);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** How often an owner refreshes the expiry of its sessions' stored states (which live 24 h), ms. */
+const STATE_REFRESH_MS = 60 * 60 * 1000;
 
 /** How long an owned session must stay absent before its Redis key is released, ms. */
 const RELEASE_AFTER_MS = 30_000;
@@ -193,6 +230,9 @@ export class RedisSessionService implements SessionService {
   /** Owner keys this node set, with when it last claimed them. */
   private readonly ownedKeys = new Map<string, { appId: string; sessionId: string; claimedAt: number }>();
   private readonly pending = new Map<number, Pending>();
+  private readonly stateStore: SessionStateStore;
+  /** Sessions whose owner died, until a new owner rebuilt them (or the wait ran out): the dead owner's ID. */
+  private readonly moving = new Map<string, { dead: string; timer: NodeJS.Timeout }>();
   /** Timed-out requests whose late success must be undone, by request number. */
   private readonly late = new Map<number, (value: unknown) => void>();
   private requestSeq = 0;
@@ -220,6 +260,16 @@ export class RedisSessionService implements SessionService {
     this.livenessMs = options.livenessMs ?? 5000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 2000;
     this.logger = options.logger;
+    this.stateStore = new SessionStateStore(
+      {
+        exportOf: (appId, sessionId) => this.exportOf(appId, sessionId),
+        commands: () => (this.ready() ? this.clients!.commands : undefined),
+        keyOf: (appId, sessionId) => this.keys.state(appId, sessionId),
+      },
+      this.counts,
+      options.stateWriteDelayMs ?? DEFAULT_STATE_WRITE_DELAY_MS,
+      options.logger,
+    );
     this.memory = this.createCore();
     if (options.metrics !== undefined)
       this.rtt = registerClusterMetrics(options.metrics, this.counts, () => this.ownedKeys.size);
@@ -239,7 +289,21 @@ export class RedisSessionService implements SessionService {
       ...(o.announcedIp !== undefined && { announcedIp: o.announcedIp }),
       ...(o.streamMediaCounts && { streamMediaCounts: o.streamMediaCounts }),
       ...(o.mediaStallMs !== undefined && { mediaStallMs: o.mediaStallMs }),
+      onSessionChanged: (appId, sessionId) => this.stateStore.changed(appId, sessionId),
     });
+  }
+
+  /** An owned session's state for its stored copy: each connection with the node and socket key holding it. */
+  private exportOf(appId: string, sessionId: string): SessionExport | undefined {
+    // A routed session's media dies with its owner: it is not taken over, so no copy is kept.
+    if (mediaModeOf(sessionId) === 'routed') return undefined;
+    const exported = this.memory.exportSession(appId, sessionId);
+    if (exported === undefined) return undefined;
+    const connections = exported.connections.map((c) => {
+      const holder = this.holders.get(c.id);
+      return holder === undefined ? c : { ...c, holder: { node: holder.node, key: holder.key } };
+    });
+    return { ...exported, connections };
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -274,6 +338,7 @@ export class RedisSessionService implements SessionService {
     every(Math.max(50, Math.floor(this.livenessMs / 5)), () => void this.heartbeat());
     every(Math.max(100, Math.min(1000, Math.floor(this.livenessMs / 5))), () => void this.judge());
     every(RELEASE_AFTER_MS / 2, () => this.releaseEmpty());
+    every(STATE_REFRESH_MS, () => void this.stateStore.refresh([...this.ownedKeys.values()]));
     this.logger?.info({ nodeId: this.nodeId, redis: redisAddress(o.url) }, 'cluster node joined');
   }
 
@@ -282,6 +347,7 @@ export class RedisSessionService implements SessionService {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.stateStore.stop();
     for (const link of this.links.values()) link.flush();
     await this.released;
     const clients = this.clients;
@@ -290,7 +356,11 @@ export class RedisSessionService implements SessionService {
       try {
         await Promise.all([
           ...[...this.ownedKeys.values()].map(({ appId, sessionId }) =>
-            clients.commands.spRelease(this.keys.owner(appId, sessionId), this.nodeId),
+            clients.commands.spRelease(
+              this.keys.owner(appId, sessionId),
+              this.keys.state(appId, sessionId),
+              this.nodeId,
+            ),
           ),
           clients.commands.zrem(this.keys.nodes, this.nodeId),
         ]);
@@ -346,6 +416,7 @@ export class RedisSessionService implements SessionService {
 
   private recovered(): void {
     this.outage = false;
+    this.stateStore.retry();
     this.logger?.info({ nodeId: this.nodeId }, 'Redis answers again: reconciling with the other nodes');
     void this.reconcile();
     const again = setTimeout(() => void this.reconcile(), 2000);
@@ -396,7 +467,11 @@ export class RedisSessionService implements SessionService {
       if (this.memory.hasSession(owned.appId, owned.sessionId) || now - owned.claimedAt < RELEASE_AFTER_MS) continue;
       this.ownedKeys.delete(sessionKey);
       this.counts.leasesReleased++;
-      this.clients!.commands.spRelease(this.keys.owner(owned.appId, owned.sessionId), this.nodeId).catch(() => {});
+      this.clients!.commands.spRelease(
+        this.keys.owner(owned.appId, owned.sessionId),
+        this.keys.state(owned.appId, owned.sessionId),
+        this.nodeId,
+      ).catch(() => {});
     }
   }
 
@@ -416,6 +491,8 @@ export class RedisSessionService implements SessionService {
     this.byConnection.clear();
     this.sessionOwners.clear();
     this.holders.clear();
+    for (const { timer } of this.moving.values()) clearTimeout(timer);
+    this.moving.clear();
     this.counts.leasesReleased += this.ownedKeys.size;
     this.ownedKeys.clear();
     for (const pending of this.pending.values()) pending.reject(unavailable('This node lost the cluster; try again.'));
@@ -564,8 +641,8 @@ export class RedisSessionService implements SessionService {
       const newline = record.indexOf('\n');
       const outbound = new Outbound(record.slice(newline + 1));
       const keys = record.slice(1, newline);
-      if (keys.indexOf(',') === -1) this.byKey.get(keys)?.peer.send(outbound);
-      else for (const key of keys.split(',')) this.byKey.get(key)?.peer.send(outbound);
+      if (keys.indexOf(',') === -1) this.deliverTo(this.byKey.get(keys), outbound);
+      else for (const key of keys.split(',')) this.deliverTo(this.byKey.get(key), outbound);
     } else if (kind === 88 /* X */) {
       const { key, code, reason } = readCloseRecord(record);
       const socket = this.byKey.get(key);
@@ -575,6 +652,16 @@ export class RedisSessionService implements SessionService {
     } else {
       this.control(JSON.parse(record) as ControlMessage);
     }
+  }
+
+  private deliverTo(socket: LocalSocket | undefined, outbound: Outbound): void {
+    if (socket === undefined) return;
+    socket.peer.send(outbound);
+    const inFlight = socket.inFlight;
+    if (inFlight === undefined) return;
+    const id = replyIdOf(outbound.text);
+    if (id !== undefined) inFlight.delete(id);
+    if (inFlight.size === 0) socket.inFlight = undefined;
   }
 
   private control(m: ControlMessage): void {
@@ -628,6 +715,9 @@ export class RedisSessionService implements SessionService {
       case 'dead':
         if (m.node === this.nodeId) void this.reset();
         else this.buryNode(m.node);
+        return;
+      case 'adopted':
+        this.moved(sessionKeyOf(m.appId, m.sessionId), m.from);
         return;
     }
   }
@@ -694,7 +784,10 @@ export class RedisSessionService implements SessionService {
     }
   }
 
-  /** Another node was declared dead: its connections leave this node's sessions; this node's sockets in its sessions close. */
+  /**
+   * Another node was declared dead: its connections leave this node's sessions, and the sessions it owned
+   * that this node has members in are taken over ({@link takeOver}).
+   */
   private buryNode(node: string): void {
     this.counts.nodeDeaths++;
     this.logger?.warn({ nodeId: node }, 'cluster node declared dead');
@@ -703,11 +796,12 @@ export class RedisSessionService implements SessionService {
       this.holders.delete(connectionId);
       this.memory.leave(connectionId, 'networkDisconnected');
     }
+    const orphaned = new Set<string>();
     for (const socket of [...this.byKey.values()]) {
       if (socket.owner !== node) continue;
-      this.untrack(socket);
       // A join still waiting for its reply is refused by the rejection below instead.
-      if (socket.connectionId !== undefined) socket.peer.close(1013, 'ERR_UNAVAILABLE');
+      if (socket.connectionId === undefined) this.untrack(socket);
+      else orphaned.add(socket.sessionKey);
     }
     for (const [r, pending] of [...this.pending]) {
       if (pending.node !== node) continue;
@@ -715,6 +809,106 @@ export class RedisSessionService implements SessionService {
       pending.reject(unavailable(`Node ${node}, which owned the session, died.`));
     }
     this.links.delete(node);
+    for (const sessionKey of orphaned) {
+      // Until the new owner says it rebuilt the session, its members' requests here are refused at once.
+      const timer = setTimeout(() => this.moved(sessionKey, undefined), TAKEOVER_TIMEOUT_MS);
+      timer.unref();
+      this.moving.set(sessionKey, { dead: node, timer });
+      void this.takeOver(sessionKey, node);
+    }
+  }
+
+  /**
+   * The owner of a session this node has members in died (docs/cluster.md "Node death"). Each node with
+   * members claims it; the first rebuilds it from its stored state ({@link adopt}) and tells the other
+   * nodes holding members (`adopted`), which then point their sockets at it. A routed session (its media
+   * died with the owner), or one with no stored state, is not taken over: its sockets here close 1013.
+   */
+  private async takeOver(sessionKey: string, dead: string): Promise<void> {
+    const [appId, sessionId] = sessionKey.split('\u0000') as [string, string];
+    try {
+      if (mediaModeOf(sessionId) === 'routed') return this.moved(sessionKey, undefined);
+      const owner = await this.claim(appId, sessionId);
+      if (owner !== this.nodeId) return; // its `adopted` (or the timeout) moves the sockets
+      const holders = await this.adopt(appId, sessionId, dead);
+      if (holders === undefined) return this.moved(sessionKey, undefined);
+      this.moved(sessionKey, this.nodeId);
+      for (const node of holders) this.send(node, { k: 'adopted', from: this.nodeId, appId, sessionId });
+    } catch (err) {
+      this.logger?.warn({ err, appId, sessionId }, 'a session whose owner died could not be taken over');
+      this.moved(sessionKey, undefined);
+    }
+  }
+
+  /**
+   * A session whose owner died has a new owner (`owner`), or none could take it (undefined): this node's
+   * sockets in it are that owner's now, each told ERR_UNAVAILABLE for the requests the dead owner never
+   * answered; or, with no owner (or one that does not hold the socket), closed 1013 to join again.
+   */
+  private moved(sessionKey: string, owner: string | undefined): void {
+    const entry = this.moving.get(sessionKey);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.moving.delete(sessionKey);
+    for (const socket of [...this.byKey.values()]) {
+      if (socket.sessionKey !== sessionKey || socket.owner !== entry.dead) continue;
+      const held = owner !== this.nodeId || this.holders.get(socket.connectionId!)?.key === socket.key;
+      if (owner === undefined || !held) {
+        this.untrack(socket);
+        socket.peer.close(1013, 'ERR_UNAVAILABLE');
+        continue;
+      }
+      socket.owner = owner;
+      for (const id of socket.inFlight ?? []) socket.peer.send(new Outbound(JSON.stringify(unanswered(id))));
+      socket.inFlight = undefined;
+    }
+    const owners = this.sessionOwners.get(sessionKey);
+    if (owners !== undefined && owner !== undefined) owners.owner = owner;
+    // The new owner drops what it holds for this node that is gone, and names what it lacks (closed here).
+    if (owner !== undefined && owner !== this.nodeId) this.syncWith(owner);
+  }
+
+  /**
+   * Rebuilds a session whose owner died from its stored state, here (this node claimed it): connections
+   * held by live nodes stay, the others (the dead node's, suspended ones, sockets gone) leave, told to all.
+   * Returns the other nodes that hold members of it; undefined when there is no stored state to rebuild from.
+   */
+  private async adopt(appId: string, sessionId: string, dead: string): Promise<Set<string> | undefined> {
+    if (this.memory.hasSession(appId, sessionId)) return new Set();
+    const commands = this.clients!.commands;
+    const [exported, live] = await Promise.all([
+      this.redisCall(() => this.stateStore.read(commands, appId, sessionId)),
+      this.redisCall(() => commands.zrange(this.keys.nodes, '0', '-1')),
+    ]);
+    if (exported === undefined || this.memory.hasSession(appId, sessionId)) return undefined;
+    const alive = new Set(live);
+    alive.delete(dead);
+    const gone: string[] = [];
+    const adopted = this.memory.adoptSession(exported, (c) => {
+      const peer = c.suspended || c.holder === undefined ? undefined : this.peerFor(c.id, c.holder, alive);
+      if (peer === undefined) gone.push(c.id);
+      return peer;
+    });
+    const nodes = new Set<string>();
+    for (const c of exported.connections) {
+      if (c.holder === undefined || gone.includes(c.id) || !adopted.includes(c.id)) continue;
+      this.holders.set(c.id, c.holder);
+      if (c.holder.node !== this.nodeId) nodes.add(c.holder.node);
+    }
+    for (const id of gone) this.memory.leave(id, 'networkDisconnected');
+    this.counts.sessionsAdopted++;
+    this.logger?.warn(
+      { appId, sessionId, deadNode: dead, kept: adopted.length - gone.length, left: gone.length },
+      'took over a session whose owner died',
+    );
+    return nodes;
+  }
+
+  /** The peer of an adopted connection held by `holder`: a socket here, or a remote one on a live node. */
+  private peerFor(connectionId: string, holder: Holder, alive: ReadonlySet<string>): Peer | undefined {
+    if (holder.node === this.nodeId) return this.byKey.get(holder.key)?.peer;
+    if (!alive.has(holder.node)) return undefined;
+    return new RemotePeer(this.link(holder.node), holder.key, () => this.dropHolder(connectionId, holder.key));
   }
 
   /** On the owner: makes sure this node still owns a session it does not hold (it may have been released). */
@@ -933,10 +1127,18 @@ export class RedisSessionService implements SessionService {
       this.memory.handle(connectionId, request);
       return;
     }
-    if (!this.ready()) {
-      const refusal = { type: 'error', id: request.id ?? null, code: 'ERR_UNAVAILABLE', message: this.unavailable() };
+    const moving = this.moving.size === 0 ? undefined : this.moving.get(socket.sessionKey);
+    if (!this.ready() || moving?.dead === socket.owner) {
+      const message =
+        moving === undefined ? this.unavailable() : 'The session is moving to another node: send it again.';
+      const refusal = { type: 'error', id: request.id ?? null, code: 'ERR_UNAVAILABLE', message };
       socket.peer.send(new Outbound(JSON.stringify(refusal)));
       return;
+    }
+    if (request.id !== undefined) {
+      const inFlight = (socket.inFlight ??= new Set());
+      if (inFlight.size >= MAX_IN_FLIGHT) inFlight.delete(inFlight.values().next().value!);
+      inFlight.add(request.id);
     }
     this.send(socket.owner, { k: 'handle', c: connectionId, key: socket.key, q: request });
   }
@@ -1053,7 +1255,11 @@ export class RedisSessionService implements SessionService {
     await Promise.all(
       owned.map(async ([sessionKey, lease]) => {
         try {
-          await clients.commands.spRelease(this.keys.owner(lease.appId, lease.sessionId), this.nodeId);
+          await clients.commands.spRelease(
+            this.keys.owner(lease.appId, lease.sessionId),
+            this.keys.state(lease.appId, lease.sessionId),
+            this.nodeId,
+          );
           this.counts.leasesReleased++;
         } catch {
           this.ownedKeys.set(sessionKey, lease);

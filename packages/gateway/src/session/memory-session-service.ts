@@ -17,7 +17,8 @@ import { createRoutedMediaRouter } from '../media/routed-media-router.js';
 import { createWeriftEngine } from '../media/werift-engine.js';
 import type { MediaCounts, StreamCountsTable } from '../media/forwarding-gate.js';
 import type { SessionBus } from './local-bus.js';
-import type { ConnectionRecord, SessionEvent } from './session-events.js';
+import { sessionChangedBy, type ConnectionRecord, type SessionEvent, type SessionRecord } from './session-events.js';
+import type { ExportedConnection, SessionExport } from './session-export.js';
 import { SessionState, notFound } from './session-state.js';
 import type {
   AdmittedClient,
@@ -65,6 +66,12 @@ export interface MemorySessionServiceOptions extends NodeMediaOptions {
   readonly maxStreamsPerSession?: number;
   /** Each connection's `iceServers` in its `connected`/`resumed` (the gateway's iceServers/turnSecret). Default: `[]`. */
   readonly iceServers?: IceServersFor;
+  /**
+   * Told (synchronously, after the change's events were delivered) each time a session's state changed:
+   * a member, stream, subscription, property, layout or force mute; not for signals. Cluster mode keeps a
+   * copy of the session's state in Redis with it (docs/cluster.md "Node death"). Default: nobody.
+   */
+  readonly onSessionChanged?: (appId: string, sessionId: string) => void;
 }
 
 /** An ack's result: the ID a publish or subscribe created; {} otherwise. */
@@ -142,9 +149,11 @@ export class MemorySessionService implements SessionService {
   private readonly router: MediaRouter;
   private readonly targets: EventTargets;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly onChanged: ((appId: string, sessionId: string) => void) | undefined;
 
   constructor(options: MemorySessionServiceOptions = {}) {
     this.events = options.events ?? {};
+    this.onChanged = options.onSessionChanged;
     const idleSessionTtlMs = options.idleSessionTtlMs ?? 24 * 60 * 60 * 1000;
     const state = new SessionState({
       now: options.now ?? Date.now,
@@ -166,6 +175,14 @@ export class MemorySessionService implements SessionService {
 
   private deliver(happened: readonly SessionEvent[]): void {
     deliverEvents(happened, this.targets);
+    if (this.onChanged === undefined) return;
+    let told: SessionRecord | undefined;
+    for (const event of happened) {
+      const session = sessionChangedBy(event);
+      if (session === undefined || session === told) continue;
+      told = session;
+      this.onChanged(session.appId, session.sessionId);
+    }
   }
 
   private ack(connection: ConnectionRecord, id: number | undefined, result: AckResult): void {
@@ -366,6 +383,7 @@ export class MemorySessionService implements SessionService {
     changes: readonly LayoutClassListChange[],
   ): Promise<void> {
     this.state.setLayoutClassLists(this.existing(appId, sessionId, 'stream'), changes);
+    this.onChanged?.(appId, sessionId);
   }
 
   async disconnectRevoked(appId: string, revocation: Revocation): Promise<number> {
@@ -383,6 +401,20 @@ export class MemorySessionService implements SessionService {
 
   stats(): { sessions: number; connections: number; streams: number } {
     return this.state.stats();
+  }
+
+  /** The session's state as data, or undefined when this node does not hold it. */
+  exportSession(appId: string, sessionId: string): SessionExport | undefined {
+    const session = this.state.session(appId, sessionId);
+    return session === undefined ? undefined : this.state.exportSession(session);
+  }
+
+  /**
+   * Rebuilds an exported session here (cluster mode: its owner died), telling nobody; `peerOf` gives each
+   * connection's peer (undefined: suspended). Returns the IDs of the connections adopted.
+   */
+  adoptSession(exported: SessionExport, peerOf: (connection: ExportedConnection) => Peer | undefined): string[] {
+    return this.state.adoptSession(exported, peerOf).map((c) => c.id);
   }
 
   /** Closes one session's sockets with `code` and forgets the session, telling nobody (cluster mode: it moved). */

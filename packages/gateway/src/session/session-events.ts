@@ -133,3 +133,22 @@ export interface Negotiation {
   readonly kind: WebRtcKind;
   readonly payload: Readonly<Record<string, unknown>>;
 }
+
+/** The session an event changed; undefined for a signal, which changes nothing of a session's state. */
+export function sessionChangedBy(event: SessionEvent): SessionRecord | undefined {
+  switch (event.type) {
+    case 'signalSent':
+      return undefined;
+    case 'forceMuteChanged':
+      return event.session;
+    case 'connectionJoined':
+    case 'connectionResumed':
+    case 'connectionLeft':
+      return event.connection.session;
+    case 'subscriptionCreated':
+    case 'subscriptionEnded':
+      return event.subscription.stream.connection.session;
+    default:
+      return event.stream.connection.session;
+  }
+}

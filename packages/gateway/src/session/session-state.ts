@@ -26,6 +26,7 @@ import type {
   SubscriptionRecord,
 } from './session-events.js';
 import type { AdmittedClient, Peer, SessionSnapshot } from './session-service.js';
+import type { ExportedConnection, SessionExport } from './session-export.js';
 
 // The mutable records behind the read-only views of session-events.ts.
 interface Connection extends ConnectionRecord {
@@ -561,6 +562,102 @@ export class SessionState {
       forceMute: { active: session.forceMute.active, excludedStreamIds: [...session.forceMute.excludedStreamIds] },
     };
   }
+  /** The session's state as data (session-export.ts), to rebuild it on another node. */
+  exportSession(session: SessionRecord): SessionExport {
+    const own = session as Session;
+    const connections = [...own.connections.values()];
+    return {
+      v: 1,
+      appId: own.appId,
+      sessionId: own.sessionId,
+      createdAt: own.createdAt,
+      forceMute: { active: own.forceMute.active, excludedStreamIds: [...own.forceMute.excludedStreamIds] },
+      connections: connections.map((c) => ({
+        id: c.id,
+        client: c.client,
+        creationTime: c.info.creationTime,
+        resumeSecret: c.resumeSecret.toString('base64url'),
+        suspended: c.peer === SUSPENDED,
+      })),
+      streams: [...own.streams.values()].map((s) => ({
+        id: s.id,
+        connectionId: s.connection.id,
+        name: s.name,
+        hasAudio: s.hasAudio,
+        hasVideo: s.hasVideo,
+        videoType: s.videoType,
+        creationTime: s.creationTime,
+        layoutClassList: [...s.layoutClassList],
+      })),
+      subscriptions: connections.flatMap((c) =>
+        [...(c.subscriptions ?? [])].map((sub) => ({ id: sub.id, streamId: sub.stream.id, subscriberId: c.id })),
+      ),
+    };
+  }
+
+  /**
+   * Rebuilds an exported session here with its IDs, telling nobody (its members know it already). Each
+   * connection gets the peer `peerOf` gives (undefined: suspended, its socket away). What would clash with
+   * what is here (the session itself, a connection, subscription ID) is not adopted. Returns the connections.
+   */
+  adoptSession(exported: SessionExport, peerOf: (c: ExportedConnection) => Peer | undefined): ConnectionRecord[] {
+    const { appId, sessionId } = exported;
+    const key = keyOf(appId, sessionId);
+    if (this.sessions.has(key)) return [];
+    const muted = exported.forceMute;
+    const session: Session = {
+      key,
+      appId,
+      sessionId,
+      createdAt: exported.createdAt,
+      mediaMode: mediaModeOf(sessionId),
+      connections: new Map(),
+      streams: new Map(),
+      forceMute: muted.active
+        ? Object.freeze({ active: true, excludedStreamIds: Object.freeze([...muted.excludedStreamIds]) })
+        : NOT_MUTED,
+    };
+    for (const c of exported.connections) {
+      if (this.connections.has(c.id) || c.client.appId !== appId || c.client.sessionId !== sessionId) continue;
+      const connection: Connection = {
+        id: c.id,
+        client: c.client,
+        peer: peerOf(c) ?? SUSPENDED,
+        session,
+        info: { id: c.id, creationTime: c.creationTime, data: c.client.data },
+        resumeSecret: Buffer.from(c.resumeSecret, 'base64url'),
+        streams: undefined,
+        subscriptions: undefined,
+      };
+      session.connections.set(c.id, connection);
+      this.connections.set(c.id, connection);
+    }
+    this.adoptStreams(session, exported);
+    this.sessions.set(key, session);
+    return [...session.connections.values()];
+  }
+
+  private adoptStreams(session: Session, exported: SessionExport): void {
+    for (const s of exported.streams) {
+      const owner = session.connections.get(s.connectionId);
+      if (owner === undefined || session.streams.has(s.id)) continue;
+      const { connectionId: _, ...fields } = s;
+      const stream: Stream = { ...fields, connection: owner, subscriptions: new Set() };
+      session.streams.set(s.id, stream);
+      (owner.streams ??= new Set()).add(stream);
+      this.streamCount++;
+    }
+    for (const sub of exported.subscriptions) {
+      const stream = session.streams.get(sub.streamId) as Stream | undefined;
+      const subscriber = session.connections.get(sub.subscriberId);
+      if (stream === undefined || subscriber === undefined || this.subscriptions.has(sub.id)) continue;
+      const subscription: Subscription = { id: sub.id, stream, subscriber };
+      this.subscriptions.set(sub.id, subscription);
+      stream.subscriptions.add(subscription);
+      (subscriber.subscriptions ??= new Set()).add(subscription);
+    }
+  }
+
   /** Forgets sessions with no connection created before `now() - ttlMs` (API-created, never joined). */
   sweepIdleSessions(ttlMs: Milliseconds): void {
     const oldest = this.now() - ttlMs;
