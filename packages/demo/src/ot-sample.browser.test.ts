@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createGateway, createSqliteAppRegistry, type Gateway } from '@stagepass/gateway';
-import { createToken } from '@stagepass/token';
+import { createSessionId, createToken } from '@stagepass/token';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   WAIT_MS,
@@ -37,6 +37,43 @@ function replaceOnce(text: string, from: string, to: string, file: string): stri
 
 /** The recorded RTCPeerConnections, and the inbound media of the subscriber in the card of the stream named `key`. */
 const MEDIA_PROBE = mediaProbe(`'.card[data-name="' + key + '"] .OT_subscriber video'`);
+
+/** What the tampering script leaves on `window`. */
+interface Tampered {
+  readonly __otExceptions: { code: number; title: string; message: string }[];
+  readonly __tampered: string[];
+}
+
+/**
+ * Before the page's scripts: every `webrtc` offer or answer the page sends over the WebSocket gets an SDP with no
+ * media section (which the gateway cannot use), and every OT 'exception' is recorded. `OT` is caught as the
+ * facade's classic script assigns it, so the listener is there before the page connects and publishes.
+ */
+const TAMPER_SDP = `(() => {
+  window.__otExceptions = [];
+  window.__tampered = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string' && data.includes('"webrtc"')) {
+      const message = JSON.parse(data);
+      if (message.type === 'webrtc' && (message.kind === 'offer' || message.kind === 'answer')) {
+        window.__tampered.push(message.kind);
+        message.payload = { type: message.kind, sdp: 'v=0\\r\\no=- 0 0 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n' };
+        data = JSON.stringify(message);
+      }
+    }
+    return send.call(this, data);
+  };
+  let ot;
+  Object.defineProperty(window, 'OT', {
+    configurable: true,
+    get: () => ot,
+    set: (value) => {
+      ot = value;
+      value.on('exception', (e) => window.__otExceptions.push({ code: e.code, title: e.title, message: e.message }));
+    },
+  });
+})();`;
 
 interface SamplePage {
   readonly name: string;
@@ -116,12 +153,13 @@ describe('the OpenTok.js sample page on the OT facade in Chromium', { skip: brow
     registry?.close();
   });
 
-  const openPage = async (name: string, role: string, sessionId: string): Promise<SamplePage> => {
+  const openPage = async (name: string, role: string, sessionId: string, initScript?: string): Promise<SamplePage> => {
     const key = name.toLowerCase();
     const token = createToken({ appId, secret: appSecret, sessionId, role: role as 'publisher', data: `name=${name}` });
     configs.set(key, `const API_KEY = '${appId}';\nconst SESSION_ID = '${sessionId}';\nconst TOKEN = '${token}';\n`);
     const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(MEDIA_PROBE);
+    if (initScript !== undefined) await context.addInitScript(initScript);
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
     const problems: string[] = [];
@@ -221,5 +259,35 @@ describe('the OpenTok.js sample page on the OT facade in Chromium', { skip: brow
     await card(bob, 'Mia').waitFor({ state: 'detached' });
     for (const p of [ada, bob, mia]) assert.deepEqual(p.problems, [], `${p.name}'s page reported no errors`);
     assert.equal(await ada.page.locator('#log li.error').count(), 0);
+  });
+  it("reports a routed media link the gateway could not negotiate as OpenTok.js does: OT 'exception' 1553 (publisher) and 1554 (subscriber)", async () => {
+    const sessionId = createSessionId({ appId, mediaMode: 'routed' });
+    const ada = await openPage('Ada', 'publisher', sessionId, TAMPER_SDP);
+    const bob = await openPage('Bob', 'subscriber', sessionId, TAMPER_SDP);
+    const exceptions = async (p: SamplePage, code: number) => {
+      await p.page.waitForFunction((c) => (window as never as Tampered).__otExceptions.some((e) => e.code === c), code);
+      return (await p.page.evaluate(() => (window as never as Tampered).__otExceptions)).filter((e) => e.code === code);
+    };
+    const [upload] = await exceptions(ada, 1553);
+    assert.equal(upload!.title, 'Publisher ICEWorkflow failed');
+    assert.match(upload!.message, /upload/, "the gateway's reason, naming the upload");
+    const [download] = await exceptions(bob, 1554);
+    assert.equal(download!.title, 'Subscriber ICEWorkflow failed');
+    // The session goes on: the pages stay connected and a signal still goes through.
+    await bob.page.locator('#msgTxt').fill('still here');
+    await bob.page.locator('#chat button').click();
+    await ada.page.locator('#history li', { hasText: 'name=Bob: still here' }).waitFor();
+    for (const p of [ada, bob]) {
+      assert.equal(
+        await p.page.locator('#status', { hasText: 'Connected as' }).count(),
+        1,
+        `${p.name} stays connected`,
+      );
+      assert.deepEqual(
+        await p.page.evaluate(() => (window as never as Tampered).__tampered),
+        p === ada ? ['offer'] : ['answer'],
+        `${p.name}'s page sent one unusable SDP`,
+      );
+    }
   });
 });
