@@ -1,4 +1,4 @@
-import { StagepassError, type EpochMilliseconds, type VideoType } from '@stagepass/protocol';
+import { StagepassError, type EpochMilliseconds, type StreamInfo } from '@stagepass/protocol';
 import type { AdmittedClient } from './session-service.js';
 
 /**
@@ -31,14 +31,8 @@ export interface ExportedConnection {
   readonly holder?: { readonly node: string; readonly key: string };
 }
 
-export interface ExportedStream {
-  readonly id: string;
-  readonly connectionId: string;
-  readonly name: string;
-  readonly hasAudio: boolean;
-  readonly hasVideo: boolean;
-  readonly videoType: VideoType;
-  readonly creationTime: EpochMilliseconds;
+/** A stream as clients see it (`StreamInfo`), with its layout classes. */
+export interface ExportedStream extends StreamInfo {
   readonly layoutClassList: readonly string[];
 }
 
@@ -72,6 +66,8 @@ function isStream(x: unknown): x is ExportedStream {
     isString(x.name) &&
     typeof x.hasAudio === 'boolean' &&
     typeof x.hasVideo === 'boolean' &&
+    (x.videoType === 'camera' || x.videoType === 'screen') &&
+    typeof x.creationTime === 'number' &&
     isArrayOf(x.layoutClassList, isString)
   );
 }

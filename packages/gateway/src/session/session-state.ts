@@ -579,16 +579,7 @@ export class SessionState {
         resumeSecret: c.resumeSecret.toString('base64url'),
         suspended: c.peer === SUSPENDED,
       })),
-      streams: [...own.streams.values()].map((s) => ({
-        id: s.id,
-        connectionId: s.connection.id,
-        name: s.name,
-        hasAudio: s.hasAudio,
-        hasVideo: s.hasVideo,
-        videoType: s.videoType,
-        creationTime: s.creationTime,
-        layoutClassList: [...s.layoutClassList],
-      })),
+      streams: [...own.streams.values()].map((s) => ({ ...streamInfo(s), layoutClassList: [...s.layoutClassList] })),
       subscriptions: connections.flatMap((c) =>
         [...(c.subscriptions ?? [])].map((sub) => ({ id: sub.id, streamId: sub.stream.id, subscriberId: c.id })),
       ),
