@@ -124,10 +124,10 @@ async function tamperedPair(room: Room, late = false): Promise<{ ada: Participan
     // Ada has been sending a while (no subscriber yet) before Bob comes.
     const received = await gatewayPackets(demo.gateway, 'video', 'received');
     await ada.page.waitForTimeout(3000);
-    assert.ok(
-      (await gatewayPackets(demo.gateway, 'video', 'received')) - received > 100,
-      "the gateway got Ada's video",
-    );
+    // At least one packet per frame at 10 frames/s. The threshold was 100 packets, and one run in about ten on a
+    // loaded 2-core machine got no more than that (a fake camera whose encoder is still ramping up).
+    const got = (await gatewayPackets(demo.gateway, 'video', 'received')) - received;
+    assert.ok(got > 30, `the gateway got Ada's video: ${got} packets in 3 s`);
   }
   const bob = await room.join({
     name: 'Bob',
