@@ -100,6 +100,26 @@ export class TestCluster {
     this.nodes.splice(this.nodes.indexOf(node), 1);
   }
 
+  /**
+   * Kills a node as SIGKILL would, as far as one process allows: its heartbeat and timers stop and its Redis
+   * connections drop at once (no lease released, no leave published, no copy of a session's state written
+   * after this), then its HTTP server and sockets close. The others declare it dead after its liveness.
+   */
+  async crashNode(node: ClusterNode): Promise<void> {
+    const inside = node.service as unknown as {
+      timers: NodeJS.Timeout[];
+      stopped: boolean;
+      clients: { commands: { disconnect(): void }; subscriber: { disconnect(): void } } | undefined;
+    };
+    inside.stopped = true; // its stop() does nothing later: a dead node leaves nothing cleanly
+    for (const timer of inside.timers) clearInterval(timer);
+    inside.clients?.commands.disconnect();
+    inside.clients?.subscriber.disconnect();
+    for (const client of node.tg.clients) client.ws.terminate();
+    await node.tg.gateway.close({ drainMs: 0 });
+    this.nodes.splice(this.nodes.indexOf(node), 1);
+  }
+
   async stop(): Promise<void> {
     for (const node of [...this.nodes]) await this.stopNode(node);
     this.registry.close();
