@@ -37,18 +37,34 @@ async function readAllStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Waiting for the next stop signal: resolved by the one listener per signal, installed at the first wait. */
+let waiters: ((signal: StopSignal) => void)[] = [];
+let listening = false;
+
+function stopSignalReceived(signal: StopSignal): void {
+  const waiting = waiters;
+  waiters = [];
+  if (waiting.length === 0) {
+    // Nobody waits (the command has stopped): the signal does what it would have done without us.
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+    return;
+  }
+  for (const resolve of waiting) resolve(signal);
+}
+
+/**
+ * The listeners stay installed from the first wait on: removing the last one would give the signal back its
+ * default action (end the process) until the next wait installs one again, and npm start delivers Ctrl-C twice
+ * (to the process group, and forwarded by npm) within a few milliseconds: the second could land in that gap.
+ */
 function nextProcessSignal(): Promise<StopSignal> {
-  return new Promise((resolve) => {
-    const onSigint = () => received('SIGINT');
-    const onSigterm = () => received('SIGTERM');
-    function received(signal: StopSignal): void {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigterm);
-      resolve(signal);
-    }
-    process.once('SIGINT', onSigint);
-    process.once('SIGTERM', onSigterm);
-  });
+  if (!listening) {
+    listening = true;
+    process.on('SIGINT', () => stopSignalReceived('SIGINT'));
+    process.on('SIGTERM', () => stopSignalReceived('SIGTERM'));
+  }
+  return new Promise((resolve) => waiters.push(resolve));
 }
 
 /**
