@@ -355,13 +355,7 @@ export class RedisSessionService implements SessionService {
     if (this.ready()) {
       try {
         await Promise.all([
-          ...[...this.ownedKeys.values()].map(({ appId, sessionId }) =>
-            clients.commands.spRelease(
-              this.keys.owner(appId, sessionId),
-              this.keys.state(appId, sessionId),
-              this.nodeId,
-            ),
-          ),
+          ...[...this.ownedKeys.values()].map((lease) => this.releaseLease(clients, lease)),
           clients.commands.zrem(this.keys.nodes, this.nodeId),
         ]);
         this.counts.leasesReleased += this.ownedKeys.size;
@@ -459,6 +453,16 @@ export class RedisSessionService implements SessionService {
     }
   }
 
+  /** Deletes a session's owner key, and its stored state with it, if the session is still this node's. */
+  private releaseLease(clients: ClusterClients, lease: { appId: string; sessionId: string }): Promise<number> {
+    const { appId, sessionId } = lease;
+    return clients.commands.spRelease(
+      this.keys.owner(appId, sessionId),
+      this.keys.state(appId, sessionId),
+      this.nodeId,
+    );
+  }
+
   /** Releases the owner keys of sessions this node no longer holds (emptied, not claimed again lately). */
   private releaseEmpty(): void {
     if (!this.ready()) return;
@@ -467,11 +471,7 @@ export class RedisSessionService implements SessionService {
       if (this.memory.hasSession(owned.appId, owned.sessionId) || now - owned.claimedAt < RELEASE_AFTER_MS) continue;
       this.ownedKeys.delete(sessionKey);
       this.counts.leasesReleased++;
-      this.clients!.commands.spRelease(
-        this.keys.owner(owned.appId, owned.sessionId),
-        this.keys.state(owned.appId, owned.sessionId),
-        this.nodeId,
-      ).catch(() => {});
+      this.releaseLease(this.clients!, owned).catch(() => {});
     }
   }
 
@@ -883,22 +883,24 @@ export class RedisSessionService implements SessionService {
     if (exported === undefined || this.memory.hasSession(appId, sessionId)) return undefined;
     const alive = new Set(live);
     alive.delete(dead);
-    const gone: string[] = [];
-    const adopted = this.memory.adoptSession(exported, (c) => {
-      const peer = c.suspended || c.holder === undefined ? undefined : this.peerFor(c.id, c.holder, alive);
-      if (peer === undefined) gone.push(c.id);
-      return peer;
-    });
+    const gone = new Set<string>();
+    const adopted = new Set(
+      this.memory.adoptSession(exported, (c) => {
+        const peer = c.suspended || c.holder === undefined ? undefined : this.peerFor(c.id, c.holder, alive);
+        if (peer === undefined) gone.add(c.id);
+        return peer;
+      }),
+    );
     const nodes = new Set<string>();
     for (const c of exported.connections) {
-      if (c.holder === undefined || gone.includes(c.id) || !adopted.includes(c.id)) continue;
+      if (c.holder === undefined || gone.has(c.id) || !adopted.has(c.id)) continue;
       this.holders.set(c.id, c.holder);
       if (c.holder.node !== this.nodeId) nodes.add(c.holder.node);
     }
     for (const id of gone) this.memory.leave(id, 'networkDisconnected');
     this.counts.sessionsAdopted++;
     this.logger?.warn(
-      { appId, sessionId, deadNode: dead, kept: adopted.length - gone.length, left: gone.length },
+      { appId, sessionId, deadNode: dead, kept: adopted.size - gone.size, left: gone.size },
       'took over a session whose owner died',
     );
     return nodes;
@@ -1255,11 +1257,7 @@ export class RedisSessionService implements SessionService {
     await Promise.all(
       owned.map(async ([sessionKey, lease]) => {
         try {
-          await clients.commands.spRelease(
-            this.keys.owner(lease.appId, lease.sessionId),
-            this.keys.state(lease.appId, lease.sessionId),
-            this.nodeId,
-          );
+          await this.releaseLease(clients, lease);
           this.counts.leasesReleased++;
         } catch {
           this.ownedKeys.set(sessionKey, lease);

@@ -45,8 +45,8 @@ async function populated() {
   a.handle(sub, { type: 'subscribe', id: 2, streamId });
   const subscriptionId = ackOf(peers.sub, 2).subscriptionId as string;
   a.handle(mod, { type: 'forceMuteAll', id: 3 });
-  const resumeSecret = peers.sub.received.find((m) => m.type === 'connected')!;
-  return { a, peers, ids: { pub, sub, mod }, streamId, subscriptionId, changed, connected: resumeSecret };
+  const connected = peers.sub.received.find((m) => m.type === 'connected')!;
+  return { a, peers, ids: { pub, sub, mod }, streamId, subscriptionId, changed, connected };
 }
 
 describe('session export and adoption (a takeover after an owner died)', () => {
@@ -109,6 +109,16 @@ describe('session export and adoption (a takeover after an owner died)', () => {
     assert.equal(changed.length, 6, 'a signal changes no state');
     await a.setLayoutClassLists('app-1', 's1', []);
     assert.equal(changed.length, 7, 'a layout change does');
+  });
+
+  it('refuses a stored connection whose admitted client is incomplete (it would be adopted without its capabilities)', async () => {
+    const { a } = await populated();
+    const exported = JSON.parse(JSON.stringify(a.exportSession('app-1', 's1'))) as {
+      connections: { client: Record<string, unknown> }[];
+    };
+    assert.doesNotThrow(() => parseSessionExport(JSON.stringify(exported)), 'the export as made is read');
+    delete exported.connections[0]!.client.capabilities;
+    assert.throws(() => parseSessionExport(JSON.stringify(exported)), /malformed \(connections\)/);
   });
 
   it('refuses a stored state that is not one: wrong JSON, version or shape', () => {

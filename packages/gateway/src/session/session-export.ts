@@ -53,8 +53,10 @@ const isArrayOf = <T>(x: unknown, item: (y: unknown) => y is T): x is T[] => Arr
 function isConnection(x: unknown): x is ExportedConnection {
   if (!isObject(x) || !isString(x.id) || !isString(x.resumeSecret) || typeof x.suspended !== 'boolean') return false;
   const client = x.client;
-  if (!isObject(client) || !isString(client.appId) || !isString(client.sessionId) || !isString(client.role))
-    return false;
+  if (typeof x.creationTime !== 'number' || !isObject(client) || !isObject(client.capabilities)) return false;
+  if (!isString(client.appId) || !isString(client.sessionId) || !isString(client.role)) return false;
+  const times = [client.issuedAt, client.expireTime, client.maxConnectionsPerSession];
+  if (!times.every((t) => typeof t === 'number') || typeof client.ejectAtExpiry !== 'boolean') return false;
   return x.holder === undefined || (isObject(x.holder) && isString(x.holder.node) && isString(x.holder.key));
 }
 
