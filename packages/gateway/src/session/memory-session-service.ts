@@ -10,6 +10,7 @@ import {
 import type { Revocation } from '../registry/app-registry.js';
 import type { IceServersFor } from '../ice/ice-servers.js';
 import { authorize } from './authorize.js';
+import { ackReply, errorReply } from './replies.js';
 import { deliverEvents, type EventTargets } from './deliver-events.js';
 import { createLocalBus } from './local-bus.js';
 import { createModeMediaRouter, createRelayMediaRouter, type MediaRouter } from './media-router.js';
@@ -186,7 +187,7 @@ export class MemorySessionService implements SessionService {
   }
 
   private ack(connection: ConnectionRecord, id: number | undefined, result: AckResult): void {
-    if (id !== undefined) this.bus.toConnection(connection, { type: 'ack', id, result });
+    if (id !== undefined) this.bus.toConnection(connection, ackReply(id, result));
   }
   /**
    * Acts on one authorised request: changes the state and returns the ack's result and the events
@@ -262,12 +263,7 @@ export class MemorySessionService implements SessionService {
     err: StagepassError,
     capability?: Capability,
   ): void {
-    this.bus.toConnection(
-      connection,
-      capability === undefined
-        ? { type: 'error', id: id ?? null, code: err.code, message: err.message }
-        : { type: 'error', id: id ?? null, code: err.code, message: err.message, capability },
-    );
+    this.bus.toConnection(connection, errorReply(id ?? null, err, capability));
   }
 
   /** The session; a missing one reads as a missing `what` (REST: a stream's 404 names the stream). */
