@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import {
   StagepassError,
   isStagepassError,
+  wholeNumberOption,
   type ClientRequest,
   type ServerMessage,
   type ConnectionDestroyedReason,
@@ -39,6 +40,7 @@ import { openClusterClients, redisAddress, type ClusterClients } from './redis-c
 import { DEFAULT_STATE_WRITE_DELAY_MS, SessionStateStore } from './session-state-store.js';
 import type { SessionExport } from '../session/session-export.js';
 import { mediaModeOf } from '../session/media-mode.js';
+import { replyIdOf } from '../session/replies.js';
 
 /**
  * The `NodeMediaOptions` (media counts, rtcPorts, announcedIp, mediaStallMs) go to this node's session core: a routed
@@ -79,6 +81,17 @@ export interface RedisSessionServiceOptions extends NodeMediaOptions {
    * dies; docs/cluster.md "Node death"). Default 50 ms.
    */
   readonly stateWriteDelayMs?: Milliseconds;
+  /**
+   * When the owner of a session this node has members in dies, how long this node waits for the new owner's
+   * `adopted` before it closes those members' sockets 1013 (docs/cluster.md "Node death"). Default 3000 ms.
+   */
+  readonly takeoverTimeoutMs?: Milliseconds;
+  /**
+   * Per socket, how many of its requests to another node's session are remembered until answered, so that
+   * each gets an ERR_UNAVAILABLE if that node dies first; past it, the oldest is forgotten (it gets no reply).
+   * Default 512.
+   */
+  readonly maxTrackedRequests?: number;
 }
 
 /** A socket this node holds, in a session owned by `owner` (this node or another). */
@@ -127,11 +140,14 @@ class Released extends Error {
   }
 }
 
-/** How long a node waits for the new owner of a session whose owner died to say it rebuilt it, ms. */
-const TAKEOVER_TIMEOUT_MS = 3000;
+/** Default `takeoverTimeoutMs`. */
+const DEFAULT_TAKEOVER_TIMEOUT_MS = 3000;
 
-/** Requests a socket has in flight to another node that are tracked (for an ERR_UNAVAILABLE if that node dies). */
-const MAX_IN_FLIGHT = 256;
+/**
+ * Default `maxTrackedRequests`: more than a socket can send under the default rate limit (burst 100, 50/s) in the
+ * ~6 s a death takes to be noticed (default liveness 5 s, judged every second).
+ */
+const DEFAULT_MAX_TRACKED_REQUESTS = 512;
 
 /** The answer to a request the session's dead owner never answered. */
 function unanswered(id: number): ServerMessage {
@@ -141,12 +157,6 @@ function unanswered(id: number): ServerMessage {
     code: 'ERR_UNAVAILABLE',
     message: 'The node that held this session died before answering; the session goes on elsewhere: send it again.',
   };
-}
-
-/** The `id` of an `ack` or `error` the session core serialised (it writes `type`, then `id`, first); else undefined. */
-function replyIdOf(text: string): number | undefined {
-  const match = /^\{"type":"(?:ack|error)","id":(\d+)/.exec(text);
-  return match === null ? undefined : Number(match[1]);
 }
 
 /** How often an owner refreshes the expiry of its sessions' stored states (which live 24 h), ms. */
@@ -215,6 +225,8 @@ export class RedisSessionService implements SessionService {
   readonly nodeId: string;
   private readonly keys: ClusterKeys;
   private readonly livenessMs: number;
+  private readonly takeoverTimeoutMs: number;
+  private readonly maxTrackedRequests: number;
   private readonly requestTimeoutMs: number;
   private readonly logger: Logger | undefined;
   private readonly counts: ClusterCounts = createClusterCounts();
@@ -259,6 +271,23 @@ export class RedisSessionService implements SessionService {
     this.keys = clusterKeys(options.prefix ?? 'sp:');
     this.livenessMs = options.livenessMs ?? 5000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 2000;
+    const scope = { scope: 'createRedisSessionService' };
+    this.takeoverTimeoutMs = wholeNumberOption(
+      options.takeoverTimeoutMs,
+      'takeoverTimeoutMs',
+      DEFAULT_TAKEOVER_TIMEOUT_MS,
+      1,
+      60_000,
+      { ...scope, unit: 'milliseconds' },
+    );
+    this.maxTrackedRequests = wholeNumberOption(
+      options.maxTrackedRequests,
+      'maxTrackedRequests',
+      DEFAULT_MAX_TRACKED_REQUESTS,
+      1,
+      65_536,
+      scope,
+    );
     this.logger = options.logger;
     this.stateStore = new SessionStateStore(
       {
@@ -811,7 +840,7 @@ export class RedisSessionService implements SessionService {
     this.links.delete(node);
     for (const sessionKey of orphaned) {
       // Until the new owner says it rebuilt the session, its members' requests here are refused at once.
-      const timer = setTimeout(() => this.moved(sessionKey, undefined), TAKEOVER_TIMEOUT_MS);
+      const timer = setTimeout(() => this.moved(sessionKey, undefined), this.takeoverTimeoutMs);
       timer.unref();
       this.moving.set(sessionKey, { dead: node, timer });
       void this.takeOver(sessionKey, node);
@@ -1139,7 +1168,7 @@ export class RedisSessionService implements SessionService {
     }
     if (request.id !== undefined) {
       const inFlight = (socket.inFlight ??= new Set());
-      if (inFlight.size >= MAX_IN_FLIGHT) inFlight.delete(inFlight.values().next().value!);
+      if (inFlight.size >= this.maxTrackedRequests) inFlight.delete(inFlight.values().next().value!);
       inFlight.add(request.id);
     }
     this.send(socket.owner, { k: 'handle', c: connectionId, key: socket.key, q: request });

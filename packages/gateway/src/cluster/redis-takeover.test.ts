@@ -120,4 +120,61 @@ describe('cluster mode: the owner of a session dies', { skip }, () => {
     assert.equal(kept.client.closeInfo, undefined, 'the member in the copy stays');
     assert.equal((await kept.client.request({ type: 'signal', data: 'hello' })).type, 'ack');
   });
+
+  it('a node that hears no `adopted` within takeoverTimeoutMs closes its members 1013; meanwhile their requests are refused at once', async () => {
+    const dead = await owner();
+    const waiter = await cluster.addNode({ takeoverTimeoutMs: 1500 });
+    const sessionId = newSessionId('no-adopted');
+    await dead.tg.join(sessionId, { data: 'a' });
+    const member = await waiter.tg.join(sessionId, { data: 'waits' });
+    await pause(300);
+    const keys = clusterKeys('sp:');
+    try {
+      await cluster.crashNode(dead);
+      // A live-looking node that will never send `adopted` holds the session when the survivor claims it.
+      await redis.zadd(keys.nodes, Date.now() + 3_600_000, 'ghost');
+      await redis.set(keys.owner(waiter.tg.app.appId, sessionId), 'ghost');
+
+      let id = 1000;
+      let moving: { id: number | null; code: string } | undefined;
+      while (moving === undefined && member.client.closeInfo === undefined) {
+        const reply = await member.client.request({ type: 'signal', data: `try ${id++}` }, 100).catch(() => undefined);
+        if (reply?.type === 'error' && /moving/.test(reply.message)) moving = reply;
+        else assert.equal(reply, undefined, 'before the death notice, a request to the dead owner gets no reply');
+      }
+      assert.ok(moving !== undefined, 'a request sent while the session was moving was refused at once');
+      assert.equal(moving.code, 'ERR_UNAVAILABLE');
+      assert.equal(member.client.closeInfo, undefined, 'still open while it waits for `adopted`');
+      assert.deepEqual(await member.client.closedWithin(WAIT), { code: 1013, reason: 'ERR_UNAVAILABLE' });
+    } finally {
+      await redis.zrem(keys.nodes, 'ghost');
+    }
+  });
+
+  it('a socket remembers its last maxTrackedRequests unanswered requests: after the takeover, exactly those get ERR_UNAVAILABLE', async () => {
+    const dead = await owner();
+    const holder = await cluster.addNode({ maxTrackedRequests: 3 });
+    const sessionId = newSessionId('tracked');
+    const a = await dead.tg.join(sessionId, { data: 'a' });
+    const member = await holder.tg.join(sessionId, { data: 'b' });
+    await pause(300);
+    await cluster.crashNode(dead);
+    // Sent to the dead owner (not yet declared dead: that takes about a second): never answered by it.
+    const ids = [101, 102, 103, 104, 105];
+    for (const id of ids) member.client.send({ type: 'signal', id, data: `lost ${id}` });
+
+    await member.client.next('connectionDestroyed', (m) => m.connectionId === a.id, WAIT); // taken over
+    await member.client.next('error', (m) => m.id === 105, WAIT);
+    assert.equal((await member.client.request({ type: 'signal', data: 'after' })).type, 'ack');
+    const replies = member.client.received.flatMap((m) =>
+      (m.type === 'error' || m.type === 'ack') && ids.includes(m.id ?? -1)
+        ? [[m.type, m.id, m.type === 'error' && m.code, m.type === 'error' && /died/.test(m.message)]]
+        : [],
+    );
+    assert.deepEqual(
+      replies,
+      [103, 104, 105].map((id) => ['error', id, 'ERR_UNAVAILABLE', true]),
+      'the three most recent were answered, the two older ones forgotten',
+    );
+  });
 });
