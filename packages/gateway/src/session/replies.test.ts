@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CAPABILITIES, StagepassError, type Role, type ServerMessage } from '@stagepass/protocol';
+import { StagepassError, type Role, type ServerMessage } from '@stagepass/protocol';
+import { ADMITTED_AT_S, admittedClient } from '../test-support/admitted-client.js';
 import type { Outbound } from './outbound.js';
 import { MemorySessionService } from './memory-session-service.js';
 import { ackReply, errorReply, replyIdOf } from './replies.js';
 import type { AdmittedClient, Peer } from './session-service.js';
 
-const NOW_S = 1_800_000_000;
-
-function client(role: Role, data: string): AdmittedClient {
-  return {
-    appId: 'app-1',
-    sessionId: 'replies',
-    role,
-    capabilities: CAPABILITIES[role],
-    data,
-    tokenId: `t-${data}`,
-    issuedAt: NOW_S,
-    expireTime: NOW_S + 3600,
-    ejectAtExpiry: false,
-    maxConnectionsPerSession: 100,
-  };
-}
+const NOW_S = ADMITTED_AT_S;
+const client = (role: Role, data: string): AdmittedClient => admittedClient(role, { data, sessionId: 'replies' });
 
 /** Keeps the serialised texts, as a cluster node relaying them sees them. */
 class TextPeer implements Peer {

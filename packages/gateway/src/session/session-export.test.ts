@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CAPABILITIES, type Role } from '@stagepass/protocol';
+import type { Role } from '@stagepass/protocol';
+import { ADMITTED_AT_S, admittedClient } from '../test-support/admitted-client.js';
 import { RecordingPeer } from '../test-support/recording-peer.js';
 import { MemorySessionService } from './memory-session-service.js';
 import { parseSessionExport } from './session-export.js';
 import type { AdmittedClient } from './session-service.js';
 
-const NOW_S = 1_800_000_000;
+const NOW_S = ADMITTED_AT_S;
 
-function client(role: Role, data: string): AdmittedClient {
-  return {
-    appId: 'app-1',
-    sessionId: 's1',
-    role,
-    capabilities: CAPABILITIES[role],
-    data,
-    tokenId: `t-${data}`,
-    issuedAt: NOW_S,
-    expireTime: NOW_S + 3600,
-    ejectAtExpiry: false,
-    maxConnectionsPerSession: 100,
-  };
-}
+const client = (role: Role, data: string): AdmittedClient => admittedClient(role, { data });
 
 function ackOf(peer: RecordingPeer, id: number): Record<string, unknown> {
   const ack = peer.received.find((m) => m.type === 'ack' && m.id === id);
