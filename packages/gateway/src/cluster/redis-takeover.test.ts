@@ -137,7 +137,8 @@ describe('cluster mode: the owner of a session dies', { skip }, () => {
 
       let id = 1000;
       let moving: { id: number | null; code: string } | undefined;
-      while (moving === undefined && member.client.closeInfo === undefined) {
+      const deadline = Date.now() + WAIT;
+      while (moving === undefined && member.client.closeInfo === undefined && Date.now() < deadline) {
         const reply = await member.client.request({ type: 'signal', data: `try ${id++}` }, 100).catch(() => undefined);
         if (reply?.type === 'error' && /moving/.test(reply.message)) moving = reply;
         else assert.equal(reply, undefined, 'before the death notice, a request to the dead owner gets no reply');
@@ -152,14 +153,14 @@ describe('cluster mode: the owner of a session dies', { skip }, () => {
   });
 
   it('a socket remembers its last maxTrackedRequests unanswered requests: after the takeover, exactly those get ERR_UNAVAILABLE', async () => {
-    const dead = await owner();
+    const dead = await cluster.addNode({ livenessMs: 3000 }); // declared dead ~3 s after its crash: time to send
     const holder = await cluster.addNode({ maxTrackedRequests: 3 });
     const sessionId = newSessionId('tracked');
     const a = await dead.tg.join(sessionId, { data: 'a' });
     const member = await holder.tg.join(sessionId, { data: 'b' });
     await pause(300);
     await cluster.crashNode(dead);
-    // Sent to the dead owner (not yet declared dead: that takes about a second): never answered by it.
+    // Sent to the dead owner before it is declared dead: never answered by it.
     const ids = [101, 102, 103, 104, 105];
     for (const id of ids) member.client.send({ type: 'signal', id, data: `lost ${id}` });
 
