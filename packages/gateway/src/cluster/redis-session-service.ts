@@ -4,7 +4,6 @@ import {
   isStagepassError,
   wholeNumberOption,
   type ClientRequest,
-  type ServerMessage,
   type ConnectionDestroyedReason,
   type EpochMilliseconds,
   type Milliseconds,
@@ -40,7 +39,7 @@ import { openClusterClients, redisAddress, type ClusterClients } from './redis-c
 import { DEFAULT_STATE_WRITE_DELAY_MS, SessionStateStore } from './session-state-store.js';
 import type { SessionExport } from '../session/session-export.js';
 import { mediaModeOf } from '../session/media-mode.js';
-import { replyIdOf } from '../session/replies.js';
+import { errorReply, replyIdOf } from '../session/replies.js';
 
 /**
  * The `NodeMediaOptions` (media counts, rtcPorts, announcedIp, mediaStallMs) go to this node's session core: a routed
@@ -149,15 +148,9 @@ const DEFAULT_TAKEOVER_TIMEOUT_MS = 3000;
  */
 const DEFAULT_MAX_TRACKED_REQUESTS = 512;
 
-/** The answer to a request the session's dead owner never answered. */
-function unanswered(id: number): ServerMessage {
-  return {
-    type: 'error',
-    id,
-    code: 'ERR_UNAVAILABLE',
-    message: 'The node that held this session died before answering; the session goes on elsewhere: send it again.',
-  };
-}
+/** Why a request the session's dead owner never answered is refused (ERR_UNAVAILABLE). */
+const UNANSWERED =
+  'The node that held this session died before answering; the session goes on elsewhere: send it again.';
 
 /** How often an owner refreshes the expiry of its sessions' stored states (which live 24 h), ms. */
 const STATE_REFRESH_MS = 60 * 60 * 1000;
@@ -888,7 +881,7 @@ export class RedisSessionService implements SessionService {
         continue;
       }
       socket.owner = owner;
-      for (const id of socket.inFlight ?? []) socket.peer.send(new Outbound(JSON.stringify(unanswered(id))));
+      for (const id of socket.inFlight ?? []) this.refuseRequest(socket, id, UNANSWERED);
       socket.inFlight = undefined;
     }
     const owners = this.sessionOwners.get(sessionKey);
@@ -1151,6 +1144,11 @@ export class RedisSessionService implements SessionService {
     this.memory.leave(connectionId, reason);
   }
 
+  /** Answers one of a socket's requests here: `error` ERR_UNAVAILABLE, saying why. */
+  private refuseRequest(socket: LocalSocket, id: number | null, message: string): void {
+    socket.peer.send(new Outbound(JSON.stringify(errorReply(id, unavailable(message)))));
+  }
+
   handle(connectionId: string, request: ClientRequest): void {
     const socket = this.byConnection.get(connectionId);
     if (socket === undefined) return;
@@ -1159,11 +1157,10 @@ export class RedisSessionService implements SessionService {
       return;
     }
     const moving = this.moving.size === 0 ? undefined : this.moving.get(socket.sessionKey);
-    if (!this.ready() || moving?.dead === socket.owner) {
-      const message =
-        moving === undefined ? this.unavailable() : 'The session is moving to another node: send it again.';
-      const refusal = { type: 'error', id: request.id ?? null, code: 'ERR_UNAVAILABLE', message };
-      socket.peer.send(new Outbound(JSON.stringify(refusal)));
+    const isMoving = moving?.dead === socket.owner;
+    if (!this.ready() || isMoving) {
+      const message = isMoving ? 'The session is moving to another node: send it again.' : this.unavailable()!;
+      this.refuseRequest(socket, request.id ?? null, message);
       return;
     }
     if (request.id !== undefined) {

@@ -1,10 +1,11 @@
 import type { AckMessage, AckResult, Capability, ErrorMessage, StagepassError } from '@stagepass/protocol';
 
 /**
- * The session core's replies to requests (docs/protocol.md "Requests and replies"), made here and only here,
- * with `type` then `id` first: {@link replyIdOf} reads a serialised reply's `id` off its start. A cluster node
- * relaying another node's replies to its sockets uses it to know which requests are answered
- * (cluster/redis-session-service.ts), without parsing every message it delivers.
+ * Replies to requests (docs/protocol.md "Requests and replies"): the session core's, and a cluster node's own
+ * ERR_UNAVAILABLE refusals, are made here and only here, with `type` then `id` first: {@link replyIdOf} reads a
+ * serialised reply's `id` off its start. A cluster node relaying another node's replies to its sockets uses it
+ * to know which requests are answered (cluster/redis-session-service.ts), without parsing every message it
+ * delivers.
  */
 
 /** The `ack` of request `id`. */

@@ -562,6 +562,7 @@ export class SessionState {
       forceMute: { active: session.forceMute.active, excludedStreamIds: [...session.forceMute.excludedStreamIds] },
     };
   }
+
   /** The session's state as data (session-export.ts), to rebuild it on another node. */
   exportSession(session: SessionRecord): SessionExport {
     const own = session as Session;
